@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Builds mediasoup-worker offline against Debian 12 system libraries and installs it where the
+# mediasoup npm package looks for it (node_modules/mediasoup/worker/out/Release/mediasoup-worker).
+#
+# No network is used except apt-get, and only when a required Debian package is missing.
+# The worker source is the one shipped in node_modules/mediasoup/worker; it is copied to a
+# scratch dir under .cache/ and patched there (node_modules is never modified, except for the
+# installed binary). Results are cached in .cache/mediasoup-worker/<key>/ where <key> covers the
+# mediasoup version, the Debian package versions, the patch, the shims and the build recipe.
+#
+# Usage: bash infra/scripts/build-worker.sh   (env: MEDIASOUP_BUILD_JOBS, default 2)
+set -euo pipefail
+
+readonly MEDIASOUP_VERSION_EXPECTED='3.15.8'
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+readonly ROOT
+readonly PATCH_FILE="$ROOT/infra/mediasoup/mediasoup-${MEDIASOUP_VERSION_EXPECTED}-debian-libsrtp2.patch"
+readonly SHIMS_DIR="$ROOT/infra/mediasoup/subprojects"
+readonly MEDIASOUP_DIR="$ROOT/node_modules/mediasoup"
+readonly INSTALL_PATH="$MEDIASOUP_DIR/worker/out/Release/mediasoup-worker"
+readonly CACHE_ROOT="$ROOT/.cache/mediasoup-worker"
+readonly JOBS="${MEDIASOUP_BUILD_JOBS:-2}"
+
+# Build-time Debian packages (ffmpeg is only used by the RTP tests in test/sfu/).
+readonly APT_PACKAGES=(
+  meson ninja-build build-essential pkg-config
+  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
+  ffmpeg
+)
+# Packages whose versions change the produced binary; part of the cache key.
+readonly KEY_PACKAGES=(
+  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
+  g++ meson
+)
+# Meson options. liburing is disabled: Debian 12's liburing is older than the 2.5 the worker needs.
+readonly MESON_ARGS=(--wrap-mode=nodownload --buildtype=release -Db_ndebug=true -Dms_disable_liburing=true)
+# wraps not needed on this platform: liburing (disabled above) and wingetopt (Windows only).
+readonly UNUSED_WRAPS=(liburing wingetopt)
+
+log() { printf '[build-worker] %s\n' "$*"; }
+die() { printf '[build-worker] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- 1. Debian packages ----------------------------------------------------------------------
+ensure_apt_packages() {
+  local missing=() pkg status
+  for pkg in "${APT_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+    [[ "$status" == 'installed' ]] || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    log "apt: all ${#APT_PACKAGES[@]} build packages present"
+    return
+  fi
+  log "apt: installing missing packages: ${missing[*]}"
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "not root and no sudo; install manually: apt-get install ${missing[*]}"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  for pkg in "${missing[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+    [[ "$status" == 'installed' ]] || die "apt-get did not install $pkg"
+  done
+}
+
+# --- 2. mediasoup version --------------------------------------------------------------------
+check_mediasoup_version() {
+  [[ -f "$MEDIASOUP_DIR/package.json" ]] || die "$MEDIASOUP_DIR not found; run npm ci first"
+  local version
+  version="$(sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$MEDIASOUP_DIR/package.json" | head -n1)"
+  if [[ "$version" != "$MEDIASOUP_VERSION_EXPECTED" ]]; then
+    die "node_modules has mediasoup '$version' but $(basename "$PATCH_FILE") and the shims are for $MEDIASOUP_VERSION_EXPECTED; port infra/mediasoup/ to the new version (see the README) before building"
+  fi
+  MEDIASOUP_VERSION="$version"
+}
+
+# --- 3. cache key ----------------------------------------------------------------------------
+tree_sha256() { # tree_sha256 <dir> [find predicates before -type f]: hash of every file's path and content.
+  local dir="$1"
+  shift
+  (cd "$dir" && find . "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+}
+
+compute_cache_key() {
+  local pkg
+  MANIFEST="mediasoup $MEDIASOUP_VERSION"$'\n'
+  # The worker sources as installed by npm (out/ excluded: that is where we install the binary).
+  MANIFEST+="worker-src $(tree_sha256 "$MEDIASOUP_DIR/worker" -path ./out -prune -o)"$'\n'
+  for pkg in "${KEY_PACKAGES[@]}"; do
+    MANIFEST+="dpkg $pkg $(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || echo missing)"$'\n'
+  done
+  MANIFEST+="patch $(sha256sum "$PATCH_FILE" | cut -d' ' -f1)"$'\n'
+  # Every shim file, by relative path, so renames count too.
+  MANIFEST+="shims $(tree_sha256 "$SHIMS_DIR")"$'\n'
+  MANIFEST+="meson-args ${MESON_ARGS[*]}"$'\n'
+  MANIFEST+="arch $(dpkg --print-architecture)"$'\n'
+  CACHE_KEY="${MEDIASOUP_VERSION}-$(printf '%s' "$MANIFEST" | sha256sum | cut -c1-16)"
+}
+
+# --- 4. install ------------------------------------------------------------------------------
+install_binary() {
+  local src="$1"
+  if [[ -f "$INSTALL_PATH" ]] && cmp -s "$src" "$INSTALL_PATH"; then
+    log "installed binary already up to date: ${INSTALL_PATH#"$ROOT"/}"
+  else
+    mkdir -p "$(dirname "$INSTALL_PATH")"
+    install -m 0755 "$src" "$INSTALL_PATH.tmp.$$"
+    mv -f "$INSTALL_PATH.tmp.$$" "$INSTALL_PATH"
+    log "installed: ${INSTALL_PATH#"$ROOT"/}"
+  fi
+  if [[ -n "${MEDIASOUP_WORKER_BIN:-}" ]]; then
+    log "note: MEDIASOUP_WORKER_BIN is set ($MEDIASOUP_WORKER_BIN); mediasoup will use that path instead"
+  fi
+}
+
+# --- 5. build --------------------------------------------------------------------------------
+run_logged() { # run_logged <log> <cmd...>: append output to the log; on failure show its tail.
+  local logfile="$1"
+  shift
+  printf '\n$ %s\n' "$*" >>"$logfile"
+  if ! "$@" >>"$logfile" 2>&1; then
+    printf '[build-worker] ERROR: command failed: %s\n' "$*" >&2
+    printf '[build-worker] ---- last 60 lines of %s ----\n' "$logfile" >&2
+    tail -n 60 "$logfile" >&2
+    die "build failed; full log: $logfile (scratch dir kept for inspection)"
+  fi
+}
+
+install_shims() {
+  local src_dir="$1" wrap name dir
+  local -A wanted=()
+  for wrap in "$src_dir"/subprojects/*.wrap; do
+    name="$(basename "$wrap" .wrap)"
+    [[ " ${UNUSED_WRAPS[*]} " == *" $name "* ]] && continue
+    dir="$(sed -n 's/^directory[[:space:]]*=[[:space:]]*//p' "$wrap" | tr -d '[:space:]')"
+    [[ -n "$dir" ]] || die "cannot read the directory key of $wrap"
+    [[ -f "$SHIMS_DIR/$dir/meson.build" ]] ||
+      die "wrap '$name' expects subprojects/$dir but there is no shim $SHIMS_DIR/$dir/meson.build (mediasoup changed its dependency; update the shims)"
+    wanted["$dir"]=1
+    cp -R "$SHIMS_DIR/$dir" "$src_dir/subprojects/$dir"
+  done
+  for dir in "$SHIMS_DIR"/*/; do
+    dir="$(basename "$dir")"
+    [[ -n "${wanted[$dir]:-}" ]] || die "stale shim $SHIMS_DIR/$dir matches no wrap of mediasoup $MEDIASOUP_VERSION"
+  done
+  log "shims installed: $(printf '%s\n' "${!wanted[@]}" | LC_ALL=C sort | tr '\n' ' ')"
+}
+
+apply_patch() {
+  local src_dir="$1" out
+  # --fuzz=0 and --forward: the patch must apply exactly, once, to pristine sources.
+  if ! out="$(cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --dry-run <"$PATCH_FILE" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "$(basename "$PATCH_FILE") does not apply to node_modules/mediasoup/worker (mediasoup $MEDIASOUP_VERSION)"
+  fi
+  (cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch --quiet <"$PATCH_FILE") ||
+    die "applying $(basename "$PATCH_FILE") failed"
+  # Verify the result: each hunk's intent is visible in the patched files.
+  grep -q "meson_version: '>= 1.0.1'" "$src_dir/meson.build" || die 'patch verification failed: meson_version not relaxed'
+  local n
+  n="$(grep -c 'int intLen = static_cast<int>(\*len);' "$src_dir/src/RTC/SrtpSession.cpp" || true)"
+  [[ "$n" == 4 ]] || die "patch verification failed: expected 4 int length conversions in SrtpSession.cpp, found $n"
+  if grep -nE 'srtp_(un)?protect(_rtcp)?\([^)]*, len\)' "$src_dir/src/RTC/SrtpSession.cpp" >&2; then
+    die 'patch verification failed: a size_t* length is still passed to libsrtp'
+  fi
+  log "patch applied and verified: $(basename "$PATCH_FILE")"
+}
+
+smoke_test() { # Start the built worker through mediasoup's own API and close it.
+  local bin="$1"
+  (cd "$ROOT" && MEDIASOUP_WORKER_BIN="$bin" node --input-type=module -e '
+    import * as mediasoup from "mediasoup";
+    const worker = await mediasoup.createWorker({ logLevel: "warn" });
+    const usage = await worker.getResourceUsage();
+    worker.close();
+    if (!(usage.ru_maxrss > 0)) throw new Error("worker returned no resource usage");
+  ') || die "smoke test failed: $bin does not start as a mediasoup $MEDIASOUP_VERSION worker"
+}
+
+build_worker() {
+  local cache_dir="$1"
+  local scratch="$CACHE_ROOT/build-$CACHE_KEY"
+  local logfile="$CACHE_ROOT/build-$CACHE_KEY.log"
+  local started=$SECONDS
+  # Scratch dirs of earlier failed builds are kept for inspection only until the next build.
+  rm -rf "$CACHE_ROOT"/build-*
+  mkdir -p "$scratch"
+  log "building in ${scratch#"$ROOT"/} (log: ${logfile#"$ROOT"/})"
+  cp -R "$MEDIASOUP_DIR/worker" "$scratch/worker"
+  rm -rf "$scratch/worker/out" "$scratch/worker/build"
+  apply_patch "$scratch/worker"
+  install_shims "$scratch/worker"
+
+  log 'meson setup'
+  run_logged "$logfile" meson setup "${MESON_ARGS[@]}" "$scratch/worker/build" "$scratch/worker"
+  # Generate the FlatBuffers headers first: libwebrtc includes them but meson gives its objects no
+  # ordering dependency on that custom target (upstream's tasks.py also runs flatc first).
+  log 'flatc: generating FBS headers'
+  run_logged "$logfile" ninja -C "$scratch/worker/build" fbs/FBS
+  log "ninja -j$JOBS mediasoup-worker (takes a few minutes)"
+  run_logged "$logfile" ninja -C "$scratch/worker/build" -j "$JOBS" mediasoup-worker
+
+  local built="$scratch/worker/build/mediasoup-worker"
+  [[ -x "$built" ]] || die "ninja succeeded but $built is missing"
+  if ldd "$built" | grep -q 'not found'; then
+    ldd "$built" >&2
+    die "$built has unresolved shared libraries"
+  fi
+  smoke_test "$built"
+
+  mkdir -p "$cache_dir"
+  install -m 0755 "$built" "$cache_dir/mediasoup-worker.tmp"
+  printf '%s' "$MANIFEST" >"$cache_dir/manifest.txt"
+  mv -f "$cache_dir/mediasoup-worker.tmp" "$cache_dir/mediasoup-worker"
+  rm -rf "$scratch" "$logfile"
+  log "built in $((SECONDS - started)) s, $(du -h "$cache_dir/mediasoup-worker" | cut -f1), cached: ${cache_dir#"$ROOT"/}"
+}
+
+main() {
+  command -v dpkg-query >/dev/null || die 'this script targets Debian 12 (dpkg-query not found)'
+  check_mediasoup_version
+  [[ -f "$PATCH_FILE" ]] || die "missing $PATCH_FILE"
+  [[ -d "$SHIMS_DIR" ]] || die "missing $SHIMS_DIR"
+  ensure_apt_packages
+  compute_cache_key
+  log "mediasoup $MEDIASOUP_VERSION, cache key $CACHE_KEY"
+
+  mkdir -p "$CACHE_ROOT"
+  # One build at a time per checkout (parallel CI jobs, two terminals).
+  exec 9>"$CACHE_ROOT/.lock"
+  flock 9
+
+  local cache_dir="$CACHE_ROOT/$CACHE_KEY"
+  if [[ -x "$cache_dir/mediasoup-worker" ]]; then
+    log "cache hit: ${cache_dir#"$ROOT"/}/mediasoup-worker"
+  else
+    log 'cache miss: building from node_modules/mediasoup/worker'
+    build_worker "$cache_dir"
+  fi
+  install_binary "$cache_dir/mediasoup-worker"
+}
+
+main "$@"
