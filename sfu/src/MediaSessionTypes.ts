@@ -1,0 +1,62 @@
+import type { types } from 'mediasoup';
+
+/** What a produced track shows: the applicant's face, the 高拍仪 document camera, a screen share or a microphone. */
+export type MediaSource = 'mic' | 'face' | 'document' | 'screen';
+
+/** Where WebRTC transports listen and what address they announce. */
+export interface TransportListenOptions {
+  listenIp: string;
+  announcedAddress?: string | undefined;
+  minPort: number;
+  maxPort: number;
+  /** Cap on what one peer may send (bps); protects the SFU from a misbehaving terminal. */
+  maxIncomingBitrate?: number;
+}
+
+/** A producer as other peers learn about it. */
+export interface ProducerInfo {
+  producerId: string;
+  peerId: string;
+  kind: types.MediaKind;
+  source: MediaSource;
+}
+
+/** Parameters a client needs to create its side of a WebRtcTransport. */
+export interface TransportParams {
+  id: string;
+  iceParameters: types.IceParameters;
+  iceCandidates: types.IceCandidate[];
+  dtlsParameters: types.DtlsParameters;
+}
+
+/** Parameters a client needs to create its side of a consumer. */
+export interface ConsumerParams {
+  id: string;
+  producerId: string;
+  kind: types.MediaKind;
+  rtpParameters: types.RtpParameters;
+  peerId: string;
+  source: MediaSource;
+}
+
+/** Counts of live mediasoup objects in a session, for leak checks and metrics. */
+export interface MediaSessionCounts {
+  peers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
+/** Events of a MediaSession. */
+export type MediaSessionEvents = {
+  /** A peer produced a track; tell the other peers so they can consume it. */
+  producernew: [info: ProducerInfo];
+  /** A producer closed (peer left, stopped sharing); consumers of it are closed too. */
+  producerclosed: [info: ProducerInfo];
+  /** A consumer of `peerId` was closed by the server (its producer went away). */
+  consumerclosed: [peerId: string, consumerId: string];
+  /** Quality score (0–10) of a peer's consumer or producer, from mediasoup's score events. */
+  score: [peerId: string, score: { consumerId?: string; producerId?: string; score: number }];
+  /** The session closed: `reason` is `closed` (hang-up) or `workerdied` (media must be rebuilt). */
+  close: [reason: 'closed' | 'workerdied'];
+};

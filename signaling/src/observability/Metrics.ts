@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The process's Prometheus metrics, on a registry of its own (no global default registry, so
+ * two nodes in one test process do not collide). Served at GET /metrics.
+ */
+export class Metrics {
+  /** The registry to serialize. */
+  readonly registry = new Registry();
+  /** Open WebSocket connections. */
+  readonly wsConnections = new Gauge({ name: 'rvw_ws_connections', help: 'Open signaling WebSocket connections', registers: [this.registry] });
+  /** Handled signaling requests by type and outcome. */
+  readonly wsRequests = new Counter({ name: 'rvw_ws_requests_total', help: 'Signaling requests handled', labelNames: ['type', 'ok'] as const, registers: [this.registry] });
+  /** Signaling request latency. */
+  readonly wsRequestSeconds = new Histogram({
+    name: 'rvw_ws_request_seconds',
+    help: 'Signaling request handling time',
+    labelNames: ['type'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  /** Live media sessions (routers). */
+  readonly mediaSessions = new Gauge({ name: 'rvw_media_sessions', help: 'Live media sessions (one router each)', registers: [this.registry] });
+  /** Live mediasoup workers. */
+  readonly sfuWorkers = new Gauge({ name: 'rvw_sfu_workers', help: 'Live mediasoup worker processes', registers: [this.registry] });
+  /** mediasoup worker deaths. */
+  readonly sfuWorkerDeaths = new Counter({ name: 'rvw_sfu_worker_deaths_total', help: 'mediasoup workers that died', registers: [this.registry] });
+  /** Case operations by kind and outcome. */
+  readonly caseOps = new Counter({ name: 'rvw_case_operations_total', help: 'Case use-case invocations', labelNames: ['op', 'ok'] as const, registers: [this.registry] });
+  /** Documents issued. */
+  readonly documentsIssued = new Counter({ name: 'rvw_documents_issued_total', help: 'Signed documents issued', labelNames: ['type'] as const, registers: [this.registry] });
+
+  constructor(options: { collectDefaults?: boolean } = {}) {
+    if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rvw_' });
+  }
+
+  /** Records one handled signaling request. */
+  observeRequest(type: string, ok: boolean, ms: number): void {
+    this.wsRequests.inc({ type, ok: ok ? 'true' : 'false' });
+    if (ok) this.wsRequestSeconds.observe({ type }, ms / 1000);
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The signaling protocol: every WebSocket frame between a client (counter, clerk) and the
+ * server. One discriminated union per direction on `type`, shared by server and web client.
+ * Incoming frames are validated once at the socket edge with these schemas; the TypeScript
+ * types are derived from them so the two can never drift. docs/protocol.md describes it.
+ */
+import { z } from 'zod';
+
+/** Largest frame the server accepts (bytes); a document-camera snapshot fits with room to spare. */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+const Id = z.string().min(1).max(128);
+const RequestId = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]);
+
+/** A produced track's source. */
+export const MediaSourceSchema = z.enum(['mic', 'face', 'document', 'screen']);
+
+// Media parameters are validated for shape here; mediasoup validates their semantics.
+const DtlsParameters = z.object({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z.array(z.object({ algorithm: z.string().max(32), value: z.string().max(256) })).min(1).max(8),
+});
+const RtcpFeedback = z.object({ type: z.string().max(32), parameter: z.string().max(32).optional() });
+const CodecParameters = z.object({
+  mimeType: z.string().max(64),
+  payloadType: z.number().int().min(0).max(127),
+  clockRate: z.number().int().positive(),
+  channels: z.number().int().positive().max(8).optional(),
+  parameters: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  rtcpFeedback: z.array(RtcpFeedback).max(32).optional(),
+});
+const RtpParameters = z.object({
+  mid: z.string().max(32).optional(),
+  codecs: z.array(CodecParameters).min(1).max(16),
+  headerExtensions: z
+    .array(z.object({ uri: z.string().max(256), id: z.number().int().min(1).max(255), encrypt: z.boolean().optional(), parameters: z.record(z.string(), z.unknown()).optional() }))
+    .max(32)
+    .optional(),
+  encodings: z.array(z.record(z.string(), z.unknown())).max(8).optional(),
+  rtcp: z.object({ cname: z.string().max(256).optional(), reducedSize: z.boolean().optional(), mux: z.boolean().optional() }).optional(),
+  msid: z.string().max(256).optional(),
+});
+const RtpCapabilities = z.object({
+  codecs: z.array(z.record(z.string(), z.unknown())).max(64).optional(),
+  headerExtensions: z.array(z.record(z.string(), z.unknown())).max(64).optional(),
+});
+
+const req = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ id: RequestId, type: z.literal(type), ...shape }).strict();
+
+/** Every request a client may send. */
+export const ClientRequestSchema = z.discriminatedUnion('type', [
+  /** Join (or resume) the media session of a case; the server checks the caller belongs to it. */
+  req('session.join', {
+    sessionId: Id,
+    /** Stable per browser tab; lets a reconnecting client take its peer back. */
+    peerId: Id,
+    /** Transports the client still has; if the server has them too, media goes on untouched. */
+    resumeTransportIds: z.array(Id).max(4).optional(),
+  }),
+  /** Leave the media session (the other side stays). */
+  req('session.leave', {}),
+  /** End the call for everyone (clerk) — the case itself is closed by case.transition. */
+  req('session.end', {}),
+  /** The router's RTP capabilities (also returned by session.join). */
+  req('getRouterRtpCapabilities', {}),
+  /** Create a WebRtcTransport; `direction` only labels it for logs. */
+  req('createWebRtcTransport', { direction: z.enum(['send', 'recv']) }),
+  /** Finish DTLS for a transport. */
+  req('connectTransport', { transportId: Id, dtlsParameters: DtlsParameters }),
+  /** Send a track (microphone, face camera, document camera or screen). */
+  req('produce', { transportId: Id, kind: z.enum(['audio', 'video']), rtpParameters: RtpParameters, source: MediaSourceSchema }),
+  /** Stop sending a track (e.g. end the screen share). */
+  req('closeProducer', { producerId: Id }),
+  /** Receive another peer's track; the consumer starts paused. */
+  req('consume', { transportId: Id, producerId: Id, rtpCapabilities: RtpCapabilities }),
+  /** Resume a paused consumer (the server also requests a keyframe). */
+  req('resumeConsumer', { consumerId: Id }),
+  /** ICE restart after the transport went `disconnected`/`failed`. */
+  req('restartIce', { transportId: Id }),
+  /** Counter: open a case for an item of a partnership and wait in the remote region's queue. */
+  req('queue.join', {
+    partnershipId: Id,
+    itemCode: Id,
+    applicant: z.object({ name: z.string().min(1).max(50), idNumber: z.string().min(6).max(32), phone: z.string().max(20).optional() }).strict(),
+  }),
+  /** Counter: the applicant leaves the queue (case abandoned). */
+  req('queue.leave', { caseId: Id }),
+  /** Clerk: watch the queues of the items one handles (answers with the current queue). */
+  req('queue.subscribe', {}),
+  /** Clerk: accept a queued case; exactly one clerk wins. */
+  req('queue.accept', { caseId: Id }),
+  /** Read a case (masked as the caller's role requires) and subscribe to its changes. */
+  req('case.get', { caseId: Id }),
+  /** Edit case fields; compare-and-set on `expectedVersion`. */
+  req('case.update', { caseId: Id, expectedVersion: z.number().int().nonnegative(), fields: z.record(z.string().max(64), z.string().max(2000)) }),
+  /** Clerk: move the case (complete, reject, suspend, request materials, resume). */
+  req('case.transition', {
+    caseId: Id,
+    expectedVersion: z.number().int().nonnegative(),
+    to: z.enum(['in_session', 'pending_materials', 'completed', 'rejected', 'suspended']),
+    reason: z.string().max(500).optional(),
+  }),
+  /** A document-camera snapshot (or upload) becomes a material of the case. */
+  req('material.capture', {
+    caseId: Id,
+    materialId: Id.optional(),
+    mime: z.enum(['image/jpeg', 'image/png', 'application/pdf']),
+    dataBase64: z.string().min(4).max(MAX_FRAME_BYTES),
+  }),
+  /** Clerk: accept a missing mandatory material with a note and deadline (容缺受理). */
+  req('material.waive', { caseId: Id, materialId: Id, note: z.string().min(1).max(500), deadline: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+  /** Clerk: issue a signed document of the item (receipt, certificate…). */
+  req('document.issue', {
+    caseId: Id,
+    docType: z.enum(['receipt', 'missing_notice', 'payment_certificate', 'completion_notice']),
+  }),
+  /** Text chat line in the call; stored in the case record. */
+  req('chat.send', { caseId: Id, text: z.string().min(1).max(1000) }),
+  /** Counter: the applicant's handwritten confirmation (PNG). */
+  req('signature.submit', { caseId: Id, pngBase64: z.string().min(4).max(MAX_FRAME_BYTES) }),
+  /** Counter: 好差评 rating of the clerk or the local counter, 1–5. */
+  req('rating.submit', { caseId: Id, target: z.enum(['clerk', 'counter']), score: z.number().int().min(1).max(5), comment: z.string().max(500).optional() }),
+  /** Liveness check. */
+  req('ping', {}),
+]);
+
+/** A request a client may send. */
+export type ClientRequest = z.infer<typeof ClientRequestSchema>;
+/** The `type` of a client request. */
+export type RequestType = ClientRequest['type'];
+/** The request of a given type. */
+export type RequestOf<T extends RequestType> = Extract<ClientRequest, { type: T }>;
+/** What the caller passes to send a request (no id/type). */
+export type RequestPayload<T extends RequestType> = Omit<RequestOf<T>, 'id' | 'type'>;
+
+/** A wire error: stable code plus a human message (Chinese first, English hint). */
+export interface WireError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The answer to a request: echoes its id. */
+export type ServerResponse =
+  | { type: 'response'; id: number | string; ok: true; data: unknown }
+  | { type: 'response'; id: number | string | null; ok: false; error: WireError };
+
+/** A produced track, as peers learn about it. */
+export interface ProducerInfoWire {
+  producerId: string;
+  peerId: string;
+  kind: 'audio' | 'video';
+  source: z.infer<typeof MediaSourceSchema>;
+}
+
+/** Everything the server pushes without being asked. */
+export type ServerNotification =
+  | { type: 'hello'; principal: { kind: string; role?: string; name?: string; regionCode?: string } }
+  | { type: 'peer.joined'; sessionId: string; peerId: string; role: 'counter' | 'clerk' }
+  | { type: 'peer.left'; sessionId: string; peerId: string; reason: 'left' | 'timeout' }
+  | { type: 'producer.new'; sessionId: string; producer: ProducerInfoWire }
+  | { type: 'producer.closed'; sessionId: string; producerId: string }
+  | { type: 'consumer.closed'; sessionId: string; consumerId: string }
+  | { type: 'score'; sessionId: string; consumerId?: string; producerId?: string; score: number }
+  /** The media session must be rebuilt (worker died, server restarted): re-join and re-produce. */
+  | { type: 'media.reset'; sessionId: string; reason: string }
+  | { type: 'session.ended'; sessionId: string; reason: string }
+  | { type: 'queue.changed'; servingRegion: string; partnershipId: string; itemCode: string }
+  | { type: 'case.changed'; caseId: string; version: number; state: string }
+  | { type: 'chat.message'; caseId: string; at: string; by: string; role: string; text: string }
+  | { type: 'document.issued'; caseId: string; number: string; docType: string; title: string }
+  | { type: 'auth.revoked'; reason: string };
+
+/** Any frame the server sends. */
+export type ServerMessage = ServerResponse | ServerNotification;
+
+/** Parses and validates one incoming frame; returns the request or a wire error (never throws). */
+export function parseClientFrame(raw: string): { ok: true; request: ClientRequest } | { ok: false; id: number | string | null; error: WireError } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, id: null, error: { code: 'MALFORMED_JSON', message: '消息不是合法的 JSON (frame is not valid JSON)' } };
+  }
+  const idGuess = typeof json === 'object' && json !== null ? (json as { id?: unknown }).id : undefined;
+  const id = RequestId.safeParse(idGuess).success ? (idGuess as number | string) : null;
+  const typeGuess = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
+  if (typeof typeGuess !== 'string' || !REQUEST_TYPES.has(typeGuess)) {
+    return { ok: false, id, error: { code: 'UNKNOWN_TYPE', message: `未知的消息类型 (unknown message type: ${String(typeGuess).slice(0, 40)})` } };
+  }
+  const parsed = ClientRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+    return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: `消息格式错误 (${where})` } };
+  }
+  return { ok: true, request: parsed.data };
+}
+
+/** Every request type, for exhaustive tests and docs. */
+export const REQUEST_TYPES: ReadonlySet<string> = new Set(ClientRequestSchema.options.map((o) => o.shape.type.value));

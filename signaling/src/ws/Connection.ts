@@ -1,0 +1,45 @@
+import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/Principal';
+import type { ServerMessage } from '../protocol';
+
+/** One authenticated WebSocket and what it has joined. */
+export class Connection {
+  /** Media session (case id) this socket's peer is in, if any. */
+  sessionId: string | undefined;
+  /** Stable peer id the client chose (per tab), set on session.join. */
+  peerId: string | undefined;
+  /** Role in the current session. */
+  sessionRole: 'counter' | 'clerk' | undefined;
+  /** Cases whose `case.changed`/chat/document notifications this socket receives. */
+  readonly caseSubscriptions = new Set<string>();
+  /** True once a clerk subscribed to the queues of their items. */
+  queueSubscribed = false;
+  #tokens: number;
+  #lastRefill = Date.now();
+
+  constructor(
+    readonly socket: WebSocket,
+    /** Who this is; re-checked on revocation. */
+    public principal: Principal,
+    /** Requests per second allowed after the burst. */
+    private readonly ratePerSecond = 50,
+    private readonly burst = 200,
+  ) {
+    this.#tokens = burst;
+  }
+
+  /** Sends a message if the socket is open; drops it otherwise (the client resyncs on reconnect). */
+  send(message: ServerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  /** Token bucket: false when the client exceeds its request rate. */
+  takeToken(): boolean {
+    const now = Date.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#lastRefill) / 1000) * this.ratePerSecond);
+    this.#lastRefill = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,153 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { SfuError } from '../../../sfu/src/SfuError';
+import type { Principal } from '../auth/Principal';
+import { AppError } from '../errors/AppError';
+import type { Logger } from '../observability/logger';
+import { MAX_FRAME_BYTES, parseClientFrame, type ClientRequest, type WireError } from '../protocol';
+import { Connection } from './Connection';
+import type { HandlerTable } from './handlerTypes';
+import type { Hub } from './Hub';
+
+/** Options for {@link SignalingServer.attach}. */
+export interface SignalingServerOptions {
+  httpServer: HttpServer;
+  /** URL path of the WebSocket endpoint. */
+  path?: string;
+  /** Authenticates the upgrade (Origin allow-list + cookie); throws AppError to refuse. */
+  authenticate: (req: IncomingMessage) => Promise<Principal>;
+  hub: Hub;
+  handlers: HandlerTable;
+  /** Called after a connection closed (grace timers, queue bookkeeping). */
+  onClose?: (conn: Connection) => void;
+  /** Observes each handled request (metrics). */
+  onRequest?: (type: string, ok: boolean, ms: number) => void;
+  logger: Logger;
+}
+
+/**
+ * The WebSocket edge: authenticates the upgrade, validates every frame once against the
+ * protocol schemas, dispatches it to exactly one handler, and answers `{ok, data|error}`.
+ * Nothing that arrives on a socket can crash the process: every failure becomes a wire error.
+ */
+export class SignalingServer {
+  readonly #wss: WebSocketServer;
+  readonly #options: SignalingServerOptions;
+
+  private constructor(options: SignalingServerOptions) {
+    this.#options = options;
+    // perMessageDeflate off: it costs ~300 KB per socket and signaling frames are small.
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  }
+
+  /** Attaches the WebSocket endpoint to an HTTP(S) server. */
+  static attach(options: SignalingServerOptions): SignalingServer {
+    const server = new SignalingServer(options);
+    options.httpServer.on('upgrade', (req, socket, head) => void server.#upgrade(req, socket, head));
+    return server;
+  }
+
+  /** Number of open WebSockets. */
+  get connectionCount(): number {
+    return this.#wss.clients.size;
+  }
+
+  /** Closes every socket (clients will reconnect to whichever node serves them next). */
+  close(): void {
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.#wss.close();
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const path = this.#options.path ?? '/ws';
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== path) {
+      socket.destroy();
+      return;
+    }
+    let principal: Principal;
+    try {
+      principal = await this.#options.authenticate(req);
+    } catch (e) {
+      const err = e instanceof AppError ? e : new AppError('UNAUTHENTICATED', '未登录 (not authenticated)', 401);
+      const body = JSON.stringify({ ok: false, error: err.toWire() });
+      socket.end(
+        `HTTP/1.1 ${err.httpStatus} ${err.httpStatus === 403 ? 'Forbidden' : 'Unauthorized'}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, principal));
+  }
+
+  #onConnection(ws: WebSocket, principal: Principal): void {
+    const conn = new Connection(ws, principal);
+    const { hub, logger } = this.#options;
+    hub.add(conn);
+    conn.send({
+      type: 'hello',
+      principal:
+        principal.kind === 'staff'
+          ? { kind: 'staff', role: principal.role, name: principal.name, regionCode: principal.role === 'clerk' ? principal.regionCode : principal.regionCodes[0] }
+          : principal.kind === 'counter'
+            ? { kind: 'counter', name: principal.name, regionCode: principal.regionCode }
+            : { kind: 'anonymous' },
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        conn.send({ type: 'response', id: null, ok: false, error: { code: 'BINARY_NOT_SUPPORTED', message: '仅支持文本 JSON 消息 (binary frames are not accepted)' } });
+        return;
+      }
+      void this.#onFrame(conn, data.toString());
+    });
+    ws.on('error', (err) => {
+      // ws raises on oversized frames (then closes with 1009); log, never crash.
+      logger.warn({ err: err.message }, 'websocket error');
+    });
+    ws.on('close', () => {
+      hub.remove(conn);
+      this.#options.onClose?.(conn);
+    });
+  }
+
+  async #onFrame(conn: Connection, raw: string): Promise<void> {
+    if (!conn.takeToken()) {
+      conn.send({ type: 'response', id: null, ok: false, error: { code: 'RATE_LIMITED', message: '请求过于频繁，请稍后再试 (too many requests)' } });
+      return;
+    }
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) {
+      conn.send({ type: 'response', id: parsed.id, ok: false, error: parsed.error });
+      this.#options.onRequest?.('invalid', false, 0);
+      return;
+    }
+    const request = parsed.request;
+    const started = performance.now();
+    try {
+      const data = await this.#dispatch(conn, request);
+      conn.send({ type: 'response', id: request.id, ok: true, data: data ?? null });
+      this.#options.onRequest?.(request.type, true, performance.now() - started);
+    } catch (e) {
+      const error = toWireError(e);
+      if (error.code === 'INTERNAL') this.#options.logger.error({ err: e, type: request.type }, 'request failed');
+      conn.send({ type: 'response', id: request.id, ok: false, error });
+      this.#options.onRequest?.(request.type, false, performance.now() - started);
+    }
+  }
+
+  #dispatch(conn: Connection, request: ClientRequest): Promise<unknown> {
+    // The table has one handler per type; the cast is sound because the key is request.type.
+    const handler = this.#options.handlers[request.type] as (c: Connection, r: ClientRequest) => Promise<unknown>;
+    return handler(conn, request);
+  }
+}
+
+/** Maps anything a handler throws to a wire error; internal failures never leak details. */
+export function toWireError(e: unknown): WireError {
+  if (e instanceof AppError) return e.toWire();
+  if (e instanceof SfuError) return { code: e.code, message: e.message };
+  // mediasoup throws TypeError for semantically invalid RTP/DTLS parameters.
+  if (e instanceof TypeError) return { code: 'INVALID_MEDIA_PARAMETERS', message: `媒体参数无效 (${e.message.slice(0, 200)})` };
+  return { code: 'INTERNAL', message: '服务器内部错误，请稍后重试 (internal error)' };
+}

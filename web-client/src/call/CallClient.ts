@@ -1,0 +1,313 @@
+import { Device, types } from 'mediasoup-client';
+import type { ProducerInfoWire, ServerNotification } from '../../../signaling/src/protocol';
+import type { SignalClient } from './SignalClient';
+
+/** A track source, as in the protocol. */
+export type Source = 'mic' | 'face' | 'document' | 'screen';
+
+/** A remote track arriving from the other side of the call. */
+export interface RemoteTrack {
+  consumerId: string;
+  producerId: string;
+  peerId: string;
+  source: Source;
+  kind: 'audio' | 'video';
+  track: MediaStreamTrack;
+}
+
+/** Call quality: mediasoup's 0–10 score plus what getStats says. */
+export interface Quality {
+  score: number | undefined;
+  rttMs: number | undefined;
+  lossPct: number | undefined;
+  level: 'good' | 'fair' | 'poor' | 'unknown';
+}
+
+/** Callbacks of a {@link CallClient}. */
+export interface CallClientHandlers {
+  onRemoteTrack: (t: RemoteTrack) => void;
+  onRemoteTrackEnded: (t: RemoteTrack) => void;
+  onPeer?: (event: 'joined' | 'left', peerId: string, role?: string) => void;
+  onQuality?: (q: Quality) => void;
+  onEnded?: (reason: string) => void;
+  onStatus?: (status: string) => void;
+}
+
+interface JoinAnswer {
+  rtpCapabilities: types.RtpCapabilities;
+  resumed: boolean;
+  producers: ProducerInfoWire[];
+  iceServers: RTCIceServer[];
+}
+
+/**
+ * One side of a call over mediasoup: joins the session, sends local tracks, consumes the other
+ * side's, and keeps media alive: resumes after a signaling reconnect (same transports when the
+ * server still has them), restarts ICE when a transport goes disconnected/failed, and rebuilds
+ * everything when the server says the media session was reset.
+ */
+export class CallClient {
+  #device: Device | undefined;
+  #send: types.Transport | undefined;
+  #recv: types.Transport | undefined;
+  readonly #local = new Map<Source, MediaStreamTrack>();
+  readonly #producers = new Map<Source, types.Producer>();
+  readonly #remote = new Map<string, { consumer: types.Consumer; info: RemoteTrack }>();
+  #consumeChain: Promise<unknown> = Promise.resolve();
+  #scores = new Map<string, number>();
+  #ended = false;
+  #building: Promise<void> | undefined;
+  #statsTimer: number | undefined;
+  /** Counts of ICE restarts and rebuilds, for tests and diagnostics. */
+  readonly counters = { iceRestarts: 0, rebuilds: 0, resumes: 0 };
+
+  constructor(
+    private readonly signal: SignalClient,
+    readonly sessionId: string,
+    readonly peerId: string,
+    private readonly handlers: CallClientHandlers,
+  ) {
+    signal.onNotification((n) => this.#onNotification(n));
+  }
+
+  /** Joins the call and sends the given tracks. */
+  async start(tracks: { source: Source; track: MediaStreamTrack }[]): Promise<void> {
+    for (const t of tracks) this.#local.set(t.source, t.track);
+    await this.#build();
+    this.#statsTimer = window.setInterval(() => void this.#sampleQuality(), 2000);
+  }
+
+  /** After the signaling socket reconnected: take the session back. */
+  async resume(): Promise<void> {
+    if (this.#ended) return;
+    if (this.#building) return this.#building;
+    const transportIds = [this.#send?.id, this.#recv?.id].filter((x): x is string => !!x);
+    const answer = await this.signal.request<'session.join', JoinAnswer>('session.join', {
+      sessionId: this.sessionId,
+      peerId: this.peerId,
+      resumeTransportIds: transportIds,
+    });
+    if (answer.resumed) {
+      this.counters.resumes++;
+      this.handlers.onStatus?.('resumed');
+      for (const p of answer.producers) this.#queueConsume(p);
+      return;
+    }
+    await this.#build(answer);
+  }
+
+  /** Starts sending a screen share (clerk guiding the applicant). */
+  async shareScreen(track: MediaStreamTrack): Promise<void> {
+    this.#local.set('screen', track);
+    track.addEventListener('ended', () => void this.stopScreen());
+    await this.#produce('screen', track);
+  }
+
+  /** Stops the screen share. */
+  async stopScreen(): Promise<void> {
+    const p = this.#producers.get('screen');
+    this.#local.delete('screen');
+    if (!p) return;
+    this.#producers.delete('screen');
+    p.close();
+    await this.signal.request('closeProducer', { producerId: p.id }).catch(() => undefined);
+  }
+
+  /** Forces an ICE restart of both transports (the network-change path). */
+  async restartIce(): Promise<void> {
+    for (const t of [this.#send, this.#recv]) if (t) await this.#restartIceOf(t);
+  }
+
+  /** Leaves the call (the other side is told). */
+  async leave(): Promise<void> {
+    this.#teardown();
+    this.#ended = true;
+    await this.signal.request('session.leave', {}).catch(() => undefined);
+  }
+
+  /** Inbound video/audio statistics per remote track, from getStats. */
+  async inboundStats(): Promise<{ source: Source; kind: string; framesDecoded: number; packetsReceived: number; bytesReceived: number }[]> {
+    const out = [];
+    for (const { consumer, info } of this.#remote.values()) {
+      const report = await consumer.getStats();
+      let framesDecoded = 0, packetsReceived = 0, bytesReceived = 0;
+      report.forEach((s: Record<string, unknown>) => {
+        if (s.type === 'inbound-rtp') {
+          framesDecoded += Number(s.framesDecoded ?? 0);
+          packetsReceived += Number(s.packetsReceived ?? 0);
+          bytesReceived += Number(s.bytesReceived ?? 0);
+        }
+      });
+      out.push({ source: info.source, kind: info.kind, framesDecoded, packetsReceived, bytesReceived });
+    }
+    return out;
+  }
+
+  /** Transport ids, for tests that check resumption kept them. */
+  get transportIds(): string[] {
+    return [this.#send?.id, this.#recv?.id].filter((x): x is string => !!x);
+  }
+
+  #build(answer?: JoinAnswer): Promise<void> {
+    const run = async () => {
+      this.#teardown();
+      const join =
+        answer ??
+        (await this.signal.request<'session.join', JoinAnswer>('session.join', { sessionId: this.sessionId, peerId: this.peerId }));
+      const device = new Device();
+      await device.load({ routerRtpCapabilities: join.rtpCapabilities });
+      this.#device = device;
+      this.#send = await this.#createTransport('send', join.iceServers);
+      this.#recv = await this.#createTransport('recv', join.iceServers);
+      for (const [source, track] of this.#local) {
+        if (track.readyState === 'live') await this.#produce(source, track);
+      }
+      for (const p of join.producers) this.#queueConsume(p);
+      this.handlers.onStatus?.('connected');
+    };
+    this.#building = run().finally(() => (this.#building = undefined));
+    return this.#building;
+  }
+
+  async #createTransport(direction: 'send' | 'recv', iceServers: RTCIceServer[]): Promise<types.Transport> {
+    const params = await this.signal.request<'createWebRtcTransport', types.TransportOptions>('createWebRtcTransport', { direction });
+    const device = this.#device!;
+    const options = { ...params, iceServers };
+    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.signal.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+        this.signal
+          .request<'produce', { producerId: string }>('produce', {
+            transportId: transport.id,
+            kind,
+            rtpParameters: rtpParameters as never,
+            source: (appData as { source: Source }).source,
+          })
+          .then(({ producerId }) => callback({ id: producerId }), errback);
+      });
+    }
+    transport.on('connectionstatechange', (state) => {
+      this.handlers.onStatus?.(`${direction}:${state}`);
+      if (state === 'disconnected' || state === 'failed') void this.#restartIceOf(transport).catch(() => undefined);
+    });
+    return transport;
+  }
+
+  async #restartIceOf(transport: types.Transport): Promise<void> {
+    if (transport.closed) return;
+    const { iceParameters } = await this.signal.request<'restartIce', { iceParameters: types.IceParameters }>('restartIce', { transportId: transport.id });
+    await transport.restartIce({ iceParameters });
+    this.counters.iceRestarts++;
+  }
+
+  async #produce(source: Source, track: MediaStreamTrack): Promise<void> {
+    if (!this.#send) return;
+    const producer = await this.#send.produce({
+      track,
+      appData: { source },
+      // Documents need detail more than frame rate; faces the other way round.
+      ...(source === 'document' || source === 'screen' ? { encodings: [{ maxBitrate: 1_500_000 }] } : {}),
+      stopTracks: false,
+    });
+    this.#producers.set(source, producer);
+  }
+
+  #queueConsume(p: ProducerInfoWire): void {
+    this.#consumeChain = this.#consumeChain.then(() => this.#consume(p)).catch(() => undefined);
+  }
+
+  async #consume(p: ProducerInfoWire): Promise<void> {
+    if (!this.#recv || !this.#device) return;
+    for (const r of this.#remote.values()) if (r.info.producerId === p.producerId) return;
+    const params = await this.signal.request<'consume', { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters; peerId: string; source: Source }>(
+      'consume',
+      { transportId: this.#recv.id, producerId: p.producerId, rtpCapabilities: this.#device.rtpCapabilities as never },
+    );
+    const consumer = await this.#recv.consume({ id: params.id, producerId: params.producerId, kind: params.kind, rtpParameters: params.rtpParameters });
+    const info: RemoteTrack = { consumerId: consumer.id, producerId: params.producerId, peerId: params.peerId, source: params.source, kind: params.kind, track: consumer.track };
+    this.#remote.set(consumer.id, { consumer, info });
+    this.handlers.onRemoteTrack(info);
+    await this.signal.request('resumeConsumer', { consumerId: consumer.id });
+  }
+
+  #removeConsumer(consumerId: string): void {
+    const entry = this.#remote.get(consumerId);
+    if (!entry) return;
+    this.#remote.delete(consumerId);
+    this.#scores.delete(consumerId);
+    entry.consumer.close();
+    this.handlers.onRemoteTrackEnded(entry.info);
+  }
+
+  #teardown(): void {
+    for (const id of [...this.#remote.keys()]) this.#removeConsumer(id);
+    for (const p of this.#producers.values()) p.close();
+    this.#producers.clear();
+    this.#send?.close();
+    this.#recv?.close();
+    this.#send = undefined;
+    this.#recv = undefined;
+  }
+
+  #onNotification(n: ServerNotification): void {
+    if ('sessionId' in n && n.sessionId !== this.sessionId) return;
+    switch (n.type) {
+      case 'producer.new':
+        this.#queueConsume(n.producer);
+        break;
+      case 'producer.closed':
+        for (const [id, r] of this.#remote) if (r.info.producerId === n.producerId) this.#removeConsumer(id);
+        break;
+      case 'consumer.closed':
+        this.#removeConsumer(n.consumerId);
+        break;
+      case 'score':
+        if (n.consumerId) this.#scores.set(n.consumerId, n.score);
+        break;
+      case 'media.reset':
+        if (!this.#ended) {
+          this.counters.rebuilds++;
+          this.handlers.onStatus?.('rebuilding');
+          void this.#build().catch(() => undefined);
+        }
+        break;
+      case 'peer.joined':
+        this.handlers.onPeer?.('joined', n.peerId, n.role);
+        break;
+      case 'peer.left':
+        this.handlers.onPeer?.('left', n.peerId);
+        break;
+      case 'session.ended':
+        this.#ended = true;
+        this.#teardown();
+        if (this.#statsTimer) window.clearInterval(this.#statsTimer);
+        this.handlers.onEnded?.(n.reason);
+        break;
+      default:
+        break;
+    }
+  }
+
+  async #sampleQuality(): Promise<void> {
+    if (!this.#recv || this.#ended) return;
+    let rttMs: number | undefined;
+    let lost = 0, received = 0;
+    const report = await this.#recv.getStats().catch(() => undefined);
+    report?.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rttMs = s.currentRoundTripTime * 1000;
+      if (s.type === 'inbound-rtp') {
+        lost += Number(s.packetsLost ?? 0);
+        received += Number(s.packetsReceived ?? 0);
+      }
+    });
+    const scores = [...this.#scores.values()];
+    const score = scores.length ? Math.min(...scores) : undefined;
+    const lossPct = received + lost > 0 ? (100 * lost) / (received + lost) : undefined;
+    const level: Quality['level'] =
+      score === undefined && lossPct === undefined ? 'unknown' : (score ?? 10) >= 8 && (lossPct ?? 0) < 2 ? 'good' : (score ?? 10) >= 5 && (lossPct ?? 0) < 8 ? 'fair' : 'poor';
+    this.handlers.onQuality?.({ score, rttMs, lossPct, level });
+  }
+}

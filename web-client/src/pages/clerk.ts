@@ -1,0 +1,305 @@
+import { CallClient } from '../call/CallClient';
+import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../call/localMedia';
+import { SignalClient } from '../call/SignalClient';
+import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
+import { attachTrack, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
+
+/** A queued case as the clerk's queue lists it. */
+interface QueueEntry {
+  caseId: string;
+  itemCode: string;
+  itemName: string;
+  applicantRegion: string;
+  applicantRegionName?: string;
+  applicantName: string;
+  enqueuedAt: string;
+}
+
+const state: {
+  queue: QueueEntry[];
+  caseView: CaseViewLike | undefined;
+  call: CallClient | undefined;
+  local: { mic: MediaStreamTrack; face: MediaStreamTrack } | undefined;
+  sharing: boolean;
+  me: { name?: string; regionCode?: string } | undefined;
+} = { queue: [], caseView: undefined, call: undefined, local: undefined, sharing: false, me: undefined };
+
+const signal = new SignalClient({
+  url: wsUrl(),
+  onStateChange: (s) => {
+    const el = byId('conn');
+    el.textContent = s === 'open' ? '已连接' : s === 'connecting' ? '连接中…' : '连接断开，正在重连';
+    el.className = `badge ${s === 'open' ? 'q-good' : 'q-poor'}`;
+  },
+  onOpen: async (reconnect) => {
+    await loadQueue();
+    if (!reconnect) return;
+    if (state.caseView) await refreshCase(state.caseView.id);
+    await state.call?.resume();
+  },
+});
+Object.assign(window, { rvw: { signal, state, get call() { return state.call; } } });
+
+async function loadQueue(): Promise<void> {
+  const data = await signal.request<'queue.subscribe', { cases: QueueEntry[] }>('queue.subscribe', {});
+  state.queue = data.cases;
+  renderQueue();
+}
+
+function renderQueue(): void {
+  const body = byId('queue');
+  if (!state.queue.length) {
+    body.replaceChildren(h('tr', {}, h('td', { colspan: 5, className: 'muted' }, '暂无排队')));
+    return;
+  }
+  body.replaceChildren(
+    ...state.queue.map((q) =>
+      h(
+        'tr',
+        { 'data-case': q.caseId },
+        h('td', {}, q.itemName),
+        h('td', {}, q.applicantRegionName ?? q.applicantRegion),
+        h('td', {}, q.applicantName),
+        h('td', { 'data-since': q.enqueuedAt }, formatWait((Date.now() - Date.parse(q.enqueuedAt)) / 1000)),
+        h('td', {}, h('button', { className: 'accept', onclick: () => void accept(q.caseId) }, '受理')),
+      ),
+    ),
+  );
+}
+
+async function accept(caseId: string): Promise<void> {
+  try {
+    state.local ??= await captureLocal(false);
+  } catch (e) {
+    return toast(e instanceof MediaAccessError ? e.message : String(e), 'error');
+  }
+  try {
+    const view = await signal.request<'queue.accept', CaseViewLike>('queue.accept', { caseId });
+    onCase(view);
+    await startCall(view.id);
+  } catch (e) {
+    toast((e as Error).message, 'error');
+    await loadQueue();
+  }
+}
+
+async function startCall(caseId: string): Promise<void> {
+  byId('queue-view').classList.add('hidden');
+  byId('call-view').classList.remove('hidden');
+  attachTrack(byId<HTMLVideoElement>('local-face'), state.local!.face);
+  const call = new CallClient(signal, caseId, tabPeerId(), {
+    onRemoteTrack: (t) => {
+      if (t.kind === 'audio') attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
+      else attachTrack(byId<HTMLVideoElement>(t.source === 'document' ? 'remote-document' : 'remote-face'), t.track);
+    },
+    onRemoteTrackEnded: () => undefined,
+    onPeer: (ev) => {
+      if (ev === 'left') toast('申请人端已断开，等待重新连接…');
+    },
+    onQuality: (q) => {
+      const { text, cls } = qualityLabel(q.level);
+      const el = byId('quality');
+      el.textContent = text;
+      el.className = `badge ${cls}`;
+    },
+    onEnded: () => endView(),
+  });
+  state.call = call;
+  await call.start([
+    { source: 'mic', track: state.local!.mic },
+    { source: 'face', track: state.local!.face },
+  ]);
+}
+
+function endView(): void {
+  state.call = undefined;
+  state.sharing = false;
+  byId('btn-screen').textContent = '共享屏幕';
+  byId('call-view').classList.add('hidden');
+  byId('queue-view').classList.remove('hidden');
+  void loadQueue();
+}
+
+async function refreshCase(caseId: string): Promise<void> {
+  onCase(await signal.request<'case.get', CaseViewLike>('case.get', { caseId }));
+}
+
+function onCase(view: CaseViewLike): void {
+  state.caseView = view;
+  byId('case-summary').replaceChildren(
+    h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
+    h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),
+    h('div', { className: 'muted' }, `办件编号：${view.id}　版本：${view.version}`),
+  );
+  const note = byId<HTMLTextAreaElement>('field-note');
+  if (document.activeElement !== note) note.value = view.fields.note ?? '';
+  byId('checklist').replaceChildren(
+    ...view.checklist.map((c) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, c.name, c.mandatory ? '' : '（选）'),
+        h('td', {}, MATERIAL_STATUS[c.status] ?? c.status, c.waiver ? `（${c.waiver.deadline} 前补交）` : ''),
+        h(
+          'td',
+          {},
+          h('button', { className: 'secondary', onclick: () => void captureMaterial(c.materialId) }, '拍照'),
+          ' ',
+          c.mandatory && c.status === 'missing' ? h('button', { className: 'secondary', onclick: () => void waive(c.materialId, c.name) }, '容缺') : null,
+        ),
+      ),
+    ),
+  );
+  const chat = byId('chat');
+  chat.replaceChildren(...view.chat.map((l) => h('div', { className: 'line' }, h('span', { className: 'who' }, `${l.role === 'clerk' ? '我' : '申请地窗口'} ${l.at.slice(11, 16)}`), l.text)));
+  chat.scrollTop = chat.scrollHeight;
+}
+
+async function captureMaterial(materialId?: string): Promise<void> {
+  if (!state.caseView) return;
+  const video = byId<HTMLVideoElement>('remote-document');
+  if (!video.videoWidth) return toast('高拍仪画面尚未就绪', 'error');
+  const blob = await snapshot(video);
+  const dataBase64 = await blobToBase64(blob);
+  try {
+    const view = await signal.request<'material.capture', CaseViewLike>('material.capture', {
+      caseId: state.caseView.id,
+      mime: 'image/jpeg',
+      dataBase64,
+      ...(materialId ? { materialId } : {}),
+    });
+    onCase(view);
+    toast('材料已留存');
+  } catch (e) {
+    toast((e as Error).message, 'error');
+  }
+}
+
+async function waive(materialId: string, name: string): Promise<void> {
+  if (!state.caseView) return;
+  const note = prompt(`「${name}」容缺受理说明：`, '申请人承诺限期补交');
+  if (!note) return;
+  const deadline = prompt('补交期限（YYYY-MM-DD）：', new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10));
+  if (!deadline) return;
+  try {
+    onCase(await signal.request<'material.waive', CaseViewLike>('material.waive', { caseId: state.caseView.id, materialId, note, deadline }));
+  } catch (e) {
+    toast((e as Error).message, 'error');
+  }
+}
+
+async function transition(to: 'completed' | 'rejected' | 'suspended' | 'pending_materials', ask?: string): Promise<void> {
+  if (!state.caseView) return;
+  const reason = ask ? prompt(ask) ?? undefined : undefined;
+  if (ask && !reason) return;
+  try {
+    const view = await signal.request<'case.transition', CaseViewLike>('case.transition', {
+      caseId: state.caseView.id,
+      expectedVersion: state.caseView.version,
+      to,
+      ...(reason ? { reason } : {}),
+    });
+    onCase(view);
+    toast(`办件已${STATE_LABELS[view.state]}`);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (err.code === 'CASE_VERSION_CONFLICT') {
+      toast('办件已被对方更新，已刷新，请确认后重试', 'error');
+      await refreshCase(state.caseView.id);
+    } else toast(err.message, 'error');
+  }
+}
+
+function blobToBase64(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).split(',')[1] ?? '');
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(blob);
+  });
+}
+
+async function main(): Promise<void> {
+  byId('doc-type').replaceChildren(...Object.entries(DOC_LABELS).map(([v, t]) => h('option', { value: v }, t)));
+  for (const id of ['remote-face', 'remote-document']) {
+    byId(id).parentElement!.addEventListener('click', () => {
+      const src = byId<HTMLVideoElement>(id).srcObject;
+      if (!src) return;
+      byId<HTMLVideoElement>('lightbox-video').srcObject = src;
+      byId('lightbox').classList.add('open');
+    });
+  }
+  byId('lightbox').addEventListener('click', () => byId('lightbox').classList.remove('open'));
+  byId('btn-snapshot').addEventListener('click', () => void captureMaterial());
+  byId('btn-screen').addEventListener('click', async () => {
+    if (!state.call) return;
+    try {
+      if (state.sharing) {
+        await state.call.stopScreen();
+        state.sharing = false;
+      } else {
+        await state.call.shareScreen(await captureScreen());
+        state.sharing = true;
+      }
+      byId('btn-screen').textContent = state.sharing ? '停止共享' : '共享屏幕';
+    } catch (e) {
+      toast((e as Error).message, 'error');
+    }
+  });
+  byId('btn-hangup').addEventListener('click', async () => {
+    if (!state.caseView) return;
+    await signal.request('session.end', {}).catch((e: Error) => toast(e.message, 'error'));
+    endView();
+  });
+  byId('btn-save').addEventListener('click', async () => {
+    if (!state.caseView) return;
+    try {
+      onCase(await signal.request<'case.update', CaseViewLike>('case.update', { caseId: state.caseView.id, expectedVersion: state.caseView.version, fields: { note: byId<HTMLTextAreaElement>('field-note').value } }));
+      byId('save-status').textContent = '已保存';
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      byId('save-status').textContent = err.code === 'CASE_VERSION_CONFLICT' ? '对方已修改，已刷新，请重新保存' : err.message;
+      await refreshCase(state.caseView.id);
+    }
+  });
+  byId('btn-issue').addEventListener('click', async () => {
+    if (!state.caseView) return;
+    const docType = byId<HTMLSelectElement>('doc-type').value as 'receipt' | 'missing_notice' | 'payment_certificate' | 'completion_notice';
+    try {
+      const doc = await signal.request<'document.issue', { number: string }>('document.issue', { caseId: state.caseView.id, docType });
+      toast(`已出具 ${DOC_LABELS[docType]}：${doc.number}`);
+      await refreshCase(state.caseView.id);
+    } catch (e) {
+      toast((e as Error).message, 'error');
+    }
+  });
+  byId('btn-complete').addEventListener('click', () => void transition('completed'));
+  byId('btn-pending').addEventListener('click', () => void transition('pending_materials', '需补正的材料及说明：'));
+  byId('btn-suspend').addEventListener('click', () => void transition('suspended', '挂起原因：'));
+  byId('btn-reject').addEventListener('click', () => void transition('rejected', '不予受理的理由：'));
+  byId('btn-chat').addEventListener('click', async () => {
+    const input = byId<HTMLInputElement>('chat-text');
+    if (!state.caseView || !input.value.trim()) return;
+    await signal.request('chat.send', { caseId: state.caseView.id, text: input.value.trim() }).catch((e: Error) => toast(e.message, 'error'));
+    input.value = '';
+  });
+  signal.onNotification((n) => {
+    if (n.type === 'hello') {
+      state.me = n.principal;
+      byId('me').textContent = `${n.principal.name ?? ''}`;
+    }
+    if (n.type === 'queue.changed') void loadQueue();
+    if ((n.type === 'case.changed' || n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);
+    if (n.type === 'auth.revoked') {
+      toast('您的登录已失效，请重新登录', 'error');
+      setTimeout(() => (location.href = '/login.html'), 1500);
+    }
+  });
+  // Waiting times tick without a server round trip.
+  setInterval(() => {
+    for (const td of document.querySelectorAll<HTMLElement>('td[data-since]')) td.textContent = formatWait((Date.now() - Date.parse(td.dataset.since!)) / 1000);
+  }, 1000);
+  await signal.connect();
+}
+
+void main();

@@ -1,0 +1,93 @@
+/** Minimal DOM building for the pages (no framework: terminals in halls are modest machines). */
+
+type Attrs = Record<string, string | number | boolean | ((ev: Event) => void) | undefined>;
+
+/** Creates an element with attributes (`on*` become listeners) and children. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string | null | undefined | false)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
+    else if (k === 'className') el.className = String(v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+/** The element with this id (throws when the page lacks it: a bug, not a user error). */
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+}
+
+/** Shows a short message at the top of the page; errors stay until dismissed. */
+export function toast(message: string, kind: 'info' | 'error' = 'info'): void {
+  let box = document.getElementById('toasts');
+  if (!box) {
+    box = h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' });
+    document.body.append(box);
+  }
+  const item = h('div', { className: `toast toast-${kind}` }, message, h('button', { className: 'toast-close', 'aria-label': '关闭', onclick: () => item.remove() }, '×'));
+  box.append(item);
+  if (kind === 'info') setTimeout(() => item.remove(), 4000);
+}
+
+/** Formats seconds as 分:秒 for waiting times. */
+export function formatWait(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}分${String(s % 60).padStart(2, '0')}秒` : `${s}秒`;
+}
+
+/** Attaches a track to a <video>/<audio> element and plays it (muted autoplay rules permitting). */
+export function attachTrack(el: HTMLMediaElement, track: MediaStreamTrack): void {
+  el.srcObject = new MediaStream([track]);
+  el.play().catch(() => undefined);
+}
+
+/** The quality badge text and class for a level. */
+export function qualityLabel(level: 'good' | 'fair' | 'poor' | 'unknown'): { text: string; cls: string } {
+  switch (level) {
+    case 'good':
+      return { text: '网络良好', cls: 'q-good' };
+    case 'fair':
+      return { text: '网络一般', cls: 'q-fair' };
+    case 'poor':
+      return { text: '网络较差', cls: 'q-poor' };
+    default:
+      return { text: '网络检测中', cls: 'q-unknown' };
+  }
+}
+
+/** A stable per-tab peer id, kept across reloads of the tab so a reconnect takes the peer back. */
+export function tabPeerId(): string {
+  let id = sessionStorage.getItem('rvw.peerId');
+  if (!id) {
+    id = crypto.randomUUID();
+    sessionStorage.setItem('rvw.peerId', id);
+  }
+  return id;
+}
+
+/** The WebSocket URL of this origin. */
+export function wsUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+/** fetch() of our JSON API: resolves `data` or throws an Error carrying the server's code. */
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(path, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+    credentials: 'same-origin',
+  });
+  const body = (await res.json().catch(() => ({}))) as { ok?: boolean; data?: T; error?: { code: string; message: string } };
+  if (!res.ok || body.ok === false) {
+    const err = new Error(body.error?.message ?? `HTTP ${res.status}`) as Error & { code?: string };
+    err.code = body.error?.code ?? `HTTP_${res.status}`;
+    throw err;
+  }
+  return (body.data ?? body) as T;
+}
