@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs everything the project needs, idempotently, on Debian 12 with Node >= 20:
+# Debian packages, npm dependencies (exactly the lock file), the mediasoup worker (built
+# offline, cached), and the web client bundles. Safe to run again: each step checks first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+log() { printf '[install] %s\n' "$*"; }
+die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Runtime and test tools. Build packages for the worker are handled by build-worker.sh.
+APT_PACKAGES=(
+  redis-server chromium poppler-utils qpdf fonts-wqy-microhei libnss3-tools openssl coturn ffmpeg ca-certificates
+)
+
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+(( node_major >= 20 )) || die "Node.js >= 20 is required (found $(node --version 2>/dev/null || echo none))"
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" == installed ]] || missing+=("$pkg")
+done
+if (( ${#missing[@]} )); then
+  sudo=(); (( EUID == 0 )) || sudo=(sudo)
+  log "apt: installing ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "apt: ${#APT_PACKAGES[@]} runtime packages present"
+fi
+
+# npm: reinstall only when the lock file changed since the last successful install.
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+stamp="node_modules/.rvw-lock-sha256"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" ]]; then
+  log "npm: dependencies match package-lock.json"
+else
+  log "npm: installing dependencies from package-lock.json"
+  # `npm install` rather than `npm ci`: npm 11 writes locks without the other platforms'
+  # optional packages (rollup's), which `npm ci` then rejects as out of sync; the versions
+  # installed are the locked ones either way. A non-empty MEDIASOUP_WORKER_BIN makes mediasoup's postinstall skip its GitHub download and
+  # pip build (npm 10 runs it; npm 11 skips unapproved install scripts anyway).
+  MEDIASOUP_WORKER_BIN="$ROOT/.cache/worker-built-by-infra" npm install --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+bash infra/scripts/build-worker.sh
+
+log "web client: bundling pages"
+npx tsx web-client/build.ts >/dev/null
+log "done"
