@@ -29,7 +29,14 @@ export type Principal =
       regionCode: string;
       name: string;
     }
-  | { kind: 'anonymous' };
+  | {
+      kind: 'anonymous';
+      /**
+       * Why no staff/counter principal was resolved when credentials were presented, e.g.
+       * `AUTH_SESSION_EXPIRED`; absent when the request carried no credentials at all.
+       */
+      reason?: string;
+    };
 
 /** A principal that is a staff member. */
 export type StaffPrincipal = Extract<Principal, { kind: 'staff' }>;

@@ -1,0 +1,124 @@
+import type { Router } from 'express';
+import type { Config } from '../config';
+import type { Logger } from '../observability/logger';
+import type { RedisClient } from '../store/redisClient';
+import { authCookies, type AuthCookies } from './authCookies';
+import { defaultAuthTimeouts, type AuthTimeouts } from './authTimeouts';
+import { ChallengeStore } from './ChallengeStore';
+import { systemClock, type Clock } from './Clock';
+import { CounterRegistry, type GetHall } from './CounterRegistry';
+import { createAuthRouter, type AuthRateLimits } from './createAuthRouter';
+import { createPrincipalResolver, type ResolvePrincipal } from './createPrincipalResolver';
+import { createUpgradeAuthenticator, type AuthenticateUpgrade } from './createUpgradeAuthenticator';
+import { InviteService, type IssuedInvite } from './InviteService';
+import { PasskeyService } from './PasskeyService';
+import { RedisRateLimitStore } from './RedisRateLimitStore';
+import { RevocationBus, type RevocationListener } from './RevocationBus';
+import { SessionStore } from './SessionStore';
+import { StaffAdmin } from './StaffAdmin';
+import { StaffStore } from './StaffStore';
+
+/** Options of {@link AuthModule.create}. */
+export interface AuthModuleOptions {
+  redis: RedisClient;
+  config: Readonly<Config>;
+  logger: Logger;
+  /** Hall lookup from the catalogue (hall → region) for counter registration. */
+  getHall: GetHall;
+  clock?: Clock;
+  timeouts?: Partial<AuthTimeouts>;
+  rateLimits?: Partial<AuthRateLimits>;
+  /** Listen on `auth:revoked` for other nodes' revocations (default true). */
+  subscribeRevocations?: boolean;
+}
+
+/**
+ * The auth module wired together: staff, passkeys, invites, sessions, counters, revocations,
+ * the HTTP router, `resolvePrincipal` and `authenticateUpgrade`. The composition root for main.ts.
+ */
+export class AuthModule {
+  private constructor(
+    /** Staff and passkey records. */
+    readonly staff: StaffStore,
+    /** Invites and the bootstrap invite. */
+    readonly invites: InviteService,
+    /** Passkey ceremonies. */
+    readonly passkeys: PasskeyService,
+    /** Staff sessions. */
+    readonly sessions: SessionStore,
+    /** Counter terminals. */
+    readonly counters: CounterRegistry,
+    /** Admin operations on staff. */
+    readonly staffAdmin: StaffAdmin,
+    /** Revocation announcements (local + `auth:revoked`). */
+    readonly revocations: RevocationBus,
+    /** Cookie names and attributes. */
+    readonly cookies: AuthCookies,
+    /** Principal of an HTTP or upgrade request, from its cookies. */
+    readonly resolvePrincipal: ResolvePrincipal,
+    /** Origin + cookie check for WebSocket upgrades. */
+    readonly authenticateUpgrade: AuthenticateUpgrade,
+    private readonly routerFactory: () => Router,
+  ) {}
+
+  /** Builds every part over one Redis client (plus one subscriber connection for revocations). */
+  static async create(opts: AuthModuleOptions): Promise<AuthModule> {
+    const { redis, config, logger } = opts;
+    const clock = opts.clock ?? systemClock;
+    const t: AuthTimeouts = { ...defaultAuthTimeouts, ...opts.timeouts };
+    const cookies = authCookies(config.http.publicOrigin);
+    const staff = await StaffStore.create({ redis });
+    const revocations = await RevocationBus.create({ redis, logger, subscribe: opts.subscribeRevocations ?? true });
+    const invites = await InviteService.create({ redis, clock, staff, ttlMs: t.inviteMs, publicOrigin: config.http.publicOrigin });
+    const challenges = await ChallengeStore.create({ redis, clock, ttlMs: t.challengeMs });
+    const sessions = await SessionStore.create({ redis, clock, idleMs: t.sessionIdleMs, absoluteMs: t.sessionAbsoluteMs });
+    const counters = await CounterRegistry.create({
+      redis,
+      clock,
+      getHall: opts.getHall,
+      revocations,
+      publicOrigin: config.http.publicOrigin,
+      activationMs: t.activationMs,
+      deviceMs: t.deviceMs,
+    });
+    const passkeys = await PasskeyService.create({ config, clock, staff, invites, challenges, sessions });
+    const staffAdmin = await StaffAdmin.create({ staff, sessions, revocations, clock });
+    const resolvePrincipal = createPrincipalResolver({ staff, sessions, counters, cookies });
+    const authenticateUpgrade = createUpgradeAuthenticator({ allowedOrigins: config.http.allowedOrigins, resolvePrincipal });
+    const routerFactory = () =>
+      createAuthRouter({
+        config,
+        passkeys,
+        invites,
+        staffAdmin,
+        counters,
+        sessions,
+        resolvePrincipal,
+        cookies,
+        logger,
+        rateLimitStore: (name) => new RedisRateLimitStore(redis, `${name}:`),
+        ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+      });
+    return new AuthModule(staff, invites, passkeys, sessions, counters, staffAdmin, revocations, cookies, resolvePrincipal, authenticateUpgrade, routerFactory);
+  }
+
+  /** A new express Router with every auth and admin route (mount once, at `/`). */
+  router(): Router {
+    return this.routerFactory();
+  }
+
+  /** Bootstrap link for the first administrator while none exists (print it once), else undefined. */
+  ensureBootstrapInvite(): Promise<IssuedInvite | undefined> {
+    return this.invites.ensureBootstrapInvite();
+  }
+
+  /** Calls `listener` whenever a staff member or counter loses access (any node); returns an unsubscribe function. */
+  onPrincipalRevoked(listener: RevocationListener): () => void {
+    return this.revocations.onPrincipalRevoked(listener);
+  }
+
+  /** Releases the revocation subscriber connection (the shared Redis client stays open). */
+  async close(): Promise<void> {
+    await this.revocations.close();
+  }
+}

@@ -1,0 +1,29 @@
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../errors/AppError';
+import type { RequestWithHeaders, ResolvePrincipal } from './createPrincipalResolver';
+import { isAllowedOrigin } from './isAllowedOrigin';
+import type { Principal } from './Principal';
+
+/** Authenticates a WebSocket upgrade request; resolves to a non-anonymous principal or throws. */
+export type AuthenticateUpgrade = (req: IncomingMessage | RequestWithHeaders) => Promise<Principal>;
+
+/**
+ * Builds `authenticateUpgrade(req)` for the WebSocket layer: the `Origin` header must be one of
+ * `allowedOrigins` (missing, `null` or foreign → AppError `ORIGIN_NOT_ALLOWED` 403), and the cookies
+ * must resolve to a staff or counter principal (else `UNAUTHENTICATED` 401, `details.reason` set
+ * when a cookie was presented but is no longer valid).
+ */
+export function createUpgradeAuthenticator(deps: { allowedOrigins: readonly string[]; resolvePrincipal: ResolvePrincipal }): AuthenticateUpgrade {
+  return async function authenticateUpgrade(req) {
+    const raw = req.headers.origin;
+    const origin = Array.isArray(raw) ? (raw.length === 1 ? raw[0] : undefined) : raw;
+    if (!isAllowedOrigin(origin, deps.allowedOrigins)) {
+      throw new AppError('ORIGIN_NOT_ALLOWED', '请求来源不被允许 (origin not allowed)', 403);
+    }
+    const principal = await deps.resolvePrincipal(req);
+    if (principal.kind === 'anonymous') {
+      throw new AppError('UNAUTHENTICATED', '请先登录 (sign-in required)', 401, principal.reason ? { reason: principal.reason } : undefined);
+    }
+    return principal;
+  };
+}

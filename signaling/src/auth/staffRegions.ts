@@ -1,0 +1,6 @@
+import type { StaffScope } from './StaffStore';
+
+/** The regions a staff scope belongs to: an admin's `regionCodes`, a clerk's `[regionCode]`. */
+export function staffRegions(scope: StaffScope): string[] {
+  return scope.role === 'admin' ? [...scope.regionCodes] : [scope.regionCode];
+}
