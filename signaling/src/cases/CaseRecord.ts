@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { Sha256Hex } from '../audit/AuditEvent';
+import { DocumentType, ItemCode, RegionCode } from '../catalog/CatalogTypes';
+import { isValidIdNumber } from './isValidIdNumber';
+
+/** States of a case; CASE_TRANSITIONS (caseTransitions.ts) says which moves are legal. */
+export const CaseState = z.enum(['queued', 'in_session', 'pending_materials', 'suspended', 'completed', 'rejected', 'abandoned']);
+/** A state of a case. */
+export type CaseState = z.infer<typeof CaseState>;
+
+/** Chinese labels of the case states, for the UI and error messages. */
+export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = Object.freeze({
+  queued: '排队中',
+  in_session: '办理中',
+  pending_materials: '待补正材料',
+  suspended: '已挂起',
+  completed: '已办结',
+  rejected: '不予受理',
+  abandoned: '已离开队列',
+});
+
+/** A resident ID number (GB 11643, 18 characters, check character verified; a lower-case x is accepted). */
+export const IdNumber = z
+  .string()
+  .trim()
+  .transform((s) => s.toUpperCase())
+  .refine(isValidIdNumber, { message: '居民身份证号码格式或校验位不正确' });
+
+/** A mainland mobile number or a landline with area code. */
+export const PhoneNumber = z
+  .string()
+  .trim()
+  .regex(/^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/, '电话号码格式不正确');
+
+/** The applicant (办事人) as recorded on the case; stored whole, shown masked (toCaseView). */
+export const Applicant = z.strictObject({
+  name: z.string().trim().min(1).max(50),
+  idNumber: IdNumber,
+  phone: PhoneNumber.optional(),
+});
+/** The applicant of a case. */
+export type Applicant = z.infer<typeof Applicant>;
+
+/** ISO date `YYYY-MM-DD`. */
+export const IsoDate = z.iso.date();
+
+/** 容缺受理: a mandatory material accepted as missing, to be supplied by the deadline. */
+export const MaterialWaiver = z.strictObject({
+  note: z.string().trim().min(1).max(500),
+  /** Last day to supply the material, `YYYY-MM-DD` (Asia/Shanghai). */
+  deadline: IsoDate,
+  by: z.string(),
+  at: z.iso.datetime(),
+});
+/** A 容缺 waiver. */
+export type MaterialWaiver = z.infer<typeof MaterialWaiver>;
+
+/** One line of the case's material checklist, copied from the item's 申请材料 at opening. */
+export const ChecklistItem = z.strictObject({
+  materialId: z.string(),
+  name: z.string(),
+  mandatory: z.boolean(),
+  status: z.enum(['missing', 'provided', 'waived']),
+  /** The captured material that satisfies this line. */
+  blobSha256: Sha256Hex.optional(),
+  waiver: MaterialWaiver.optional(),
+});
+/** A checklist line. */
+export type ChecklistItem = z.infer<typeof ChecklistItem>;
+
+/** How a material got into the case. */
+export const MaterialKind = z.enum(['document_camera', 'signature', 'upload']);
+/** How a material got into the case. */
+export type MaterialKind = z.infer<typeof MaterialKind>;
+
+/** Media types accepted for materials (sniffed from the bytes, not trusted from the client). */
+export const MaterialMime = z.enum(['image/jpeg', 'image/png', 'image/webp', 'application/pdf']);
+/** An accepted material media type. */
+export type MaterialMime = z.infer<typeof MaterialMime>;
+
+/** A stored material: a document-camera snapshot, an upload or the applicant's signature (bytes in BlobStore). */
+export const CaseMaterial = z.strictObject({
+  sha256: Sha256Hex,
+  kind: MaterialKind,
+  mime: MaterialMime,
+  size: z.number().int().min(1),
+  name: z.string(),
+  materialId: z.string().optional(),
+  capturedAt: z.iso.datetime(),
+  /** Staff id or counter id of who captured it. */
+  capturedBy: z.string(),
+});
+/** A stored material of a case. */
+export type CaseMaterial = z.infer<typeof CaseMaterial>;
+
+/** A document issued on the case by the document service (signed PDF, stored by its sha256). */
+export const CaseDocument = z.strictObject({
+  /** Document number (文书编号), unique within the case. */
+  number: z.string().trim().min(1).max(64),
+  type: DocumentType,
+  sha256: Sha256Hex,
+  issuedAt: z.iso.datetime(),
+  /** Staff id of the clerk who issued it. */
+  issuedBy: z.string(),
+  /** Signer (e.g. the certificate subject of the region's signing key). */
+  signer: z.string().trim().min(1).max(200),
+});
+/** A document issued on the case. */
+export type CaseDocument = z.infer<typeof CaseDocument>;
+
+/** One chat line between the counter and the clerk. */
+export const ChatLine = z.strictObject({
+  at: z.iso.datetime(),
+  by: z.string(),
+  role: z.enum(['counter', 'clerk', 'system']),
+  text: z.string(),
+});
+/** One chat line. */
+export type ChatLine = z.infer<typeof ChatLine>;
+
+/** A 好差评 rating, 1 (very dissatisfied) to 5 (very satisfied). */
+export const Rating = z.strictObject({
+  score: z.number().int().min(1).max(5),
+  comment: z.string().optional(),
+  at: z.iso.datetime(),
+});
+/** A rating. */
+export type Rating = z.infer<typeof Rating>;
+
+/**
+ * The shared case record (`case:{id}` in Redis). Every change bumps `version` by one and appends
+ * one audit event whose seq equals the new version and whose hash becomes `lastEventHash`.
+ */
+export const CaseRecord = z.strictObject({
+  id: z.string(),
+  version: z.number().int().min(1),
+  state: CaseState,
+  partnershipId: z.string(),
+  itemCode: ItemCode,
+  itemName: z.string(),
+  servingRegion: RegionCode,
+  applicantRegion: RegionCode,
+  hallId: z.string(),
+  counterId: z.string(),
+  applicant: Applicant,
+  /** Free-form case fields (申请表 entries), editable by both sides under version CAS. */
+  fields: z.record(z.string(), z.string()),
+  checklist: z.array(ChecklistItem),
+  materials: z.array(CaseMaterial),
+  documents: z.array(CaseDocument),
+  chat: z.array(ChatLine),
+  ratings: z.strictObject({ clerk: Rating.optional(), counter: Rating.optional() }),
+  clerkId: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  acceptedAt: z.iso.datetime().optional(),
+  closedAt: z.iso.datetime().optional(),
+  closeReason: z.string().optional(),
+  /** The latest state reason (suspension, request for materials …); cleared when the case resumes. */
+  stateReason: z.string().optional(),
+  applicantSignatureSha256: Sha256Hex.optional(),
+  /** Hash of the newest audit event; ties the record to the head of its chain. */
+  lastEventHash: Sha256Hex,
+});
+/** The shared case record. */
+export type CaseRecord = z.infer<typeof CaseRecord>;
+
+/** Bounds that keep one record small enough to rewrite on every change (a few hundred KB at most). */
+export const CASE_LIMITS = Object.freeze({ fields: 200, chatLines: 500, materials: 100, documents: 50 });

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '../audit/AuditEvent';
+import type { AuditVerdict } from '../audit/verifyAuditChain';
+import type { Principal } from '../auth/Principal';
+import type { BlobStore } from '../blobs/BlobStore';
+import type { CatalogStore } from '../catalog/CatalogStore';
+import { silentLogger, type Logger } from '../observability/logger';
+import { acceptCase } from '../queue/acceptCase';
+import { leaveQueue } from '../queue/leaveQueue';
+import { listQueue, type QueueEntry } from '../queue/listQueue';
+import { openCase } from '../queue/openCase';
+import { queuePosition, type QueuePosition } from '../queue/queuePosition';
+import { QueueStore } from '../queue/QueueStore';
+import type { RedisClient } from '../store/redisClient';
+import { addChat } from './addChat';
+import { attachDocument } from './attachDocument';
+import { captureMaterial } from './captureMaterial';
+import type { CaseDeps } from './CaseDeps';
+import type {
+  AttachDocumentInput,
+  CaptureMaterialInput,
+  CaseFieldsPatch,
+  ChatInput,
+  OpenCaseInput,
+  RatingInput,
+  SignatureInput,
+  TransitionInput,
+  WaiveMaterialInput,
+} from './CaseInputs';
+import type { Publish } from './CaseNotification';
+import type { CaseRecord } from './CaseRecord';
+import { CaseStore } from './CaseStore';
+import { confirmSignature } from './confirmSignature';
+import { rateCase } from './rateCase';
+import { transitionCase } from './transitionCase';
+import { updateCaseFields } from './updateCaseFields';
+import { verifyCaseAudit } from './verifyCaseAudit';
+import { waiveMaterial } from './waiveMaterial';
+
+/** Options of {@link CaseService.create}. */
+export interface CaseServiceOptions {
+  /** A connected client; the caller owns it. */
+  redis: RedisClient;
+  catalog: CatalogStore;
+  blobs: BlobStore;
+  /** Receives queue.changed / case.changed after each committed change; must not throw. */
+  publish: Publish;
+  clock?: () => Date;
+  /** Refuse OUTSIDE_SERVICE_HOURS outside the partnership's hours; default true (demos and tests pass false). */
+  enforceServiceHours?: boolean;
+  /** Case id generator; default a random UUID. */
+  newId?: () => string;
+  log?: Logger;
+}
+
+/**
+ * The case use cases bound to their dependencies: the one object the WebSocket and HTTP layers
+ * call. Every method validates its input, checks the caller is the right side of the case, writes
+ * one record version with its audit event, publishes, and returns the full record — pass it
+ * through toCaseView before it leaves the server.
+ */
+export class CaseService {
+  readonly #deps: CaseDeps;
+
+  private constructor(deps: CaseDeps) {
+    this.#deps = deps;
+  }
+
+  /** Builds the service and its repositories over the given client and stores. */
+  static async create(opts: CaseServiceOptions): Promise<CaseService> {
+    const clock = opts.clock ?? (() => new Date());
+    return new CaseService({
+      cases: await CaseStore.create({ redis: opts.redis, clock }),
+      queues: await QueueStore.create({ redis: opts.redis }),
+      catalog: opts.catalog,
+      blobs: opts.blobs,
+      clock,
+      publish: opts.publish,
+      enforceServiceHours: opts.enforceServiceHours ?? true,
+      newId: opts.newId ?? randomUUID,
+      log: opts.log ?? silentLogger(),
+    });
+  }
+
+  /** The case repository, for reads the use cases do not cover. */
+  get store(): CaseStore {
+    return this.#deps.cases;
+  }
+
+  /** The record; CASE_NOT_FOUND when absent. Authorize with the policy module, then send toCaseView(record, viewer). */
+  getCase(caseId: string): Promise<CaseRecord> {
+    return this.#deps.cases.require(caseId);
+  }
+
+  /** Counter: opens a case and queues it. */
+  openCase(principal: Principal, input: OpenCaseInput): Promise<CaseRecord> {
+    return openCase(this.#deps, principal, input);
+  }
+
+  /** Clerk: accepts a queued case; one winner per case, others CASE_ALREADY_ACCEPTED. */
+  acceptCase(principal: Principal, caseId: string): Promise<CaseRecord> {
+    return acceptCase(this.#deps, principal, caseId);
+  }
+
+  /** Counter: leaves the queue (abandoned). */
+  leaveQueue(principal: Principal, caseId: string): Promise<CaseRecord> {
+    return leaveQueue(this.#deps, principal, caseId);
+  }
+
+  /** The waiting cases of a serving region (optionally only some items), oldest first. */
+  listQueue(servingRegion: string, itemCodes?: readonly string[]): Promise<QueueEntry[]> {
+    return listQueue(this.#deps, servingRegion, itemCodes);
+  }
+
+  /** Position and estimated wait of a queued case. */
+  queuePosition(caseId: string): Promise<QueuePosition> {
+    return queuePosition(this.#deps, caseId);
+  }
+
+  /** Either side: edits fields against `expectedVersion`. */
+  updateFields(principal: Principal, caseId: string, patch: CaseFieldsPatch): Promise<CaseRecord> {
+    return updateCaseFields(this.#deps, principal, caseId, patch);
+  }
+
+  /** Clerk: request materials / materials received / suspend / resume / complete / reject. */
+  transition(principal: Principal, caseId: string, input: TransitionInput): Promise<CaseRecord> {
+    return transitionCase(this.#deps, principal, caseId, input);
+  }
+
+  /** Either side: stores a snapshot or upload and ticks its checklist line. */
+  captureMaterial(principal: Principal, caseId: string, input: CaptureMaterialInput): Promise<CaseRecord> {
+    return captureMaterial(this.#deps, principal, caseId, input);
+  }
+
+  /** Clerk: 容缺受理 of a missing mandatory material. */
+  waiveMaterial(principal: Principal, caseId: string, input: WaiveMaterialInput): Promise<CaseRecord> {
+    return waiveMaterial(this.#deps, principal, caseId, input);
+  }
+
+  /** Either side: a chat line. */
+  addChat(principal: Principal, caseId: string, input: ChatInput): Promise<CaseRecord> {
+    return addChat(this.#deps, principal, caseId, input);
+  }
+
+  /** Counter: the applicant's signature PNG. */
+  confirmSignature(principal: Principal, caseId: string, input: SignatureInput): Promise<CaseRecord> {
+    return confirmSignature(this.#deps, principal, caseId, input);
+  }
+
+  /** Counter: 好差评 of the clerk or the counter, once each, after closing. */
+  rate(principal: Principal, caseId: string, input: RatingInput): Promise<CaseRecord> {
+    return rateCase(this.#deps, principal, caseId, input);
+  }
+
+  /** Clerk: links an issued document. */
+  attachDocument(principal: Principal, caseId: string, input: AttachDocumentInput): Promise<CaseRecord> {
+    return attachDocument(this.#deps, principal, caseId, input);
+  }
+
+  /** The audit events of a case and the verdict on their hash chain. */
+  audit(caseId: string): Promise<{ events: AuditEvent[]; verdict: AuditVerdict }> {
+    return verifyCaseAudit(this.#deps, caseId);
+  }
+}

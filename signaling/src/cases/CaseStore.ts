@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GENESIS_HASH, type AuditActor, type AuditEvent } from '../audit/AuditEvent';
+import { canonicalJson } from '../audit/canonicalJson';
+import { hashAuditEvent } from '../audit/hashAuditEvent';
+import { RedisScript } from '../catalog/RedisScript';
+import { AppError } from '../errors/AppError';
+import type { RedisClient } from '../store/redisClient';
+import type { CaseRecord } from './CaseRecord';
+import { redactPersonalData } from './redactPersonalData';
+
+// `case:{<id>}` is a hash {version, doc}; the literal braces make it and its event stream
+// `case:{<id>}:events` share a Redis Cluster slot. `version` mirrors the JSON in `doc` so the
+// script can compare versions without decoding the document.
+//
+// The compare-and-set: the new document, its audit event and an optional queue membership change
+// are applied together or not at all. A Lua script is atomic, and under `appendfsync always` its
+// effects reach the AOF as one MULTI/EXEC block, so even kill -9 cannot separate a record change
+// from its audit event. Replies {1, newVersion} or {0, currentVersion}.
+const COMMIT = new RedisScript(`
+local cur = redis.call('HGET', KEYS[1], 'version')
+local curv = 0
+if cur then curv = tonumber(cur) end
+if curv ~= tonumber(ARGV[1]) then
+  return {0, curv}
+end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'doc', ARGV[3])
+redis.call('XADD', KEYS[2], '*', 'seq', ARGV[2], 'hash', ARGV[4], 'event', ARGV[5])
+if ARGV[6] == 'add' then
+  redis.call('ZADD', KEYS[3], ARGV[8], ARGV[7])
+elseif ARGV[6] == 'remove' then
+  redis.call('ZREM', KEYS[3], ARGV[7])
+end
+return {1, tonumber(ARGV[2])}
+`);
+
+// Server-side updates (no client version) retry this often before giving up with a conflict.
+const MAX_ATTEMPTS = 50;
+
+/** What one change of a case means: its audit event, and a queue membership changed in the same step. */
+export interface CaseChange {
+  actor: AuditActor;
+  /** Audit action, e.g. `fields.updated`. */
+  action: string;
+  /** Audit data; ID and mobile numbers inside are masked before hashing. */
+  data: Record<string, unknown>;
+  /** Add the case to / remove it from a sorted set (its queue) atomically with the change. */
+  queue?: { key: string; op: 'add' | 'remove'; score?: number };
+}
+
+/** A new case as a use case builds it; the store fills in version, timestamps and the chain head. */
+export type NewCase = Omit<CaseRecord, 'version' | 'createdAt' | 'updatedAt' | 'lastEventHash'>;
+
+/**
+ * The repository of case records on Redis. Every write is a compare-and-set on the record version
+ * that appends the matching hash-chained audit event in the same atomic script; the loser of a
+ * race gets CASE_VERSION_CONFLICT (409) with `details.currentVersion`.
+ */
+export class CaseStore {
+  readonly #redis: RedisClient;
+  readonly #clock: () => Date;
+
+  private constructor(redis: RedisClient, clock: () => Date) {
+    this.#redis = redis;
+    this.#clock = clock;
+  }
+
+  /** Creates a store over a connected client (the caller owns the client); `clock` stamps changes. */
+  static async create(opts: { redis: RedisClient; clock?: () => Date }): Promise<CaseStore> {
+    return new CaseStore(opts.redis, opts.clock ?? (() => new Date()));
+  }
+
+  /** The record, or undefined. */
+  async get(id: string): Promise<CaseRecord | undefined> {
+    const doc = await this.#redis.hGet(caseKey(id), 'doc');
+    // Written only by #commit from records the use cases built and validated, so trusted as-is.
+    return doc === null || doc === undefined ? undefined : (JSON.parse(doc) as CaseRecord);
+  }
+
+  /** The record; refuses CASE_NOT_FOUND (404) when absent. */
+  async require(id: string): Promise<CaseRecord> {
+    const record = await this.get(id);
+    if (!record) throw caseNotFound(id);
+    return record;
+  }
+
+  /** Several records at once (one pipelined round trip); undefined where absent. */
+  getMany(ids: readonly string[]): Promise<(CaseRecord | undefined)[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  /** Stores a new case at version 1 with its first audit event (and queue entry, if given). */
+  async insert(fresh: NewCase, change: CaseChange): Promise<CaseRecord> {
+    const now = this.#clock().toISOString();
+    const record: CaseRecord = { ...fresh, version: 1, createdAt: now, updatedAt: now, lastEventHash: GENESIS_HASH };
+    const outcome = await this.#commit(0, GENESIS_HASH, record, change);
+    if (!outcome.ok) throw new AppError('CASE_DUPLICATE', `案件 ${fresh.id} 已存在`, 409, { caseId: fresh.id });
+    return record;
+  }
+
+  /**
+   * Applies `mutate` to the current record (a private copy) and commits it as the next version.
+   * With `expectedVersion` (a client's edit) a stale version is refused at once with
+   * CASE_VERSION_CONFLICT; without it (server-side changes such as a chat line) a lost race is
+   * retried on the fresh record. `mutate` may throw an AppError to refuse; nothing is written then.
+   */
+  async update(
+    id: string,
+    mutate: (draft: CaseRecord) => CaseChange | Promise<CaseChange>,
+    opts: { expectedVersion?: number } = {},
+  ): Promise<CaseRecord> {
+    for (let attempt = 1; ; attempt++) {
+      // Freshly parsed from Redis on every attempt, so it can serve as the draft without a copy.
+      const draft = await this.require(id);
+      const { version, lastEventHash } = draft;
+      if (opts.expectedVersion !== undefined && version !== opts.expectedVersion) {
+        throw versionConflict(id, version, opts.expectedVersion);
+      }
+      const change = await mutate(draft);
+      const next: CaseRecord = { ...draft, id, version: version + 1, updatedAt: this.#clock().toISOString() };
+      const outcome = await this.#commit(version, lastEventHash, next, change);
+      if (outcome.ok) return next;
+      if (outcome.currentVersion === 0) throw caseNotFound(id);
+      if (opts.expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
+        throw versionConflict(id, outcome.currentVersion, version);
+      }
+      // Two writers on one case rarely collide twice; spread them out only if they keep colliding.
+      if (attempt > 2) await sleep(Math.random() * attempt);
+    }
+  }
+
+  /**
+   * The record and its audit events in stream order, read in one MULTI so they are consistent
+   * with each other (for verifyAuditChain and the audit view); refuses CASE_NOT_FOUND.
+   */
+  async history(id: string): Promise<{ record: CaseRecord; events: AuditEvent[] }> {
+    const [doc, entries] = (await this.#redis.multi().hGet(caseKey(id), 'doc').xRange(eventsKey(id), '-', '+').exec()) as unknown as [
+      string | null,
+      { id: string; message: Record<string, string> }[] | null,
+    ];
+    if (doc === null) throw caseNotFound(id);
+    const events = (entries ?? []).map(({ message }): AuditEvent => {
+      try {
+        return { ...(JSON.parse(message.event ?? '') as Omit<AuditEvent, 'hash'>), hash: message.hash ?? '' };
+      } catch {
+        // An unreadable entry is tampering too; keep it in place so the verifier reports where.
+        return { seq: -1, at: '', caseId: id, actor: { id: '', role: 'system', region: '' }, action: 'unreadable', data: {}, prevHash: '', hash: message.hash ?? '' };
+      }
+    });
+    return { record: JSON.parse(doc) as CaseRecord, events };
+  }
+
+  /** The Redis keys of a case (record, events), for tools and tests. */
+  static keysOf(id: string): { record: string; events: string } {
+    return { record: caseKey(id), events: eventsKey(id) };
+  }
+
+  async #commit(
+    expectedVersion: number,
+    prevHash: string,
+    next: CaseRecord,
+    change: CaseChange,
+  ): Promise<{ ok: true } | { ok: false; currentVersion: number }> {
+    const body: Omit<AuditEvent, 'hash'> = {
+      seq: next.version,
+      at: next.updatedAt,
+      caseId: next.id,
+      actor: change.actor,
+      action: change.action,
+      data: redactPersonalData(change.data),
+      prevHash,
+    };
+    const hash = hashAuditEvent(body);
+    next.lastEventHash = hash;
+    const keys = [caseKey(next.id), eventsKey(next.id)];
+    const queueArgs = ['none', '', ''];
+    if (change.queue) {
+      keys.push(change.queue.key);
+      queueArgs.splice(0, 3, change.queue.op, next.id, String(change.queue.score ?? 0));
+    }
+    const reply = (await COMMIT.run(this.#redis, keys, [
+      String(expectedVersion),
+      String(next.version),
+      JSON.stringify(next),
+      hash,
+      canonicalJson(body),
+      ...queueArgs,
+    ])) as [number, number];
+    return reply[0] === 1 ? { ok: true } : { ok: false, currentVersion: reply[1] };
+  }
+}
+
+function caseKey(id: string): string {
+  return `case:{${id}}`;
+}
+
+function eventsKey(id: string): string {
+  return `case:{${id}}:events`;
+}
+
+function caseNotFound(id: string): AppError {
+  return new AppError('CASE_NOT_FOUND', `案件 ${id} 不存在`, 404, { caseId: id });
+}
+
+function versionConflict(id: string, currentVersion: number, expectedVersion: number): AppError {
+  return new AppError('CASE_VERSION_CONFLICT', '案件已被对方修改，请刷新后在最新版本上重试', 409, { caseId: id, currentVersion, expectedVersion });
+}

@@ -1,0 +1,67 @@
+import { actorOf } from '../audit/actorOf';
+import type { Principal } from '../auth/Principal';
+import { sniffMime } from '../blobs/sniffMime';
+import { parseInput } from '../catalog/parseInput';
+import { AppError } from '../errors/AppError';
+import { assertCaseState } from './assertCaseState';
+import { assertMaterialCapacity } from './assertMaterialCapacity';
+import { assertParticipant } from './assertParticipant';
+import type { CaseDeps } from './CaseDeps';
+import { CaptureMaterialInput } from './CaseInputs';
+import type { CaseRecord } from './CaseRecord';
+import { notifyCase } from './notifyCase';
+
+/**
+ * Either side adds a material in session: a document-camera snapshot or an upload. The bytes go to
+ * the BlobStore (content-addressed, durable before the record refers to them), the record gets the
+ * SHA-256, and a named checklist line is ticked `provided`.
+ */
+export async function captureMaterial(deps: CaseDeps, principal: Principal, caseId: string, input: CaptureMaterialInput): Promise<CaseRecord> {
+  const m = parseInput(CaptureMaterialInput, input);
+  const mime = sniffMime(m.bytes);
+  if (!mime) throw new AppError('MATERIAL_TYPE_UNSUPPORTED', '仅支持 JPEG、PNG、WebP 图片或 PDF 文件', 415);
+  if (m.mime && m.mime !== mime) {
+    throw new AppError('MATERIAL_TYPE_MISMATCH', `文件内容是 ${mime}，与声明的 ${m.mime} 不符`, 400, { declared: m.mime, actual: mime });
+  }
+  const check = (record: CaseRecord) => {
+    assertParticipant(record, principal, ['counter', 'clerk']);
+    assertCaseState(record, ['in_session', 'pending_materials'], '提交材料');
+    assertMaterialCapacity(record);
+    const line = m.materialId === undefined ? undefined : record.checklist.find((c) => c.materialId === m.materialId);
+    if (m.materialId !== undefined && !line) {
+      throw new AppError('CASE_MATERIAL_NOT_IN_CHECKLIST', `材料清单中没有 ${m.materialId}`, 400, { materialId: m.materialId });
+    }
+    return line;
+  };
+  // Refuse what can be refused before writing bytes to disk; the commit below checks again.
+  check(await deps.cases.require(caseId));
+  const blob = await deps.blobs.put(m.bytes);
+
+  const actor = actorOf(principal);
+  const record = await deps.cases.update(caseId, (draft) => {
+    const line = check(draft);
+    const name = m.name ?? line?.name ?? '材料';
+    draft.materials.push({
+      sha256: blob.sha256,
+      kind: m.kind,
+      mime,
+      size: blob.size,
+      name,
+      ...(m.materialId !== undefined ? { materialId: m.materialId } : {}),
+      capturedAt: deps.clock().toISOString(),
+      capturedBy: actor.id,
+    });
+    if (line) {
+      // A waived line keeps its waiver as history: 容缺 then supplied.
+      line.status = 'provided';
+      line.blobSha256 = blob.sha256;
+    }
+    return {
+      actor,
+      action: 'material.captured',
+      data: { sha256: blob.sha256, kind: m.kind, mime, size: blob.size, name, ...(m.materialId !== undefined ? { materialId: m.materialId } : {}) },
+    };
+  });
+  notifyCase(deps, record);
+  return record;
+}

@@ -1,0 +1,46 @@
+import { actorOf } from '../audit/actorOf';
+import type { Principal } from '../auth/Principal';
+import { sniffMime } from '../blobs/sniffMime';
+import { parseInput } from '../catalog/parseInput';
+import { AppError } from '../errors/AppError';
+import { assertCaseState } from './assertCaseState';
+import { assertMaterialCapacity } from './assertMaterialCapacity';
+import { assertParticipant } from './assertParticipant';
+import type { CaseDeps } from './CaseDeps';
+import { SignatureInput } from './CaseInputs';
+import type { CaseRecord } from './CaseRecord';
+import { notifyCase } from './notifyCase';
+
+/**
+ * The applicant signs the confirmation on the counter's touch screen: the PNG is stored as a
+ * material of kind `signature` and becomes the case's applicant signature (a later one replaces it).
+ */
+export async function confirmSignature(deps: CaseDeps, principal: Principal, caseId: string, input: SignatureInput): Promise<CaseRecord> {
+  const { png } = parseInput(SignatureInput, input);
+  if (sniffMime(png) !== 'image/png') throw new AppError('MATERIAL_TYPE_UNSUPPORTED', '签名须为 PNG 图片', 415);
+  const check = (record: CaseRecord) => {
+    assertParticipant(record, principal, ['counter']);
+    assertCaseState(record, ['in_session', 'pending_materials'], '签字确认');
+    assertMaterialCapacity(record);
+  };
+  check(await deps.cases.require(caseId));
+  const blob = await deps.blobs.put(png);
+
+  const actor = actorOf(principal);
+  const record = await deps.cases.update(caseId, (draft) => {
+    check(draft);
+    draft.materials.push({
+      sha256: blob.sha256,
+      kind: 'signature',
+      mime: 'image/png',
+      size: blob.size,
+      name: '申请人签名',
+      capturedAt: deps.clock().toISOString(),
+      capturedBy: actor.id,
+    });
+    draft.applicantSignatureSha256 = blob.sha256;
+    return { actor, action: 'signature.confirmed', data: { sha256: blob.sha256, size: blob.size } };
+  });
+  notifyCase(deps, record);
+  return record;
+}

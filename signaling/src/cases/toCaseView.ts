@@ -1,0 +1,40 @@
+import type { Principal } from '../auth/Principal';
+import type { CaseRecord, CaseState } from './CaseRecord';
+import { maskIdNumber } from './maskIdNumber';
+import { maskPhone } from './maskPhone';
+
+/** A case as sent to one viewer: the applicant's ID and phone numbers masked unless the viewer needs them. */
+export type CaseView = Omit<CaseRecord, 'applicant'> & {
+  applicant: { name: string; idNumber: string; phone?: string; masked: boolean };
+};
+
+// The clerk needs the whole ID number to look the applicant up in the serving region's systems,
+// and only while handling the case. The counter screen stands in a public hall and the applicant
+// holds the ID card anyway, so it, queue lists, dashboards and administrators see masked numbers.
+const HANDLING: readonly CaseState[] = ['in_session', 'pending_materials', 'suspended'];
+
+/**
+ * The view of a record for an audience. Given a principal: full numbers for the accepting clerk
+ * while handling, masked for everyone else. Given `'full'` or `'masked'`: exactly that (for a
+ * caller whose policy has already decided).
+ */
+export function toCaseView(record: CaseRecord, audience: Principal | 'full' | 'masked'): CaseView {
+  const full =
+    typeof audience === 'string'
+      ? audience === 'full'
+      : audience.kind === 'staff' &&
+        audience.role === 'clerk' &&
+        record.clerkId !== undefined &&
+        audience.staffId === record.clerkId &&
+        HANDLING.includes(record.state);
+  const { name, idNumber, phone } = record.applicant;
+  return {
+    ...record,
+    applicant: {
+      name,
+      idNumber: full ? idNumber : maskIdNumber(idNumber),
+      ...(phone !== undefined ? { phone: full ? phone : maskPhone(phone) } : {}),
+      masked: !full,
+    },
+  };
+}

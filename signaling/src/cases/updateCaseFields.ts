@@ -1,0 +1,34 @@
+import { actorOf } from '../audit/actorOf';
+import type { Principal } from '../auth/Principal';
+import { parseInput } from '../catalog/parseInput';
+import { AppError } from '../errors/AppError';
+import { assertCaseState } from './assertCaseState';
+import { assertParticipant } from './assertParticipant';
+import type { CaseDeps } from './CaseDeps';
+import { CaseFieldsPatch } from './CaseInputs';
+import { CASE_LIMITS, type CaseRecord } from './CaseRecord';
+import { notifyCase } from './notifyCase';
+
+/**
+ * Either side edits case fields against the version it saw; a stale version is refused with
+ * CASE_VERSION_CONFLICT (409, `details.currentVersion`) so two regions never overwrite each other.
+ */
+export async function updateCaseFields(deps: CaseDeps, principal: Principal, caseId: string, patch: CaseFieldsPatch): Promise<CaseRecord> {
+  const p = parseInput(CaseFieldsPatch, patch);
+  const record = await deps.cases.update(
+    caseId,
+    (draft) => {
+      assertParticipant(draft, principal, ['counter', 'clerk']);
+      assertCaseState(draft, ['queued', 'in_session', 'pending_materials'], '修改办件信息');
+      for (const key of p.remove ?? []) delete draft.fields[key];
+      Object.assign(draft.fields, p.set ?? {});
+      if (Object.keys(draft.fields).length > CASE_LIMITS.fields) {
+        throw new AppError('CASE_TOO_MANY_FIELDS', `办件字段不能超过 ${CASE_LIMITS.fields} 个`, 400, { limit: CASE_LIMITS.fields });
+      }
+      return { actor: actorOf(principal), action: 'fields.updated', data: { set: p.set ?? {}, removed: p.remove ?? [] } };
+    },
+    { expectedVersion: p.expectedVersion },
+  );
+  notifyCase(deps, record);
+  return record;
+}

@@ -1,0 +1,42 @@
+import { actorOf } from '../audit/actorOf';
+import type { Principal } from '../auth/Principal';
+import { chinaStandardTime } from '../catalog/chinaStandardTime';
+import { parseInput } from '../catalog/parseInput';
+import { AppError } from '../errors/AppError';
+import { assertCaseState } from './assertCaseState';
+import { assertParticipant } from './assertParticipant';
+import type { CaseDeps } from './CaseDeps';
+import { WaiveMaterialInput } from './CaseInputs';
+import type { CaseRecord } from './CaseRecord';
+import { notifyCase } from './notifyCase';
+
+/**
+ * 容缺受理: the clerk accepts a missing mandatory material with a note and a deadline (today or
+ * later, Beijing time), and the case goes on; capturing the material later ticks it `provided`.
+ */
+export async function waiveMaterial(deps: CaseDeps, principal: Principal, caseId: string, input: WaiveMaterialInput): Promise<CaseRecord> {
+  const w = parseInput(WaiveMaterialInput, input);
+  const actor = actorOf(principal);
+  const record = await deps.cases.update(caseId, (draft) => {
+    assertParticipant(draft, principal, ['clerk']);
+    assertCaseState(draft, ['in_session', 'pending_materials'], '容缺受理');
+    const line = draft.checklist.find((c) => c.materialId === w.materialId);
+    if (!line) throw new AppError('CASE_MATERIAL_NOT_IN_CHECKLIST', `材料清单中没有 ${w.materialId}`, 400, { materialId: w.materialId });
+    if (!line.mandatory) {
+      throw new AppError('CASE_WAIVER_NOT_MANDATORY', `“${line.name}”不是必要材料，无需容缺受理`, 409, { materialId: w.materialId });
+    }
+    if (line.status === 'provided') {
+      throw new AppError('CASE_MATERIAL_ALREADY_PROVIDED', `“${line.name}”已提供，无需容缺受理`, 409, { materialId: w.materialId });
+    }
+    const now = deps.clock();
+    if (w.deadline < chinaStandardTime(now).date) {
+      throw new AppError('CASE_WAIVER_DEADLINE_PAST', '补交期限不能早于今天', 400, { deadline: w.deadline });
+    }
+    // Waiving again (a new deadline) replaces the previous waiver; the audit chain keeps both.
+    line.status = 'waived';
+    line.waiver = { note: w.note, deadline: w.deadline, by: actor.id, at: now.toISOString() };
+    return { actor, action: 'material.waived', data: { materialId: w.materialId, note: w.note, deadline: w.deadline } };
+  });
+  notifyCase(deps, record);
+  return record;
+}

@@ -1,0 +1,85 @@
+import { actorOf } from '../audit/actorOf';
+import type { Principal } from '../auth/Principal';
+import { parseInput } from '../catalog/parseInput';
+import type { CaseDeps } from '../cases/CaseDeps';
+import { OpenCaseInput } from '../cases/CaseInputs';
+import type { CaseRecord } from '../cases/CaseRecord';
+import { maskIdNumber } from '../cases/maskIdNumber';
+import { notifyCase } from '../cases/notifyCase';
+import { AppError } from '../errors/AppError';
+import { isWithinServiceHours } from './isWithinServiceHours';
+import { queueKey } from './queueKey';
+
+/**
+ * A counter opens a case for the applicant in front of it: the partnership must be active, the
+ * counter's region must be the applicant side of an offer listing the item, and (when enforced)
+ * it must be within service hours. The case is created `queued` with the item's checklist and
+ * enqueued in the same atomic write.
+ */
+export async function openCase(deps: CaseDeps, principal: Principal, input: OpenCaseInput): Promise<CaseRecord> {
+  if (principal.kind !== 'counter') throw new AppError('FORBIDDEN', '只有跨域通办窗口终端可以发起办件', 403);
+  const req = parseInput(OpenCaseInput, input);
+
+  const counter = await deps.catalog.require('counter', principal.counterId);
+  const hall = await deps.catalog.require('hall', counter.hallId);
+  // The device credential and the catalogue must agree on where this counter stands.
+  if (hall.id !== principal.hallId || hall.regionCode !== principal.regionCode) {
+    throw new AppError('FORBIDDEN', '窗口终端登记信息与所属大厅不一致，请联系管理员', 403, { counterId: counter.id });
+  }
+  const partnership = await deps.catalog.require('partnership', req.partnershipId);
+  if (!partnership.active) {
+    throw new AppError('PARTNERSHIP_INACTIVE', `合作关系“${partnership.name}”已停用，暂不能办理`, 409, { partnershipId: partnership.id });
+  }
+  const offer = partnership.offers.find((o) => o.applicantRegion === principal.regionCode);
+  if (!offer || !offer.itemCodes.includes(req.itemCode)) {
+    throw new AppError('ITEM_NOT_OFFERED', `合作地区未向本地区开放此事项（${req.itemCode}）`, 409, {
+      partnershipId: partnership.id,
+      itemCode: req.itemCode,
+      applicantRegion: principal.regionCode,
+    });
+  }
+  const now = deps.clock();
+  if (deps.enforceServiceHours && !isWithinServiceHours(partnership.serviceHours, now)) {
+    const windows = partnership.serviceHours.windows.map((w) => `${w.start}–${w.end}`).join('、');
+    throw new AppError('OUTSIDE_SERVICE_HOURS', `当前不在服务时间内（北京时间 ${windows}），请在服务时间内办理`, 409, {
+      serviceHours: partnership.serviceHours,
+    });
+  }
+  const item = await deps.catalog.require('item', req.itemCode);
+
+  const id = deps.newId();
+  const record = await deps.cases.insert(
+    {
+      id,
+      state: 'queued',
+      partnershipId: partnership.id,
+      itemCode: item.code,
+      itemName: item.name,
+      servingRegion: offer.servingRegion,
+      applicantRegion: offer.applicantRegion,
+      hallId: hall.id,
+      counterId: counter.id,
+      applicant: req.applicant,
+      fields: req.fields ?? {},
+      checklist: item.materials.map((m) => ({ materialId: m.id, name: m.name, mandatory: m.mandatory, status: 'missing' as const })),
+      materials: [],
+      documents: [],
+      chat: [],
+      ratings: {},
+    },
+    {
+      actor: actorOf(principal),
+      action: 'case.opened',
+      data: {
+        partnershipId: partnership.id,
+        itemCode: item.code,
+        servingRegion: offer.servingRegion,
+        applicant: { name: req.applicant.name, idNumber: maskIdNumber(req.applicant.idNumber) },
+        fields: req.fields ?? {},
+      },
+      queue: { key: queueKey({ partnershipId: partnership.id, servingRegion: offer.servingRegion, itemCode: item.code }), op: 'add', score: now.getTime() },
+    },
+  );
+  notifyCase(deps, record, { queueChanged: true });
+  return record;
+}
