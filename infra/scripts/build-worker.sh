@@ -166,6 +166,8 @@ apply_patch() {
   if grep -nE 'srtp_(un)?protect(_rtcp)?\([^)]*, len\)' "$src_dir/src/RTC/SrtpSession.cpp" >&2; then
     die 'patch verification failed: a size_t* length is still passed to libsrtp'
   fi
+  grep -q 'resultOfcallback = (operationType & BIO_CB_RETURN)' "$src_dir/src/RTC/DtlsTransport.cpp" ||
+    die 'patch verification failed: the DTLS BIO callback still compares BIO_CB_RETURN with =='
   log "patch applied and verified: $(basename "$PATCH_FILE")"
 }
 

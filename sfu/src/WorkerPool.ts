@@ -8,6 +8,8 @@ export interface WorkerPoolOptions {
   /** How many mediasoup workers (processes); one per core is the sweet spot. */
   numWorkers: number;
   logLevel?: types.WorkerLogLevel;
+  /** Worker log tags (e.g. ice, dtls, srtp) for diagnosing media problems. */
+  logTags?: types.WorkerLogTag[];
   /** Replace a worker that died (default true): new sessions keep a full pool. */
   respawn?: boolean;
 }
@@ -94,6 +96,7 @@ export class WorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
   async #spawn(): Promise<types.Worker> {
     const worker = await mediasoup.createWorker({
       logLevel: this.#options.logLevel ?? 'warn',
+      ...(this.#options.logTags ? { logTags: this.#options.logTags } : {}),
       // Debian 12's liburing is older than the worker's integration expects.
       disableLiburing: true,
     });

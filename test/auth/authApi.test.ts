@@ -394,14 +394,14 @@ describe('admin scoping', () => {
 
 describe('counters', () => {
   it('register → activate (one-time link) → counter principal → revoke: immediate', async () => {
-    const wrongRegion = await adminB.call('POST', '/api/admin/counters', { counterId: 'ctr-1', hallId: 'H-A1', regionCode: 'A', name: '1号窗' });
+    const wrongRegion = await adminB.call('POST', '/api/admin/terminals', { counterId: 'ctr-1', hallId: 'H-A1', regionCode: 'A', name: '1号窗' });
     expect([wrongRegion.status, wrongRegion.error?.code]).toEqual([403, 'FORBIDDEN']);
-    const mismatch = await adminA.call('POST', '/api/admin/counters', { counterId: 'ctr-1', hallId: 'H-B1', regionCode: 'A', name: '1号窗' });
+    const mismatch = await adminA.call('POST', '/api/admin/terminals', { counterId: 'ctr-1', hallId: 'H-B1', regionCode: 'A', name: '1号窗' });
     expect(mismatch.error?.code).toBe('COUNTER_HALL_REGION_MISMATCH');
-    const noHall = await adminA.call('POST', '/api/admin/counters', { counterId: 'ctr-1', hallId: 'H-ZZ', regionCode: 'A', name: '1号窗' });
+    const noHall = await adminA.call('POST', '/api/admin/terminals', { counterId: 'ctr-1', hallId: 'H-ZZ', regionCode: 'A', name: '1号窗' });
     expect(noHall.error?.code).toBe('HALL_NOT_FOUND');
 
-    const reg = await adminA.call<{ deviceSecret: string; activationUrl: string; counter: { counterId: string } }>('POST', '/api/admin/counters', {
+    const reg = await adminA.call<{ deviceSecret: string; activationUrl: string; counter: { counterId: string } }>('POST', '/api/admin/terminals', {
       counterId: 'ctr-1',
       hallId: 'H-A1',
       regionCode: 'A',
@@ -409,7 +409,7 @@ describe('counters', () => {
     });
     expect(reg.status).toBe(201);
     expect(reg.data.activationUrl).toMatch(new RegExp(`^${srv.origin}/counter\\.html#activate=[A-Za-z0-9_-]{43}$`));
-    const dup = await adminA.call('POST', '/api/admin/counters', { counterId: 'ctr-1', hallId: 'H-A1', regionCode: 'A', name: '重复' });
+    const dup = await adminA.call('POST', '/api/admin/terminals', { counterId: 'ctr-1', hallId: 'H-A1', regionCode: 'A', name: '重复' });
     expect([dup.status, dup.error?.code]).toEqual([409, 'COUNTER_EXISTS']);
 
     const token = reg.data.activationUrl.split('#activate=')[1]!;
@@ -429,16 +429,16 @@ describe('counters', () => {
     const second = browser();
     expect((await second.call('POST', '/api/auth/counter/activate', { counterId: 'ctr-1', deviceSecret: reg.data.deviceSecret })).status).toBe(200);
 
-    const listB = await adminB.call<{ counters: unknown[] }>('GET', '/api/admin/counters');
+    const listB = await adminB.call<{ counters: unknown[] }>('GET', '/api/admin/terminals');
     expect(listB.data.counters).toEqual([]);
-    const listA = await adminA.call<{ counters: { counterId: string }[] }>('GET', '/api/admin/counters');
+    const listA = await adminA.call<{ counters: { counterId: string }[] }>('GET', '/api/admin/terminals');
     expect(listA.data.counters.map((c) => c.counterId)).toEqual(['ctr-1']);
 
     const events: RevocationEvent[] = [];
     const off = srv.auth.onPrincipalRevoked((e) => events.push(e));
-    const revB = await adminB.call('POST', '/api/admin/counters/ctr-1/revoke', {});
+    const revB = await adminB.call('POST', '/api/admin/terminals/ctr-1/revoke', {});
     expect([revB.status, revB.error?.code]).toEqual([403, 'FORBIDDEN']);
-    expect((await adminA.call('POST', '/api/admin/counters/ctr-1/revoke', {})).status).toBe(200);
+    expect((await adminA.call('POST', '/api/admin/terminals/ctr-1/revoke', {})).status).toBe(200);
     off();
     expect(events).toEqual([{ kind: 'counter', counterId: 'ctr-1', reason: 'counter.revoked' }]);
     for (const t of [terminal, second]) {

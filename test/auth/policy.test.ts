@@ -151,7 +151,7 @@ describe('policy details', () => {
     expect(can(PRINCIPALS.adminAll, 'staff.invite', { regionCodes: [] })).toBe(false);
   });
 
-  it('caseView: full for the holding clerk and the owning counter, masked for everybody else', () => {
+  it('caseView: full only for the holding clerk, masked for everybody else (the counter screen is public)', () => {
     const views = Object.fromEntries(COLUMNS.map((w) => [w, caseView(PRINCIPALS[w], held)]));
     expect(views).toEqual({
       adminA: 'masked',
@@ -161,7 +161,7 @@ describe('policy details', () => {
       clerkAX2: 'masked',
       clerkAY: 'masked',
       clerkBX: 'masked',
-      counterB1: 'full',
+      counterB1: 'masked',
       counterB2: 'masked',
       counterA: 'masked',
       anonymous: 'masked',

@@ -172,17 +172,17 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     logger.info({ event: 'auth.credential.revoked', credentialId: id, by: staffIdOf(actor) }, 'passkey revoked');
     ok(res, { credential });
   });
-  router.get('/api/admin/counters', signedIn, async (_req, res) => {
+  router.get('/api/admin/terminals', signedIn, async (_req, res) => {
     ok(res, { counters: await counters.listCounters(principalOf(res)) });
   });
-  router.post('/api/admin/counters', limitInvite, signedIn, async (req, res) => {
+  router.post('/api/admin/terminals', limitInvite, signedIn, async (req, res) => {
     const body = parse(authSchemas.registerCounter, req.body);
     const actor = principalOf(res);
     const registered = await counters.registerCounter(actor, body);
     logger.info({ event: 'auth.counter.registered', counterId: body.counterId, by: staffIdOf(actor) }, 'counter registered');
     ok(res, registered, 201);
   });
-  router.post('/api/admin/counters/:id/revoke', signedIn, async (req, res) => {
+  router.post('/api/admin/terminals/:id/revoke', signedIn, async (req, res) => {
     const { id } = parse(authSchemas.idParam, req.params);
     const actor = principalOf(res);
     const counter = await counters.revokeCounter(actor, id);

@@ -189,10 +189,12 @@ export function authorize<A extends Action>(principal: Principal, action: A, res
 }
 
 /**
- * How much personal data of a case `principal` may see: `'full'` for the clerk holding it and the
- * counter that opened it, `'masked'` for everyone else who may read it (admins, queue previews).
+ * How much personal data of a case `principal` may see: `'full'` only for the clerk holding it
+ * (who looks the applicant up in the serving region's systems), `'masked'` for everyone else —
+ * including the counter, whose screen stands in a public hall while the applicant holds the ID
+ * card anyway. toCaseView further limits `'full'` to the handling states.
  */
 export function caseView(principal: Principal, facts: CaseFacts): 'full' | 'masked' {
   if (principal.kind === 'anonymous') return 'masked';
-  return holds(principal, facts) || ownsCase(principal, facts) ? 'full' : 'masked';
+  return holds(principal, facts) ? 'full' : 'masked';
 }

@@ -104,6 +104,18 @@ export const CaseDocument = z.strictObject({
   issuedBy: z.string(),
   /** Signer (e.g. the certificate subject of the region's signing key). */
   signer: z.string().trim().min(1).max(200),
+  /** What happened to its printing at the counter (出件), newest last. */
+  printLog: z
+    .array(
+      z.strictObject({
+        event: z.enum(['print_token_issued', 'printed', 'print_reported', 'reprint_approved']),
+        at: z.iso.datetime(),
+        by: z.string(),
+        outcome: z.enum(['success', 'failure']).optional(),
+      }),
+    )
+    .max(100)
+    .optional(),
 });
 /** A document issued on the case. */
 export type CaseDocument = z.infer<typeof CaseDocument>;

@@ -32,6 +32,7 @@ import type { CaseRecord } from './CaseRecord';
 import { CaseStore } from './CaseStore';
 import { confirmSignature } from './confirmSignature';
 import { rateCase } from './rateCase';
+import { recordPrint, type PrintEventInput } from './recordPrint';
 import { transitionCase } from './transitionCase';
 import { updateCaseFields } from './updateCaseFields';
 import { verifyCaseAudit } from './verifyCaseAudit';
@@ -155,6 +156,11 @@ export class CaseService {
   /** Clerk: links an issued document. */
   attachDocument(principal: Principal, caseId: string, input: AttachDocumentInput): Promise<CaseRecord> {
     return attachDocument(this.#deps, principal, caseId, input);
+  }
+
+  /** Records a print event of an issued document (from the print router). */
+  recordPrint(event: PrintEventInput): Promise<CaseRecord> {
+    return recordPrint(this.#deps, event);
   }
 
   /** The audit events of a case and the verdict on their hash chain. */

@@ -1,3 +1,4 @@
+import { caseView } from '../auth/policy';
 import type { Principal } from '../auth/Principal';
 import type { CaseRecord, CaseState } from './CaseRecord';
 import { maskIdNumber } from './maskIdNumber';
@@ -22,11 +23,13 @@ export function toCaseView(record: CaseRecord, audience: Principal | 'full' | 'm
   const full =
     typeof audience === 'string'
       ? audience === 'full'
-      : audience.kind === 'staff' &&
-        audience.role === 'clerk' &&
-        record.clerkId !== undefined &&
-        audience.staffId === record.clerkId &&
-        HANDLING.includes(record.state);
+      : caseView(audience, {
+          servingRegion: record.servingRegion,
+          applicantRegion: record.applicantRegion,
+          counterId: record.counterId,
+          itemCode: record.itemCode,
+          ...(record.clerkId !== undefined ? { clerkId: record.clerkId } : {}),
+        }) === 'full' && HANDLING.includes(record.state);
   const { name, idNumber, phone } = record.applicant;
   return {
     ...record,

@@ -2,6 +2,8 @@ import { CallClient } from '../call/CallClient';
 import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
+import { requireSignedIn } from '../auth/requireSignedIn';
+import { signOut } from '../auth/signOut';
 import { attachTrack, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
 
 /** A queued case as the clerk's queue lists it. */
@@ -220,6 +222,11 @@ function blobToBase64(blob: Blob): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  await requireSignedIn('clerk');
+  byId('logout').addEventListener('click', (e) => {
+    e.preventDefault();
+    void signOut();
+  });
   byId('doc-type').replaceChildren(...Object.entries(DOC_LABELS).map(([v, t]) => h('option', { value: v }, t)));
   for (const id of ['remote-face', 'remote-document']) {
     byId(id).parentElement!.addEventListener('click', () => {

@@ -4,6 +4,7 @@ import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
 import { api, attachTrack, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
 import { SignaturePad } from '../ui/SignaturePad';
+import { activateCounterFromHash } from '../auth/activateCounterFromHash';
 
 /** A partnership offer as the counter sees it: the remote region and its items for us. */
 interface Offer {
@@ -119,7 +120,7 @@ function onCase(view: CaseViewLike): void {
     show('choose');
     return;
   }
-  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && !state.call) void startCall(view.id);
+  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && !state.call) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
   if (['completed', 'rejected'].includes(view.state)) {
     show('finish');
     byId('finish-status').textContent = `办件${STATE_LABELS[view.state]}：${view.itemName}`;
@@ -155,7 +156,20 @@ function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
 }
 
 async function startCall(caseId: string): Promise<void> {
-  if (!state.local) state.local = await captureLocal(true);
+  // Claimed synchronously: case.changed notifications arrive in bursts and must start one call.
+  if (state.call || startingCall) return;
+  startingCall = true;
+  try {
+    state.local ??= await captureLocal(true);
+    await joinCall(caseId, state.local);
+  } finally {
+    startingCall = false;
+  }
+}
+
+let startingCall = false;
+
+async function joinCall(caseId: string, local: NonNullable<typeof state.local>): Promise<void> {
   const call = new CallClient(signal, caseId, tabPeerId(), {
     onRemoteTrack: (t: RemoteTrack) => {
       if (t.kind === 'audio') attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
@@ -181,9 +195,9 @@ async function startCall(caseId: string): Promise<void> {
   state.call = call;
   show('call');
   const tracks = [
-    { source: 'mic' as const, track: state.local.mic },
-    { source: 'face' as const, track: state.local.face },
-    ...(state.local.document ? [{ source: 'document' as const, track: state.local.document }] : []),
+    { source: 'mic' as const, track: local.mic },
+    { source: 'face' as const, track: local.face },
+    ...(local.document ? [{ source: 'document' as const, track: local.document }] : []),
   ];
   await call.start(tracks);
 }
@@ -200,7 +214,7 @@ async function printDocument(number: string): Promise<void> {
       } catch {
         ok = false;
       }
-      await api(`/api/documents/${encodeURIComponent(number)}/print-report`, { method: 'POST', body: JSON.stringify({ ok }) }).catch(() => undefined);
+      await api(`/api/documents/${encodeURIComponent(number)}/print-report`, { method: 'POST', body: JSON.stringify({ outcome: ok ? 'success' : 'failure' }) }).catch(() => undefined);
       toast(ok ? '已发送到打印机' : '打印失败，请检查打印机', ok ? 'info' : 'error');
     };
   } catch (e) {
@@ -226,6 +240,13 @@ function setupStars(): void {
 }
 
 async function main(): Promise<void> {
+  // A terminal opened through its one-time activation link gets its device cookie first.
+  try {
+    const activated = await activateCounterFromHash();
+    if (activated) toast('本终端已激活');
+  } catch (e) {
+    toast(`终端激活失败：${(e as Error).message}`, 'error');
+  }
   setupStars();
   const pad = new SignaturePad(byId<HTMLCanvasElement>('signature'));
   byId('partner').addEventListener('change', renderItems);

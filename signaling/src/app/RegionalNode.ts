@@ -1,0 +1,309 @@
+import http from 'node:http';
+import https from 'node:https';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import {
+  DocumentService,
+  DocumentStore,
+  FontCache,
+  HttpTimestamper,
+  PrintTokens,
+  SignerRegistry,
+  createPrintRouter,
+  createVerifyRouter,
+  decodePem,
+  verifyPdf,
+  type PrintEvent,
+} from '../../../documents/src';
+import { SessionRegistry, WorkerPool } from '../../../sfu/src';
+import { buildWebClient, PUBLIC_DIR } from '../../../web-client/build';
+import { buildAuthAssets } from '../../../web-client/src/auth/buildAuthAssets';
+import { AuthModule } from '../auth/AuthModule';
+import { authorize, can } from '../auth/policy';
+import type { Principal } from '../auth/Principal';
+import { BlobStore } from '../blobs/BlobStore';
+import { CallService } from '../calls/CallService';
+import { CaseService } from '../cases/CaseService';
+import { CatalogStore } from '../catalog/CatalogStore';
+import { createCatalogRouter } from '../catalog/createCatalogRouter';
+import type { Config } from '../config';
+import { AppError, toAppError } from '../errors/AppError';
+import { securityHeaders } from '../http/security';
+import { buildDocumentInput } from '../issuing/buildDocumentInput';
+import { DemoPaymentHistory, type PaymentHistorySource } from '../issuing/PaymentHistorySource';
+import type { Logger } from '../observability/logger';
+import { Metrics } from '../observability/Metrics';
+import { EventBus } from '../store/EventBus';
+import { connectRedis, type RedisClient } from '../store/redisClient';
+import { caseFacts, caseHandlers } from '../ws/handlers/caseHandlers';
+import { mediaHandlers } from '../ws/handlers/mediaHandlers';
+import { Hub } from '../ws/Hub';
+import { SignalingServer } from '../ws/SignalingServer';
+import { createCounterRouter } from './createCounterRouter';
+import { turnCredentials } from './turnCredentials';
+
+/** Options for {@link RegionalNode.create}. */
+export interface RegionalNodeOptions {
+  config: Readonly<Config>;
+  /** Redis URL (the caller runs redis-server; see infra/redis/RedisServer). */
+  redisUrl: string;
+  logger: Logger;
+  /** A worker pool to share (tests); one is created from config.sfu when omitted. */
+  pool?: WorkerPool;
+  /** Refuse cases outside partnership service hours (default true). */
+  enforceServiceHours?: boolean;
+  clock?: () => Date;
+  /** The social-insurance records interface (demo stand-in by default). */
+  payments?: PaymentHistorySource;
+  /** Directory for the web bundles (tests use a temp dir). */
+  webOutDir?: string;
+}
+
+/**
+ * One regional node: HTTP API, pages, WebSocket signaling, the SFU and the document service
+ * over one Redis. The composition root: every part is built here and handed its dependencies;
+ * nothing below reads globals.
+ */
+export class RegionalNode {
+  private constructor(
+    /** The HTTP(S) server (listening). */
+    readonly server: http.Server,
+    /** Base URL, e.g. http://localhost:8080 */
+    readonly url: string,
+    readonly redis: RedisClient,
+    readonly catalog: CatalogStore,
+    readonly cases: CaseService,
+    readonly auth: AuthModule,
+    readonly documents: DocumentService,
+    readonly documentStore: DocumentStore,
+    readonly registry: SessionRegistry,
+    /** The mediasoup workers. */
+    readonly pool: WorkerPool,
+    readonly calls: CallService,
+    readonly hub: Hub,
+    readonly signaling: SignalingServer,
+    readonly metrics: Metrics,
+    private readonly closers: (() => Promise<void> | void)[],
+  ) {}
+
+  /** Builds and starts a node; resolves once it listens. */
+  static async create(opts: RegionalNodeOptions): Promise<RegionalNode> {
+    const { config, logger } = opts;
+    const clock = opts.clock ?? (() => new Date());
+    const closers: (() => Promise<void> | void)[] = [];
+    const redis = await connectRedis(opts.redisUrl);
+    closers.push(() => redis.quit().then(() => undefined, () => undefined));
+    const metrics = new Metrics();
+
+    const catalog = await CatalogStore.create({ redis });
+    const blobs = await BlobStore.create({ dataDir: config.dataDir });
+    const bus = await EventBus.create({ redis, logger });
+    closers.push(() => bus.close());
+    const cases = await CaseService.create({ redis, catalog, blobs, publish: bus.publish, clock, enforceServiceHours: opts.enforceServiceHours ?? true, log: logger });
+    const auth = await AuthModule.create({
+      redis,
+      config,
+      logger,
+      getHall: async (id) => {
+        const hall = await catalog.get('hall', id);
+        return hall ? { id: hall.id, regionCode: hall.regionCode, name: hall.name } : undefined;
+      },
+    });
+    closers.push(() => auth.close());
+
+    // Documents: per-region signers from the PKI directory, one font parse per process.
+    const signers = await SignerRegistry.load({ pkiDir: config.pkiDir });
+    const documentStore = new DocumentStore(redis, config.dataDir);
+    const documents = await DocumentService.create({
+      fontCache: await FontCache.load(),
+      signers,
+      store: documentStore,
+      publicOrigin: config.http.publicOrigin,
+      clock,
+      ...(config.tsaUrl ? { timestamper: new HttpTimestamper(config.tsaUrl) } : {}),
+    });
+    const trustAnchors = decodePem(await readFile(path.join(config.pkiDir, 'ca.pem'), 'utf8'));
+    const printTokens = new PrintTokens(redis);
+    const payments = opts.payments ?? new DemoPaymentHistory();
+
+    // Media.
+    const pool = opts.pool ?? (await WorkerPool.create({ numWorkers: config.sfu.numWorkers }));
+    if (!opts.pool) closers.push(() => pool.close());
+    pool.on('workerdied', () => metrics.sfuWorkerDeaths.inc());
+    const registry = new SessionRegistry(pool, {
+      listenIp: config.rtc.listenIp,
+      announcedAddress: config.rtc.announcedAddress,
+      minPort: config.rtc.minPort,
+      maxPort: config.rtc.maxPort,
+      maxIncomingBitrate: 6_000_000,
+    });
+    closers.unshift(() => registry.closeAll());
+    const hub = new Hub((conn, event) => can(conn.principal, 'queue.read', { queue: { servingRegion: event.servingRegion, itemCode: event.itemCode } }));
+    const calls = new CallService({
+      registry,
+      hub,
+      peerGraceMs: config.peerGraceMs,
+      logger,
+      iceServers: (p) => turnCredentials(config.rtc, p, clock),
+      authorizeJoin: async (principal, sessionId) => {
+        const record = await cases.getCase(sessionId);
+        authorize(principal, 'session.join', { case: caseFacts(record) });
+        if (!['in_session', 'pending_materials', 'suspended'].includes(record.state)) {
+          throw new AppError('SESSION_NOT_ACTIVE', `办件当前状态为 ${record.state}，不能进入视频通话`, 409);
+        }
+        return principal.kind === 'counter' ? 'counter' : 'clerk';
+      },
+    });
+    closers.unshift(() => calls.close());
+    bus.onEvent((event) => {
+      if (event.type === 'queue.changed') hub.deliver(event);
+      else hub.deliver({ type: 'case.changed', caseId: event.caseId, version: event.version, state: event.state });
+    });
+
+    const onPrintEvent = async (event: PrintEvent) => {
+      await cases.recordPrint(event).catch((err: Error) => logger.warn({ err: err.message, number: event.number }, 'print event not recorded'));
+    };
+    const handlers = {
+      ...mediaHandlers(calls),
+      ...caseHandlers({
+        cases,
+        catalog,
+        calls,
+        hub,
+        issueDocument: async (principal, record, docType) => {
+          const input = await buildDocumentInput({ catalog, payments, clock }, principal, record, docType);
+          const issued = await documents.issue(input);
+          metrics.documentsIssued.inc({ type: docType });
+          return { number: issued.number, type: docType, sha256: issued.sha256, signer: issued.signer, title: issued.record.title };
+        },
+      }),
+    };
+
+    // HTTP.
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('trust proxy', false);
+    app.use(securityHeaders({ publicOrigin: config.http.publicOrigin, allowedOrigins: config.http.allowedOrigins }));
+    app.get('/healthz', (_req, res) => {
+      res.json({ ok: true, data: { redis: redis.isReady, workers: pool.workers.length } });
+    });
+    app.get('/metrics', async (_req, res) => {
+      metrics.wsConnections.set(hub.size);
+      metrics.mediaSessions.set(registry.size);
+      metrics.sfuWorkers.set(pool.workers.length);
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+    app.use(auth.router());
+    app.use(
+      createCatalogRouter({
+        catalog,
+        log: logger,
+        authorizeAdmin: async (req, regionCodes) => {
+          const principal = await auth.resolvePrincipal(req);
+          if (regionCodes.length <= 1) {
+            if (principal.kind !== 'staff' || principal.role !== 'admin') authorize(principal, 'catalog.write', { regionCode: regionCodes[0] ?? '' });
+            else if (regionCodes[0]) authorize(principal, 'catalog.write', { regionCode: regionCodes[0] });
+          } else authorize(principal, 'partnership.write', { regionCodes });
+        },
+      }),
+    );
+    app.use(createCounterRouter({ catalog, resolvePrincipal: auth.resolvePrincipal }));
+    app.use(
+      createVerifyRouter({
+        store: documentStore,
+        verify: (bytes) => verifyPdf(bytes, { trustAnchors, store: documentStore }),
+      }),
+    );
+    const principalOfCase = async (req: Request, caseId: string, action: 'case.read' | 'document.issue') => {
+      const principal = await auth.resolvePrincipal(req);
+      const record = await cases.getCase(caseId);
+      authorize(principal, action, { case: caseFacts(record) });
+      return principal;
+    };
+    app.use(
+      createPrintRouter({
+        store: documentStore,
+        printTokens,
+        onPrintEvent,
+        clock,
+        authorizeCounter: async (req, doc) => {
+          const p = await principalOfCase(req, doc.caseId, 'case.read');
+          if (p.kind !== 'counter') throw new AppError('FORBIDDEN', '只有申请地窗口终端可以打印', 403);
+          return p;
+        },
+        authorizeClerk: async (req, doc) => {
+          const p = await principalOfCase(req, doc.caseId, 'document.issue');
+          if (p.kind !== 'staff' || p.role !== 'clerk') throw new AppError('FORBIDDEN', '只有出具文书的工作人员可以批准重新打印', 403);
+          return p;
+        },
+      }),
+    );
+    const webOut = await buildWebClient(opts.webOutDir ? { outDir: opts.webOutDir } : {});
+    await buildAuthAssets({ outDir: webOut });
+    app.use('/dist', express.static(webOut, { fallthrough: false }));
+    app.use('/auth', express.static(path.join(webOut, 'auth'), { fallthrough: false }));
+    app.get('/', (_req, res) => res.redirect('/login.html'));
+    app.use(express.static(PUBLIC_DIR, { extensions: ['html'] }));
+    app.use((req: Request, res: Response) => {
+      res.status(404).json({ ok: false, error: { code: 'NOT_FOUND', message: `未找到 ${req.method} ${req.path}` } });
+    });
+    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      const e = errorFromHttp(err);
+      if (e.code === 'INTERNAL') logger.error({ err }, 'http request failed');
+      res.status(e.httpStatus).json({ ok: false, error: e.toWire() });
+    });
+
+    const server = config.http.tls
+      ? https.createServer({ cert: await readFile(config.http.tls.certFile), key: await readFile(config.http.tls.keyFile) }, app)
+      : http.createServer(app);
+    const signaling = SignalingServer.attach({
+      httpServer: server,
+      authenticate: auth.authenticateUpgrade,
+      hub,
+      handlers,
+      logger,
+      onClose: (conn) => calls.onConnectionClosed(conn),
+      onRequest: (type, ok, ms) => metrics.observeRequest(type, ok, ms),
+    });
+    auth.onPrincipalRevoked((event) => {
+      const conns = event.kind === 'staff' ? hub.byStaff(event.staffId) : hub.byCounter(event.counterId);
+      for (const c of conns) {
+        c.send({ type: 'auth.revoked', reason: event.reason });
+        c.socket.close(4003, 'revoked');
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.http.port, config.http.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const publicUrl = new URL(config.http.publicOrigin);
+    const url = `${publicUrl.protocol}//${publicUrl.hostname}:${port}`;
+    logger.info({ url, workers: pool.workers.length }, 'regional node listening');
+    return new RegionalNode(server, url, redis, catalog, cases, auth, documents, documentStore, registry, pool, calls, hub, signaling, metrics, closers);
+  }
+
+  /** Stops accepting, closes sockets, media, and connections; idempotent. */
+  async close(): Promise<void> {
+    const closers = this.closers.splice(0);
+    if (!closers.length) return;
+    this.signaling.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    for (const c of closers) await c();
+  }
+}
+
+/** express/body-parser errors carry `status` and `type`; map them to stable codes. */
+function errorFromHttp(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { status?: number; type?: string };
+  if (e?.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', '请求内容过大', 413);
+  if (e?.type === 'entity.parse.failed') return new AppError('MALFORMED_JSON', '请求体不是合法的 JSON', 400);
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new AppError('BAD_REQUEST', '请求无效', e.status);
+  return toAppError(err);
+}

@@ -1,0 +1,46 @@
+import type { Principal } from '../auth/Principal';
+import { ANY_REGION } from '../auth/policy';
+import { CatalogStore } from '../catalog/CatalogStore';
+import type { Region } from '../catalog/CatalogTypes';
+import { seedDemoCatalog } from '../catalog/seedDemoCatalog';
+import { AppError } from '../errors/AppError';
+import { connectRedis } from '../store/redisClient';
+import type { RegionalNode } from './RegionalNode';
+
+/** The setup step acting as a provincial administrator: it only seeds what is absent. */
+const SETUP_ACTOR: Principal = { kind: 'staff', role: 'admin', staffId: 'system-setup', name: '系统初始化', regionCodes: [ANY_REGION] };
+
+/** Seeds the demo catalogue (idempotent) and returns every region, for the PKI step. */
+export async function seedDemoCatalogAt(redisUrl: string): Promise<Region[]> {
+  const redis = await connectRedis(redisUrl);
+  try {
+    const catalog = await CatalogStore.create({ redis });
+    await seedDemoCatalog(catalog);
+    return await catalog.list('region');
+  } finally {
+    await redis.quit();
+  }
+}
+
+/**
+ * After the node is up: the bootstrap invite for the first administrator (while none exists)
+ * and a device registration of the demo counter terminal (the first time only), so a fresh
+ * installation can be tried end to end at once.
+ */
+export async function seedDemo(node: RegionalNode): Promise<{ bootstrapUrl?: string; counterActivationUrl?: string }> {
+  const invite = await node.auth.ensureBootstrapInvite();
+  let counterActivationUrl: string | undefined;
+  const counters = await node.catalog.list('counter');
+  const counter = counters[0];
+  const hall = counter ? await node.catalog.get('hall', counter.hallId) : undefined;
+  if (counter && hall) {
+    try {
+      const reg = await node.auth.counters.registerCounter(SETUP_ACTOR, { counterId: counter.id, hallId: hall.id, regionCode: hall.regionCode, name: counter.name });
+      counterActivationUrl = reg.activationUrl;
+    } catch (e) {
+      // Registered at an earlier start: an administrator re-issues activation from the admin page.
+      if (!(e instanceof AppError && e.code === 'COUNTER_EXISTS')) throw e;
+    }
+  }
+  return { ...(invite ? { bootstrapUrl: invite.url } : {}), ...(counterActivationUrl ? { counterActivationUrl } : {}) };
+}

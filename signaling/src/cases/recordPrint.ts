@@ -1,0 +1,41 @@
+import type { AuditActor } from '../audit/AuditEvent';
+import { AppError } from '../errors/AppError';
+import type { CaseDeps } from './CaseDeps';
+import type { CaseRecord } from './CaseRecord';
+import { notifyCase } from './notifyCase';
+
+/** A print event from the document service (token issued, printed, reported, reprint approved). */
+export interface PrintEventInput {
+  type: 'print_token_issued' | 'printed' | 'print_reported' | 'reprint_approved';
+  number: string;
+  caseId: string;
+  actor: { kind: 'counter'; counterId: string } | { kind: 'clerk'; staffId: string };
+  at: string;
+  details: Record<string, string | number | boolean>;
+}
+
+/**
+ * Writes a print event of an issued document into the case (its print log and the audit
+ * chain): 统一窗口出件 is part of the case's story. The print router has already authorized the
+ * actor; the record is updated with internal retries (no client version involved).
+ */
+export async function recordPrint(deps: CaseDeps, event: PrintEventInput): Promise<CaseRecord> {
+  const current = await deps.cases.require(event.caseId);
+  if (!current.documents.some((d) => d.number === event.number)) {
+    throw new AppError('DOCUMENT_NOT_FOUND', `办件中没有编号为 ${event.number} 的文书`, 404);
+  }
+  const actor: AuditActor =
+    event.actor.kind === 'counter'
+      ? { id: event.actor.counterId, role: 'counter', region: current.applicantRegion }
+      : { id: event.actor.staffId, role: 'clerk', region: current.servingRegion };
+  const raw = event.details.outcome;
+  const outcome: 'success' | 'failure' | undefined = raw === 'success' || raw === 'failure' ? raw : undefined;
+  const record = await deps.cases.update(event.caseId, (draft) => {
+    const doc = draft.documents.find((d) => d.number === event.number);
+    if (!doc) throw new AppError('DOCUMENT_NOT_FOUND', `办件中没有编号为 ${event.number} 的文书`, 404);
+    doc.printLog = [...(doc.printLog ?? []), { event: event.type, at: event.at, by: actor.id, ...(outcome ? { outcome } : {}) }].slice(-100);
+    return { actor, action: `document.${event.type}`, data: { number: event.number, ...(outcome ? { outcome } : {}) } };
+  });
+  notifyCase(deps, record);
+  return record;
+}

@@ -1,0 +1,84 @@
+import type { DocumentInputData, DocumentType } from '../../../documents/src';
+import type { Principal } from '../auth/Principal';
+import type { CaseRecord } from '../cases/CaseRecord';
+import { maskIdNumber } from '../cases/maskIdNumber';
+import type { CatalogStore } from '../catalog/CatalogStore';
+import { AppError } from '../errors/AppError';
+import type { PaymentHistorySource } from './PaymentHistorySource';
+
+/** The issuing authority printed for a region: the county/district government service bureau. */
+export function authorityOf(regionName: string, docType: DocumentType): string {
+  // 六安市霍邱县 → 霍邱县; 苏州市吴江区 → 吴江区
+  const local = regionName.includes('市') && !regionName.endsWith('市') ? regionName.slice(regionName.indexOf('市') + 1) : regionName;
+  return docType === 'payment_certificate' ? `${local}社会保险事业管理中心` : `${local}政务服务管理局`;
+}
+
+/** China-local calendar date (UTC+8, no DST) as YYYY-MM-DD. */
+function chinaDate(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Builds the document service's input from a case: the record the use case already holds, the
+ * catalogue for names, and (for payment certificates) the serving region's insurance records.
+ * Only the masked ID number ever reaches the document.
+ */
+export async function buildDocumentInput(
+  deps: { catalog: CatalogStore; payments: PaymentHistorySource; clock: () => Date },
+  principal: Principal,
+  record: CaseRecord,
+  docType: DocumentType,
+): Promise<DocumentInputData> {
+  if (principal.kind !== 'staff' || principal.role !== 'clerk') throw new AppError('FORBIDDEN', '只有受理该办件的工作人员可以出具文书', 403);
+  const item = await deps.catalog.require('item', record.itemCode);
+  if (!item.issuedDocuments.includes(docType)) {
+    throw new AppError('DOCUMENT_TYPE_NOT_OFFERED', `事项「${item.name}」不出具该类文书`, 400, { allowed: item.issuedDocuments });
+  }
+  const region = await deps.catalog.require('region', record.servingRegion);
+  const today = chinaDate(deps.clock());
+  const acceptedOn = record.acceptedAt ? chinaDate(new Date(record.acceptedAt)) : today;
+  const common = {
+    caseId: record.id,
+    region: { code: region.code, name: region.name },
+    authority: authorityOf(region.name, docType),
+    applicant: { name: record.applicant.name, idNumberMasked: maskIdNumber(record.applicant.idNumber) },
+    item: { code: item.code, name: item.name },
+    clerk: { staffId: principal.staffId, name: principal.name },
+    fields: record.fields.note ? [{ label: '办理意见', value: record.fields.note.slice(0, 200) }] : [],
+  };
+  switch (docType) {
+    case 'receipt':
+      return {
+        ...common,
+        type: 'receipt',
+        acceptedOn,
+        promisedDays: Math.max(1, item.promisedDays),
+        materials: record.checklist.filter((c) => c.status === 'provided').map((c) => c.name),
+      };
+    case 'missing_notice': {
+      const waived = record.checklist.filter((c) => c.status === 'waived' && c.waiver);
+      if (!waived.length) throw new AppError('NO_WAIVED_MATERIALS', '没有容缺受理的材料，无需出具容缺受理告知书', 409);
+      const deadline = waived.map((c) => c.waiver!.deadline).sort().at(-1)!;
+      return { ...common, type: 'missing_notice', acceptedOn, deadline, missing: waived.map((c) => ({ name: c.name, note: c.waiver!.note.slice(0, 120) })) };
+    }
+    case 'payment_certificate': {
+      const history = await deps.payments.lookup(record.applicant.idNumber);
+      return {
+        ...common,
+        type: 'payment_certificate',
+        insuranceType: history.insuranceType,
+        ...(history.employer ? { employer: history.employer } : {}),
+        rows: history.periods.map((p) => ({ from: p.from, to: p.to, base: p.base, employerAmount: p.employerAmount, personalAmount: p.personalAmount, payer: p.payer })),
+      };
+    }
+    case 'completion_notice':
+      return {
+        ...common,
+        type: 'completion_notice',
+        acceptedOn,
+        completedOn: today,
+        result: record.fields.result?.slice(0, 300) || `您申请的「${item.name}」已办理完成。`,
+        delivery: '由申请地跨域通办窗口打印出件',
+      };
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Entry point of `bash infra/start.sh`: one process serving every region (the embedded
+ * default). Starts a private redis-server under the data directory unless RVW_REDIS_URL is set,
+ * creates the development PKI for the seeded regions, seeds the demo catalogue, registers the
+ * demo counter terminal, and prints the URL with the first administrator's invite.
+ */
+import path from 'node:path';
+import { ensureDevPki } from '../../infra/pki/ensureDevPki';
+import { RedisServer } from '../../infra/redis/RedisServer';
+import { RegionalNode } from './app/RegionalNode';
+import { seedDemo, seedDemoCatalogAt } from './app/seedDemo';
+import { loadConfig } from './config';
+import { createLogger } from './observability/logger';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel });
+
+let redisServer: RedisServer | undefined;
+let redisUrl = config.redisUrl;
+if (!redisUrl) {
+  redisServer = await RedisServer.start({ dataDir: path.join(config.dataDir, 'redis'), port: 6390 + (config.http.port % 100) });
+  redisUrl = redisServer.url;
+  logger.info({ redisUrl, dataDir: redisServer.dataDir }, 'private redis-server started (AOF always)');
+}
+
+// The catalogue decides which regions need signing keys, so it is seeded before the node starts.
+const regions = await seedDemoCatalogAt(redisUrl);
+await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
+const node = await RegionalNode.create({ config, redisUrl, logger });
+const demo = await seedDemo(node);
+
+const lines = [
+  '',
+  '跨域通办远程虚拟窗口 is running',
+  `  open:                 ${node.url}/`,
+  `  metrics:              ${node.url}/metrics`,
+  demo.bootstrapUrl ? `  first administrator:  ${demo.bootstrapUrl}` : '  first administrator:  already enrolled (sign in at /login.html)',
+  demo.counterActivationUrl ? `  demo counter (吴江):   ${demo.counterActivationUrl}` : '',
+  '',
+].filter((l) => l !== '');
+process.stdout.write(`${lines.join('\n')}\n\n`);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  await node.close();
+  await redisServer?.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

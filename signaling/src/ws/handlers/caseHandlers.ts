@@ -1,0 +1,181 @@
+import { authorize, can, type CaseFacts } from '../../auth/policy';
+import type { Principal } from '../../auth/Principal';
+import type { CallService } from '../../calls/CallService';
+import type { CaseRecord } from '../../cases/CaseRecord';
+import type { CaseService } from '../../cases/CaseService';
+import { toCaseView, type CaseView } from '../../cases/toCaseView';
+import type { CatalogStore } from '../../catalog/CatalogStore';
+import { AppError } from '../../errors/AppError';
+import type { RequestType } from '../../protocol';
+import type { Connection } from '../Connection';
+import type { Handler } from '../handlerTypes';
+import type { Hub } from '../Hub';
+
+/** The case and queue request types. */
+export type CaseRequestType = Exclude<
+  RequestType,
+  | 'session.join'
+  | 'session.leave'
+  | 'getRouterRtpCapabilities'
+  | 'createWebRtcTransport'
+  | 'connectTransport'
+  | 'produce'
+  | 'closeProducer'
+  | 'consume'
+  | 'resumeConsumer'
+  | 'restartIce'
+  | 'ping'
+>;
+
+/** An issued document as the case handlers need it. */
+export interface IssuedDocumentRef {
+  number: string;
+  type: 'receipt' | 'missing_notice' | 'payment_certificate' | 'completion_notice';
+  sha256: string;
+  signer: string;
+  title: string;
+}
+
+/** Dependencies of the case handlers. */
+export interface CaseHandlerDeps {
+  cases: CaseService;
+  catalog: CatalogStore;
+  calls: CallService;
+  hub: Hub;
+  /** Renders, signs and stores a document for the case (the document service). */
+  issueDocument: (principal: Principal, record: CaseRecord, docType: IssuedDocumentRef['type']) => Promise<IssuedDocumentRef>;
+}
+
+/** The facts the policy decides on. */
+export function caseFacts(record: CaseRecord): CaseFacts {
+  return {
+    servingRegion: record.servingRegion,
+    applicantRegion: record.applicantRegion,
+    counterId: record.counterId,
+    itemCode: record.itemCode,
+    ...(record.clerkId ? { clerkId: record.clerkId } : {}),
+  };
+}
+
+/** The view a caller gets, with queue standing while queued. */
+async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number } }> {
+  conn.caseSubscriptions.add(record.id);
+  const view = toCaseView(record, conn.principal);
+  if (record.state !== 'queued') return view;
+  const q = await deps.cases.queuePosition(record.id).catch(() => undefined);
+  return q ? { ...view, queue: { position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds } } : view;
+}
+
+function decodeBase64(data: string, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new AppError('INVALID_MESSAGE', `${what}不是合法的 base64 数据`);
+  return new Uint8Array(Buffer.from(data, 'base64'));
+}
+
+/**
+ * Handlers for the queue and case messages. Each one reads the case, asks the policy module
+ * (the only place that decides access), calls one use case and answers with the caller's view.
+ */
+export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: Handler<T> } {
+  const { cases, calls, hub } = deps;
+  const load = async (conn: Connection, caseId: string, action: Parameters<typeof authorize>[1]) => {
+    const record = await cases.getCase(caseId);
+    authorize(conn.principal, action as 'case.read', { case: caseFacts(record) });
+    return record;
+  };
+  return {
+    'queue.join': async (conn, r) => {
+      const p = conn.principal;
+      const partnership = await deps.catalog.get('partnership', r.partnershipId);
+      const offer = partnership?.offers.find((o) => p.kind === 'counter' && o.applicantRegion === p.regionCode);
+      // The policy sees the case that would be created; openCase re-checks the offer itself.
+      authorize(p, 'case.open', {
+        case: {
+          servingRegion: offer?.servingRegion ?? '',
+          applicantRegion: p.kind === 'counter' ? p.regionCode : '',
+          counterId: p.kind === 'counter' ? p.counterId : '',
+          itemCode: r.itemCode,
+        },
+      });
+      const record = await cases.openCase(p, { partnershipId: r.partnershipId, itemCode: r.itemCode, applicant: r.applicant });
+      return viewFor(deps, conn, record);
+    },
+    'queue.leave': async (conn, r) => {
+      await load(conn, r.caseId, 'queue.leave');
+      return viewFor(deps, conn, await cases.leaveQueue(conn.principal, r.caseId));
+    },
+    'queue.subscribe': async (conn) => {
+      const p = conn.principal;
+      if (p.kind !== 'staff' || p.role !== 'clerk') throw new AppError('FORBIDDEN', '只有异地窗口工作人员可以查看待受理队列', 403);
+      const entries = await cases.listQueue(p.regionCode, p.itemCodes);
+      conn.queueSubscribed = true;
+      const regions = new Map((await deps.catalog.list('region')).map((reg) => [reg.code, reg.name]));
+      return {
+        cases: entries
+          .filter((e) => can(p, 'queue.read', { queue: { servingRegion: p.regionCode, itemCode: e.itemCode } }))
+          .map((e) => ({ ...e, applicantRegionName: regions.get(e.applicantRegion) })),
+      };
+    },
+    'queue.accept': async (conn, r) => {
+      await load(conn, r.caseId, 'queue.accept');
+      return viewFor(deps, conn, await cases.acceptCase(conn.principal, r.caseId));
+    },
+    'case.get': async (conn, r) => viewFor(deps, conn, await load(conn, r.caseId, 'case.read')),
+    'case.update': async (conn, r) => {
+      await load(conn, r.caseId, 'case.update');
+      return viewFor(deps, conn, await cases.updateFields(conn.principal, r.caseId, { expectedVersion: r.expectedVersion, set: r.fields }));
+    },
+    'case.transition': async (conn, r) => {
+      await load(conn, r.caseId, 'case.transition');
+      const record = await cases.transition(conn.principal, r.caseId, {
+        to: r.to,
+        expectedVersion: r.expectedVersion,
+        ...(r.reason ? { reason: r.reason } : {}),
+      });
+      return viewFor(deps, conn, record);
+    },
+    'material.capture': async (conn, r) => {
+      await load(conn, r.caseId, 'material.capture');
+      const bytes = decodeBase64(r.dataBase64, '材料');
+      const record = await cases.captureMaterial(conn.principal, r.caseId, {
+        kind: 'document_camera',
+        bytes,
+        mime: r.mime,
+        ...(r.materialId ? { materialId: r.materialId } : {}),
+      });
+      return viewFor(deps, conn, record);
+    },
+    'material.waive': async (conn, r) => {
+      await load(conn, r.caseId, 'case.transition');
+      return viewFor(deps, conn, await cases.waiveMaterial(conn.principal, r.caseId, { materialId: r.materialId, note: r.note, deadline: r.deadline }));
+    },
+    'document.issue': async (conn, r) => {
+      const record = await load(conn, r.caseId, 'document.issue');
+      const doc = await deps.issueDocument(conn.principal, record, r.docType);
+      await cases.attachDocument(conn.principal, r.caseId, { number: doc.number, type: doc.type, sha256: doc.sha256, signer: doc.signer });
+      hub.deliver({ type: 'document.issued', caseId: r.caseId, number: doc.number, docType: doc.type, title: doc.title });
+      return doc;
+    },
+    'chat.send': async (conn, r) => {
+      await load(conn, r.caseId, 'chat.send');
+      const record = await cases.addChat(conn.principal, r.caseId, { text: r.text });
+      const line = record.chat[record.chat.length - 1];
+      if (line) hub.deliver({ type: 'chat.message', caseId: r.caseId, at: line.at, by: line.by, role: line.role, text: line.text });
+      return { at: line?.at };
+    },
+    'signature.submit': async (conn, r) => {
+      await load(conn, r.caseId, 'case.sign');
+      return viewFor(deps, conn, await cases.confirmSignature(conn.principal, r.caseId, { png: decodeBase64(r.pngBase64, '签名') }));
+    },
+    'rating.submit': async (conn, r) => {
+      await load(conn, r.caseId, 'rating.submit');
+      const record = await cases.rate(conn.principal, r.caseId, { target: r.target, score: r.score, ...(r.comment ? { comment: r.comment } : {}) });
+      return viewFor(deps, conn, record);
+    },
+    'session.end': async (conn) => {
+      if (!conn.sessionId) throw new AppError('NOT_IN_SESSION', '当前不在通话中', 409);
+      await load(conn, conn.sessionId, 'session.end');
+      calls.end(conn.sessionId, 'ended_by_clerk');
+      return { ended: true };
+    },
+  };
+}

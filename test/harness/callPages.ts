@@ -1,0 +1,54 @@
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Inbound media as the page's CallClient reports it (from RTCPeerConnection.getStats). */
+export interface InboundStat {
+  source: string;
+  kind: string;
+  framesDecoded: number;
+  packetsReceived: number;
+  bytesReceived: number;
+}
+
+/** The page's inbound stats per remote source (empty when not in a call). */
+export async function inbound(page: Page): Promise<InboundStat[]> {
+  return page.evaluate(async () => {
+    const w = window as unknown as { rvw?: { call?: { inboundStats(): Promise<InboundStat[]> } } };
+    return (await w.rvw?.call?.inboundStats()) ?? [];
+  });
+}
+
+/** Sum of a figure for one source. */
+export function figure(stats: InboundStat[], source: string, key: 'framesDecoded' | 'packetsReceived'): number {
+  return stats.filter((s) => s.source === source).reduce((n, s) => n + s[key], 0);
+}
+
+/** Waits until every listed source has decoded (video) or received (audio) more than `min`. */
+export async function waitForMedia(page: Page, sources: { source: string; kind: 'audio' | 'video' }[], min = 10, timeoutMs = 20_000): Promise<InboundStat[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: InboundStat[] = [];
+  while (Date.now() < deadline) {
+    last = await inbound(page);
+    if (sources.every((s) => figure(last, s.source, s.kind === 'video' ? 'framesDecoded' : 'packetsReceived') > min)) return last;
+    await page.waitForTimeout(200);
+  }
+  expect.fail(`media did not arrive in ${timeoutMs} ms: wanted ${JSON.stringify(sources)}, have ${JSON.stringify(last)}`);
+}
+
+/** Fills the counter form and queues a case; returns nothing (the page shows the wait step). */
+export async function queueFromCounter(page: Page, applicant: { name: string; idNumber: string }, itemName?: string): Promise<void> {
+  await page.waitForSelector('#partner option', { state: 'attached' });
+  if (itemName) await page.selectOption('#item', { label: itemName });
+  await page.fill('#app-name', applicant.name);
+  await page.fill('#app-id', applicant.idNumber);
+  await page.click('#btn-queue');
+  await page.waitForSelector('#step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 15_000 });
+}
+
+/** Collects console messages, page errors and toasts of a page, to print when a test fails. */
+export function collectPageLog(page: Page, label: string): string[] {
+  const log: string[] = [];
+  page.on('console', (m) => log.push(`[${label}] ${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`[${label}] pageerror: ${e.message}`));
+  return log;
+}

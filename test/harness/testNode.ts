@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { ensureDevPki } from '../../infra/pki/ensureDevPki';
+import { freePort } from '../../infra/redis/freePort';
+import type { WorkerPool } from '../../sfu/src';
+import { RegionalNode } from '../../signaling/src/app/RegionalNode';
+import type { Principal } from '../../signaling/src/auth/Principal';
+import { CatalogStore } from '../../signaling/src/catalog/CatalogStore';
+import { seedDemoCatalog, type DemoCatalog } from '../../signaling/src/catalog/seedDemoCatalog';
+import { loadConfig } from '../../signaling/src/config';
+import { silentLogger } from '../../signaling/src/observability/logger';
+import { connectRedis } from '../../signaling/src/store/redisClient';
+import { ApiClient, tokenOf } from '../auth/apiClient';
+import { SoftAuthenticator } from '../auth/softAuthenticator';
+import { startTestRedis, type TestRedis } from './redis';
+
+/** A running regional node on real Redis, a real worker pool, real ports, demo catalogue. */
+export interface TestNode {
+  node: RegionalNode;
+  /** http://localhost:PORT */
+  origin: string;
+  redis: TestRedis;
+  demo: DemoCatalog;
+  /** A signed-in provincial administrator (enrolled through the bootstrap invite with a real passkey ceremony). */
+  admin: ApiClient;
+  /** Enrols and signs in a clerk of `regionCode` for `itemCodes`; returns its session cookie. */
+  clerk(regionCode: string, itemCodes: string[], name?: string): Promise<{ api: ApiClient; cookie: { name: string; value: string }; staffId: string }>;
+  /** Registers and activates the demo counter terminal of a hall; returns its device cookie. */
+  counter(counterId?: string): Promise<{ api: ApiClient; cookie: { name: string; value: string } }>;
+  /** Puts a cookie into a browser context for this origin. */
+  addCookie(context: BrowserContext, cookie: { name: string; value: string }): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+const SETUP: Principal = { kind: 'staff', role: 'admin', staffId: 'test-setup', name: '测试', regionCodes: ['*'] };
+
+/** Starts a node with everything real; `env` overrides configuration. */
+export async function startTestNode(options: { pool?: WorkerPool; env?: Record<string, string> } = {}): Promise<TestNode> {
+  const redis = await startTestRedis();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-node-'));
+  const port = await freePort();
+  const config = loadConfig({
+    RVW_HTTP_PORT: String(port),
+    RVW_HTTP_HOST: '127.0.0.1',
+    RVW_DATA_DIR: dataDir,
+    RVW_LOG_LEVEL: 'silent',
+    RVW_PEER_GRACE_MS: '3000',
+    RVW_SFU_WORKERS: '1',
+    ...options.env,
+  });
+  const seedClient = await connectRedis(redis.url);
+  const catalog = await CatalogStore.create({ redis: seedClient });
+  const demo = await seedDemoCatalog(catalog);
+  const regions = await catalog.list('region');
+  await seedClient.quit();
+  await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
+  const node = await RegionalNode.create({
+    config,
+    redisUrl: redis.url,
+    logger: silentLogger(),
+    enforceServiceHours: false,
+    webOutDir: path.join(dataDir, 'web'),
+    ...(options.pool ? { pool: options.pool } : {}),
+  });
+  const origin = config.http.publicOrigin;
+  const admin = new ApiClient(origin, origin);
+  const boot = await node.auth.ensureBootstrapInvite();
+  if (!boot) throw new Error('no bootstrap invite on a fresh node');
+  const adminKey = new SoftAuthenticator(origin);
+  const enrolled = await admin.enrol(adminKey, tokenOf(boot.url), '省级管理员');
+  if (!enrolled.ok) throw new Error(`admin enrolment failed: ${JSON.stringify(enrolled.error)}`);
+  const login = await admin.signIn(adminKey);
+  if (!login.ok) throw new Error(`admin sign-in failed: ${JSON.stringify(login.error)}`);
+
+  return {
+    node,
+    origin,
+    redis,
+    demo,
+    admin,
+    async clerk(regionCode, itemCodes, name = '异地窗口人员') {
+      const inv = await admin.call<{ url: string }>('POST', '/api/admin/invites', { role: 'clerk', regionCode, itemCodes });
+      if (!inv.ok) throw new Error(`invite failed: ${JSON.stringify(inv.error)}`);
+      const api = new ApiClient(origin, origin);
+      const key = new SoftAuthenticator(origin);
+      const e = await api.enrol(key, tokenOf(inv.data.url), name);
+      if (!e.ok) throw new Error(`clerk enrolment failed: ${JSON.stringify(e.error)}`);
+      const s = await api.signIn(key);
+      if (!s.ok) throw new Error(`clerk sign-in failed: ${JSON.stringify(s.error)}`);
+      return { api, cookie: { name: 'rvw_sid', value: api.jar.get('rvw_sid')! }, staffId: e.data.staffId };
+    },
+    async counter(counterId = demo.counterIds[0]!) {
+      const c = await node.catalog.require('counter', counterId);
+      const hall = await node.catalog.require('hall', c.hallId);
+      const reg = await node.auth.counters.registerCounter(SETUP, { counterId: c.id, hallId: hall.id, regionCode: hall.regionCode, name: c.name });
+      const api = new ApiClient(origin, origin);
+      const act = await api.call('POST', '/api/auth/counter/activate', { token: tokenOf(reg.activationUrl.replace('#activate=', '#')) });
+      if (!act.ok) throw new Error(`counter activation failed: ${JSON.stringify(act.error)}`);
+      return { api, cookie: { name: 'rvw_dev', value: api.jar.get('rvw_dev')! } };
+    },
+    async addCookie(context, cookie) {
+      await context.addCookies([{ name: cookie.name, value: cookie.value, url: origin, httpOnly: true, sameSite: 'Strict' }]);
+    },
+    async dispose() {
+      await node.close();
+      await redis.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
