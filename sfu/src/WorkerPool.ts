@@ -30,6 +30,8 @@ export class WorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
   readonly #workers: types.Worker[] = [];
   readonly #routerCount = new Map<types.Worker, number>();
   readonly #options: WorkerPoolOptions;
+  /** Replacement workers being started; a router request waits for them rather than failing. */
+  readonly #spawning = new Set<Promise<types.Worker>>();
   #closed = false;
 
   private constructor(options: WorkerPoolOptions) {
@@ -60,6 +62,7 @@ export class WorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
   /** Creates a router on the least-loaded worker. */
   async createRouter(options: types.RouterOptions): Promise<types.Router> {
     if (this.#closed) throw new Error('worker pool is closed');
+    if (this.#workers.length === 0 && this.#spawning.size > 0) await Promise.race(this.#spawning);
     const worker = this.#leastLoaded();
     const router = await worker.createRouter({ ...options, appData: { ...options.appData, workerPid: worker.pid } });
     this.#routerCount.set(worker, (this.#routerCount.get(worker) ?? 0) + 1);
@@ -108,10 +111,12 @@ export class WorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
       this.#routerCount.delete(worker);
       this.safeEmit('workerdied', worker.pid, error);
       if (!this.#closed && this.#options.respawn !== false) {
-        void this.#spawn().then(
+        const spawning = this.#spawn();
+        this.#spawning.add(spawning);
+        spawning.then(
           (w) => this.safeEmit('workerrespawned', w.pid),
           () => undefined,
-        );
+        ).finally(() => this.#spawning.delete(spawning));
       }
     });
     return worker;

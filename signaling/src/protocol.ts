@@ -5,6 +5,8 @@
  * types are derived from them so the two can never drift. docs/protocol.md describes it.
  */
 import { z } from 'zod';
+import { FieldKey, FieldValue } from './cases/CaseInputs';
+import { Applicant } from './cases/CaseRecord';
 
 /** Largest frame the server accepts (bytes); a document-camera snapshot fits with room to spare. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -82,7 +84,8 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   req('queue.join', {
     partnershipId: Id,
     itemCode: Id,
-    applicant: z.object({ name: z.string().min(1).max(50), idNumber: z.string().min(6).max(32), phone: z.string().max(20).optional() }).strict(),
+    /** The case record's own schema: the ID number's GB 11643 check digit is verified here already. */
+    applicant: Applicant,
   }),
   /** Counter: the applicant leaves the queue (case abandoned). */
   req('queue.leave', { caseId: Id }),
@@ -93,7 +96,7 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   /** Read a case (masked as the caller's role requires) and subscribe to its changes. */
   req('case.get', { caseId: Id }),
   /** Edit case fields; compare-and-set on `expectedVersion`. */
-  req('case.update', { caseId: Id, expectedVersion: z.number().int().nonnegative(), fields: z.record(z.string().max(64), z.string().max(2000)) }),
+  req('case.update', { caseId: Id, expectedVersion: z.number().int().nonnegative(), fields: z.record(FieldKey, FieldValue) }),
   /** Clerk: move the case (complete, reject, suspend, request materials, resume). */
   req('case.transition', {
     caseId: Id,

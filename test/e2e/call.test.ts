@@ -41,6 +41,8 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     await t?.dispose();
   });
 
+  let caseId: string;
+
   it('both sides see and hear each other, including the document camera and the screen share', async () => {
     await queueFromCounter(counter, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') }, '城乡居民基本养老保险个人账户一次性支付');
     await clerk.waitForSelector('#queue button.accept', { timeout: 15_000 });
@@ -63,27 +65,78 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     await waitForMedia(counter, [{ source: 'screen', kind: 'video' }], 5);
 
     // Frame counts keep rising for several seconds on every video track.
-    const c0 = await inbound(clerk);
-    const k0 = await inbound(counter);
-    await clerk.waitForTimeout(3000);
-    const c1 = await inbound(clerk);
-    const k1 = await inbound(counter);
-    for (const source of ['face', 'document']) expect(figure(c1, source, 'framesDecoded') - figure(c0, source, 'framesDecoded'), source).toBeGreaterThan(20);
-    for (const source of ['face', 'screen']) expect(figure(k1, source, 'framesDecoded') - figure(k0, source, 'framesDecoded'), source).toBeGreaterThan(5);
-    expect(figure(c1, 'mic', 'packetsReceived') - figure(c0, 'mic', 'packetsReceived')).toBeGreaterThan(50);
+    await expectFlowing(3000);
 
     // The case record says who handles it.
-    const caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     const record = await t.node.cases.getCase(caseId);
     expect(record.state).toBe('in_session');
-    expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 4, producers: 5 });
+    expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 4, producers: 6 });
+  });
 
-    // Hang up: nothing of the session is left on the server.
+  it('a dropped WebSocket resumes the same transports and media keeps flowing', async () => {
+    const before = await callInfo(counter);
+    await counter.evaluate(() => (window as unknown as { rvw: { signal: { dropForTest(): void } } }).rvw.signal.dropForTest());
+    await expect.poll(async () => (await callInfo(counter)).resumes, { timeout: 10_000 }).toBeGreaterThan(before.resumes);
+    const after = await callInfo(counter);
+    expect(after.transportIds).toEqual(before.transportIds);
+    await expectFlowing(2000);
+    // Still exactly two peers: the reconnect took the peer back instead of adding one.
+    expect(t.node.registry.get(caseId)?.counts().peers).toBe(2);
+  });
+
+  it('an ICE restart keeps media flowing on both transports', async () => {
+    const before = await callInfo(clerk);
+    await clerk.evaluate(() => (window as unknown as { rvw: { call: { restartIce(): Promise<void> } } }).rvw.call.restartIce());
+    const after = await callInfo(clerk);
+    expect(after.iceRestarts - before.iceRestarts).toBe(2);
+    await expectFlowing(2000);
+  });
+
+  it('a killed mediasoup worker is replaced and media flows again without user action', async () => {
+    const session = t.node.registry.get(caseId)!;
+    const pid = session.workerPid!;
+    expect(pid).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    // Both pages rebuild on media.reset; wait until fresh frames arrive on both sides.
+    await expect.poll(async () => (await callInfo(clerk)).rebuilds, { timeout: 10_000 }).toBeGreaterThan(0);
+    await waitForMedia(clerk, [{ source: 'face', kind: 'video' }, { source: 'document', kind: 'video' }], 5, 15_000);
+    await waitForMedia(counter, [{ source: 'face', kind: 'video' }], 5, 15_000);
+    const recoveredMs = Date.now() - killedAt;
+    console.log(JSON.stringify({ worker_recovery_ms: recoveredMs }));
+    expect(t.node.registry.get(caseId)?.workerPid).not.toBe(pid);
+    await expectFlowing(2000, ['face', 'document'], ['face']);
+  });
+
+  it('hang-up leaves nothing of the session on the server', async () => {
     await clerk.click('#btn-hangup');
     await expect.poll(() => t.node.registry.size, { timeout: 5000 }).toBe(0);
     // Ask the worker processes themselves: no router, hence no transport, is left.
     const dumps = await Promise.all(t.node.pool.workers.map((w) => w.dump()));
     expect(dumps.flatMap((d) => d.routerIds)).toEqual([]);
     expect(t.node.pool.routerCount).toBe(0);
+    // The counter does not call back into the ended call.
+    await counter.waitForTimeout(1500);
+    expect(t.node.registry.size).toBe(0);
   });
+
+  async function expectFlowing(ms: number, clerkSources = ['face', 'document'], counterSources = ['face', 'screen']): Promise<void> {
+    const c0 = await inbound(clerk);
+    const k0 = await inbound(counter);
+    await clerk.waitForTimeout(ms);
+    const c1 = await inbound(clerk);
+    const k1 = await inbound(counter);
+    const perSecond = (a: number, b: number) => ((b - a) * 1000) / ms;
+    for (const source of clerkSources) expect(perSecond(figure(c0, source, 'framesDecoded'), figure(c1, source, 'framesDecoded')), `clerk ${source} fps`).toBeGreaterThan(5);
+    for (const source of counterSources) expect(perSecond(figure(k0, source, 'framesDecoded'), figure(k1, source, 'framesDecoded')), `counter ${source} fps`).toBeGreaterThan(counterSources.length > 1 && source === 'screen' ? 1 : 5);
+    expect(figure(c1, 'mic', 'packetsReceived') - figure(c0, 'mic', 'packetsReceived'), 'clerk hears counter').toBeGreaterThan(ms / 40);
+  }
 });
+
+async function callInfo(page: Page): Promise<{ resumes: number; iceRestarts: number; rebuilds: number; transportIds: string[] }> {
+  return page.evaluate(() => {
+    const call = (window as unknown as { rvw: { call: { counters: { resumes: number; iceRestarts: number; rebuilds: number }; transportIds: string[] } } }).rvw.call;
+    return { ...call.counters, transportIds: call.transportIds };
+  });
+}

@@ -245,6 +245,8 @@ export class RegionalNode {
     app.use('/dist', express.static(webOut, { fallthrough: false }));
     app.use('/auth', express.static(path.join(webOut, 'auth'), { fallthrough: false }));
     app.get('/', (_req, res) => res.redirect('/login.html'));
+    // No icon: answer browsers' automatic request without a 404 in every console.
+    app.get('/favicon.ico', (_req, res) => res.status(204).end());
     app.use(express.static(PUBLIC_DIR, { extensions: ['html'] }));
     app.use((req: Request, res: Response) => {
       res.status(404).json({ ok: false, error: { code: 'NOT_FOUND', message: `未找到 ${req.method} ${req.path}` } });

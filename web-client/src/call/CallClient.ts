@@ -169,6 +169,19 @@ export class CallClient {
     return this.#building;
   }
 
+  /** Rebuilds media after a reset; the server may need a moment to replace a worker. */
+  async #rebuildWithRetry(): Promise<void> {
+    for (let attempt = 0; attempt < 8 && !this.#ended; attempt++) {
+      try {
+        await (this.#building ?? this.#build());
+        return;
+      } catch {
+        await new Promise((r) => window.setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
+      }
+    }
+    this.handlers.onStatus?.('failed');
+  }
+
   async #createTransport(direction: 'send' | 'recv', iceServers: RTCIceServer[]): Promise<types.Transport> {
     const params = await this.signal.request<'createWebRtcTransport', types.TransportOptions>('createWebRtcTransport', { direction });
     const device = this.#device!;
@@ -271,7 +284,7 @@ export class CallClient {
         if (!this.#ended) {
           this.counters.rebuilds++;
           this.handlers.onStatus?.('rebuilding');
-          void this.#build().catch(() => undefined);
+          void this.#rebuildWithRetry();
         }
         break;
       case 'peer.joined':

@@ -4,7 +4,7 @@ import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
 import { requireSignedIn } from '../auth/requireSignedIn';
 import { signOut } from '../auth/signOut';
-import { attachTrack, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
+import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
 
 /** A queued case as the clerk's queue lists it. */
 interface QueueEntry {
@@ -40,7 +40,7 @@ const signal = new SignalClient({
     await state.call?.resume();
   },
 });
-Object.assign(window, { rvw: { signal, state, get call() { return state.call; } } });
+Object.assign(window, { rvw: { signal, state, marks, get call() { return state.call; } } });
 
 async function loadQueue(): Promise<void> {
   const data = await signal.request<'queue.subscribe', { cases: QueueEntry[] }>('queue.subscribe', {});
@@ -76,7 +76,9 @@ async function accept(caseId: string): Promise<void> {
     return toast(e instanceof MediaAccessError ? e.message : String(e), 'error');
   }
   try {
+    mark('accept:sent');
     const view = await signal.request<'queue.accept', CaseViewLike>('queue.accept', { caseId });
+    mark('accept:answered');
     onCase(view);
     await startCall(view.id);
   } catch (e) {
@@ -91,9 +93,12 @@ async function startCall(caseId: string): Promise<void> {
   attachTrack(byId<HTMLVideoElement>('local-face'), state.local!.face);
   const call = new CallClient(signal, caseId, tabPeerId(), {
     onRemoteTrack: (t) => {
-      if (t.kind === 'audio') attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
-      else attachTrack(byId<HTMLVideoElement>(t.source === 'document' ? 'remote-document' : 'remote-face'), t.track);
+      if (t.kind === 'audio') return attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
+      const video = byId<HTMLVideoElement>(t.source === 'document' ? 'remote-document' : 'remote-face');
+      attachTrack(video, t.track);
+      markFirstFrame(video, `frame:${t.source}`);
     },
+    onStatus: (status) => mark(`status:${status}`),
     onRemoteTrackEnded: () => undefined,
     onPeer: (ev) => {
       if (ev === 'left') toast('申请人端已断开，等待重新连接…');
@@ -307,6 +312,13 @@ async function main(): Promise<void> {
     for (const td of document.querySelectorAll<HTMLElement>('td[data-since]')) td.textContent = formatWait((Date.now() - Date.parse(td.dataset.since!)) / 1000);
   }, 1000);
   await signal.connect();
+  // Camera preview before the first call, so accepting does not wait for device start-up.
+  try {
+    state.local ??= await captureLocal(false);
+    attachTrack(byId<HTMLVideoElement>('local-face'), state.local.face);
+  } catch (e) {
+    toast(e instanceof MediaAccessError ? e.message : String(e), 'error');
+  }
 }
 
 void main();

@@ -2,7 +2,7 @@ import { CallClient, type RemoteTrack } from '../call/CallClient';
 import { captureLocal, MediaAccessError } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
-import { api, attachTrack, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
+import { api, attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
 import { SignaturePad } from '../ui/SignaturePad';
 import { activateCounterFromHash } from '../auth/activateCounterFromHash';
 
@@ -19,7 +19,8 @@ const state: {
   call: CallClient | undefined;
   local: { mic: MediaStreamTrack; face: MediaStreamTrack; document?: MediaStreamTrack } | undefined;
   ratings: Record<'clerk' | 'counter', number>;
-} = { offers: [], caseView: undefined, call: undefined, local: undefined, ratings: { clerk: 0, counter: 0 } };
+  endedCallOf: string | undefined;
+} = { offers: [], caseView: undefined, call: undefined, local: undefined, ratings: { clerk: 0, counter: 0 }, endedCallOf: undefined };
 
 const signal = new SignalClient({
   url: wsUrl(),
@@ -36,7 +37,7 @@ const signal = new SignalClient({
 });
 
 // Exposed for the end-to-end tests and for hall technicians debugging from the console.
-Object.assign(window, { rvw: { signal, state, get call() { return state.call; } } });
+Object.assign(window, { rvw: { signal, state, marks, get call() { return state.call; } } });
 
 function show(step: 'choose' | 'wait' | 'call' | 'finish'): void {
   for (const s of ['choose', 'wait', 'call', 'finish']) byId(`step-${s}`).classList.toggle('hidden', s !== step);
@@ -120,7 +121,7 @@ function onCase(view: CaseViewLike): void {
     show('choose');
     return;
   }
-  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && !state.call) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
+  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && !state.call && state.endedCallOf !== view.id) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
   if (['completed', 'rejected'].includes(view.state)) {
     show('finish');
     byId('finish-status').textContent = `办件${STATE_LABELS[view.state]}：${view.itemName}`;
@@ -172,9 +173,12 @@ let startingCall = false;
 async function joinCall(caseId: string, local: NonNullable<typeof state.local>): Promise<void> {
   const call = new CallClient(signal, caseId, tabPeerId(), {
     onRemoteTrack: (t: RemoteTrack) => {
-      if (t.kind === 'audio') attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
-      else attachTrack(byId<HTMLVideoElement>(t.source === 'screen' ? 'remote-screen' : 'remote-face'), t.track);
+      if (t.kind === 'audio') return attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
+      const video = byId<HTMLVideoElement>(t.source === 'screen' ? 'remote-screen' : 'remote-face');
+      attachTrack(video, t.track);
+      markFirstFrame(video, `frame:${t.source}`);
     },
+    onStatus: (status) => mark(`status:${status}`),
     onRemoteTrackEnded: (t) => {
       if (t.source === 'screen') byId<HTMLVideoElement>('remote-screen').srcObject = null;
     },
@@ -188,6 +192,8 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
       el.className = `badge ${cls}`;
     },
     onEnded: () => {
+      // The clerk hung up: stay on the case (signature, rating) without calling back in.
+      state.endedCallOf = caseId;
       state.call = undefined;
       if (state.caseView) void refreshCase(state.caseView.id);
     },

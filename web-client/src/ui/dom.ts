@@ -91,3 +91,16 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   }
   return (body.data ?? body) as T;
 }
+
+/** Wall-clock marks of call milestones (benchmarks and diagnostics read them from window.rvw.marks). */
+export const marks: Record<string, number> = {};
+
+/** Records `label` once, at the first time it happens. */
+export function mark(label: string): void {
+  marks[label] ??= Date.now();
+}
+
+/** Marks `label` when the element presents its first decoded video frame. */
+export function markFirstFrame(video: HTMLVideoElement, label: string): void {
+  if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(() => mark(label));
+}
