@@ -54,8 +54,14 @@ try {
     await clerk.waitForSelector('#queue button.accept');
     await clerk.click('#queue button.accept');
     const c = await waitMarks(clerk, ['accept:sent', 'accept:answered', 'status:recv:connected', 'frame:face', 'frame:document']);
-    const k = await waitMarks(counter, ['frame:face']);
+    const k = await waitMarks(counter, ['frame:face']).catch(async (e: Error) => {
+      throw new Error(`call ${i + 1}: ${e.message}; counter calls: ${JSON.stringify(await counter.evaluate(() => (window as unknown as { rvw: { call?: { counters: unknown; transportIds: string[] } } }).rvw.call?.counters))}`);
+    });
     const t0 = c['accept:sent']!;
+    if (process.env.DEBUG_MARKS) {
+      const rel = (m: Marks) => Object.fromEntries(Object.entries(m).map(([key, v]) => [key, v - t0]).sort((a, b) => (a[1] as number) - (b[1] as number)));
+      process.stderr.write(`call ${i + 1} clerk ${JSON.stringify(rel(c))}\ncall ${i + 1} counter ${JSON.stringify(rel(k))}\n`);
+    }
     const bothFrames = Math.max(c['frame:face']!, c['frame:document']!, k['frame:face']!);
     total.push(bothFrames - t0);
     signaling.push(c['accept:answered']! - t0);

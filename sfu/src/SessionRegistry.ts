@@ -1,4 +1,6 @@
+import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
+import { MEDIA_CODECS } from './mediaCodecs';
 import { MediaSession } from './MediaSession';
 import type { TransportListenOptions } from './MediaSessionTypes';
 import type { WorkerPool } from './WorkerPool';
@@ -24,6 +26,22 @@ export class SessionRegistry extends EnhancedEventEmitter<SessionRegistryEvents>
     private readonly listen: TransportListenOptions,
   ) {
     super();
+  }
+
+  #capabilities: Promise<types.RtpCapabilities> | undefined;
+
+  /**
+   * The RTP capabilities of this node's routers, computed once with a short-lived router: they
+   * depend only on MEDIA_CODECS, so clients can load their Device before any call exists.
+   */
+  capabilities(): Promise<types.RtpCapabilities> {
+    this.#capabilities ??= this.pool.createRouter({ mediaCodecs: MEDIA_CODECS }).then((router) => {
+      const caps = router.rtpCapabilities;
+      router.close();
+      return caps;
+    });
+    this.#capabilities.catch(() => (this.#capabilities = undefined));
+    return this.#capabilities;
   }
 
   /** The live session, if any. */

@@ -1,5 +1,4 @@
 import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
 
 /** Inbound media as the page's CallClient reports it (from RTCPeerConnection.getStats). */
 export interface InboundStat {
@@ -32,7 +31,7 @@ export async function waitForMedia(page: Page, sources: { source: string; kind: 
     if (sources.every((s) => figure(last, s.source, s.kind === 'video' ? 'framesDecoded' : 'packetsReceived') > min)) return last;
     await page.waitForTimeout(200);
   }
-  expect.fail(`media did not arrive in ${timeoutMs} ms: wanted ${JSON.stringify(sources)}, have ${JSON.stringify(last)}`);
+  throw new Error(`media did not arrive in ${timeoutMs} ms: wanted ${JSON.stringify(sources)}, have ${JSON.stringify(last)}`);
 }
 
 /** Fills the counter form and queues a case; returns nothing (the page shows the wait step). */

@@ -88,6 +88,11 @@ export class CallService {
     };
   }
 
+  /** The RTP capabilities every router of this node has (same codecs everywhere). */
+  routerCapabilities(): Promise<unknown> {
+    return this.#o.registry.capabilities();
+  }
+
   /** The media session of the connection's current call, or NOT_IN_SESSION. */
   mediaOf(conn: Connection): { session: MediaSession; peerId: string } {
     const session = conn.sessionId ? this.#o.registry.get(conn.sessionId) : undefined;

@@ -20,18 +20,18 @@ export class MaterialsEditor {
     });
   }
 
-  /** Replaces every row. */
+  /** Replaces every row with the saved materials of an item; their ids are fixed from now on. */
   set(materials: readonly MaterialRequirement[]): void {
     this.#body.replaceChildren();
-    for (const m of materials) this.add(m);
+    for (const m of materials) this.add(m, true);
   }
 
-  /** Appends a row (blank, or filled from `m`). */
-  add(m?: MaterialRequirement): void {
+  /** Appends a row (blank, or filled from `m`); `saved` locks the id of a material already in use. */
+  add(m?: MaterialRequirement, saved = false): void {
     const row: HTMLTableRowElement = h(
       'tr',
       { className: 'material-row' },
-      h('td', {}, h('input', { className: 'material-id', maxlength: 40, placeholder: '如 id_card', value: m?.id ?? '', 'aria-label': '材料编号' })),
+      h('td', {}, h('input', { className: 'material-id', maxlength: 40, placeholder: '如 id_card', value: m?.id ?? '', readonly: saved, title: saved ? '已保存材料的编号不可修改（办件清单按编号引用）' : undefined, 'aria-label': '材料编号' })),
       h('td', {}, h('input', { className: 'material-name', maxlength: 80, placeholder: '如 居民身份证', value: m?.name ?? '', 'aria-label': '材料名称' })),
       h('td', { className: 'center' }, h('input', { type: 'checkbox', className: 'material-mandatory', checked: m?.mandatory ?? true, 'aria-label': '必需' })),
       h('td', {}, h('input', { className: 'material-description', maxlength: 500, value: m?.description ?? '', 'aria-label': '说明' })),

@@ -1,4 +1,4 @@
-import { Device, types } from 'mediasoup-client';
+import { Device, type types } from 'mediasoup-client';
 import type { ProducerInfoWire, ServerNotification } from '../../../signaling/src/protocol';
 import type { SignalClient } from './SignalClient';
 
@@ -21,6 +21,33 @@ export interface Quality {
   rttMs: number | undefined;
   lossPct: number | undefined;
   level: 'good' | 'fair' | 'poor' | 'unknown';
+}
+
+/**
+ * Devices by router capabilities. Every router of a node offers the same codecs, so the (slow)
+ * Device.load — a throw-away RTCPeerConnection offer — runs once per page, ideally at page load.
+ */
+const devices = new Map<string, Promise<Device>>();
+
+/** A loaded Device for these router capabilities, shared across calls. */
+export function loadDevice(routerRtpCapabilities: types.RtpCapabilities): Promise<Device> {
+  const key = JSON.stringify(routerRtpCapabilities);
+  let device = devices.get(key);
+  if (!device) {
+    device = (async () => {
+      const d = new Device();
+      await d.load({ routerRtpCapabilities });
+      return d;
+    })();
+    devices.set(key, device);
+    device.catch(() => devices.delete(key));
+  }
+  return device;
+}
+
+/** Loads the Device before the first call (the node answers getRouterRtpCapabilities outside a session too). */
+export async function preloadDevice(signal: SignalClient): Promise<void> {
+  await loadDevice(await signal.request<'getRouterRtpCapabilities', types.RtpCapabilities>('getRouterRtpCapabilities', {}));
 }
 
 /** Callbacks of a {@link CallClient}. */
@@ -54,9 +81,13 @@ export class CallClient {
   readonly #producers = new Map<Source, types.Producer>();
   readonly #remote = new Map<string, { consumer: types.Consumer; info: RemoteTrack }>();
   #consumeChain: Promise<unknown> = Promise.resolve();
+  /** Producers announced before the receive transport existed; consumed once it does. */
+  readonly #pendingProducers = new Map<string, ProducerInfoWire>();
   #scores = new Map<string, number>();
   #ended = false;
   #building: Promise<void> | undefined;
+  /** True once transports exist and local tracks are sent: consumers may be created. */
+  #ready = false;
   #statsTimer: number | undefined;
   /** Counts of ICE restarts and rebuilds, for tests and diagnostics. */
   readonly counters = { iceRestarts: 0, rebuilds: 0, resumes: 0 };
@@ -150,19 +181,21 @@ export class CallClient {
 
   #build(answer?: JoinAnswer): Promise<void> {
     const run = async () => {
+      this.#ready = false;
       this.#teardown();
       const join =
         answer ??
         (await this.signal.request<'session.join', JoinAnswer>('session.join', { sessionId: this.sessionId, peerId: this.peerId }));
-      const device = new Device();
-      await device.load({ routerRtpCapabilities: join.rtpCapabilities });
-      this.#device = device;
-      this.#send = await this.#createTransport('send', join.iceServers);
-      this.#recv = await this.#createTransport('recv', join.iceServers);
+      this.#device = await loadDevice(join.rtpCapabilities);
+      // Both transports in one round trip.
+      [this.#send, this.#recv] = await Promise.all([this.#createTransport('send', join.iceServers), this.#createTransport('recv', join.iceServers)]);
       for (const [source, track] of this.#local) {
         if (track.readyState === 'live') await this.#produce(source, track);
       }
+      this.#ready = true;
       for (const p of join.producers) this.#queueConsume(p);
+      for (const p of this.#pendingProducers.values()) this.#queueConsume(p);
+      this.#pendingProducers.clear();
       this.handlers.onStatus?.('connected');
     };
     this.#building = run().finally(() => (this.#building = undefined));
@@ -233,7 +266,11 @@ export class CallClient {
   }
 
   async #consume(p: ProducerInfoWire): Promise<void> {
-    if (!this.#recv || !this.#device) return;
+    if (!this.#ready || !this.#recv || !this.#device) {
+      // Mid-(re)build: the transport this would use is about to be replaced.
+      this.#pendingProducers.set(p.producerId, p);
+      return;
+    }
     for (const r of this.#remote.values()) if (r.info.producerId === p.producerId) return;
     const params = await this.signal.request<'consume', { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters; peerId: string; source: Source }>(
       'consume',
@@ -272,6 +309,7 @@ export class CallClient {
         this.#queueConsume(n.producer);
         break;
       case 'producer.closed':
+        this.#pendingProducers.delete(n.producerId);
         for (const [id, r] of this.#remote) if (r.info.producerId === n.producerId) this.#removeConsumer(id);
         break;
       case 'consumer.closed':

@@ -38,7 +38,6 @@ async function main(): Promise<void> {
   byId('app').classList.remove('hidden');
   // Shown (and marked ready for tests) only once the first data arrived, so nothing half-filled is clicked.
   document.body.dataset.ready = 'true';
-  Object.assign(window, { rvw: { admin: data } });
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { CallClient } from '../call/CallClient';
+import { CallClient, preloadDevice } from '../call/CallClient';
 import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
@@ -312,6 +312,8 @@ async function main(): Promise<void> {
     for (const td of document.querySelectorAll<HTMLElement>('td[data-since]')) td.textContent = formatWait((Date.now() - Date.parse(td.dataset.since!)) / 1000);
   }, 1000);
   await signal.connect();
+  // Device.load is the slowest step of joining; do it while nobody waits.
+  void preloadDevice(signal).catch(() => undefined);
   // Camera preview before the first call, so accepting does not wait for device start-up.
   try {
     state.local ??= await captureLocal(false);

@@ -1,4 +1,4 @@
-import { CallClient, type RemoteTrack } from '../call/CallClient';
+import { CallClient, preloadDevice, type RemoteTrack } from '../call/CallClient';
 import { captureLocal, MediaAccessError } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
@@ -305,12 +305,18 @@ async function main(): Promise<void> {
     show('choose');
   });
   signal.onNotification((n) => {
-    if (n.type === 'case.changed' && state.caseView?.id === n.caseId && n.version !== state.caseView.version) void refreshCase(n.caseId);
+    if (n.type === 'case.changed' && state.caseView?.id === n.caseId && n.version !== state.caseView.version) {
+      // Join the call the moment a clerk accepts, not one round trip later.
+      if (n.state === 'in_session' && !state.call && state.endedCallOf !== n.caseId) void startCall(n.caseId).catch((e: Error) => toast(e.message, 'error'));
+      void refreshCase(n.caseId);
+    }
     if ((n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);
     if (n.type === 'document.issued') toast(`收到文书：${n.title}，可以打印`);
     if (n.type === 'auth.revoked') toast('本终端已被停用，请联系管理员', 'error');
   });
   await signal.connect();
+  // Device.load is the slowest step of joining; do it while nobody waits.
+  void preloadDevice(signal).catch(() => undefined);
   await loadOffers().catch((e: Error) => toast(`无法加载事项：${e.message}`, 'error'));
 }
 

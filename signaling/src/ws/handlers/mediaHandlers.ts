@@ -27,7 +27,8 @@ export function mediaHandlers(calls: CallService): { [T in MediaRequestType]: Ha
       calls.leave(conn);
       return { left: true };
     },
-    getRouterRtpCapabilities: async (conn) => calls.mediaOf(conn).session.rtpCapabilities,
+    // Outside a call: the capabilities every router of this node has (clients preload their Device).
+    getRouterRtpCapabilities: async (conn) => (conn.sessionId ? calls.mediaOf(conn).session.rtpCapabilities : calls.routerCapabilities()),
     createWebRtcTransport: async (conn) => {
       const { session, peerId } = calls.mediaOf(conn);
       return session.createWebRtcTransport(peerId);
