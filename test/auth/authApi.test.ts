@@ -390,6 +390,17 @@ describe('admin scoping', () => {
     const up = await adminA.call('POST', `/api/admin/staff/${rootMe.data.principal.staffId}/disable`, {});
     expect([up.status, up.error?.code]).toEqual([403, 'FORBIDDEN']);
   });
+
+  it('an admin cannot revoke its own last passkey (it could never sign in again)', async () => {
+    const me = await adminA.call<{ principal: { staffId: string } }>('GET', '/api/auth/me');
+    const list = await adminA.call<{ staff: { id: string; credentials: { credentialId: string; revoked: boolean }[] }[] }>('GET', '/api/admin/staff');
+    const mine = list.data.staff.find((x) => x.id === me.data.principal.staffId)!;
+    const live = mine.credentials.filter((c) => !c.revoked);
+    expect(live).toHaveLength(1);
+    const res = await adminA.call('POST', `/api/admin/credentials/${encodeURIComponent(live[0]!.credentialId)}/revoke`, {});
+    expect([res.status, res.error?.code]).toEqual([409, 'STAFF_SELF_LOCKOUT']);
+    expect((await adminA.call('GET', '/api/auth/me')).status).toBe(200);
+  });
 });
 
 describe('counters', () => {

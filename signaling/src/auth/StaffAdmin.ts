@@ -75,6 +75,12 @@ export class StaffAdmin {
     const owner = cred ? await this.staff.getStaff(cred.staffId) : undefined;
     if (!cred || !owner) throw new AppError('CREDENTIAL_NOT_FOUND', '未找到该通行密钥 (passkey not found)', 404);
     authorize(actor, 'staff.revoke', { regionCodes: staffRegions(owner) });
+    if (actor.kind === 'staff' && actor.staffId === owner.id && !cred.revoked) {
+      const usable = (await this.staff.listCredentials(owner.id)).filter((c) => !c.revoked);
+      if (usable.length <= 1) {
+        throw new AppError('STAFF_SELF_LOCKOUT', '不能吊销自己唯一的通行密钥，否则将无法再登录 (add another passkey first)', 409);
+      }
+    }
     const now = this.clock.now();
     await this.staff.revokeCredential(credentialId, now);
     await this.sessions.destroyAllForStaff(owner.id);

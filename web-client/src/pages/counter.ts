@@ -141,6 +141,7 @@ function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
       h('tr', {}, h('td', {}, c.name, c.mandatory ? '' : '（选）'), h('td', {}, MATERIAL_STATUS[c.status] ?? c.status, c.waiver ? `，${c.waiver.deadline} 前补交` : '')),
     ),
   );
+  byId('sign-status').textContent = view.applicantSignatureSha256 ? '已签字确认' : '';
   const docs = byId('documents');
   docs.replaceChildren(
     ...(view.documents.length
@@ -281,6 +282,7 @@ async function main(): Promise<void> {
     if (pad.isEmpty()) return toast('请先签字', 'error');
     try {
       await signal.request('signature.submit', { caseId: state.caseView.id, pngBase64: pad.toPngBase64() });
+      byId('sign-status').textContent = '已签字确认';
       toast('签字已确认');
     } catch (e) {
       toast((e as Error).message, 'error');
@@ -301,7 +303,9 @@ async function main(): Promise<void> {
   });
   byId('btn-new').addEventListener('click', () => {
     state.caseView = undefined;
+    state.endedCallOf = undefined;
     pad.clear();
+    byId('sign-status').textContent = '';
     show('choose');
   });
   signal.onNotification((n) => {
