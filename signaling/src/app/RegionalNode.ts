@@ -22,7 +22,6 @@ import { buildWebClient, PUBLIC_DIR } from '../../../web-client/build';
 import { buildAuthAssets } from '../../../web-client/src/auth/buildAuthAssets';
 import { AuthModule } from '../auth/AuthModule';
 import { authorize, can } from '../auth/policy';
-import type { Principal } from '../auth/Principal';
 import { BlobStore } from '../blobs/BlobStore';
 import { CallService } from '../calls/CallService';
 import { CaseService } from '../cases/CaseService';
@@ -86,6 +85,7 @@ export class RegionalNode {
     readonly signaling: SignalingServer,
     readonly metrics: Metrics,
     private readonly closers: (() => Promise<void> | void)[],
+    private readonly pkiDir: string,
   ) {}
 
   /** Builds and starts a node; resolves once it listens. */
@@ -284,7 +284,12 @@ export class RegionalNode {
     const publicUrl = new URL(config.http.publicOrigin);
     const url = `${publicUrl.protocol}//${publicUrl.hostname}:${port}`;
     logger.info({ url, workers: pool.workers.length }, 'regional node listening');
-    return new RegionalNode(server, url, redis, catalog, cases, auth, documents, documentStore, registry, pool, calls, hub, signaling, metrics, closers);
+    return new RegionalNode(server, url, redis, catalog, cases, auth, documents, documentStore, registry, pool, calls, hub, signaling, metrics, closers, config.pkiDir);
+  }
+
+  /** Where this node's signing keys and CA live (tests verify signatures against it). */
+  get configPkiDir(): string {
+    return this.pkiDir;
   }
 
   /** Stops accepting, closes sockets, media, and connections; idempotent. */
