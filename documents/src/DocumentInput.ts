@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** Printable text: trimmed, non-empty, bounded so a template can always lay it out. */
+const text = (max: number) => z.string().trim().min(1).max(max);
+/** Calendar date as printed (China local date), `YYYY-MM-DD`. */
+const isoDate = z.iso.date();
+/** Calendar month, `YYYY-MM`. */
+const yearMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+/** Yuan amount; printed with two decimals. */
+const money = z.number().finite().nonnegative().max(1e9);
+
+/**
+ * A masked ID number as printed, e.g. `3415**********1234`: at most 8 characters revealed, at
+ * least 4 masked. The document service never accepts (so never prints or stores) a whole ID number.
+ */
+const maskedIdNumber = z
+  .string()
+  .regex(/^[0-9A-Za-z]{0,6}\*{4,18}[0-9A-Za-z]{0,4}$/, 'the ID number must be masked, e.g. 3415**********1234');
+
+const common = {
+  /** Document number; allocated by the store (RVW-<region>-<yyyymmdd>-<seq>) when omitted. */
+  number: z.string().regex(/^[A-Z0-9][A-Z0-9-]{5,63}$/).optional(),
+  caseId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** The issuing (remote) region: its key signs the document. */
+  region: z.object({ code: z.string().regex(/^\d{6}$/), name: text(40) }),
+  /** Issuing authority printed under the text and on the seal, e.g. 霍邱县社会保险事业管理中心. */
+  authority: text(30),
+  applicant: z.object({ name: text(40), idNumberMasked: maskedIdNumber }),
+  item: z.object({ code: text(64), name: text(80) }),
+  /** The clerk issuing the document; only they may approve a reprint. */
+  clerk: z.object({ staffId: text(64), name: text(40) }),
+  /** Extra label/value lines a service item wants printed. */
+  fields: z.array(z.object({ label: text(20), value: text(200) })).max(12).default([]),
+  remarks: text(500).optional(),
+};
+
+const ReceiptInput = z.object({
+  ...common,
+  type: z.literal('receipt'),
+  acceptedOn: isoDate,
+  /** Statutory/committed time limit in working days (承诺时限). */
+  promisedDays: z.number().int().min(1).max(365).optional(),
+  /** Materials received (收件材料). */
+  materials: z.array(text(80)).max(30).default([]),
+});
+
+const MissingNoticeInput = z
+  .object({
+    ...common,
+    type: z.literal('missing_notice'),
+    acceptedOn: isoDate,
+    deadline: isoDate,
+    missing: z.array(z.object({ name: text(80), note: text(120).optional() })).min(1).max(20),
+  })
+  .refine((v) => v.deadline >= v.acceptedOn, { path: ['deadline'], message: 'deadline must not be before acceptedOn' });
+
+const PaymentRow = z
+  .object({
+    from: yearMonth,
+    to: yearMonth,
+    /** 缴费基数 (monthly contribution base). */
+    base: money,
+    /** 单位缴费 per month. */
+    employerAmount: money,
+    /** 个人缴费 per month. */
+    personalAmount: money,
+    /** 缴费单位; the certificate-level employer when omitted. */
+    payer: text(60).optional(),
+  })
+  .refine((r) => r.from <= r.to, { path: ['to'], message: 'to must not be before from' });
+
+const PaymentCertificateInput = z.object({
+  ...common,
+  type: z.literal('payment_certificate'),
+  /** e.g. 企业职工基本养老保险 */
+  insuranceType: text(40),
+  employer: text(60).optional(),
+  rows: z.array(PaymentRow).min(1).max(240),
+});
+
+const CompletionNoticeInput = z
+  .object({
+    ...common,
+    type: z.literal('completion_notice'),
+    acceptedOn: isoDate,
+    completedOn: isoDate,
+    /** 办理结果 */
+    result: text(300),
+    /** 领取方式 / how the result reaches the applicant. */
+    delivery: text(200).optional(),
+  })
+  .refine((v) => v.completedOn >= v.acceptedOn, { path: ['completedOn'], message: 'completedOn must not be before acceptedOn' });
+
+/** Validates what a clerk asks the document service to issue; independent of the case store. */
+export const DocumentInputSchema = z.discriminatedUnion('type', [
+  ReceiptInput,
+  MissingNoticeInput,
+  PaymentCertificateInput,
+  CompletionNoticeInput,
+]);
+
+/** A validated issue request (output of {@link DocumentInputSchema}). */
+export type DocumentInput = z.output<typeof DocumentInputSchema>;
+/** What callers may pass before defaults are applied. */
+export type DocumentInputData = z.input<typeof DocumentInputSchema>;
+/** Document types declared by service items. */
+export type DocumentType = DocumentInput['type'];
+/** One row of a 参保缴费证明. */
+export type PaymentRowInput = z.output<typeof PaymentRow>;

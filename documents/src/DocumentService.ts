@@ -1,0 +1,97 @@
+import { AppError } from '../../signaling/src/errors/AppError';
+import { DocumentInputSchema, type DocumentInputData } from './DocumentInput';
+import { FontCache } from './font/FontCache';
+import type { SignerRegistry } from './pki/SignerRegistry';
+import { maskPersonName } from './privacy/maskPersonName';
+import { renderDocument } from './render/renderDocument';
+import { signPdf } from './signing/signPdf';
+import type { Timestamper } from './signing/Timestamper';
+import type { DocumentStore } from './store/DocumentStore';
+import type { DocumentRecord } from './store/DocumentRecord';
+
+/** What {@link DocumentService.issue} returns. */
+export interface IssuedDocument {
+  number: string;
+  /** SHA-256 (hex) of `bytes`. */
+  sha256: string;
+  /** The signed PDF. */
+  bytes: Uint8Array;
+  /** Subject CN of the certificate that signed it. */
+  signer: string;
+  issuedAt: Date;
+  record: DocumentRecord;
+}
+
+/** Dependencies of the document service; everything is injected. */
+export interface DocumentServiceOptions {
+  /** Shared font; loaded (once per process) when omitted. */
+  fontCache?: FontCache;
+  signers: SignerRegistry;
+  store: DocumentStore;
+  /** Origin of the public verification page, e.g. https://rvw.example.gov.cn. */
+  publicOrigin: string;
+  clock: () => Date;
+  /** RFC 3161 TSA; documents are PAdES-B-T with it, B-B without. */
+  timestamper?: Timestamper;
+}
+
+/**
+ * Issues documents: validate → number → render → sign (the last write) → store, in one call.
+ * The issuing region's key signs; the QR code and footer point at `${publicOrigin}/verify/{number}`.
+ */
+export class DocumentService {
+  private constructor(
+    private readonly fonts: FontCache,
+    private readonly options: DocumentServiceOptions,
+  ) {}
+
+  /** Builds the service, loading the font unless one is given. */
+  static async create(options: DocumentServiceOptions): Promise<DocumentService> {
+    return new DocumentService(options.fontCache ?? (await FontCache.load()), { ...options, publicOrigin: options.publicOrigin.replace(/\/+$/, '') });
+  }
+
+  /** Issues one document; DOCUMENT_INPUT_INVALID for bad input, SIGNER_NOT_FOUND for a region without key. */
+  async issue(data: DocumentInputData): Promise<IssuedDocument> {
+    const parsed = DocumentInputSchema.safeParse(data);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      throw new AppError('DOCUMENT_INPUT_INVALID', `文书内容不完整或格式错误：${problems.join('；')}`, 400, { problems });
+    }
+    const input = parsed.data;
+    const signer = this.options.signers.require(input.region.code);
+    const issuedAt = this.options.clock();
+    const number = input.number ?? (await this.options.store.allocateNumber(input.region.code, issuedAt));
+    const { doc, title, firstPage } = await renderDocument(input, {
+      number,
+      issuedAt,
+      verifyUrl: `${this.options.publicOrigin}/verify/${number}`,
+      fonts: this.fonts,
+    });
+    const bytes = await signPdf(doc, firstPage, {
+      signer,
+      signingTime: issuedAt,
+      reason: `出具${title}（${number}）`,
+      location: input.region.name,
+      ...(this.options.timestamper ? { timestamper: this.options.timestamper } : {}),
+    });
+    const record = await this.options.store.save(
+      {
+        number,
+        caseId: input.caseId,
+        type: input.type,
+        title,
+        issuerRegion: input.region.code,
+        issuerRegionName: input.region.name,
+        issuerName: input.authority,
+        signerSubject: signer.subject,
+        issuedAt: issuedAt.toISOString(),
+        issuedBy: input.clerk.staffId,
+        applicantMasked: maskPersonName(input.applicant.name),
+        itemCode: input.item.code,
+        itemName: input.item.name,
+      },
+      bytes,
+    );
+    return { number, sha256: record.sha256, bytes, signer: signer.subject, issuedAt, record };
+  }
+}

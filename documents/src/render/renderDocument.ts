@@ -1,0 +1,118 @@
+import { PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
+import { AppError } from '../../../signaling/src/errors/AppError';
+import type { DocumentInput, DocumentType } from '../DocumentInput';
+import type { FontCache } from '../font/FontCache';
+import { formatChineseDate } from '../time/formatChineseDate';
+import type { DocumentTemplate } from './DocumentTemplate';
+import { drawQrCode } from './drawQrCode';
+import { drawSeal } from './drawSeal';
+import { A4, PageWriter } from './PageWriter';
+import { completionNoticeTemplate } from './templates/completionNoticeTemplate';
+import { missingNoticeTemplate } from './templates/missingNoticeTemplate';
+import { paymentCertificateTemplate } from './templates/paymentCertificateTemplate';
+import { receiptTemplate } from './templates/receiptTemplate';
+import { wrapText } from './wrapText';
+
+const TEMPLATES: { [K in DocumentType]: DocumentTemplate<Extract<DocumentInput, { type: K }>> } = {
+  receipt: receiptTemplate,
+  missing_notice: missingNoticeTemplate,
+  payment_certificate: paymentCertificateTemplate,
+  completion_notice: completionNoticeTemplate,
+};
+
+const GREY = rgb(0.4, 0.4, 0.4);
+
+/** A rendered, not yet signed document. */
+export interface RenderedDocument {
+  doc: PDFDocument;
+  /** The printed title (受理回执, 参保缴费证明, …). */
+  title: string;
+  /** Page 1, where the signature widget goes. */
+  firstPage: PDFPage;
+}
+
+/**
+ * Lays out `input` with its type's template on A4 pages: title, document number, body, issuing
+ * authority with the Chinese date, the seal, a QR code for `verifyUrl`, and a footer on every
+ * page. Refuses text the font cannot print instead of printing empty boxes on a certificate.
+ */
+export async function renderDocument(
+  input: DocumentInput,
+  context: { number: string; issuedAt: Date; verifyUrl: string; fonts: FontCache },
+): Promise<RenderedDocument> {
+  const { fonts, number, issuedAt, verifyUrl } = context;
+  const missing = fonts.missingCharacters(JSON.stringify(input));
+  if (missing.length > 0) {
+    throw new AppError('DOCUMENT_UNSUPPORTED_CHARACTER', `文书字体不支持以下字符：${missing.join('')}，请改用规范汉字 (unsupported characters)`, 422, { characters: missing });
+  }
+  const template = TEMPLATES[input.type] as DocumentTemplate;
+
+  // updateMetadata:false stops pdf-lib from stamping the wall clock; every date comes from `issuedAt`.
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  doc.setTitle(`${template.title} ${number}`);
+  doc.setAuthor(input.authority);
+  doc.setSubject(`${input.item.name}（${input.region.name}）`);
+  doc.setCreator('跨域通办远程虚拟窗口');
+  doc.setProducer('RVW documents (pdf-lib)');
+  doc.setCreationDate(issuedAt);
+  doc.setModificationDate(issuedAt);
+  doc.catalog.set(PDFName.of('Lang'), PDFString.of('zh-CN'));
+
+  const font = await fonts.embed(doc);
+  const w = new PageWriter(doc, font, fonts);
+  w.title(template.title);
+  const numberLine = `编号：${number}`;
+  w.textAt(numberLine, w.marginX + w.contentWidth - w.widthOf(numberLine, 10.5), w.y + 6, 10.5, GREY);
+  w.space(16);
+
+  template.renderBody(w, input);
+
+  drawIssuerBlock(w, input.authority, issuedAt, verifyUrl);
+  drawPageMarks(w, `${template.title}（续）　编号：${number}`, verifyUrl);
+  const firstPage = w.pages[0];
+  if (!firstPage) throw new Error('rendered no page');
+  return { doc, title: template.title, firstPage };
+}
+
+/** Authority and date bottom-right under the seal, QR code bottom-left; kept together on one page. */
+function drawIssuerBlock(w: PageWriter, authority: string, issuedAt: Date, verifyUrl: string): void {
+  const blockHeight = 118;
+  w.space(12);
+  w.ensureSpace(blockHeight);
+  const top = w.y;
+  const size = 14;
+  const date = formatChineseDate(issuedAt);
+  const nameWidth = w.widthOf(authority, size);
+  const dateWidth = w.widthOf(date, size);
+  const blockWidth = Math.max(nameWidth, dateWidth);
+  const right = w.marginX + w.contentWidth - 12;
+  const centre = right - blockWidth / 2;
+  const nameBaseline = top - 52;
+  const dateBaseline = nameBaseline - 26;
+  w.textAt(authority, centre - nameWidth / 2, nameBaseline, size);
+  w.textAt(date, centre - dateWidth / 2, dateBaseline, size);
+  // The seal straddles name and date (骑年盖月), as on paper documents.
+  drawSeal(w.page, { cx: centre, cy: (nameBaseline + dateBaseline) / 2 + 6, radius: 48, authority, font: w.font, metrics: w.metrics });
+
+  const qrSize = 86;
+  drawQrCode(w.page, { text: verifyUrl, x: w.marginX - 6, y: top - 10 - qrSize, size: qrSize });
+  w.textAt('扫码核验真伪', w.marginX, top - 10 - qrSize - 10, 9, GREY);
+  w.y = top - blockHeight;
+}
+
+/**
+ * Verification note and page numbers on every page below the content area, and on continuation
+ * pages a running head naming the document, so a loose page can be matched to its first page.
+ */
+function drawPageMarks(w: PageWriter, runningHead: string, verifyUrl: string): void {
+  const size = 8;
+  const note = `本文书由“跨域通办”远程虚拟窗口出具并加盖电子签名，可扫描二维码或访问以下地址核验：${verifyUrl}`;
+  const lines = wrapText(note, w.contentWidth, (s) => w.widthOf(s, size));
+  w.pages.forEach((page, i) => {
+    page.drawLine({ start: { x: w.marginX, y: 62 }, end: { x: A4[0] - w.marginX, y: 62 }, thickness: 0.5, color: GREY });
+    lines.forEach((line, j) => w.textAt(line, w.marginX, 50 - j * 11, size, GREY, page));
+    if (i > 0) w.textAt(runningHead, w.marginX, A4[1] - 44, 9, GREY, page);
+    const pageLine = `第 ${i + 1} 页 共 ${w.pages.length} 页`;
+    w.textAt(pageLine, (A4[0] - w.widthOf(pageLine, 9)) / 2, 24, 9, GREY, page);
+  });
+}

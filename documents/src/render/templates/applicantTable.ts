@@ -1,0 +1,45 @@
+import type { DocumentInput } from '../../DocumentInput';
+import type { PageWriter } from '../PageWriter';
+
+/**
+ * The label/value table every document type prints — case, applicant (masked ID only), service
+ * item, authority, clerk, then the template's own lines and the item's free fields — two pairs
+ * per row, the compact form layout of Chinese government forms. Long values get a row of their own.
+ */
+export function applicantTable(w: PageWriter, input: DocumentInput, extra: ReadonlyArray<readonly [string, string]> = []): void {
+  const pairs: Array<readonly [string, string]> = [
+    ['办件编号', input.caseId],
+    ['经办人', input.clerk.name],
+    ['申请人', input.applicant.name],
+    ['证件号码', input.applicant.idNumberMasked],
+    ['事项名称', input.item.name],
+    ['事项编码', input.item.code],
+    ['办理地区', input.region.name],
+    ['办理机关', input.authority],
+    ...extra,
+    ...input.fields.map((f) => [f.label, f.value] as const),
+  ];
+  const size = 11;
+  // A value longer than its half-row would wrap badly; it takes a whole row instead.
+  const halfValueWidth = ((w.contentWidth * 3) / 9) - 8;
+  const rows: string[][] = [];
+  let pending: readonly [string, string] | undefined;
+  for (const pair of pairs) {
+    if (w.widthOf(pair[1], size) > halfValueWidth) {
+      rows.push([pair[0], pair[1]]);
+      continue;
+    }
+    if (pending) {
+      rows.push([pending[0], pending[1], pair[0], pair[1]]);
+      pending = undefined;
+    } else {
+      pending = pair;
+    }
+  }
+  if (pending) rows.push([pending[0], pending[1]]);
+  w.table(
+    [{ header: '项目', width: 1.5 }, { header: '内容', width: 3 }, { header: '项目', width: 1.5 }, { header: '内容', width: 3 }],
+    rows,
+    { header: false, labelColumns: [0, 2], size },
+  );
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../signaling/src/errors/AppError';
+import { createPrintRouter, PrintTokens, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '../../documents/src';
+import { createDocumentsEnv, type DocumentsEnv } from './support/env';
+import { SAMPLE_INPUTS } from './support/fixtures';
+import { startHttpServer } from './support/httpServer';
+
+let env: DocumentsEnv;
+let server: Awaited<ReturnType<typeof startHttpServer>>;
+const events: PrintEvent[] = [];
+
+// Test auth: the principal is named by a header; the real integrator checks the session/device.
+function authorizeCounter(req: Request): CounterPrincipal {
+  const id = req.get('x-test-counter');
+  if (!id) throw new AppError('UNAUTHENTICATED', '请先登录', 401);
+  return { kind: 'counter', counterId: id, hallId: 'hall-1', regionCode: '320583', name: '昆山市跨域通办窗口' };
+}
+function authorizeClerk(req: Request): ClerkPrincipal {
+  const id = req.get('x-test-clerk');
+  if (!id) throw new AppError('UNAUTHENTICATED', '请先登录', 401);
+  return { kind: 'staff', role: 'clerk', staffId: id, name: '李四', regionCode: '341522', itemCodes: [] };
+}
+
+beforeAll(async () => {
+  env = await createDocumentsEnv();
+  const printTokens = new PrintTokens(env.redis, { ttlSeconds: 60 });
+  server = await startHttpServer(createPrintRouter({ store: env.store, printTokens, authorizeCounter, authorizeClerk, onPrintEvent: (e) => void events.push(e) }));
+});
+afterAll(async () => {
+  await server?.close();
+  await env?.dispose();
+});
+
+async function call(method: string, path: string, headers: Record<string, string> = {}, body?: unknown) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const type = response.headers.get('content-type') ?? '';
+  if (type.startsWith('application/pdf')) return { status: response.status, pdf: new Uint8Array(await response.arrayBuffer()), body: undefined as never };
+  return { status: response.status, body: (await response.json()) as { ok: boolean; data?: Record<string, unknown>; error?: { code: string; message: string } }, pdf: undefined };
+}
+const counter = { 'x-test-counter': 'counter-7' };
+const requestToken = async (number: string) => call('POST', `/api/documents/${number}/print-token`, counter);
+
+describe('printing', () => {
+  let doc: IssuedDocument;
+  beforeAll(async () => {
+    doc = await env.service.issue(SAMPLE_INPUTS.payment_certificate);
+  });
+
+  it('prints once, refuses a used token and a second print until the issuing clerk approves, then reprints once', async () => {
+    const first = await requestToken(doc.number);
+    expect(first.status).toBe(201);
+    const token = first.body.data?.token as string;
+    expect(first.body.data).toMatchObject({ reprint: false, url: `/api/print/${token}` });
+
+    const printed = await call('GET', `/api/print/${token}`);
+    expect(printed.status).toBe(200);
+    expect(createHash('sha256').update(printed.pdf as Uint8Array).digest('hex')).toBe(doc.sha256);
+
+    const reused = await call('GET', `/api/print/${token}`);
+    expect(reused.status).toBe(410);
+    expect(reused.body.error?.code).toBe('PRINT_TOKEN_INVALID');
+
+    const second = await requestToken(doc.number);
+    expect(second.status).toBe(409);
+    expect(second.body.error?.code).toBe('REPRINT_NOT_APPROVED');
+
+    const notIssuer = await call('POST', `/api/documents/${doc.number}/reprint-approval`, { 'x-test-clerk': 'clerk-2' }, {});
+    expect(notIssuer.status).toBe(403);
+    expect(notIssuer.body.error?.code).toBe('FORBIDDEN');
+    const anonymous = await call('POST', `/api/documents/${doc.number}/reprint-approval`, {}, {});
+    expect(anonymous.body.error?.code).toBe('UNAUTHENTICATED');
+
+    const approval = await call('POST', `/api/documents/${doc.number}/reprint-approval`, { 'x-test-clerk': 'clerk-1' }, { reason: '打印机卡纸' });
+    expect(approval.status).toBe(200);
+    // Approving again before the reprint still allows only one.
+    await call('POST', `/api/documents/${doc.number}/reprint-approval`, { 'x-test-clerk': 'clerk-1' }, {});
+
+    const reprintToken = await requestToken(doc.number);
+    expect(reprintToken.status).toBe(201);
+    expect(reprintToken.body.data?.reprint).toBe(true);
+    expect((await call('GET', `/api/print/${reprintToken.body.data?.token as string}`)).status).toBe(200);
+
+    const third = await requestToken(doc.number);
+    expect(third.body.error?.code).toBe('REPRINT_NOT_APPROVED');
+
+    const types = events.filter((e) => e.number === doc.number).map((e) => e.type);
+    expect(types).toEqual(['print_token_issued', 'printed', 'reprint_approved', 'reprint_approved', 'print_token_issued', 'printed']);
+    expect(events.find((e) => e.type === 'printed')).toMatchObject({ caseId: 'C20261123-0042', actor: { kind: 'counter', counterId: 'counter-7' }, details: { printCount: 1 } });
+  });
+
+  it('hands out one print for two outstanding tokens and one PDF for concurrent fetches of a token', async () => {
+    const other = await env.service.issue(SAMPLE_INPUTS.receipt);
+    const a = (await requestToken(other.number)).body.data?.token as string;
+    const b = (await requestToken(other.number)).body.data?.token as string;
+    const fetches = await Promise.all([call('GET', `/api/print/${a}`), call('GET', `/api/print/${a}`), call('GET', `/api/print/${a}`)]);
+    expect(fetches.map((f) => f.status).sort()).toEqual([200, 410, 410]);
+    const late = await call('GET', `/api/print/${b}`);
+    expect(late.status).toBe(409);
+    expect(late.body.error?.code).toBe('REPRINT_NOT_APPROVED');
+  });
+
+  it('records the counter print report and validates it', async () => {
+    const ok = await call('POST', `/api/documents/${doc.number}/print-report`, counter, { outcome: 'success' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.data).toMatchObject({ printed: 2, allowed: 2, reportedSuccess: 1 });
+    const failed = await call('POST', `/api/documents/${doc.number}/print-report`, counter, { outcome: 'failure', reason: '缺纸' });
+    expect(failed.body.data).toMatchObject({ reportedFailure: 1 });
+    expect(events.at(-1)).toMatchObject({ type: 'print_reported', details: { outcome: 'failure', reason: '缺纸' } });
+    const bad = await call('POST', `/api/documents/${doc.number}/print-report`, counter, { outcome: 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.code).toBe('BAD_REQUEST');
+    const anonymous = await call('POST', `/api/documents/${doc.number}/print-report`, {}, { outcome: 'success' });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('answers unknown documents and malformed tokens with stable codes', async () => {
+    const missing = await requestToken('RVW-341522-20261123-999999');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ ok: false, error: { code: 'DOCUMENT_NOT_FOUND', message: expect.any(String) } });
+    expect((await requestToken('..%2F..%2Fetc')).body.error?.code).toBe('DOCUMENT_NOT_FOUND');
+    expect((await call('GET', '/api/print/not-a-token')).body.error?.code).toBe('PRINT_TOKEN_INVALID');
+    expect((await call('GET', `/api/print/${'A'.repeat(32)}`)).body.error?.code).toBe('PRINT_TOKEN_INVALID');
+  });
+
+  it('expires tokens after their TTL', async () => {
+    const doc2 = await env.service.issue(SAMPLE_INPUTS.completion_notice);
+    const token = (await requestToken(doc2.number)).body.data?.token as string;
+    expect(await env.redis.ttl(`doc:printtoken:${token}`)).toBeGreaterThan(50);
+    await env.redis.del(`doc:printtoken:${token}`); // what expiry does
+    expect((await call('GET', `/api/print/${token}`)).body.error?.code).toBe('PRINT_TOKEN_INVALID');
+  });
+});
