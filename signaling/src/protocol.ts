@@ -178,6 +178,26 @@ export type ServerNotification =
 /** Any frame the server sends. */
 export type ServerMessage = ServerResponse | ServerNotification;
 
+/** Deepest nesting a frame may have; real mediasoup parameters stay under 6. */
+export const MAX_FRAME_DEPTH = 16;
+
+/**
+ * Walks a parsed frame once, iteratively (deep input must not exhaust the stack), and reports
+ * nesting beyond `limit` or a `__proto__` key: JSON.parse makes it an own key, which schema
+ * parsers then silently drop instead of refusing.
+ */
+function inspectFrame(value: unknown, limit: number): 'too_deep' | 'proto_key' | undefined {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > limit) return 'too_deep';
+    if (!Array.isArray(v) && Object.hasOwn(v, '__proto__')) return 'proto_key';
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return undefined;
+}
+
 /** Parses and validates one incoming frame; returns the request or a wire error (never throws). */
 export function parseClientFrame(raw: string): { ok: true; request: ClientRequest } | { ok: false; id: number | string | null; error: WireError } {
   let json: unknown;
@@ -192,10 +212,16 @@ export function parseClientFrame(raw: string): { ok: true; request: ClientReques
   if (typeof typeGuess !== 'string' || !REQUEST_TYPES.has(typeGuess)) {
     return { ok: false, id, error: { code: 'UNKNOWN_TYPE', message: `未知的消息类型 (unknown message type: ${String(typeGuess).slice(0, 40)})` } };
   }
+  const problem = inspectFrame(json, MAX_FRAME_DEPTH);
+  if (problem === 'proto_key') return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: '消息包含不允许的字段名 __proto__ (forbidden key)' } };
+  if (problem === 'too_deep') {
+    return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: `消息嵌套层级过深 (nesting deeper than ${MAX_FRAME_DEPTH})` } };
+  }
   const parsed = ClientRequestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+    // Paths and messages can quote the client's own keys: keep the echo short.
+    const where = issue ? `${issue.path.map((p) => String(p).slice(0, 40)).join('.').slice(0, 120) || '(root)'}: ${issue.message.slice(0, 160)}` : 'invalid';
     return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: `消息格式错误 (${where})` } };
   }
   return { ok: true, request: parsed.data };

@@ -77,7 +77,7 @@ const MATRIX: Row[] = [
   row('queue.read', 'A / item X', { queue: { servingRegion: 'A', itemCode: 'X' } }, 'Y  .  Y  Y   Y    .   .   .   .   .  .'),
   row('queue.read', 'B / item X', { queue: { servingRegion: 'B', itemCode: 'X' } }, '.  Y  Y  .   .    .   Y   .   .   .  .'),
   row('queue.accept', 'queued case', { case: queued },          '.  .  .  Y   Y    .   .   .   .   .  .'),
-  row('queue.accept', 'case held by clerkAX', { case: held },   '.  .  .  Y   .    .   .   .   .   .  .'),
+  row('queue.accept', 'case held by clerkAX', { case: held },   '.  .  .  Y   Y    .   .   .   .   .  .'),
   row('session.join', 'held case', { case: held },              '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('session.end', 'held case', { case: held },               '.  .  .  Y   .    .   .   .   .   .  .'),
 ];

@@ -28,7 +28,8 @@ import { CaseService } from '../cases/CaseService';
 import { CatalogStore } from '../catalog/CatalogStore';
 import { createCatalogRouter } from '../catalog/createCatalogRouter';
 import type { Config } from '../config';
-import { AppError, toAppError } from '../errors/AppError';
+import { AppError } from '../errors/AppError';
+import { httpErrorOf } from '../http/httpErrorOf';
 import { securityHeaders } from '../http/security';
 import { buildDocumentInput } from '../issuing/buildDocumentInput';
 import { DemoPaymentHistory, type PaymentHistorySource } from '../issuing/PaymentHistorySource';
@@ -252,7 +253,7 @@ export class RegionalNode {
       res.status(404).json({ ok: false, error: { code: 'NOT_FOUND', message: `未找到 ${req.method} ${req.path}` } });
     });
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-      const e = errorFromHttp(err);
+      const e = httpErrorOf(err);
       if (e.code === 'INTERNAL') logger.error({ err }, 'http request failed');
       res.status(e.httpStatus).json({ ok: false, error: e.toWire() });
     });
@@ -303,14 +304,4 @@ export class RegionalNode {
     });
     for (const c of closers) await c();
   }
-}
-
-/** express/body-parser errors carry `status` and `type`; map them to stable codes. */
-function errorFromHttp(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const e = err as { status?: number; type?: string };
-  if (e?.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', '请求内容过大', 413);
-  if (e?.type === 'entity.parse.failed') return new AppError('MALFORMED_JSON', '请求体不是合法的 JSON', 400);
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new AppError('BAD_REQUEST', '请求无效', e.status);
-  return toAppError(err);
 }

@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { rateLimit, type Store } from 'express-rate-limit';
 import { z } from 'zod';
 import type { Config } from '../config';
-import { AppError, isAppError } from '../errors/AppError';
+import { AppError } from '../errors/AppError';
 import { requirePrincipal } from '../http/security';
 import type { Logger } from '../observability/logger';
 import type { AuthCookies } from './authCookies';
@@ -15,6 +15,7 @@ import { isAllowedOrigin } from './isAllowedOrigin';
 import { parseCookies } from './parseCookies';
 import type { PasskeyService } from './PasskeyService';
 import type { Principal } from './Principal';
+import { httpErrorOf } from '../http/httpErrorOf';
 import { respondWithError } from './respondWithError';
 import type { SessionStore } from './SessionStore';
 import type { StaffAdmin } from './StaffAdmin';
@@ -196,18 +197,9 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   });
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const status = (error as { status?: number; type?: string }).status;
-    const type = (error as { type?: string }).type;
-    if (type === 'entity.too.large' || status === 413) {
-      return respondWithError(res, new AppError('PAYLOAD_TOO_LARGE', '请求内容过大 (request body too large)', 413));
-    }
-    if (type === 'entity.parse.failed' || (status === 400 && !isAppError(error))) {
-      return respondWithError(res, new AppError('BAD_REQUEST', '请求格式错误 (malformed JSON body)', 400));
-    }
-    if (!isAppError(error)) {
-      logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'auth route failed');
-    }
-    respondWithError(res, error);
+    const e = httpErrorOf(error);
+    if (e.code === 'INTERNAL') logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'auth route failed');
+    respondWithError(res, e);
   });
   return router;
 }

@@ -148,7 +148,9 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'queue.read': (p, r) =>
     (p.kind === 'staff' && p.role === 'clerk' && p.regionCode === r.queue.servingRegion && p.itemCodes.includes(r.queue.itemCode)) ||
     managesRegion(p, r.queue.servingRegion),
-  'queue.accept': (p, r) => isClerkFor(p, r.case) && p.kind === 'staff' && (r.case.clerkId === undefined || r.case.clerkId === p.staffId),
+  // Any clerk serving the item may try; the accept use case lets exactly one win and answers the
+  // others CASE_ALREADY_ACCEPTED, which tells a late clerk more than FORBIDDEN would.
+  'queue.accept': (p, r) => isClerkFor(p, r.case),
   'session.join': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
   'session.end': (p, r) => holds(p, r.case),
 };

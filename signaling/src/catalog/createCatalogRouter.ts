@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
 import { respondWithError } from '../auth/respondWithError';
-import { AppError, isAppError } from '../errors/AppError';
+import { AppError } from '../errors/AppError';
+import { httpErrorOf } from '../http/httpErrorOf';
 import { silentLogger, type Logger } from '../observability/logger';
 import type { CatalogStore } from './CatalogStore';
 import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from './CatalogTypes';
@@ -88,11 +89,9 @@ export function createCatalogRouter(opts: { catalog: CatalogStore; authorizeAdmi
   }
 
   const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-    const type = (err as { type?: unknown } | null)?.type;
-    if (type === 'entity.parse.failed') return respondWithError(res, new AppError('BAD_REQUEST', '请求体不是合法的 JSON (malformed JSON body)', 400));
-    if (type === 'entity.too.large') return respondWithError(res, new AppError('PAYLOAD_TOO_LARGE', '请求体过大 (body too large)', 413));
-    if (!isAppError(err)) log.error({ err }, 'catalogue request failed');
-    respondWithError(res, err);
+    const e = httpErrorOf(err);
+    if (e.code === 'INTERNAL') log.error({ err }, 'catalogue request failed');
+    respondWithError(res, e);
   };
   router.use(paths, onError);
   return router;

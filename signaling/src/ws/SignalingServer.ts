@@ -147,7 +147,10 @@ export class SignalingServer {
 export function toWireError(e: unknown): WireError {
   if (e instanceof AppError) return e.toWire();
   if (e instanceof SfuError) return { code: e.code, message: e.message };
-  // mediasoup throws TypeError for semantically invalid RTP/DTLS parameters.
-  if (e instanceof TypeError) return { code: 'INVALID_MEDIA_PARAMETERS', message: `媒体参数无效 (${e.message.slice(0, 200)})` };
+  // mediasoup throws TypeError for semantically invalid RTP/DTLS parameters, UnsupportedError for
+  // codecs the router lacks, and RangeError when cloning absurd structures.
+  if (e instanceof TypeError || e instanceof RangeError || (e instanceof Error && e.name === 'UnsupportedError')) {
+    return { code: 'INVALID_MEDIA_PARAMETERS', message: `媒体参数无效 (${e.message.slice(0, 200)})` };
+  }
   return { code: 'INTERNAL', message: '服务器内部错误，请稍后重试 (internal error)' };
 }
