@@ -9,7 +9,7 @@
  */
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/harness/browser';
-import { queueFromCounter } from '../test/harness/callPages';
+import { collectPageLog, queueFromCounter } from '../test/harness/callPages';
 import { withCheckDigit } from '../test/harness/idNumber';
 import { startTestNode } from '../test/harness/testNode';
 import { percentile, printResult } from './runBench';
@@ -38,6 +38,7 @@ await t.addCookie(counterBrowser.context, counterAuth.cookie);
 await t.addCookie(clerkBrowser.context, clerkAuth.cookie);
 const counter = await counterBrowser.context.newPage();
 const clerk = await clerkBrowser.context.newPage();
+const pageLogs = [collectPageLog(counter, 'counter'), collectPageLog(clerk, 'clerk')];
 
 const total: number[] = [];
 const signaling: number[] = [];
@@ -83,6 +84,13 @@ try {
     counter_first_frame_p50_ms: r(counterFrame, 50),
     max_ms: Math.max(...total),
   });
+} catch (e) {
+  process.stderr.write(`${pageLogs.flat().join('\n')}\n`);
+  for (const [label, page] of [['counter', counter], ['clerk', clerk]] as const) {
+    const toasts = await page.evaluate(() => document.getElementById('toasts')?.innerText ?? '').catch(() => '');
+    process.stderr.write(`${label} toasts: ${toasts}\n`);
+  }
+  throw e;
 } finally {
   await counterBrowser.close();
   await clerkBrowser.close();
