@@ -18,7 +18,7 @@ const logger = createLogger({ level: config.logLevel });
 let redisServer: RedisServer | undefined;
 let redisUrl = config.redisUrl;
 if (!redisUrl) {
-  redisServer = await RedisServer.start({ dataDir: path.join(config.dataDir, 'redis'), port: 6390 + (config.http.port % 100) });
+  redisServer = await RedisServer.start({ dataDir: path.join(config.dataDir, 'redis') });
   redisUrl = redisServer.url;
   logger.info({ redisUrl, dataDir: redisServer.dataDir }, 'private redis-server started (AOF always)');
 }
@@ -35,7 +35,7 @@ const lines = [
   `  open:                 ${node.url}/`,
   `  metrics:              ${node.url}/metrics`,
   demo.bootstrapUrl ? `  first administrator:  ${demo.bootstrapUrl}` : '  first administrator:  already enrolled (sign in at /login.html)',
-  demo.counterActivationUrl ? `  demo counter (吴江):   ${demo.counterActivationUrl}` : '',
+  ...demo.counterActivations.map((c) => `  counter terminal:     ${c.url}   (${c.label})`),
   '',
 ].filter((l) => l !== '');
 process.stdout.write(`${lines.join('\n')}\n\n`);

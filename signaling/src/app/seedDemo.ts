@@ -24,23 +24,23 @@ export async function seedDemoCatalogAt(redisUrl: string): Promise<Region[]> {
 
 /**
  * After the node is up: the bootstrap invite for the first administrator (while none exists)
- * and a device registration of the demo counter terminal (the first time only), so a fresh
+ * and device registrations of the demo counter terminals (the first start only), so a fresh
  * installation can be tried end to end at once.
  */
-export async function seedDemo(node: RegionalNode): Promise<{ bootstrapUrl?: string; counterActivationUrl?: string }> {
+export async function seedDemo(node: RegionalNode): Promise<{ bootstrapUrl?: string; counterActivations: { label: string; url: string }[] }> {
   const invite = await node.auth.ensureBootstrapInvite();
-  let counterActivationUrl: string | undefined;
-  const counters = await node.catalog.list('counter');
-  const counter = counters[0];
-  const hall = counter ? await node.catalog.get('hall', counter.hallId) : undefined;
-  if (counter && hall) {
+  const counterActivations: { label: string; url: string }[] = [];
+  const regions = new Map((await node.catalog.list('region')).map((r) => [r.code, r.name]));
+  for (const counter of await node.catalog.list('counter')) {
+    const hall = await node.catalog.get('hall', counter.hallId);
+    if (!hall) continue;
     try {
       const reg = await node.auth.counters.registerCounter(SETUP_ACTOR, { counterId: counter.id, hallId: hall.id, regionCode: hall.regionCode, name: counter.name });
-      counterActivationUrl = reg.activationUrl;
+      counterActivations.push({ label: `${regions.get(hall.regionCode) ?? hall.regionCode} ${counter.name}`, url: reg.activationUrl });
     } catch (e) {
       // Registered at an earlier start: an administrator re-issues activation from the admin page.
       if (!(e instanceof AppError && e.code === 'COUNTER_EXISTS')) throw e;
     }
   }
-  return { ...(invite ? { bootstrapUrl: invite.url } : {}), ...(counterActivationUrl ? { counterActivationUrl } : {}) };
+  return { ...(invite ? { bootstrapUrl: invite.url } : {}), counterActivations };
 }

@@ -68,7 +68,7 @@ function renderItemInfo(): void {
     return;
   }
   info.replaceChildren(
-    h('div', {}, `承诺办结时限：${it.promisedDays} 个工作日（法定 ${it.statutoryDays} 个工作日）`),
+    h('div', {}, `承诺办结时限：${it.promisedDays === 0 ? '即办件（当场办结）' : `${it.promisedDays} 个工作日`}（法定 ${it.statutoryDays === 0 ? '即办' : `${it.statutoryDays} 个工作日`}）`),
     h('div', {}, '需准备材料：', it.materials.map((m) => `${m.name}${m.mandatory ? '（必需）' : ''}`).join('、')),
   );
 }
