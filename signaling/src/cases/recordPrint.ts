@@ -1,3 +1,4 @@
+import type { PrintEvent } from '../../../documents/src/print/PrintEvent';
 import type { AuditActor } from '../audit/AuditEvent';
 import { AppError } from '../errors/AppError';
 import type { CaseDeps } from './CaseDeps';
@@ -5,14 +6,7 @@ import type { CaseRecord } from './CaseRecord';
 import { notifyCase } from './notifyCase';
 
 /** A print event from the document service (token issued, printed, reported, reprint approved). */
-export interface PrintEventInput {
-  type: 'print_token_issued' | 'printed' | 'print_reported' | 'reprint_approved';
-  number: string;
-  caseId: string;
-  actor: { kind: 'counter'; counterId: string } | { kind: 'clerk'; staffId: string };
-  at: string;
-  details: Record<string, string | number | boolean>;
-}
+export type PrintEventInput = PrintEvent;
 
 /**
  * Writes a print event of an issued document into the case (its print log and the audit

@@ -4,7 +4,7 @@ import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
 import { requireSignedIn } from '../auth/requireSignedIn';
 import { signOut } from '../auth/signOut';
-import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
+import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
 
 /** A queued case as the clerk's queue lists it. */
 interface QueueEntry {
@@ -28,11 +28,7 @@ const state: {
 
 const signal = new SignalClient({
   url: wsUrl(),
-  onStateChange: (s) => {
-    const el = byId('conn');
-    el.textContent = s === 'open' ? '已连接' : s === 'connecting' ? '连接中…' : '连接断开，正在重连';
-    el.className = `badge ${s === 'open' ? 'q-good' : 'q-poor'}`;
-  },
+  onStateChange: showConnection,
   onOpen: async (reconnect) => {
     await loadQueue();
     if (!reconnect) return;

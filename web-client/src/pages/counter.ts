@@ -2,7 +2,7 @@ import { CallClient, preloadDevice, type RemoteTrack } from '../call/CallClient'
 import { captureLocal, MediaAccessError } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
-import { api, attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, tabPeerId, toast, wsUrl } from '../ui/dom';
+import { api, attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
 import { SignaturePad } from '../ui/SignaturePad';
 import { activateCounterFromHash } from '../auth/activateCounterFromHash';
 
@@ -24,11 +24,7 @@ const state: {
 
 const signal = new SignalClient({
   url: wsUrl(),
-  onStateChange: (s) => {
-    const el = byId('conn');
-    el.textContent = s === 'open' ? '已连接' : s === 'connecting' ? '连接中…' : '连接断开，正在重连';
-    el.className = `badge ${s === 'open' ? 'q-good' : 'q-poor'}`;
-  },
+  onStateChange: showConnection,
   onOpen: async (reconnect) => {
     if (!reconnect) return;
     if (state.caseView) await refreshCase(state.caseView.id);

@@ -104,3 +104,10 @@ export function mark(label: string): void {
 export function markFirstFrame(video: HTMLVideoElement, label: string): void {
   if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(() => mark(label));
 }
+
+/** Shows the signaling connection state in the header badge `#conn`. */
+export function showConnection(state: 'connecting' | 'open' | 'closed'): void {
+  const el = byId('conn');
+  el.textContent = state === 'open' ? '已连接' : state === 'connecting' ? '连接中…' : '连接断开，正在重连';
+  el.className = `badge ${state === 'open' ? 'q-good' : 'q-poor'}`;
+}

@@ -9,23 +9,11 @@ import { AppError } from '../../errors/AppError';
 import type { RequestType } from '../../protocol';
 import type { Connection } from '../Connection';
 import type { Handler } from '../handlerTypes';
+import type { MediaRequestType } from './mediaHandlers';
 import type { Hub } from '../Hub';
 
-/** The case and queue request types. */
-export type CaseRequestType = Exclude<
-  RequestType,
-  | 'session.join'
-  | 'session.leave'
-  | 'getRouterRtpCapabilities'
-  | 'createWebRtcTransport'
-  | 'connectTransport'
-  | 'produce'
-  | 'closeProducer'
-  | 'consume'
-  | 'resumeConsumer'
-  | 'restartIce'
-  | 'ping'
->;
+/** The case and queue request types: everything that is not a media request. */
+export type CaseRequestType = Exclude<RequestType, MediaRequestType>;
 
 /** An issued document as the case handlers need it. */
 export interface IssuedDocumentRef {
