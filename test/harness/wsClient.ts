@@ -44,7 +44,12 @@ export class WsClient {
   static async connect(origin: string, cookie: { name: string; value: string }): Promise<WsClient> {
     const socket = new WebSocket(`${origin.replace(/^http/, 'ws')}/ws`, { headers: { origin, cookie: `${cookie.name}=${cookie.value}` } });
     const client = new WsClient(socket);
-    await client.next((n) => n.type === 'hello', 5000);
+    // A refused upgrade (401/403) or a dead port fails at once instead of waiting for the hello.
+    const refused = new Promise<never>((_, reject) => {
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
+      socket.once('error', reject);
+    });
+    await Promise.race([client.next((n) => n.type === 'hello', 5000), refused]);
     return client;
   }
 
