@@ -33,14 +33,15 @@ export interface TestBrowser {
  * Launches Debian's Chromium (never a downloaded build) with a fresh persistent profile.
  * A persistent context is what WebAuthn's virtual authenticator and media permissions need.
  */
-export async function launchChromium(extraArgs: string[] = [], options: Partial<LaunchOptions> = {}): Promise<TestBrowser> {
+export async function launchChromium(extraArgs: string[] = [], options: Partial<LaunchOptions> & { withoutArgs?: string[] } = {}): Promise<TestBrowser> {
+  const { withoutArgs = [], ...launch } = options;
   const profile = await mkdtemp(path.join(os.tmpdir(), 'rvw-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: [...CHROMIUM_ARGS, ...extraArgs],
+    args: [...CHROMIUM_ARGS.filter((a) => !withoutArgs.includes(a)), ...extraArgs],
     ignoreDefaultArgs: ['--mute-audio'],
-    ...options,
+    ...launch,
   });
   return {
     context,
