@@ -80,7 +80,9 @@ export class CallClient {
   readonly #local = new Map<Source, MediaStreamTrack>();
   readonly #producers = new Map<Source, types.Producer>();
   readonly #remote = new Map<string, { consumer: types.Consumer; info: RemoteTrack }>();
-  #consumeChain: Promise<unknown> = Promise.resolve();
+  /** Producers waiting to be consumed, one at a time; video is taken before audio. */
+  readonly #consumeQueue: ProducerInfoWire[] = [];
+  #consuming = false;
   /** Producers announced before the receive transport existed; consumed once it does. */
   readonly #pendingProducers = new Map<string, ProducerInfoWire>();
   #scores = new Map<string, number>();
@@ -271,7 +273,23 @@ export class CallClient {
   }
 
   #queueConsume(p: ProducerInfoWire): void {
-    this.#consumeChain = this.#consumeChain.then(() => this.#consume(p)).catch(() => undefined);
+    this.#consumeQueue.push(p);
+    if (!this.#consuming) void this.#drainConsumeQueue();
+  }
+
+  // One consume at a time (each renegotiates the receive connection); the picture is what people
+  // wait for, so video goes first and audio follows a few tens of milliseconds later.
+  async #drainConsumeQueue(): Promise<void> {
+    this.#consuming = true;
+    try {
+      while (this.#consumeQueue.length) {
+        const i = this.#consumeQueue.findIndex((p) => p.kind === 'video');
+        const [next] = this.#consumeQueue.splice(i >= 0 ? i : 0, 1);
+        await this.#consume(next!).catch(() => undefined);
+      }
+    } finally {
+      this.#consuming = false;
+    }
   }
 
   async #consume(p: ProducerInfoWire): Promise<void> {
