@@ -2,9 +2,10 @@ import { CallClient, preloadDevice, type RemoteTrack } from '../call/CallClient'
 import { captureLocal, MediaAccessError } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
-import { api, attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
+import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
 import { SignaturePad } from '../ui/SignaturePad';
 import { activateCounterFromHash } from '../auth/activateCounterFromHash';
+import { requestJson } from '../auth/requestJson';
 
 /** A partnership offer as the counter sees it: the remote region and its items for us. */
 interface Offer {
@@ -40,7 +41,7 @@ function show(step: 'choose' | 'wait' | 'call' | 'finish'): void {
 }
 
 async function loadOffers(): Promise<void> {
-  const data = await api<{ counter: { name: string; hallName: string }; offers: Offer[] }>('/api/counter/offers');
+  const data = await requestJson<{ counter: { name: string; hallName: string }; offers: Offer[] }>('GET', '/api/counter/offers');
   byId('counter-name').textContent = `${data.counter.hallName} · ${data.counter.name}`;
   state.offers = data.offers;
   const partner = byId<HTMLSelectElement>('partner');
@@ -207,7 +208,7 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
 
 async function printDocument(number: string): Promise<void> {
   try {
-    const { token } = await api<{ token: string }>(`/api/documents/${encodeURIComponent(number)}/print-token`, { method: 'POST', body: '{}' });
+    const { token } = await requestJson<{ token: string }>('POST', `/api/documents/${encodeURIComponent(number)}/print-token`, {});
     const frame = byId<HTMLIFrameElement>('print-frame');
     frame.src = `/api/print/${encodeURIComponent(token)}`;
     frame.onload = async () => {
@@ -217,7 +218,7 @@ async function printDocument(number: string): Promise<void> {
       } catch {
         ok = false;
       }
-      await api(`/api/documents/${encodeURIComponent(number)}/print-report`, { method: 'POST', body: JSON.stringify({ outcome: ok ? 'success' : 'failure' }) }).catch(() => undefined);
+      await requestJson('POST', `/api/documents/${encodeURIComponent(number)}/print-report`, { outcome: ok ? 'success' : 'failure' }).catch(() => undefined);
       toast(ok ? '已发送到打印机' : '打印失败，请检查打印机', ok ? 'info' : 'error');
     };
   } catch (e) {

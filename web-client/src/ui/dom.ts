@@ -76,21 +76,6 @@ export function wsUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 }
 
-/** fetch() of our JSON API: resolves `data` or throws an Error carrying the server's code. */
-export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(path, {
-    ...init,
-    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
-    credentials: 'same-origin',
-  });
-  const body = (await res.json().catch(() => ({}))) as { ok?: boolean; data?: T; error?: { code: string; message: string } };
-  if (!res.ok || body.ok === false) {
-    const err = new Error(body.error?.message ?? `HTTP ${res.status}`) as Error & { code?: string };
-    err.code = body.error?.code ?? `HTTP_${res.status}`;
-    throw err;
-  }
-  return (body.data ?? body) as T;
-}
 
 /** Wall-clock marks of call milestones (benchmarks and diagnostics read them from window.rvw.marks). */
 export const marks: Record<string, number> = {};
