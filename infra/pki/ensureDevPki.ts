@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fileExists, issueDevCertificate } from './issueDevCertificate';
 import { runOpenssl } from './runOpenssl';
 
 /** A region that needs a signing certificate: its 6-digit administrative code and the authority named in the certificate. */
@@ -31,7 +31,7 @@ export async function ensureDevPki(options: { pkiDir: string; regions: readonly 
   await mkdir(path.join(pkiDir, 'regions'), { recursive: true, mode: 0o700 });
   const caCertFile = path.join(pkiDir, 'ca.pem');
   const caKeyFile = path.join(pkiDir, 'ca-key.pem');
-  if (!(await exists(caCertFile))) await createCa(pkiDir, caCertFile, caKeyFile);
+  if (!(await fileExists(caCertFile))) await createCa(pkiDir, caCertFile, caKeyFile);
 
   const regions: DevPki['regions'] = [];
   for (const region of options.regions) {
@@ -40,8 +40,8 @@ export async function ensureDevPki(options: { pkiDir: string; regions: readonly 
     const certFile = path.join(dir, 'cert.pem');
     const keyFile = path.join(dir, 'key.pem');
     let created = false;
-    if (!(await exists(certFile)) || !(await exists(keyFile)) || !(await chainsTo(certFile, caCertFile))) {
-      if (!(await exists(caKeyFile))) {
+    if (!(await fileExists(certFile)) || !(await fileExists(keyFile)) || !(await chainsTo(certFile, caCertFile))) {
+      if (!(await fileExists(caKeyFile))) {
         throw new Error(`${caKeyFile} is missing: cannot issue a certificate for region ${region.code} (production certificates come from the real CA)`);
       }
       await createRegion(pkiDir, dir, region, caCertFile, caKeyFile);
@@ -73,32 +73,16 @@ async function createCa(pkiDir: string, caCertFile: string, caKeyFile: string): 
 }
 
 async function createRegion(pkiDir: string, dir: string, region: DevRegion, caCertFile: string, caKeyFile: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const work = await mkdtemp(path.join(pkiDir, '.tmp-region-'));
-  try {
-    await runOpenssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'key.pem'], { cwd: work });
-    const subject = `/C=CN/O=${escapeSubject(region.name)}/CN=${escapeSubject(`${region.name} (${region.code})`)}`;
-    await runOpenssl(['req', '-new', '-utf8', '-key', 'key.pem', '-subj', subject, '-out', 'req.csr'], { cwd: work });
+  await issueDevCertificate({
+    pkiDir,
+    dir,
+    subject: `/C=CN/O=${escapeSubject(region.name)}/CN=${escapeSubject(`${region.name} (${region.code})`)}`,
     // No extendedKeyUsage: NSS (pdfsig, Acrobat-like validators) then accepts the certificate for
     // document signing; keyUsage alone states what the key is for.
-    await writeFile(path.join(work, 'ext.cnf'), [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,nonRepudiation',
-      'subjectKeyIdentifier=hash',
-      'authorityKeyIdentifier=keyid',
-      '',
-    ].join('\n'));
-    await runOpenssl([
-      'x509', '-req', '-in', 'req.csr', '-CA', caCertFile, '-CAkey', caKeyFile, '-out', 'cert.pem', '-days', '1825', '-sha256',
-      '-set_serial', `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`,
-      '-extfile', 'ext.cnf',
-    ], { cwd: work });
-    await chmod(path.join(work, 'key.pem'), 0o600);
-    await rename(path.join(work, 'key.pem'), path.join(dir, 'key.pem'));
-    await rename(path.join(work, 'cert.pem'), path.join(dir, 'cert.pem'));
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+    extensions: ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,nonRepudiation'],
+    caCertFile,
+    caKeyFile,
+  });
 }
 
 /** `/` and `=` are separators in openssl's -subj syntax. */
@@ -115,11 +99,3 @@ async function chainsTo(certFile: string, caCertFile: string): Promise<boolean> 
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
