@@ -29,6 +29,11 @@ export interface TestNode {
   clerk(regionCode: string, itemCodes: string[], name?: string): Promise<{ api: ApiClient; cookie: { name: string; value: string }; staffId: string }>;
   /** Registers and activates the demo counter terminal of a hall; returns its device cookie. */
   counter(counterId?: string): Promise<{ api: ApiClient; cookie: { name: string; value: string } }>;
+  /**
+   * Stops the node (sockets dropped, media gone) and starts a new one on the same port, Redis and
+   * data: what a restarted signaling process looks like to clients.
+   */
+  restartNode(): Promise<RegionalNode>;
   /** Puts a cookie into a browser context for this origin. */
   addCookie(context: BrowserContext, cookie: { name: string; value: string }): Promise<void>;
   dispose(): Promise<void>;
@@ -56,14 +61,16 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
   const regions = await catalog.list('region');
   await seedClient.quit();
   await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
-  const node = await RegionalNode.create({
-    config,
-    redisUrl: redis.url,
-    logger: silentLogger(),
-    enforceServiceHours: false,
-    webOutDir: path.join(dataDir, 'web'),
-    ...(options.pool ? { pool: options.pool } : {}),
-  });
+  const createNode = () =>
+    RegionalNode.create({
+      config,
+      redisUrl: redis.url,
+      logger: silentLogger(),
+      enforceServiceHours: false,
+      webOutDir: path.join(dataDir, 'web'),
+      ...(options.pool ? { pool: options.pool } : {}),
+    });
+  let node = await createNode();
   const origin = config.http.publicOrigin;
   const admin = new ApiClient(origin, origin);
   const boot = await node.auth.ensureBootstrapInvite();
@@ -74,8 +81,10 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
   const login = await admin.signIn(adminKey);
   if (!login.ok) throw new Error(`admin sign-in failed: ${JSON.stringify(login.error)}`);
 
-  return {
-    node,
+  const t: TestNode = {
+    get node() {
+      return node;
+    },
     origin,
     redis,
     demo,
@@ -100,6 +109,11 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       if (!act.ok) throw new Error(`counter activation failed: ${JSON.stringify(act.error)}`);
       return { api, cookie: { name: 'rvw_dev', value: api.jar.get('rvw_dev')! } };
     },
+    async restartNode() {
+      await node.close();
+      node = await createNode();
+      return node;
+    },
     async addCookie(context, cookie) {
       await context.addCookies([{ name: cookie.name, value: cookie.value, url: origin, httpOnly: true, sameSite: 'Strict' }]);
     },
@@ -109,4 +123,5 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return t;
 }
