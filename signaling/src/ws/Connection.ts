@@ -14,6 +14,8 @@ export class Connection {
   readonly caseSubscriptions = new Set<string>();
   /** True once a clerk subscribed to the queues of their items. */
   queueSubscribed = false;
+  /** Queues (`servingRegion|itemCode`) in which this counter has a case waiting: its position moves with them. */
+  readonly waitingIn = new Set<string>();
   #tokens: number;
   #lastRefill = Date.now();
 

@@ -61,7 +61,7 @@ export class Hub {
   #wants(conn: Connection, event: ServerNotification): boolean {
     switch (event.type) {
       case 'queue.changed':
-        return conn.queueSubscribed && this.#queueFilter(conn, event);
+        return (conn.queueSubscribed && this.#queueFilter(conn, event)) || conn.waitingIn.has(`${event.servingRegion}|${event.itemCode}`);
       case 'case.changed':
       case 'chat.message':
       case 'document.issued':

@@ -2,6 +2,7 @@ import { CallClient, preloadDevice } from '../call/CallClient';
 import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
+import { requestJson } from '../auth/requestJson';
 import { requireSignedIn } from '../auth/requireSignedIn';
 import { signOut } from '../auth/signOut';
 import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
@@ -153,9 +154,38 @@ function onCase(view: CaseViewLike): void {
       ),
     ),
   );
+  renderDocuments(view);
   const chat = byId('chat');
   chat.replaceChildren(...view.chat.map((l) => h('div', { className: 'line' }, h('span', { className: 'who' }, `${l.role === 'clerk' ? '我' : '申请地窗口'} ${l.at.slice(11, 16)}`), l.text)));
   chat.scrollTop = chat.scrollHeight;
+}
+
+/** Issued documents with their print state; a reprint at the counter needs this clerk's approval. */
+function renderDocuments(view: CaseViewLike): void {
+  const rows = view.documents.map((d) => {
+    const printed = (d.printLog ?? []).filter((e) => e.event === 'printed').length;
+    const failed = (d.printLog ?? []).some((e) => e.event === 'print_reported' && e.outcome === 'failure');
+    const status = printed === 0 ? '未打印' : `已打印 ${printed} 次${failed ? '（有打印失败）' : ''}`;
+    return h(
+      'tr',
+      { 'data-document': d.number },
+      h('td', {}, DOC_LABELS[d.type] ?? d.type, h('div', { className: 'muted' }, d.number)),
+      h('td', {}, status),
+      h('td', {}, printed > 0 ? h('button', { className: 'secondary approve-reprint', onclick: () => void approveReprint(d.number) }, '批准重新打印') : null),
+    );
+  });
+  byId('documents').replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { className: 'muted' }, '暂无'))]));
+}
+
+async function approveReprint(number: string): Promise<void> {
+  const reason = prompt('重新打印的原因：', '打印机卡纸') ?? undefined;
+  if (reason === undefined) return;
+  try {
+    await requestJson('POST', `/api/documents/${encodeURIComponent(number)}/reprint-approval`, reason ? { reason } : {});
+    toast('已批准申请地窗口重新打印一次');
+  } catch (e) {
+    toast((e as Error).message, 'error');
+  }
 }
 
 async function captureMaterial(materialId?: string): Promise<void> {

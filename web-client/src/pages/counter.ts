@@ -313,6 +313,8 @@ async function main(): Promise<void> {
     }
     if ((n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);
     if (n.type === 'document.issued') toast(`收到文书：${n.title}，可以打印`);
+    // A case ahead was accepted or left: our position and estimate moved.
+    if (n.type === 'queue.changed' && state.caseView?.state === 'queued') void refreshCase(state.caseView.id);
     if (n.type === 'auth.revoked') toast('本终端已被停用，请联系管理员', 'error');
   });
   await signal.connect();

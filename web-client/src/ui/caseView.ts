@@ -11,7 +11,7 @@ export interface CaseViewLike {
   fields: Record<string, string>;
   checklist: { materialId: string; name: string; mandatory: boolean; status: 'missing' | 'provided' | 'waived'; waiver?: { note: string; deadline: string } }[];
   materials: { sha256: string; kind: string; mime: string; name: string; materialId?: string; capturedAt: string }[];
-  documents: { number: string; type: string; sha256: string; issuedAt: string }[];
+  documents: { number: string; type: string; sha256: string; issuedAt: string; printLog?: { event: string; at: string; outcome?: string }[] }[];
   chat: { at: string; by: string; role: string; text: string }[];
   ratings?: { clerk?: { score: number }; counter?: { score: number } };
   createdAt: string;

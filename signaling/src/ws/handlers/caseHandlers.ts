@@ -49,7 +49,13 @@ export function caseFacts(record: CaseRecord): CaseFacts {
 async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number } }> {
   conn.caseSubscriptions.add(record.id);
   const view = toCaseView(record, conn.principal);
-  if (record.state !== 'queued') return view;
+  const queue = `${record.servingRegion}|${record.itemCode}`;
+  if (record.state !== 'queued') {
+    conn.waitingIn.delete(queue);
+    return view;
+  }
+  // The counter hears this queue's changes while its case waits (its position moves with them).
+  if (conn.principal.kind === 'counter') conn.waitingIn.add(queue);
   const q = await deps.cases.queuePosition(record.id).catch(() => undefined);
   return q ? { ...view, queue: { position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds } } : view;
 }
