@@ -3,6 +3,7 @@ export { WorkerPool, type WorkerPoolOptions, type WorkerPoolEvents } from './Wor
 export { MediaSession, type MediaSessionOptions } from './MediaSession';
 export { SessionRegistry, type SessionRegistryEvents } from './SessionRegistry';
 export { SfuError } from './SfuError';
+export { RegionPipe, type PipeEndpoint, type PipedProducer, type RegionPipeEvents, type RegionPipeOptions } from './RegionPipe';
 export { MEDIA_CODECS } from './mediaCodecs';
 export type {
   ConsumerParams,
