@@ -151,7 +151,10 @@ export class RegionalNode {
       authorizeJoin: async (principal, sessionId) => {
         const record = await cases.getCase(sessionId);
         authorize(principal, 'session.join', { case: caseFacts(record) });
-        if (!['in_session', 'pending_materials', 'suspended'].includes(record.state)) {
+        // The counter may connect while its case waits (its tracks paused, nobody can consume them
+        // before a clerk accepts), so accepting only has to resume them; clerks join once they hold it.
+        const open = principal.kind === 'counter' ? ['queued', 'in_session', 'pending_materials', 'suspended'] : ['in_session', 'pending_materials', 'suspended'];
+        if (!open.includes(record.state)) {
           throw new AppError('SESSION_NOT_ACTIVE', `办件当前状态为 ${record.state}，不能进入视频通话`, 409);
         }
         return principal.kind === 'counter' ? 'counter' : 'clerk';

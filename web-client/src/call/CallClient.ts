@@ -103,8 +103,15 @@ export class CallClient {
     signal.onNotification((n) => this.#onNotification(n));
   }
 
-  /** Joins the call and sends the given tracks. */
-  async start(tracks: { source: Source; track: MediaStreamTrack }[]): Promise<void> {
+  /** True while our tracks are connected but held back (the counter waiting in the queue). */
+  #sendingPaused = false;
+
+  /**
+   * Joins the call and sends the given tracks. With `paused` the tracks are connected but held
+   * back (track disabled, no renegotiation), so `resumeSending()` starts them at once later.
+   */
+  async start(tracks: { source: Source; track: MediaStreamTrack }[], options: { paused?: boolean } = {}): Promise<void> {
+    this.#sendingPaused = options.paused ?? false;
     for (const t of tracks) this.#local.set(t.source, t.track);
     await this.#build();
     this.#statsTimer = window.setInterval(() => void this.#sampleQuality(), 2000);
@@ -127,6 +134,12 @@ export class CallClient {
       return;
     }
     await this.#build(answer);
+  }
+
+  /** Starts the held-back tracks (a clerk accepted). */
+  resumeSending(): void {
+    this.#sendingPaused = false;
+    for (const p of this.#producers.values()) if (p.paused) p.resume();
   }
 
   /** Starts sending a screen share (clerk guiding the applicant). */
@@ -269,18 +282,21 @@ export class CallClient {
       ...(track.kind === 'video' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
       stopTracks: false,
     });
+    if (this.#sendingPaused) producer.pause();
     this.#producers.set(source, producer);
   }
 
   #queueConsume(p: ProducerInfoWire): void {
     this.#consumeQueue.push(p);
-    if (!this.#consuming) void this.#drainConsumeQueue();
+    if (this.#consuming) return;
+    this.#consuming = true;
+    // Drain on the next microtask, so a batch queued together (a join answer) is ordered as a whole.
+    queueMicrotask(() => void this.#drainConsumeQueue());
   }
 
   // One consume at a time (each renegotiates the receive connection); the picture is what people
   // wait for, so video goes first and audio follows a few tens of milliseconds later.
   async #drainConsumeQueue(): Promise<void> {
-    this.#consuming = true;
     try {
       while (this.#consumeQueue.length) {
         const i = this.#consumeQueue.findIndex((p) => p.kind === 'video');

@@ -109,6 +109,8 @@ function onCase(view: CaseViewLike): void {
   state.caseView = view;
   if (view.state === 'queued') {
     show('wait');
+    // Connect the media now, held back, so that accepting only has to start the tracks.
+    if (!state.call) void startCall(view.id, { paused: true }).catch(() => undefined);
     const q = view.queue;
     byId('wait-status').textContent = q ? `排队中，前面还有 ${q.position - 1} 人` : '排队中…';
     byId('wait-detail').textContent = q ? `预计等待 ${formatWait(q.estimatedWaitSeconds)}；办理事项：${view.itemName}` : view.itemName;
@@ -118,7 +120,7 @@ function onCase(view: CaseViewLike): void {
     show('choose');
     return;
   }
-  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && !state.call && state.endedCallOf !== view.id) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
+  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && state.endedCallOf !== view.id) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
   if (['completed', 'rejected'].includes(view.state)) {
     show('finish');
     byId('finish-status').textContent = `办件${STATE_LABELS[view.state]}：${view.itemName}`;
@@ -154,10 +156,20 @@ function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
   }
 }
 
-async function startCall(caseId: string): Promise<void> {
+async function startCall(caseId: string, options: { paused?: boolean } = {}): Promise<void> {
+  if (!options.paused) {
+    // A clerk accepted: a call connected while waiting only has to start its tracks.
+    heldBack = false;
+    if (state.call) {
+      state.call.resumeSending();
+      show('call');
+      return;
+    }
+  }
   // Claimed synchronously: case.changed notifications arrive in bursts and must start one call.
   if (state.call || startingCall) return;
   startingCall = true;
+  heldBack = options.paused ?? false;
   try {
     state.local ??= await captureLocal(true);
     await joinCall(caseId, state.local);
@@ -165,6 +177,9 @@ async function startCall(caseId: string): Promise<void> {
     startingCall = false;
   }
 }
+
+/** True while the call is connected for a queued case (tracks held back until a clerk accepts). */
+let heldBack = false;
 
 let startingCall = false;
 
@@ -197,13 +212,15 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
     },
   });
   state.call = call;
-  show('call');
+  if (!heldBack) show('call');
   const tracks = [
     { source: 'mic' as const, track: local.mic },
     { source: 'face' as const, track: local.face },
     ...(local.document ? [{ source: 'document' as const, track: local.document }] : []),
   ];
-  await call.start(tracks);
+  await call.start(tracks, { paused: heldBack });
+  // Accepted while we were still connecting: start the tracks now.
+  if (!heldBack) call.resumeSending();
 }
 
 async function printDocument(number: string): Promise<void> {
@@ -307,8 +324,8 @@ async function main(): Promise<void> {
   });
   signal.onNotification((n) => {
     if (n.type === 'case.changed' && state.caseView?.id === n.caseId && n.version !== state.caseView.version) {
-      // Join the call the moment a clerk accepts, not one round trip later.
-      if (n.state === 'in_session' && !state.call && state.endedCallOf !== n.caseId) void startCall(n.caseId).catch((e: Error) => toast(e.message, 'error'));
+      // Start the call the moment a clerk accepts, not one round trip later.
+      if (n.state === 'in_session' && state.endedCallOf !== n.caseId) void startCall(n.caseId).catch((e: Error) => toast(e.message, 'error'));
       void refreshCase(n.caseId);
     }
     if ((n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);

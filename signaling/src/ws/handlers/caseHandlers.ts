@@ -95,7 +95,10 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     },
     'queue.leave': async (conn, r) => {
       await load(conn, r.caseId, 'queue.leave');
-      return viewFor(deps, conn, await cases.leaveQueue(conn.principal, r.caseId));
+      const record = await cases.leaveQueue(conn.principal, r.caseId);
+      // The counter may have connected its (paused) media while waiting.
+      calls.end(r.caseId, 'abandoned');
+      return viewFor(deps, conn, record);
     },
     'queue.subscribe': async (conn) => {
       const p = conn.principal;
