@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, idempotently, on Debian 12 with Node >= 20:
-# Debian packages, npm dependencies (exactly the lock file), the mediasoup worker (built
-# offline, cached), and the web client bundles. Safe to run again: each step checks first.
+# Debian packages, npm dependencies (exactly the lock file) and the mediasoup worker (built
+# offline, cached). Safe to run again: each step checks first. The web client is bundled by the
+# node itself at start (web-client/build.ts), so it always serves the current code.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -46,6 +47,4 @@ fi
 
 bash infra/scripts/build-worker.sh
 
-log "web client: bundling pages"
-npx tsx web-client/build.ts >/dev/null
 log "done"

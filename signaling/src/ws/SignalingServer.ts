@@ -48,11 +48,6 @@ export class SignalingServer {
     return server;
   }
 
-  /** Number of open WebSockets. */
-  get connectionCount(): number {
-    return this.#wss.clients.size;
-  }
-
   /** Closes every socket (clients will reconnect to whichever node serves them next). */
   close(): void {
     for (const ws of this.#wss.clients) ws.terminate();
