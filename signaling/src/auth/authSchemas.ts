@@ -4,6 +4,14 @@ import { z } from 'zod';
 const code = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 of A–Z a–z 0–9 . _ -');
 const b64url = (max: number) => z.string().regex(/^[A-Za-z0-9_-]*$/, 'must be base64url').max(max);
 const token = z.string().regex(/^[A-Za-z0-9_-]{20,128}$/, 'malformed token');
+/** The fields every WebAuthn credential JSON carries, registration and sign-in alike. */
+const credentialEnvelope = {
+  id: b64url(1024).min(1),
+  rawId: b64url(1024).min(1),
+  type: z.literal('public-key'),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+};
 
 /** Request bodies of the auth HTTP API, validated at the edge (zod). */
 export const authSchemas = {
@@ -16,11 +24,7 @@ export const authSchemas = {
   registerVerify: z.object({
     token,
     response: z.object({
-      id: b64url(1024).min(1),
-      rawId: b64url(1024).min(1),
-      type: z.literal('public-key'),
-      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+      ...credentialEnvelope,
       response: z.object({
         clientDataJSON: b64url(8192).min(1),
         attestationObject: b64url(65536).min(1),
@@ -33,11 +37,7 @@ export const authSchemas = {
   }),
   loginVerify: z.object({
     response: z.object({
-      id: b64url(1024).min(1),
-      rawId: b64url(1024).min(1),
-      type: z.literal('public-key'),
-      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+      ...credentialEnvelope,
       response: z.object({
         clientDataJSON: b64url(8192).min(1),
         authenticatorData: b64url(65536).min(1),
