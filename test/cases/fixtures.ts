@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Principal } from '../../signaling/src/auth/Principal';
 import { BlobStore } from '../../signaling/src/blobs/BlobStore';
 import { CaseService } from '../../signaling/src/cases/CaseService';
@@ -10,6 +10,7 @@ import { CatalogStore } from '../../signaling/src/catalog/CatalogStore';
 import { seedDemoCatalog, type DemoCatalog } from '../../signaling/src/catalog/seedDemoCatalog';
 import { AppError } from '../../signaling/src/errors/AppError';
 import { connectRedis, type RedisClient } from '../../signaling/src/store/redisClient';
+import { startTestRedis, type TestRedis } from '../harness/redis';
 
 /** Item codes of the demo catalogue. */
 export const ITEMS = {
@@ -83,6 +84,23 @@ export interface CaseWorld {
   dataDir: string;
   published: CaseNotification[];
   close(): Promise<void>;
+}
+
+/**
+ * Registers the test file's lifecycle: a private redis-server and a case world over it, started
+ * before the tests and closed after them. Read `env.world` / `env.redis` inside tests.
+ */
+export function useCaseWorld(opts: { clock?: () => Date } = {}): { readonly world: CaseWorld; readonly redis: TestRedis } {
+  const env = {} as { world: CaseWorld; redis: TestRedis };
+  beforeAll(async () => {
+    env.redis = await startTestRedis();
+    env.world = await startCaseWorld(env.redis.url, opts);
+  });
+  afterAll(async () => {
+    await env.world?.close();
+    await env.redis?.dispose();
+  });
+  return env;
 }
 
 /** Connects, seeds the demo catalogue and builds a CaseService (service hours not enforced unless asked). */

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toCaseView } from '../../signaling/src/cases/toCaseView';
-import { startTestRedis, type TestRedis } from '../harness/redis';
 import {
   APPLICANT,
   WUJIANG_COUNTER,
@@ -14,36 +13,24 @@ import {
   listFiles,
   openAndAccept,
   pngBytes,
-  startCaseWorld,
-  type CaseWorld,
+  useCaseWorld,
 } from './fixtures';
 
-let redis: TestRedis;
-let world: CaseWorld;
 const time = fakeClock();
 const clerk = huoqiuClerk();
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  world = await startCaseWorld(redis.url, { clock: time.clock });
-});
-
-afterAll(async () => {
-  await world?.close();
-  await redis?.dispose();
-});
+const env = useCaseWorld({ clock: time.clock });
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('materials, 容缺, signature, completion, rating', () => {
   it('stores a captured material content-addressed and ticks the checklist', async () => {
-    const caseId = await openAndAccept(world, clerk);
+    const caseId = await openAndAccept(env.world, clerk);
     const bytes = jpegBytes('居民身份证正反面', 200_000);
-    const record = await world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes, materialId: 'id_card', mime: 'image/jpeg' });
+    const record = await env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes, materialId: 'id_card', mime: 'image/jpeg' });
 
     const material = record.materials.at(-1);
     expect(material).toMatchObject({ sha256: sha256(bytes), kind: 'document_camera', mime: 'image/jpeg', size: bytes.length, name: '居民身份证', materialId: 'id_card', capturedBy: 'wujiang-kyth-01' });
-    const file = path.join(world.dataDir, 'blobs', sha256(bytes).slice(0, 2), sha256(bytes));
+    const file = path.join(env.world.dataDir, 'blobs', sha256(bytes).slice(0, 2), sha256(bytes));
     const onDisk = await readFile(file);
     expect(sha256(onDisk)).toBe(material?.sha256);
     expect(onDisk.equals(bytes)).toBe(true);
@@ -56,18 +43,18 @@ describe('materials, 容缺, signature, completion, rating', () => {
     ]);
 
     // The same page captured again by the clerk: a second material entry, one file on disk.
-    const filesBefore = await listFiles(path.join(world.dataDir, 'blobs'));
-    const again = await world.service.captureMaterial(clerk, caseId, { kind: 'document_camera', bytes });
+    const filesBefore = await listFiles(path.join(env.world.dataDir, 'blobs'));
+    const again = await env.world.service.captureMaterial(clerk, caseId, { kind: 'document_camera', bytes });
     expect(again.materials).toHaveLength(2);
     expect(again.materials[1]?.capturedBy).toBe('clerk-hq-1');
-    expect(await listFiles(path.join(world.dataDir, 'blobs'))).toEqual(filesBefore);
-    expect((await world.blobs.get(sha256(bytes))).equals(bytes)).toBe(true);
-    expect(await listFiles(path.join(world.dataDir, 'blobs', 'tmp'))).toEqual([]);
+    expect(await listFiles(path.join(env.world.dataDir, 'blobs'))).toEqual(filesBefore);
+    expect((await env.world.blobs.get(sha256(bytes))).equals(bytes)).toBe(true);
+    expect(await listFiles(path.join(env.world.dataDir, 'blobs', 'tmp'))).toEqual([]);
   });
 
   it('accepts a mandatory material as missing (容缺) with a deadline, only for mandatory lines', async () => {
-    const caseId = await openAndAccept(world, clerk);
-    const waived = await world.service.waiveMaterial(clerk, caseId, { materialId: 'death_or_other_proof', note: '死亡证明由村委会出具后补交', deadline: '2025-07-31' });
+    const caseId = await openAndAccept(env.world, clerk);
+    const waived = await env.world.service.waiveMaterial(clerk, caseId, { materialId: 'death_or_other_proof', note: '死亡证明由村委会出具后补交', deadline: '2025-07-31' });
     expect(waived.state).toBe('in_session');
     expect(waived.checklist.find((c) => c.materialId === 'death_or_other_proof')).toEqual({
       materialId: 'death_or_other_proof',
@@ -76,18 +63,18 @@ describe('materials, 容缺, signature, completion, rating', () => {
       status: 'waived',
       waiver: { note: '死亡证明由村委会出具后补交', deadline: '2025-07-31', by: 'clerk-hq-1', at: time.clock().toISOString() },
     });
-    await expectCode(world.service.waiveMaterial(clerk, caseId, { materialId: 'heir_relation', note: '后补', deadline: '2025-07-31' }), 'CASE_WAIVER_NOT_MANDATORY');
-    await expectCode(world.service.waiveMaterial(clerk, caseId, { materialId: 'bank_card', note: '后补', deadline: '2025-07-13' }), 'CASE_WAIVER_DEADLINE_PAST');
-    await expectCode(world.service.waiveMaterial(WUJIANG_COUNTER, caseId, { materialId: 'bank_card', note: '后补', deadline: '2025-07-31' }), 'FORBIDDEN');
+    await expectCode(env.world.service.waiveMaterial(clerk, caseId, { materialId: 'heir_relation', note: '后补', deadline: '2025-07-31' }), 'CASE_WAIVER_NOT_MANDATORY');
+    await expectCode(env.world.service.waiveMaterial(clerk, caseId, { materialId: 'bank_card', note: '后补', deadline: '2025-07-13' }), 'CASE_WAIVER_DEADLINE_PAST');
+    await expectCode(env.world.service.waiveMaterial(WUJIANG_COUNTER, caseId, { materialId: 'bank_card', note: '后补', deadline: '2025-07-31' }), 'FORBIDDEN');
     // Supplied later: the line becomes provided and keeps its waiver as history.
-    const supplied = await world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: jpegBytes('death'), materialId: 'death_or_other_proof' });
+    const supplied = await env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: jpegBytes('death'), materialId: 'death_or_other_proof' });
     expect(supplied.checklist.find((c) => c.materialId === 'death_or_other_proof')).toMatchObject({ status: 'provided', waiver: { deadline: '2025-07-31' } });
-    await expectCode(world.service.waiveMaterial(clerk, caseId, { materialId: 'death_or_other_proof', note: '后补', deadline: '2025-07-31' }), 'CASE_MATERIAL_ALREADY_PROVIDED');
+    await expectCode(env.world.service.waiveMaterial(clerk, caseId, { materialId: 'death_or_other_proof', note: '后补', deadline: '2025-07-31' }), 'CASE_MATERIAL_ALREADY_PROVIDED');
   });
 
   it('completes only with every mandatory material provided or waived and a signature; rates once per target', async () => {
-    const caseId = await openAndAccept(world, clerk);
-    const s = world.service;
+    const caseId = await openAndAccept(env.world, clerk);
+    const s = env.world.service;
     await expectCode(s.rate(WUJIANG_COUNTER, caseId, { target: 'clerk', score: 5 }), 'CASE_WRONG_STATE');
     const incomplete = await expectCode(s.transition(clerk, caseId, { to: 'completed' }), 'CASE_CHECKLIST_INCOMPLETE');
     expect(incomplete.details?.missing).toEqual(['id_card', 'household_register', 'bank_card', 'death_or_other_proof']);
@@ -102,7 +89,7 @@ describe('materials, 容缺, signature, completion, rating', () => {
     const signed = await s.confirmSignature(WUJIANG_COUNTER, caseId, { png });
     expect(signed.applicantSignatureSha256).toBe(sha256(png));
     expect(signed.materials.at(-1)).toMatchObject({ kind: 'signature', mime: 'image/png', sha256: sha256(png), name: '申请人签名' });
-    expect((await world.blobs.get(sha256(png))).equals(png)).toBe(true);
+    expect((await env.world.blobs.get(sha256(png))).equals(png)).toBe(true);
 
     const docSha = sha256(Buffer.from('signed pdf'));
     await expectCode(s.attachDocument(clerk, caseId, { number: 'HQ-2025-0001', type: 'payment_certificate', sha256: docSha, signer: '霍邱县社会保险事业管理局' }), 'DOCUMENT_TYPE_NOT_ISSUED');
@@ -127,8 +114,8 @@ describe('materials, 容缺, signature, completion, rating', () => {
   });
 
   it('shows the whole ID number only to the accepting clerk while handling', async () => {
-    const caseId = await openAndAccept(world, clerk);
-    const record = await world.service.getCase(caseId);
+    const caseId = await openAndAccept(env.world, clerk);
+    const record = await env.world.service.getCase(caseId);
     expect(record.applicant.idNumber).toBe(APPLICANT.idNumber); // stored whole
     expect(toCaseView(record, clerk).applicant).toEqual({ ...APPLICANT, masked: false });
     const masked = { name: APPLICANT.name, idNumber: `3415**********${APPLICANT.idNumber.slice(-4)}`, phone: '139****5678', masked: true };

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_HANDLING_SECONDS } from '../../signaling/src/queue/QueueStore';
-import { startTestRedis, type TestRedis } from '../harness/redis';
 import {
   APPLICANT,
   HUOQIU_COUNTER,
@@ -11,35 +10,23 @@ import {
   huoqiuClerk,
   jpegBytes,
   pngBytes,
-  startCaseWorld,
-  type CaseWorld,
+  useCaseWorld,
 } from './fixtures';
 
-let redis: TestRedis;
-let world: CaseWorld;
 const time = fakeClock();
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  world = await startCaseWorld(redis.url, { clock: time.clock });
-});
-
-afterAll(async () => {
-  await world?.close();
-  await redis?.dispose();
-});
+const env = useCaseWorld({ clock: time.clock });
 
 describe('queue', () => {
   it('lists waiting cases oldest first with waiting time, positions and estimates, and publishes changes', async () => {
-    const s = world.service;
-    const p = world.demo.partnershipId;
+    const s = env.world.service;
+    const p = env.world.demo.partnershipId;
     const open = (itemCode: string, name: string) => s.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode, applicant: { ...APPLICANT, name } });
 
-    world.published.length = 0;
+    env.world.published.length = 0;
     const a = await open(ITEMS.pension, '陈添荣');
     expect(a.state).toBe('queued');
     expect(a.checklist.map((c) => c.materialId)).toEqual(['id_card', 'household_register', 'bank_card', 'death_or_other_proof', 'heir_relation']);
-    expect(world.published).toEqual([
+    expect(env.world.published).toEqual([
       { type: 'case.changed', caseId: a.id, version: 1, state: 'queued', counterId: 'wujiang-kyth-01', servingRegion: '341522' },
       { type: 'queue.changed', servingRegion: '341522', partnershipId: p, itemCode: ITEMS.pension },
     ]);
@@ -78,24 +65,24 @@ describe('queue', () => {
     for (const m of ['household_register', 'bank_card', 'death_or_other_proof']) await s.waiveMaterial(clerk, a.id, { materialId: m, note: '后补', deadline: '2025-08-01' });
     await s.confirmSignature(WUJIANG_COUNTER, a.id, { png: pngBytes('q') });
     time.advance(8 * 60);
-    world.published.length = 0;
+    env.world.published.length = 0;
     await s.transition(clerk, a.id, { to: 'completed' });
-    expect(world.published.map((e) => e.type)).toEqual(['case.changed']);
-    expect(world.published[0]).toMatchObject({ caseId: a.id, state: 'completed', clerkId: 'clerk-hq-1' });
+    expect(env.world.published.map((e) => e.type)).toEqual(['case.changed']);
+    expect(env.world.published[0]).toMatchObject({ caseId: a.id, state: 'completed', clerkId: 'clerk-hq-1' });
     expect((await s.queuePosition(c.id)).estimatedWaitSeconds).toBe(240);
 
     // The applicant of c gives up.
-    world.published.length = 0;
+    env.world.published.length = 0;
     const left = await s.leaveQueue(WUJIANG_COUNTER, c.id);
     expect(left).toMatchObject({ state: 'abandoned', closeReason: '申请人离开队列' });
-    expect(world.published.map((e) => e.type)).toEqual(['case.changed', 'queue.changed']);
+    expect(env.world.published.map((e) => e.type)).toEqual(['case.changed', 'queue.changed']);
     expect((await s.listQueue('341522')).map((e) => e.caseId)).toEqual([b.id]);
     await expectCode(s.leaveQueue(HUOQIU_COUNTER, b.id), 'FORBIDDEN');
   });
 
   it('lets only clerks of the serving region assigned to the item accept', async () => {
-    const s = world.service;
-    const opened = await s.openCase(WUJIANG_COUNTER, { partnershipId: world.demo.partnershipId, itemCode: ITEMS.transfer, applicant: APPLICANT });
+    const s = env.world.service;
+    const opened = await s.openCase(WUJIANG_COUNTER, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.transfer, applicant: APPLICANT });
     await expectCode(s.acceptCase({ ...huoqiuClerk(), itemCodes: [ITEMS.pension] }, opened.id), 'FORBIDDEN');
     await expectCode(s.acceptCase({ ...huoqiuClerk(), regionCode: '320509' }, opened.id), 'FORBIDDEN');
     await expectCode(s.acceptCase(WUJIANG_COUNTER, opened.id), 'FORBIDDEN');

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../signaling/src/auth/Principal';
-import { startTestRedis, type TestRedis } from '../harness/redis';
 import {
   APPLICANT,
   HUOQIU_COUNTER,
@@ -15,28 +14,18 @@ import {
   pngBytes,
   snapshotRedis,
   startCaseWorld,
+  useCaseWorld,
   type CaseWorld,
 } from './fixtures';
 
 // Every refusal answers with its stable code and leaves Redis (and the blob directory) exactly as
 // it was: no record change, no audit event, no queue entry.
 
-let redis: TestRedis;
-let world: CaseWorld;
 const time = fakeClock();
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-  world = await startCaseWorld(redis.url, { clock: time.clock });
-});
-
-afterAll(async () => {
-  await world?.close();
-  await redis?.dispose();
-});
+const env = useCaseWorld({ clock: time.clock });
 
 /** Runs `attempt`, expects `code`, and checks nothing in Redis or on disk changed. */
-async function refusedWithoutTrace(attempt: () => Promise<unknown>, code: string, w: CaseWorld = world) {
+async function refusedWithoutTrace(attempt: () => Promise<unknown>, code: string, w: CaseWorld = env.world) {
   const before = await snapshotRedis(w.redis);
   const filesBefore = await listFiles(w.dataDir);
   const error = await expectCode(attempt(), code);
@@ -47,41 +36,41 @@ async function refusedWithoutTrace(attempt: () => Promise<unknown>, code: string
 
 describe('refusals', () => {
   it('refuses an item not offered in that direction', async () => {
-    const p = world.demo.partnershipId;
+    const p = env.world.demo.partnershipId;
     // 公积金缴存证明 is offered to 霍邱 applicants by 吴江, not the other way round.
     const e = await refusedWithoutTrace(
-      () => world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.housingFund, applicant: APPLICANT }),
+      () => env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.housingFund, applicant: APPLICANT }),
       'ITEM_NOT_OFFERED',
     );
     expect(e.details).toMatchObject({ itemCode: ITEMS.housingFund, applicantRegion: '320509' });
     // …and 霍邱 applicants cannot ask 吴江 for the pension withdrawal.
     await refusedWithoutTrace(
-      () => world.service.openCase(HUOQIU_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: APPLICANT }),
+      () => env.world.service.openCase(HUOQIU_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: APPLICANT }),
       'ITEM_NOT_OFFERED',
     );
     // The offered direction works.
-    const ok = await world.service.openCase(HUOQIU_COUNTER, { partnershipId: p, itemCode: ITEMS.housingFund, applicant: APPLICANT });
+    const ok = await env.world.service.openCase(HUOQIU_COUNTER, { partnershipId: p, itemCode: ITEMS.housingFund, applicant: APPLICANT });
     expect(ok.servingRegion).toBe('320509');
   });
 
   it('refuses an unknown partnership and a non-counter opener', async () => {
     await refusedWithoutTrace(
-      () => world.service.openCase(WUJIANG_COUNTER, { partnershipId: 'no-such-pship', itemCode: ITEMS.pension, applicant: APPLICANT }),
+      () => env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: 'no-such-pship', itemCode: ITEMS.pension, applicant: APPLICANT }),
       'CATALOG_PARTNERSHIP_NOT_FOUND',
     );
     await refusedWithoutTrace(
-      () => world.service.openCase(huoqiuClerk(), { partnershipId: world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT }),
+      () => env.world.service.openCase(huoqiuClerk(), { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT }),
       'FORBIDDEN',
     );
     const impostor: Principal = { ...WUJIANG_COUNTER, regionCode: '341522' } as Principal;
     await refusedWithoutTrace(
-      () => world.service.openCase(impostor, { partnershipId: world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT }),
+      () => env.world.service.openCase(impostor, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT }),
       'FORBIDDEN',
     );
   });
 
   it('refuses outside service hours when enforced', async () => {
-    const strict = await startCaseWorld(redis.url, { clock: time.clock, enforceServiceHours: true, dataDir: world.dataDir });
+    const strict = await startCaseWorld(env.redis.url, { clock: time.clock, enforceServiceHours: true, dataDir: env.world.dataDir });
     try {
       const open = () => strict.service.openCase(WUJIANG_COUNTER, { partnershipId: strict.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT });
       time.set('2025-07-14T04:45:00.000Z'); // Monday 12:45 Beijing time: lunch break
@@ -99,79 +88,79 @@ describe('refusals', () => {
   });
 
   it('refuses an inactive partnership', async () => {
-    const p = await world.catalog.require('partnership', world.demo.partnershipId);
-    await world.catalog.replace('partnership', { ...p, active: false });
+    const p = await env.world.catalog.require('partnership', env.world.demo.partnershipId);
+    await env.world.catalog.replace('partnership', { ...p, active: false });
     try {
       await refusedWithoutTrace(
-        () => world.service.openCase(WUJIANG_COUNTER, { partnershipId: p.id, itemCode: ITEMS.pension, applicant: APPLICANT }),
+        () => env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: p.id, itemCode: ITEMS.pension, applicant: APPLICANT }),
         'PARTNERSHIP_INACTIVE',
       );
     } finally {
-      await world.catalog.replace('partnership', p);
+      await env.world.catalog.replace('partnership', p);
     }
   });
 
   it('refuses illegal transitions with from/to', async () => {
     const clerk = huoqiuClerk();
-    const caseId = await openAndAccept(world, clerk, ITEMS.certificate);
+    const caseId = await openAndAccept(env.world, clerk, ITEMS.certificate);
     // in_session → abandoned (only a queued case can be left)
-    const e = await refusedWithoutTrace(() => world.service.leaveQueue(WUJIANG_COUNTER, caseId), 'CASE_ILLEGAL_TRANSITION');
+    const e = await refusedWithoutTrace(() => env.world.service.leaveQueue(WUJIANG_COUNTER, caseId), 'CASE_ILLEGAL_TRANSITION');
     expect(e.details).toEqual({ from: 'in_session', to: 'abandoned' });
     expect(e.httpStatus).toBe(409);
     // in_session → in_session
-    await refusedWithoutTrace(() => world.service.transition(clerk, caseId, { to: 'in_session' }), 'CASE_ILLEGAL_TRANSITION');
+    await refusedWithoutTrace(() => env.world.service.transition(clerk, caseId, { to: 'in_session' }), 'CASE_ILLEGAL_TRANSITION');
     // complete, then try to reopen or reject
-    await world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: jpegBytes('id'), materialId: 'id_card' });
-    await world.service.confirmSignature(WUJIANG_COUNTER, caseId, { png: pngBytes('sig') });
-    await world.service.transition(clerk, caseId, { to: 'completed' });
-    const again = await refusedWithoutTrace(() => world.service.transition(clerk, caseId, { to: 'rejected', reason: '重复' }), 'CASE_ILLEGAL_TRANSITION');
+    await env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: jpegBytes('id'), materialId: 'id_card' });
+    await env.world.service.confirmSignature(WUJIANG_COUNTER, caseId, { png: pngBytes('sig') });
+    await env.world.service.transition(clerk, caseId, { to: 'completed' });
+    const again = await refusedWithoutTrace(() => env.world.service.transition(clerk, caseId, { to: 'rejected', reason: '重复' }), 'CASE_ILLEGAL_TRANSITION');
     expect(again.details).toEqual({ from: 'completed', to: 'rejected' });
-    await refusedWithoutTrace(() => world.service.transition(clerk, caseId, { to: 'suspended', reason: '网络中断' }), 'CASE_ILLEGAL_TRANSITION');
+    await refusedWithoutTrace(() => env.world.service.transition(clerk, caseId, { to: 'suspended', reason: '网络中断' }), 'CASE_ILLEGAL_TRANSITION');
     // an abandoned case cannot be accepted
-    const left = await world.service.openCase(WUJIANG_COUNTER, { partnershipId: world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT });
-    await world.service.leaveQueue(WUJIANG_COUNTER, left.id);
-    await refusedWithoutTrace(() => world.service.acceptCase(clerk, left.id), 'CASE_ILLEGAL_TRANSITION');
+    const left = await env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT });
+    await env.world.service.leaveQueue(WUJIANG_COUNTER, left.id);
+    await refusedWithoutTrace(() => env.world.service.acceptCase(clerk, left.id), 'CASE_ILLEGAL_TRANSITION');
   });
 
   it('refuses malformed input', async () => {
     const clerk = huoqiuClerk();
-    const caseId = await openAndAccept(world, clerk);
-    const p = world.demo.partnershipId;
+    const caseId = await openAndAccept(env.world, clerk);
+    const p = env.world.demo.partnershipId;
     const bad = [
-      () => world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: { ...APPLICANT, idNumber: '341522195803124519' } }),
-      () => world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: { name: '', idNumber: APPLICANT.idNumber } }),
-      () => world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: 'x', applicant: APPLICANT }),
-      () => world.service.openCase(WUJIANG_COUNTER, JSON.parse('{"partnershipId":1}')),
-      () => world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: APPLICANT, extra: 1 } as never),
-      () => world.service.updateFields(clerk, caseId, { expectedVersion: 2, set: { 'bad key': 'x' } }),
-      () => world.service.updateFields(clerk, caseId, { expectedVersion: 2 }),
-      () => world.service.updateFields(clerk, caseId, { expectedVersion: 2, set: { a: 'x'.repeat(2001) } }),
-      () => world.service.transition(clerk, caseId, { to: 'rejected' }), // reason missing
-      () => world.service.transition(clerk, caseId, { to: 'queued' } as never),
-      () => world.service.addChat(clerk, caseId, { text: '   ' }),
-      () => world.service.rate(WUJIANG_COUNTER, caseId, { target: 'clerk', score: 6 }),
-      () => world.service.waiveMaterial(clerk, caseId, { materialId: 'bank_card', note: '后补', deadline: '2025-13-01' }),
-      () => world.service.attachDocument(clerk, caseId, { number: 'N1', type: 'receipt', sha256: 'abc', signer: 'x' }),
-      () => world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: 'not bytes' as never }),
-      () => world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: new Uint8Array(0) }),
+      () => env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: { ...APPLICANT, idNumber: '341522195803124519' } }),
+      () => env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: { name: '', idNumber: APPLICANT.idNumber } }),
+      () => env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: 'x', applicant: APPLICANT }),
+      () => env.world.service.openCase(WUJIANG_COUNTER, JSON.parse('{"partnershipId":1}')),
+      () => env.world.service.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: APPLICANT, extra: 1 } as never),
+      () => env.world.service.updateFields(clerk, caseId, { expectedVersion: 2, set: { 'bad key': 'x' } }),
+      () => env.world.service.updateFields(clerk, caseId, { expectedVersion: 2 }),
+      () => env.world.service.updateFields(clerk, caseId, { expectedVersion: 2, set: { a: 'x'.repeat(2001) } }),
+      () => env.world.service.transition(clerk, caseId, { to: 'rejected' }), // reason missing
+      () => env.world.service.transition(clerk, caseId, { to: 'queued' } as never),
+      () => env.world.service.addChat(clerk, caseId, { text: '   ' }),
+      () => env.world.service.rate(WUJIANG_COUNTER, caseId, { target: 'clerk', score: 6 }),
+      () => env.world.service.waiveMaterial(clerk, caseId, { materialId: 'bank_card', note: '后补', deadline: '2025-13-01' }),
+      () => env.world.service.attachDocument(clerk, caseId, { number: 'N1', type: 'receipt', sha256: 'abc', signer: 'x' }),
+      () => env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: 'not bytes' as never }),
+      () => env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'document_camera', bytes: new Uint8Array(0) }),
     ];
     for (const attempt of bad) await refusedWithoutTrace(attempt, 'VALIDATION_FAILED');
     // Well-formed but unacceptable content.
     await refusedWithoutTrace(
-      () => world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: Buffer.from('<html>not a scan</html>') }),
+      () => env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: Buffer.from('<html>not a scan</html>') }),
       'MATERIAL_TYPE_UNSUPPORTED',
     );
     await refusedWithoutTrace(
-      () => world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: jpegBytes('x'), mime: 'application/pdf' }),
+      () => env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: jpegBytes('x'), mime: 'application/pdf' }),
       'MATERIAL_TYPE_MISMATCH',
     );
     await refusedWithoutTrace(
-      () => world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: jpegBytes('x'), materialId: 'no_such_line' }),
+      () => env.world.service.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: jpegBytes('x'), materialId: 'no_such_line' }),
       'CASE_MATERIAL_NOT_IN_CHECKLIST',
     );
-    await refusedWithoutTrace(() => world.service.updateFields(clerk, caseId, { expectedVersion: 1, set: { a: 'stale' } }), 'CASE_VERSION_CONFLICT');
-    await refusedWithoutTrace(() => world.service.addChat(huoqiuClerk('someone-else'), caseId, { text: '你好' }), 'FORBIDDEN');
-    await refusedWithoutTrace(() => world.service.acceptCase(huoqiuClerk('late'), caseId), 'CASE_ALREADY_ACCEPTED');
-    await refusedWithoutTrace(() => world.service.addChat(clerk, 'no-such-case', { text: '你好' }), 'CASE_NOT_FOUND');
+    await refusedWithoutTrace(() => env.world.service.updateFields(clerk, caseId, { expectedVersion: 1, set: { a: 'stale' } }), 'CASE_VERSION_CONFLICT');
+    await refusedWithoutTrace(() => env.world.service.addChat(huoqiuClerk('someone-else'), caseId, { text: '你好' }), 'FORBIDDEN');
+    await refusedWithoutTrace(() => env.world.service.acceptCase(huoqiuClerk('late'), caseId), 'CASE_ALREADY_ACCEPTED');
+    await refusedWithoutTrace(() => env.world.service.addChat(clerk, 'no-such-case', { text: '你好' }), 'CASE_NOT_FOUND');
   });
 });
