@@ -106,6 +106,8 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     const recoveredMs = Date.now() - killedAt;
     console.log(JSON.stringify({ worker_recovery_ms: recoveredMs }));
     expect(t.node.registry.get(caseId)?.workerPid).not.toBe(pid);
+    // Rebuilt encoders start at a low bitrate and frame rate; judge the steady flow, not the ramp.
+    await clerk.waitForTimeout(1000);
     await expectFlowing(2000, ['face', 'document'], ['face']);
   });
 
@@ -131,6 +133,8 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     expect(after.version).toBe(before.version);
     expect(after.state).toBe('in_session');
     expect((await t.node.cases.audit(caseId)).verdict.ok).toBe(true);
+    // Rebuilt encoders start at a low bitrate and frame rate; judge the steady flow, not the ramp.
+    await clerk.waitForTimeout(1000);
     await expectFlowing(2000, ['face', 'document'], ['face']);
   });
 
