@@ -3,6 +3,7 @@ import { EnhancedEventEmitter } from 'mediasoup/extras';
 import { MEDIA_CODECS } from './mediaCodecs';
 import type {
   ConsumerParams,
+  DataChannelParams,
   MediaSessionCounts,
   MediaSessionEvents,
   MediaSource,
@@ -23,8 +24,20 @@ export interface MediaSessionOptions {
 
 interface PeerMedia {
   transports: Map<string, types.WebRtcTransport>;
-  producers: Map<string, { producer: types.Producer; source: MediaSource }>;
+  /**
+   * `origin` (the other session's id) and `copyOf` (the original producer's id) are set for a
+   * producer piped in from another session (see {@link MediaSession.pipeProducerTo}).
+   */
+  producers: Map<string, { producer: types.Producer; source: MediaSource; origin?: string; copyOf?: string; pipe?: types.Consumer }>;
+  /** Each consumer with the transport it sends on. */
   consumers: Map<string, types.Consumer>;
+  consumerTransports: Map<string, types.WebRtcTransport>;
+  /**
+   * Set when the client gave its RTP capabilities on joining: the server then creates this peer's
+   * consumers itself, on its receive transport, and announces them with `consumernew` (no consume
+   * request, one round trip less before each picture).
+   */
+  push?: { rtpCapabilities: types.RtpCapabilities; recvTransportId?: string; chain?: Promise<void> };
 }
 
 /**
@@ -37,6 +50,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   readonly #router: types.Router;
   readonly #listen: TransportListenOptions;
   readonly #peers = new Map<string, PeerMedia>();
+  /** The session's data source for receive transports' data channels (created on first use). */
+  #dataSource: Promise<types.DataProducer> | undefined;
   #closed = false;
 
   private constructor(
@@ -95,6 +110,106 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return !!peer && transportIds.length > 0 && transportIds.every((id) => peer.transports.has(id));
   }
 
+  /** True when a producer of this id (produced here or piped in) is live in the session. */
+  hasProducer(producerId: string): boolean {
+    return this.#producerOwner(producerId) !== undefined;
+  }
+
+  /** True when a copy of another session's producer has been piped in here. */
+  hasCopyOf(producerId: string): boolean {
+    for (const peer of this.#peers.values()) for (const e of peer.producers.values()) if (e.copyOf === producerId) return true;
+    return false;
+  }
+
+  /** Producers sent into this session by its own peers' transports (not piped in from elsewhere). */
+  ownProducers(): ProducerInfo[] {
+    const out: ProducerInfo[] = [];
+    for (const [peerId, peer] of this.#peers) {
+      for (const { producer, source, origin } of peer.producers.values()) {
+        if (origin === undefined) out.push({ producerId: producer.id, peerId, kind: producer.kind, source });
+      }
+    }
+    return out;
+  }
+
+  /** True when the producer was produced in this session (false for piped-in and unknown ones). */
+  isOwnProducer(producerId: string): boolean {
+    return this.#producerOwner(producerId)?.origin === undefined && this.hasProducer(producerId);
+  }
+
+  /**
+   * Makes one of this session's own producers available in `target` (another session of this
+   * node, any worker): a pipe consumer here feeds a copy produced in the target's router over a
+   * loopback PipeTransport pair of its own. The copy has an id of its own (mediasoup's
+   * pipeToRouter keeps the id, which two routers of one worker cannot share), the same peer and
+   * source. The target's peers learn of it through `producernew` and consume it like any other;
+   * closing either end closes the other. A no-op when the target already has a copy.
+   *
+   * The pipe stays paused until a consumer in the target resumes (see resumeConsumer): starting
+   * it asks the sender for a keyframe, and Chrome ignores a second request within 300 ms, so a
+   * pipe started early would cost the real consumer its first picture (mediasoup retries after
+   * a whole second). The pair is connected only after the pipe consumer is paused, because a
+   * consumer asks for that keyframe the moment its transport connects.
+   */
+  async pipeProducerTo(producerId: string, target: MediaSession): Promise<void> {
+    this.#assertOpen();
+    const owner = this.#producerOwner(producerId);
+    if (!owner || owner.origin !== undefined) throw SfuError.notFound('PRODUCER_NOT_FOUND', producerId);
+    if (target.closed || target.hasCopyOf(producerId)) return;
+    // Both ends on loopback: the two routers live in this node's own worker processes.
+    const options = { listenInfo: { protocol: 'udp' as const, ip: '127.0.0.1' }, enableSctp: false, enableRtx: false };
+    const ends = await Promise.allSettled([this.#router.createPipeTransport(options), target.#router.createPipeTransport(options)]);
+    const [local, remote] = ends.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    if (!local || !remote) {
+      local?.close();
+      remote?.close();
+      throw (ends.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    local.observer.once('close', () => remote.close());
+    remote.observer.once('close', () => local.close());
+    try {
+      // The copy's end may connect at once; ours only once the pipe consumer is paused (video).
+      const [pipeConsumer] = await Promise.all([local.consume({ producerId }), remote.connect({ ip: local.tuple.localAddress, port: local.tuple.localPort })]);
+      const [copy] = await Promise.all([
+        remote.produce({ kind: pipeConsumer.kind, rtpParameters: pipeConsumer.rtpParameters, paused: pipeConsumer.producerPaused }),
+        // Audio has no keyframe to protect: it flows at once (and is dropped until consumed).
+        pipeConsumer.kind === 'video' ? pipeConsumer.pause() : Promise.resolve(),
+      ]);
+      await local.connect({ ip: remote.tuple.localAddress, port: remote.tuple.localPort });
+      // One pair per producer: when either end of the copy goes, the pair goes.
+      pipeConsumer.observer.once('close', () => local.close());
+      copy.observer.once('close', () => local.close());
+      if (target.closed || pipeConsumer.closed || target.hasCopyOf(producerId)) {
+        local.close();
+        return;
+      }
+      target.#adopt(owner.peerId, copy, owner.source, this.id, producerId, pipeConsumer);
+    } catch (e) {
+      local.close();
+      throw e;
+    }
+  }
+
+  /** Closes every producer piped in from session `origin` (it closed, or the link between the two ended). */
+  dropImportsFrom(origin: string): void {
+    for (const peer of this.#peers.values()) {
+      for (const entry of [...peer.producers.values()]) if (entry.origin === origin) entry.producer.close();
+    }
+  }
+
+  #adopt(peerId: string, producer: types.Producer, source: MediaSource, origin: string, copyOf: string, pipe: types.Consumer): void {
+    const peer = this.#peer(peerId);
+    const info: ProducerInfo = { producerId: producer.id, peerId, kind: producer.kind, source };
+    peer.producers.set(producer.id, { producer, source, origin, copyOf, pipe });
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      // A peer that is only here through pipes is gone with its last copy.
+      if (!peer.transports.size && !peer.producers.size && !peer.consumers.size && this.#peers.get(peerId) === peer) this.#peers.delete(peerId);
+      this.safeEmit('producerclosed', info);
+    });
+    this.safeEmit('producernew', info);
+  }
+
   /** Producers of every peer except `exceptPeerId`. */
   listProducers(exceptPeerId?: string): ProducerInfo[] {
     const out: ProducerInfo[] = [];
@@ -107,8 +222,60 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return out;
   }
 
-  /** Creates a WebRtcTransport for the peer (UDP preferred, TCP as fallback). */
-  async createWebRtcTransport(peerId: string): Promise<TransportParams> {
+  /**
+   * Lets the server create the peer's consumers (see PeerMedia.push): from now on every producer
+   * of another peer is consumed on the peer's receive transport as soon as both exist (piped-in
+   * producers once the pipe's caller calls {@link pushConsumers}, so a batch goes out together).
+   */
+  enablePush(peerId: string, rtpCapabilities: types.RtpCapabilities): void {
+    const peer = this.#peer(peerId);
+    peer.push = { rtpCapabilities, ...(peer.push?.recvTransportId ? { recvTransportId: peer.push.recvTransportId } : {}) };
+  }
+
+  /**
+   * Creates the push peer's missing consumers (one per producer of the other peers, pictures
+   * first) and announces them in ONE `consumernew` event, so the client sets them all up in one
+   * renegotiation. With `again`, consumers that already exist are announced too (a client that
+   * reconnected may have missed them; it skips the ones it has). Runs one at a time per peer.
+   */
+  pushConsumers(peerId: string, options: { again?: boolean } = {}): Promise<void> {
+    const peer = this.#peers.get(peerId);
+    if (!peer?.push) return Promise.resolve();
+    const push = peer.push;
+    push.chain = (push.chain ?? Promise.resolve()).then(async () => {
+      const transportId = push.recvTransportId;
+      if (!transportId || this.#closed || this.#peers.get(peerId) !== peer) return;
+      const have = new Set([...peer.consumers.values()].map((c) => c.producerId));
+      const announce: ConsumerParams[] = [];
+      if (options.again) {
+        for (const c of peer.consumers.values()) {
+          const owner = this.#producerOwner(c.producerId);
+          if (owner && peer.consumerTransports.get(c.id)?.id === transportId) {
+            announce.push({ id: c.id, producerId: c.producerId, kind: c.kind, rtpParameters: c.rtpParameters, peerId: owner.peerId, source: owner.source });
+          }
+        }
+      }
+      const missing = this.listProducers(peerId).filter((p) => !have.has(p.producerId));
+      const made = await Promise.allSettled(missing.map((p) => this.consume(peerId, transportId, p.producerId, push.rtpCapabilities)));
+      // A producer, the transport or the session may have gone meanwhile: nothing to announce for it.
+      for (const r of made) if (r.status === 'fulfilled') announce.push(r.value);
+      announce.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
+      if (announce.length && !this.#closed) this.safeEmit('consumernew', peerId, announce, transportId);
+    });
+    return push.chain;
+  }
+
+  /** {@link pushConsumers} for every push peer but one (the owner of what is new). */
+  async pushToOthers(exceptPeerId: string): Promise<void> {
+    await Promise.all([...this.#peers].filter(([peerId, peer]) => peerId !== exceptPeerId && peer.push).map(([peerId]) => this.pushConsumers(peerId)));
+  }
+
+  /**
+   * Creates a WebRtcTransport for the peer (UDP preferred, TCP as fallback). A receive transport
+   * also gets SCTP, so the client can open its data channel ({@link openDataChannel}) and with it
+   * the transport's connection before any media is there to consume.
+   */
+  async createWebRtcTransport(peerId: string, direction: 'send' | 'recv' = 'send'): Promise<TransportParams> {
     this.#assertOpen();
     const peer = this.#peer(peerId);
     const { listenIp, announcedAddress, minPort, maxPort } = this.#listen;
@@ -120,6 +287,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       ],
       preferUdp: true,
       initialAvailableOutgoingBitrate: 1_000_000,
+      enableSctp: direction === 'recv',
       appData: { peerId },
     });
     if (this.#closed) {
@@ -128,6 +296,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
+    if (direction === 'recv' && peer.push) {
+      peer.push.recvTransportId = transport.id;
+      // What is already there is consumed right away (pictures first).
+      void this.pushConsumers(peerId);
+    }
     if (this.#listen.maxIncomingBitrate) {
       await transport.setMaxIncomingBitrate(this.#listen.maxIncomingBitrate).catch(() => undefined);
     }
@@ -136,6 +309,27 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       iceParameters: transport.iceParameters,
       iceCandidates: transport.iceCandidates,
       dtlsParameters: transport.dtlsParameters,
+      ...(transport.sctpParameters ? { sctpParameters: transport.sctpParameters } : {}),
+    };
+  }
+
+  /**
+   * Opens a data channel from the session to one of the peer's receive transports. Nothing is
+   * sent on it; opening it makes the client connect the transport (ICE, DTLS, SCTP) now, so the
+   * first consumer later starts on a live connection instead of waiting for a handshake.
+   */
+  async openDataChannel(peerId: string, transportId: string): Promise<DataChannelParams> {
+    const transport = this.#transport(peerId, transportId);
+    if (!transport.sctpParameters) throw new SfuError('NO_DATA_CHANNEL', '该传输通道不支持数据通道 (transport has no SCTP)');
+    this.#dataSource ??= this.#router.createDirectTransport().then((direct) => direct.produceData({ label: 'rvw', protocol: 'rvw-session' }));
+    const source = await this.#dataSource;
+    const channel = await transport.consumeData({ dataProducerId: source.id });
+    return {
+      id: channel.id,
+      dataProducerId: source.id,
+      sctpStreamParameters: channel.sctpStreamParameters!,
+      label: channel.label,
+      protocol: channel.protocol,
     };
   }
 
@@ -174,6 +368,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       if (Number.isFinite(score)) this.safeEmit('score', peerId, { producerId: producer.id, score });
     });
     this.safeEmit('producernew', info);
+    void this.pushToOthers(peerId);
     return producer.id;
   }
 
@@ -204,23 +399,49 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
     const consumer = await transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
     peer.consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    peer.consumerTransports.set(consumer.id, transport);
+    consumer.observer.once('close', () => {
+      peer.consumers.delete(consumer.id);
+      peer.consumerTransports.delete(consumer.id);
+    });
     const onGone = () => {
       consumer.close();
       this.safeEmit('consumerclosed', peerId, consumer.id);
     };
     consumer.on('producerclose', onGone);
-    consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
+    consumer.on('transportclose', () => {
+      peer.consumers.delete(consumer.id);
+      peer.consumerTransports.delete(consumer.id);
+    });
     consumer.on('score', (s) => this.safeEmit('score', peerId, { consumerId: consumer.id, score: s.score }));
     return { id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, peerId: owner.peerId, source: owner.source };
   }
 
   /** Resumes a paused consumer and asks the sender for a keyframe so video starts at once. */
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
-    const consumer = this.#peer(peerId).consumers.get(consumerId);
+    const peer = this.#peer(peerId);
+    const consumer = peer.consumers.get(consumerId);
     if (!consumer) throw SfuError.notFound('CONSUMER_NOT_FOUND', consumerId);
     await consumer.resume();
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    const pipe = this.#producerEntry(consumer.producerId)?.pipe;
+    if (!pipe?.paused) {
+      if (consumer.kind === 'video') await consumer.requestKeyFrame();
+      return;
+    }
+    // A piped-in producer starts flowing once the consumer can take it: the pipe's start asks the
+    // sender for the keyframe, which is lost if it arrives while the consumer is paused or its
+    // transport still in its DTLS handshake (the first consume on a fresh transport).
+    const transport = peer.consumerTransports.get(consumerId);
+    if (!transport || transport.dtlsState === 'connected') {
+      await pipe.resume();
+      return;
+    }
+    const start = (state: types.DtlsState) => {
+      if (state !== 'connected') return;
+      transport.removeListener('dtlsstatechange', start);
+      if (!pipe.closed && pipe.paused) void pipe.resume().catch(() => undefined);
+    };
+    transport.on('dtlsstatechange', start);
   }
 
   /** Closes everything of one peer (hang-up, or grace period expired). */
@@ -228,8 +449,10 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
     this.#peers.delete(peerId);
-    // Closing a transport closes its producers and consumers (and emits producerclosed).
+    // Closing a transport closes its producers and consumers (and emits producerclosed); producers
+    // piped in for this peer have no transport here and are closed one by one.
     for (const t of [...peer.transports.values()]) t.close();
+    for (const { producer } of [...peer.producers.values()]) producer.close();
   }
 
   /** Closes the router and with it every transport, producer and consumer; idempotent. */
@@ -253,7 +476,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     this.#assertOpen();
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), producers: new Map(), consumers: new Map() };
+      peer = { transports: new Map(), producers: new Map(), consumers: new Map(), consumerTransports: new Map() };
       this.#peers.set(peerId, peer);
     }
     return peer;
@@ -266,10 +489,18 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return transport;
   }
 
-  #producerOwner(producerId: string): { peerId: string; source: MediaSource } | undefined {
+  #producerEntry(producerId: string): PeerMedia['producers'] extends Map<string, infer E> ? E | undefined : never {
+    for (const peer of this.#peers.values()) {
+      const entry = peer.producers.get(producerId);
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+
+  #producerOwner(producerId: string): { peerId: string; source: MediaSource; origin: string | undefined } | undefined {
     for (const [peerId, peer] of this.#peers) {
       const entry = peer.producers.get(producerId);
-      if (entry) return { peerId, source: entry.source };
+      if (entry) return { peerId, source: entry.source, origin: entry.origin };
     }
     return undefined;
   }

@@ -27,6 +27,17 @@ export interface TransportParams {
   iceParameters: types.IceParameters;
   iceCandidates: types.IceCandidate[];
   dtlsParameters: types.DtlsParameters;
+  /** Receive transports only. */
+  sctpParameters?: types.SctpParameters;
+}
+
+/** Parameters a client needs to create its side of a data channel (mediasoup DataConsumer). */
+export interface DataChannelParams {
+  id: string;
+  dataProducerId: string;
+  sctpStreamParameters: types.SctpStreamParameters;
+  label: string;
+  protocol: string;
 }
 
 /** Parameters a client needs to create its side of a consumer. */
@@ -53,6 +64,8 @@ export type MediaSessionEvents = {
   producernew: [info: ProducerInfo];
   /** A producer closed (peer left, stopped sharing); consumers of it are closed too. */
   producerclosed: [info: ProducerInfo];
+  /** The server created consumers for a push peer (see MediaSession.enablePush): tell that peer. */
+  consumernew: [peerId: string, consumers: ConsumerParams[], transportId: string];
   /** A consumer of `peerId` was closed by the server (its producer went away). */
   consumerclosed: [peerId: string, consumerId: string];
   /** Quality score (0–10) of a peer's consumer or producer, from mediasoup's score events. */

@@ -7,6 +7,7 @@ export { RegionPipe, type PipeEndpoint, type PipedProducer, type RegionPipeEvent
 export { MEDIA_CODECS } from './mediaCodecs';
 export type {
   ConsumerParams,
+  DataChannelParams,
   MediaSessionCounts,
   MediaSessionEvents,
   MediaSource,
