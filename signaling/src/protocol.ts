@@ -59,15 +59,30 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
     peerId: Id,
     /** Transports the client still has; if the server has them too, media goes on untouched. */
     resumeTransportIds: z.array(Id).max(4).optional(),
+    /** The client's RTP capabilities: the server then creates its consumers itself (consumer.new). */
+    rtpCapabilities: RtpCapabilities.optional(),
   }),
+  /**
+   * A clerk's desk: standby media of the clerk's page (transports connected, tracks held back)
+   * in a session of its own; accepting a case links it to the call. Same answer as session.join.
+   */
+  req('desk.join', {
+    peerId: Id,
+    resumeTransportIds: z.array(Id).max(4).optional(),
+    rtpCapabilities: RtpCapabilities.optional(),
+  }),
+  /** Link the caller's desk to the call of a case it holds (queue.accept does this by itself). */
+  req('session.link', { sessionId: Id }),
   /** Leave the media session (the other side stays). */
   req('session.leave', {}),
   /** End the call for everyone (clerk) — the case itself is closed by case.transition. */
   req('session.end', {}),
   /** The router's RTP capabilities (also returned by session.join). */
   req('getRouterRtpCapabilities', {}),
-  /** Create a WebRtcTransport; `direction` only labels it for logs. */
+  /** Create a WebRtcTransport; a `recv` one also gets SCTP for its data channel. */
   req('createWebRtcTransport', { direction: z.enum(['send', 'recv']) }),
+  /** Open the data channel of a receive transport: connects it before there is media to consume. */
+  req('openDataChannel', { transportId: Id }),
   /** Finish DTLS for a transport. */
   req('connectTransport', { transportId: Id, dtlsParameters: DtlsParameters }),
   /** Send a track (microphone, face camera, document camera or screen). */
@@ -157,6 +172,13 @@ export interface ProducerInfoWire {
   source: z.infer<typeof MediaSourceSchema>;
 }
 
+/** A consumer the server created for a client that joined with its RTP capabilities. */
+export interface ConsumerWire extends ProducerInfoWire {
+  /** The consumer's id. */
+  id: string;
+  rtpParameters: unknown;
+}
+
 /** Everything the server pushes without being asked. */
 export type ServerNotification =
   | { type: 'hello'; principal: { kind: string; role?: string; name?: string; regionCode?: string } }
@@ -164,6 +186,8 @@ export type ServerNotification =
   | { type: 'peer.left'; sessionId: string; peerId: string; reason: 'left' | 'timeout' }
   | { type: 'producer.new'; sessionId: string; producer: ProducerInfoWire }
   | { type: 'producer.closed'; sessionId: string; producerId: string }
+  /** Consumers made for the client (it joined with rtpCapabilities), pictures first: set them up, then resumeConsumer each. */
+  | { type: 'consumers.new'; sessionId: string; transportId: string; consumers: ConsumerWire[] }
   | { type: 'consumer.closed'; sessionId: string; consumerId: string }
   | { type: 'score'; sessionId: string; consumerId?: string; producerId?: string; score: number }
   /** The media session must be rebuilt (worker died, server restarted): re-join and re-produce. */

@@ -80,6 +80,7 @@ const MATRIX: Row[] = [
   row('queue.accept', 'case held by clerkAX', { case: held },   '.  .  .  Y   Y    .   .   .   .   .  .'),
   row('session.join', 'held case', { case: held },              '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('session.end', 'held case', { case: held },               '.  .  .  Y   .    .   .   .   .   .  .'),
+  row('desk.join', 'own desk', {},                              '.  .  .  Y   Y    Y   Y   .   .   .  .'),
 ];
 
 function cells(r: Row): boolean[] {

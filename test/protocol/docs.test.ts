@@ -120,6 +120,9 @@ const ID_NUMBER = withCheckDigit('32058419580312123');
 /** A minimal valid request of every type (fields only). */
 const SAMPLES: Record<string, Record<string, unknown>> = {
   'session.join': { sessionId: 'case-1', peerId: 'tab-1' },
+  'desk.join': { peerId: 'tab-1' },
+  'session.link': { sessionId: 'case-1' },
+  openDataChannel: { transportId: 't-1' },
   'session.leave': {},
   'session.end': {},
   getRouterRtpCapabilities: {},

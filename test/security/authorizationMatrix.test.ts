@@ -205,6 +205,7 @@ const WS: WsRow[] = [
     },
   },
   { type: 'connectTransport', cells: 'D D A D D D A D D', needsSession: true, fields: (c, w) => ({ transportId: mine(c, w, 'send'), dtlsParameters: FAKE_DTLS }) },
+  { type: 'openDataChannel', cells: 'D D A D D D A D D', needsSession: true, fields: (c, w) => ({ transportId: mine(c, w, 'recv') }) },
   {
     type: 'produce',
     cells: 'D D A D D D A D D',
@@ -232,6 +233,9 @@ const WS: WsRow[] = [
   { type: 'closeProducer', cells: 'D D A D D D A D D', needsSession: true, fields: (c, w) => ({ producerId: mine(c, w, 'producer') }) },
   { type: 'session.end', /* the holding clerk (runs last) */ cells: 'D D A D D D D D D', needsSession: true, fields: () => ({}) },
   { type: 'session.leave', /* anyone; a no-op outside a call */ cells: 'A A A A A A A A D', fields: () => ({}) },
+  // After the call rows: a desk is a session of its own, so joining one changes what the media rows see.
+  { type: 'desk.join', /* any clerk                         */ cells: 'D D A A A A D D D', fields: (_c, w) => ({ peerId: `desk-${lower(w)}` }) },
+  { type: 'session.link', /* the holder, from its desk     */ cells: 'D D A D D D D D D', fields: (c) => ({ sessionId: c.caseA }) },
 ];
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────

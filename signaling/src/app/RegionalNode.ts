@@ -159,6 +159,10 @@ export class RegionalNode {
         }
         return principal.kind === 'counter' ? 'counter' : 'clerk';
       },
+      authorizeDesk: (principal) => {
+        authorize(principal, 'desk.join', {});
+        return principal.kind === 'staff' ? principal.staffId : '';
+      },
     });
     closers.unshift(() => calls.close());
     bus.onEvent((event) => {

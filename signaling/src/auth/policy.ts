@@ -45,6 +45,7 @@ export const ACTIONS = [
   'queue.accept',
   'session.join',
   'session.end',
+  'desk.join',
 ] as const;
 
 /** One authorizable action. */
@@ -92,6 +93,8 @@ export interface ActionResources {
   'queue.accept': { case: CaseFacts };
   'session.join': { case: CaseFacts };
   'session.end': { case: CaseFacts };
+  /** A clerk's standby media (no case yet). */
+  'desk.join': Record<string, never>;
 }
 
 /** The resource type of action `A`. */
@@ -153,6 +156,8 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'queue.accept': (p, r) => isClerkFor(p, r.case),
   'session.join': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
   'session.end': (p, r) => holds(p, r.case),
+  // Any clerk may keep a desk; nothing reaches it until a case it holds is linked.
+  'desk.join': (p) => p.kind === 'staff' && p.role === 'clerk',
 };
 
 /** An administrator principal. */

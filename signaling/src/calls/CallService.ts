@@ -1,3 +1,4 @@
+import type { types } from 'mediasoup';
 import type { MediaSession, SessionRegistry } from '../../../sfu/src';
 import type { Principal } from '../auth/Principal';
 import { AppError } from '../errors/AppError';
@@ -18,6 +19,8 @@ export interface CallServiceOptions {
   hub: Hub;
   /** Decides whether the principal belongs to the session (case) and in which role; throws AppError. */
   authorizeJoin: (principal: Principal, sessionId: string) => Promise<'counter' | 'clerk'>;
+  /** Decides whether the principal may keep a desk (standby media); returns its owner key; throws AppError. */
+  authorizeDesk: (principal: Principal) => string;
   /** How long a vanished peer keeps its media before it is removed and the other side told. */
   peerGraceMs: number;
   /** TURN/STUN servers for a principal (short-lived TURN credentials). */
@@ -36,24 +39,117 @@ export interface JoinResult {
   iceServers: IceServer[];
 }
 
+/** What session.link answers. */
+export interface LinkResult {
+  sessionId: string;
+  peers: { peerId: string; role: 'counter' | 'clerk' }[];
+}
+
+/** A clerk's desk linked to the call of a case: producers are piped both ways while it lasts. */
+interface DeskLink {
+  deskId: string;
+  caseId: string;
+  /** The clerk's peer id, in the desk and in the case. */
+  peerId: string;
+  /** Pipe work for this link runs one step at a time. */
+  chain: Promise<void>;
+}
+
+/** Session ids of desks start with this; case ids never contain a colon. */
+const DESK_PREFIX = 'desk:';
+
+/** True for the session id of a clerk's desk. */
+export const isDeskId = (sessionId: string | undefined): boolean => !!sessionId?.startsWith(DESK_PREFIX);
+
 /**
  * Who is in which call: joins (and resumes after a reconnect), leaves, hang-ups, and the grace
  * period after a socket vanished. Bridges MediaSession events to the sockets of the session.
+ *
+ * A clerk's page keeps a **desk**: a media session of its own, joined at page load, whose
+ * transports are connected and whose tracks are produced but held back. Accepting a case links
+ * the desk to the case's session: each side's producers are piped into the other's router
+ * (router.pipeToRouter), so the call starts without a single DTLS handshake or produce
+ * negotiation on the clerk's side. The counter does the same by connecting while it waits.
  */
 export class CallService {
   readonly #o: CallServiceOptions;
   /** sessionId → peerId → role */
   readonly #members = new Map<string, Map<string, 'counter' | 'clerk'>>();
   readonly #graceTimers = new Map<string, NodeJS.Timeout>();
+  readonly #linksByDesk = new Map<string, DeskLink>();
+  readonly #linksByCase = new Map<string, DeskLink>();
 
   constructor(options: CallServiceOptions) {
     this.#o = options;
-    options.registry.on('sessioncreated', (session) => this.#wire(session));
+    options.registry.on('sessioncreated', (session) => {
+      this.#wire(session);
+      const link = this.#linkOf(session.id);
+      if (link) void this.#sync(link);
+    });
   }
 
   /** Joins (or resumes) the call of `sessionId` for this connection. */
-  async join(conn: Connection, sessionId: string, peerId: string, resumeTransportIds: string[] = []): Promise<JoinResult> {
+  async join(conn: Connection, sessionId: string, peerId: string, resumeTransportIds: string[] = [], rtpCapabilities?: types.RtpCapabilities): Promise<JoinResult> {
     const role = await this.#o.authorizeJoin(conn.principal, sessionId);
+    return this.#enter(conn, sessionId, peerId, role, resumeTransportIds, rtpCapabilities);
+  }
+
+  /** Joins (or resumes) the clerk's desk for this connection: standby media, linked to a case on accept. */
+  async joinDesk(conn: Connection, peerId: string, resumeTransportIds: string[] = [], rtpCapabilities?: types.RtpCapabilities): Promise<JoinResult> {
+    const owner = this.#o.authorizeDesk(conn.principal);
+    const deskId = `${DESK_PREFIX}${owner}:${peerId}`;
+    const result = await this.#enter(conn, deskId, peerId, 'clerk', resumeTransportIds, rtpCapabilities);
+    // A desk taken back after a reconnect is still linked to its call.
+    conn.linkedSessionId = this.#linksByDesk.get(deskId)?.caseId;
+    return result;
+  }
+
+  /**
+   * Links the connection's desk to the call of a case the clerk holds: the clerk appears in the
+   * call as a peer, and both sides' producers are piped across. Idempotent (a reconnected page
+   * links again); a desk is linked to one call at a time.
+   */
+  async link(conn: Connection, caseId: string): Promise<LinkResult> {
+    const role = await this.#o.authorizeJoin(conn.principal, caseId);
+    if (role !== 'clerk') throw new AppError('FORBIDDEN', '只有受理该办件的工作人员可以接入 (clerks only)', 403);
+    // Read after the await: the socket may have left its desk meanwhile.
+    const deskId = conn.sessionId;
+    const peerId = conn.peerId;
+    if (!deskId || !isDeskId(deskId) || !peerId) throw new AppError('NOT_IN_SESSION', '请先进入坐席 (desk.join first)', 409);
+    const previous = this.#linksByDesk.get(deskId);
+    if (previous && previous.caseId !== caseId) this.#unlink(previous, 'left');
+    const other = this.#linksByCase.get(caseId);
+    if (other && other.deskId !== deskId) this.#unlink(other, 'left');
+    let link = this.#linksByDesk.get(deskId);
+    if (!link) {
+      link = { deskId, caseId, peerId, chain: Promise.resolve() };
+      this.#linksByDesk.set(deskId, link);
+      this.#linksByCase.set(caseId, link);
+    }
+    conn.linkedSessionId = caseId;
+    const members = this.#membersOf(caseId);
+    if (members.get(peerId) !== 'clerk') {
+      members.set(peerId, 'clerk');
+      this.#o.hub.deliver({ type: 'peer.joined', sessionId: caseId, peerId, role: 'clerk' }, conn);
+    }
+    await this.#o.registry.getOrCreate(caseId);
+    await this.#sync(link);
+    return { sessionId: caseId, peers: [...members].filter(([p]) => p !== peerId).map(([p, r]) => ({ peerId: p, role: r })) };
+  }
+
+  /** The case a desk connection is linked to, or its own session: what session.end ends. */
+  callOf(conn: Connection): string | undefined {
+    return conn.linkedSessionId ?? (isDeskId(conn.sessionId) ? undefined : conn.sessionId);
+  }
+
+  async #enter(
+    conn: Connection,
+    sessionId: string,
+    peerId: string,
+    role: 'counter' | 'clerk',
+    resumeTransportIds: string[],
+    rtpCapabilities: types.RtpCapabilities | undefined,
+  ): Promise<JoinResult> {
     if (conn.sessionId && conn.sessionId !== sessionId) this.leave(conn);
     const session = await this.#o.registry.getOrCreate(sessionId);
     const key = `${sessionId}/${peerId}`;
@@ -71,6 +167,7 @@ export class CallService {
     }
     const resumed = session.peerHasTransports(peerId, resumeTransportIds);
     if (!resumed && session.hasPeer(peerId)) session.closePeer(peerId);
+    if (rtpCapabilities) session.enablePush(peerId, rtpCapabilities);
     conn.sessionId = sessionId;
     conn.peerId = peerId;
     conn.sessionRole = role;
@@ -78,6 +175,8 @@ export class CallService {
     const isNew = !members.has(peerId);
     members.set(peerId, role);
     if (isNew || !resumed) this.#o.hub.deliver({ type: 'peer.joined', sessionId, peerId, role }, conn);
+    // Consumers made while the socket was away were announced to nobody: announce them again.
+    if (rtpCapabilities && resumed) void session.pushConsumers(peerId, { again: true });
     return {
       sessionId,
       rtpCapabilities: session.rtpCapabilities,
@@ -120,6 +219,9 @@ export class CallService {
       c.peerId = undefined;
       c.sessionRole = undefined;
     }
+    const link = this.#linksByCase.get(sessionId);
+    // The clerk's desk stays (ready for the next call); only the link goes.
+    if (link) this.#forgetLink(link);
     this.#members.delete(sessionId);
     for (const [key, t] of this.#graceTimers) {
       if (key.startsWith(`${sessionId}/`)) {
@@ -151,6 +253,9 @@ export class CallService {
   }
 
   #removePeer(sessionId: string, peerId: string, reason: 'left' | 'timeout'): void {
+    // A desk going away takes its clerk out of the linked call.
+    const link = this.#linksByDesk.get(sessionId);
+    if (link) this.#unlink(link, reason);
     this.#o.registry.get(sessionId)?.closePeer(peerId);
     const members = this.#members.get(sessionId);
     if (members?.delete(peerId)) this.#o.hub.deliver({ type: 'peer.left', sessionId, peerId, reason });
@@ -159,6 +264,49 @@ export class CallService {
       this.#members.delete(sessionId);
       this.#o.registry.close(sessionId);
     }
+  }
+
+  #linkOf(sessionId: string): DeskLink | undefined {
+    return this.#linksByDesk.get(sessionId) ?? this.#linksByCase.get(sessionId);
+  }
+
+  /** Pipes whatever is missing across the link (both directions); one run at a time per link. */
+  #sync(link: DeskLink): Promise<void> {
+    link.chain = link.chain.then(async () => {
+      if (this.#linksByDesk.get(link.deskId) !== link) return;
+      const desk = this.#o.registry.get(link.deskId);
+      const call = this.#o.registry.get(link.caseId);
+      if (!desk || !call || desk.closed || call.closed) return;
+      const todo = [
+        ...desk.ownProducers().filter((p) => p.peerId === link.peerId && !call.hasCopyOf(p.producerId)).map((p) => ({ p, from: desk, to: call })),
+        ...call.ownProducers().filter((p) => p.peerId !== link.peerId && !desk.hasCopyOf(p.producerId)).map((p) => ({ p, from: call, to: desk })),
+      ];
+      // Pictures first, then sound: each phase is piped in parallel, then each side's consumers of
+      // it are announced as one batch (one renegotiation on the client).
+      for (const kind of ['video', 'audio'] as const) {
+        const piped = await Promise.allSettled(todo.filter(({ p }) => p.kind === kind).map(({ p, from, to }) => from.pipeProducerTo(p.producerId, to)));
+        // A producer may close while being piped (a screen share stopped): that one is simply gone.
+        for (const r of piped) {
+          if (r.status === 'rejected') this.#o.logger.debug({ err: (r.reason as Error).message, caseId: link.caseId }, 'pipe skipped');
+        }
+        await Promise.all([call.pushToOthers(link.peerId), desk.pushConsumers(link.peerId)]);
+      }
+    });
+    return link.chain;
+  }
+
+  /** Ends a link: the clerk leaves the call (the counter is told), pipes in both directions close. */
+  #unlink(link: DeskLink, reason: 'left' | 'timeout'): void {
+    this.#forgetLink(link);
+    this.#removePeer(link.caseId, link.peerId, reason);
+  }
+
+  #forgetLink(link: DeskLink): void {
+    if (this.#linksByDesk.get(link.deskId) === link) this.#linksByDesk.delete(link.deskId);
+    if (this.#linksByCase.get(link.caseId) === link) this.#linksByCase.delete(link.caseId);
+    for (const c of this.#o.hub.linkedTo(link.caseId)) if (c.sessionId === link.deskId) c.linkedSessionId = undefined;
+    this.#o.registry.get(link.deskId)?.dropImportsFrom(link.caseId);
+    this.#o.registry.get(link.caseId)?.dropImportsFrom(link.deskId);
   }
 
   #membersOf(sessionId: string): Map<string, 'counter' | 'clerk'> {
@@ -175,9 +323,15 @@ export class CallService {
     const hub = this.#o.hub;
     session.on('producernew', (producer) => {
       hub.deliver({ type: 'producer.new', sessionId, producer }, hub.byPeer(sessionId, producer.peerId));
+      // A new track on either side of a link is piped to the other (piped copies are not re-piped).
+      const link = this.#linkOf(sessionId);
+      if (link && session.isOwnProducer(producer.producerId)) void this.#sync(link);
     });
     session.on('producerclosed', (info) => {
       hub.deliver({ type: 'producer.closed', sessionId, producerId: info.producerId }, hub.byPeer(sessionId, info.peerId));
+    });
+    session.on('consumernew', (peerId, consumers, transportId) => {
+      hub.byPeer(sessionId, peerId)?.send({ type: 'consumers.new', sessionId, transportId, consumers });
     });
     session.on('consumerclosed', (peerId, consumerId) => {
       hub.byPeer(sessionId, peerId)?.send({ type: 'consumer.closed', sessionId, consumerId });
@@ -186,6 +340,10 @@ export class CallService {
       hub.byPeer(sessionId, peerId)?.send({ type: 'score', sessionId, ...score });
     });
     session.once('close', (reason) => {
+      // What this session sent across a link is gone with it (the link stays: a rebuilt session
+      // on a fresh router is piped again when it is created).
+      const link = this.#linkOf(sessionId);
+      if (link) this.#o.registry.get(link.deskId === sessionId ? link.caseId : link.deskId)?.dropImportsFrom(sessionId);
       if (reason === 'workerdied') {
         this.#o.logger.warn({ sessionId }, 'media worker died; peers rebuild their media');
         // Peers stay members; they re-join and re-produce on a fresh router.

@@ -8,6 +8,8 @@ export class Connection {
   sessionId: string | undefined;
   /** Stable peer id the client chose (per tab), set on session.join. */
   peerId: string | undefined;
+  /** The call (case id) this socket's desk is linked to: a clerk's media comes from its desk. */
+  linkedSessionId: string | undefined;
   /** Role in the current session. */
   sessionRole: 'counter' | 'clerk' | undefined;
   /** Cases whose `case.changed`/chat/document notifications this socket receives. */

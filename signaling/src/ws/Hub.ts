@@ -34,9 +34,14 @@ export class Hub {
     return [...this.#connections].filter((c) => c.sessionId === sessionId);
   }
 
-  /** The connection holding a peer id in a session, if any. */
+  /** Desk connections linked to a call (the clerk's page, whose media is piped in from its desk). */
+  linkedTo(sessionId: string): Connection[] {
+    return [...this.#connections].filter((c) => c.linkedSessionId === sessionId);
+  }
+
+  /** The connection holding a peer id in a session (directly or through a linked desk), if any. */
   byPeer(sessionId: string, peerId: string): Connection | undefined {
-    for (const c of this.#connections) if (c.sessionId === sessionId && c.peerId === peerId) return c;
+    for (const c of this.#connections) if ((c.sessionId === sessionId || c.linkedSessionId === sessionId) && c.peerId === peerId) return c;
     return undefined;
   }
 
@@ -65,14 +70,15 @@ export class Hub {
       case 'case.changed':
       case 'chat.message':
       case 'document.issued':
-        return conn.caseSubscriptions.has(event.caseId) || conn.sessionId === event.caseId;
+        return conn.caseSubscriptions.has(event.caseId) || conn.sessionId === event.caseId || conn.linkedSessionId === event.caseId;
       case 'peer.joined':
       case 'peer.left':
       case 'producer.new':
       case 'producer.closed':
       case 'media.reset':
       case 'session.ended':
-        return conn.sessionId === event.sessionId;
+        return conn.sessionId === event.sessionId || conn.linkedSessionId === event.sessionId;
+      case 'consumers.new':
       case 'consumer.closed':
       case 'score':
       case 'hello':

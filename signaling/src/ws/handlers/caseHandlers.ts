@@ -1,6 +1,6 @@
 import { authorize, can, type CaseFacts } from '../../auth/policy';
 import type { Principal } from '../../auth/Principal';
-import type { CallService } from '../../calls/CallService';
+import { isDeskId, type CallService } from '../../calls/CallService';
 import type { CaseRecord } from '../../cases/CaseRecord';
 import type { CaseService } from '../../cases/CaseService';
 import { toCaseView, type CaseView } from '../../cases/toCaseView';
@@ -114,7 +114,10 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     },
     'queue.accept': async (conn, r) => {
       await load(conn, r.caseId, 'queue.accept');
-      return viewFor(deps, conn, await cases.acceptCase(conn.principal, r.caseId));
+      const accepted = await cases.acceptCase(conn.principal, r.caseId);
+      // A clerk page waiting at its desk is linked at once: the pipes exist before it hears back.
+      if (isDeskId(conn.sessionId)) await calls.link(conn, r.caseId);
+      return viewFor(deps, conn, accepted);
     },
     'case.get': async (conn, r) => viewFor(deps, conn, await load(conn, r.caseId, 'case.read')),
     'case.update': async (conn, r) => {
@@ -169,9 +172,10 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       return viewFor(deps, conn, record);
     },
     'session.end': async (conn) => {
-      if (!conn.sessionId) throw new AppError('NOT_IN_SESSION', '当前不在通话中', 409);
-      await load(conn, conn.sessionId, 'session.end');
-      calls.end(conn.sessionId, 'ended_by_clerk');
+      const callId = calls.callOf(conn);
+      if (!callId) throw new AppError('NOT_IN_SESSION', '当前不在通话中', 409);
+      await load(conn, callId, 'session.end');
+      calls.end(callId, 'ended_by_clerk');
       return { ended: true };
     },
   };

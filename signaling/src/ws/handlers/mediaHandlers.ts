@@ -7,10 +7,13 @@ import type { Handler } from '../handlerTypes';
 export type MediaRequestType = Extract<
   RequestType,
   | 'session.join'
+  | 'desk.join'
+  | 'session.link'
   | 'session.leave'
   | 'getRouterRtpCapabilities'
   | 'createWebRtcTransport'
   | 'connectTransport'
+  | 'openDataChannel'
   | 'produce'
   | 'closeProducer'
   | 'consume'
@@ -22,16 +25,22 @@ export type MediaRequestType = Extract<
 /** Handlers for the media requests; every id is resolved inside the caller's own peer. */
 export function mediaHandlers(calls: CallService): { [T in MediaRequestType]: Handler<T> } {
   return {
-    'session.join': (conn, r) => calls.join(conn, r.sessionId, r.peerId, r.resumeTransportIds),
+    'session.join': (conn, r) => calls.join(conn, r.sessionId, r.peerId, r.resumeTransportIds, r.rtpCapabilities as types.RtpCapabilities | undefined),
+    'desk.join': (conn, r) => calls.joinDesk(conn, r.peerId, r.resumeTransportIds, r.rtpCapabilities as types.RtpCapabilities | undefined),
+    'session.link': (conn, r) => calls.link(conn, r.sessionId),
     'session.leave': async (conn) => {
       calls.leave(conn);
       return { left: true };
     },
     // Outside a call: the capabilities every router of this node has (clients preload their Device).
     getRouterRtpCapabilities: async (conn) => (conn.sessionId ? calls.mediaOf(conn).session.rtpCapabilities : calls.routerCapabilities()),
-    createWebRtcTransport: async (conn) => {
+    createWebRtcTransport: async (conn, r) => {
       const { session, peerId } = calls.mediaOf(conn);
-      return session.createWebRtcTransport(peerId);
+      return session.createWebRtcTransport(peerId, r.direction);
+    },
+    openDataChannel: async (conn, r) => {
+      const { session, peerId } = calls.mediaOf(conn);
+      return session.openDataChannel(peerId, r.transportId);
     },
     connectTransport: async (conn, r) => {
       const { session, peerId } = calls.mediaOf(conn);
