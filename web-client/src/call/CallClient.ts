@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import type { ProducerInfoWire, ServerNotification } from '../../../signaling/src/protocol';
+import type { ConsumerWire, ProducerInfoWire, ServerNotification } from '../../../signaling/src/protocol';
 import type { SignalClient } from './SignalClient';
 
 /** A track source, as in the protocol. */
@@ -45,10 +45,24 @@ export function loadDevice(routerRtpCapabilities: types.RtpCapabilities): Promis
   return device;
 }
 
+/** The Device loaded at page load, if any: its capabilities go with the join (server-made consumers). */
+let preloaded: Promise<Device> | undefined;
+
 /** Loads the Device before the first call (the node answers getRouterRtpCapabilities outside a session too). */
 export async function preloadDevice(signal: SignalClient): Promise<void> {
-  await loadDevice(await signal.request<'getRouterRtpCapabilities', types.RtpCapabilities>('getRouterRtpCapabilities', {}));
+  preloaded ??= signal.request<'getRouterRtpCapabilities', types.RtpCapabilities>('getRouterRtpCapabilities', {}).then(loadDevice);
+  preloaded.catch(() => (preloaded = undefined));
+  await preloaded;
 }
+
+/** A producer to consume: announced (the client asks for a consumer) or already consumed by the server. */
+type ConsumeItem = ProducerInfoWire & { pushed?: { consumer: ConsumerWire; transportId: string } };
+
+/**
+ * What a CallClient joins: the call of a case, or (clerks) the desk, the clerk page's standby
+ * media that the server links to each accepted case's call.
+ */
+export type CallTarget = { sessionId: string } | { desk: true };
 
 /** Callbacks of a {@link CallClient}. */
 export interface CallClientHandlers {
@@ -58,9 +72,12 @@ export interface CallClientHandlers {
   onQuality?: (q: Quality) => void;
   onEnded?: (reason: string) => void;
   onStatus?: (status: string) => void;
+  /** After every (re)join, fresh or resumed: the moment to re-link a desk to its call. */
+  onJoined?: (resumed: boolean) => void;
 }
 
 interface JoinAnswer {
+  sessionId: string;
   rtpCapabilities: types.RtpCapabilities;
   resumed: boolean;
   producers: ProducerInfoWire[];
@@ -80,11 +97,13 @@ export class CallClient {
   readonly #local = new Map<Source, MediaStreamTrack>();
   readonly #producers = new Map<Source, types.Producer>();
   readonly #remote = new Map<string, { consumer: types.Consumer; info: RemoteTrack }>();
-  /** Producers waiting to be consumed, one at a time; video is taken before audio. */
-  readonly #consumeQueue: ProducerInfoWire[] = [];
+  /** Producers waiting to be consumed: drained in batches, pictures first. */
+  readonly #consumeQueue: ConsumeItem[] = [];
   #consuming = false;
   /** Producers announced before the receive transport existed; consumed once it does. */
-  readonly #pendingProducers = new Map<string, ProducerInfoWire>();
+  readonly #pendingProducers = new Map<string, ConsumeItem>();
+  /** True when we joined with our RTP capabilities: the server makes our consumers (consumer.new). */
+  #push = false;
   #scores = new Map<string, number>();
   #ended = false;
   #building: Promise<void> | undefined;
@@ -93,14 +112,39 @@ export class CallClient {
   #statsTimer: number | undefined;
   /** Counts of ICE restarts and rebuilds, for tests and diagnostics. */
   readonly counters = { iceRestarts: 0, rebuilds: 0, resumes: 0 };
+  /** The media session joined (a desk's id is the server's to choose), once joined. */
+  #sessionId: string | undefined;
 
   constructor(
     private readonly signal: SignalClient,
-    readonly sessionId: string,
+    private readonly target: CallTarget,
     readonly peerId: string,
     private readonly handlers: CallClientHandlers,
   ) {
+    if ('sessionId' in target) this.#sessionId = target.sessionId;
     signal.onNotification((n) => this.#onNotification(n));
+  }
+
+  /** The media session this client is in (undefined for a desk not yet joined). */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  async #join(resumeTransportIds?: string[]): Promise<JoinAnswer> {
+    const device = await preloaded?.catch(() => undefined);
+    this.#push = !!device;
+    const resume = {
+      ...(resumeTransportIds ? { resumeTransportIds } : {}),
+      ...(device ? { rtpCapabilities: device.rtpCapabilities as never } : {}),
+    };
+    const answer =
+      'desk' in this.target
+        ? this.signal.request<'desk.join', JoinAnswer>('desk.join', { peerId: this.peerId, ...resume })
+        : this.signal.request<'session.join', JoinAnswer>('session.join', { sessionId: this.target.sessionId, peerId: this.peerId, ...resume });
+    return answer.then((a) => {
+      this.#sessionId = a.sessionId;
+      return a;
+    });
   }
 
   /** True while our tracks are connected but held back (the counter waiting in the queue). */
@@ -122,24 +166,38 @@ export class CallClient {
     if (this.#ended) return;
     if (this.#building) return this.#building;
     const transportIds = [this.#send?.id, this.#recv?.id].filter((x): x is string => !!x);
-    const answer = await this.signal.request<'session.join', JoinAnswer>('session.join', {
-      sessionId: this.sessionId,
-      peerId: this.peerId,
-      resumeTransportIds: transportIds,
-    });
+    const answer = await this.#join(transportIds);
     if (answer.resumed) {
       this.counters.resumes++;
       this.handlers.onStatus?.('resumed');
-      for (const p of answer.producers) this.#queueConsume(p);
+      if (!this.#push) for (const p of answer.producers) this.#queueConsume(p);
+      this.handlers.onJoined?.(true);
       return;
     }
     await this.#build(answer);
   }
 
-  /** Starts the held-back tracks (a clerk accepted). */
+  /** Starts the held-back tracks (a clerk accepted; a clerk accepting). */
   resumeSending(): void {
     this.#sendingPaused = false;
     for (const p of this.#producers.values()) if (p.paused) p.resume();
+  }
+
+  /** Holds the tracks back again (a desk between calls): nothing but black frames leaves. */
+  pauseSending(): void {
+    this.#sendingPaused = true;
+    for (const p of this.#producers.values()) if (!p.paused) p.pause();
+  }
+
+  /**
+   * Replaces the transports and producers with fresh ones (a desk between calls). Every consumer
+   * leaves a closed m-section behind in the receive connection's SDP, so a desk that served many
+   * calls would renegotiate ever longer descriptions; renewing it while idle keeps each call's
+   * first consume as quick as the first call's.
+   */
+  renew(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    return this.#building ?? this.#build();
   }
 
   /** Starts sending a screen share (clerk guiding the applicant). */
@@ -198,16 +256,16 @@ export class CallClient {
     const run = async () => {
       this.#ready = false;
       this.#teardown();
-      const join =
-        answer ??
-        (await this.signal.request<'session.join', JoinAnswer>('session.join', { sessionId: this.sessionId, peerId: this.peerId }));
+      const join = answer ?? (await this.#join());
       this.#device = await loadDevice(join.rtpCapabilities);
       // Both transports in one round trip.
       [this.#send, this.#recv] = await Promise.all([this.#createTransport('send', join.iceServers), this.#createTransport('recv', join.iceServers)]);
+      // Connect the receive side now, before there is anything to consume (see openDataChannel).
+      void this.#openDataChannel(this.#recv);
       // Receiving starts as soon as the transports exist: sending and receiving are separate
       // peer connections, so the other side's picture need not wait for our own tracks.
       this.#ready = true;
-      for (const p of join.producers) this.#queueConsume(p);
+      if (!this.#push) for (const p of join.producers) this.#queueConsume(p);
       for (const p of this.#pendingProducers.values()) this.#queueConsume(p);
       this.#pendingProducers.clear();
       // Audio first: with video as the first m-section, mediasoup-client 3.9.8 and Chromium 156
@@ -218,6 +276,7 @@ export class CallClient {
         if (track?.readyState === 'live') await this.#produce(source, track);
       }
       this.handlers.onStatus?.('connected');
+      this.handlers.onJoined?.(false);
     };
     this.#building = run().finally(() => (this.#building = undefined));
     return this.#building;
@@ -263,6 +322,20 @@ export class CallClient {
     return transport;
   }
 
+  /**
+   * A receive transport connects on its first consume; opening its (silent) data channel connects
+   * it at once instead, so the first picture later does not wait for ICE and DTLS, nor lose the
+   * keyframe it asked for while the handshake ran.
+   */
+  async #openDataChannel(transport: types.Transport): Promise<void> {
+    try {
+      const params = await this.signal.request<'openDataChannel', types.DataConsumerOptions>('openDataChannel', { transportId: transport.id });
+      if (!transport.closed) await transport.consumeData(params);
+    } catch {
+      // Only a head start: media still connects the transport on its first consume.
+    }
+  }
+
   async #restartIceOf(transport: types.Transport): Promise<void> {
     if (transport.closed) return;
     const { iceParameters } = await this.signal.request<'restartIce', { iceParameters: types.IceParameters }>('restartIce', { transportId: transport.id });
@@ -281,12 +354,16 @@ export class CallClient {
       // accordingly; starting at 1 Mbps (what the SFU assumes too) shows the first frame sooner.
       ...(track.kind === 'video' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
       stopTracks: false,
+      // Held back means nothing is encoded or sent (not black frames: that costs the encoder as
+      // much as a picture), and the local preview of the same track keeps running.
+      zeroRtpOnPause: true,
+      disableTrackOnPause: false,
     });
     if (this.#sendingPaused) producer.pause();
     this.#producers.set(source, producer);
   }
 
-  #queueConsume(p: ProducerInfoWire): void {
+  #queueConsume(p: ConsumeItem): void {
     this.#consumeQueue.push(p);
     if (this.#consuming) return;
     this.#consuming = true;
@@ -294,21 +371,21 @@ export class CallClient {
     queueMicrotask(() => void this.#drainConsumeQueue());
   }
 
-  // One consume at a time (each renegotiates the receive connection); the picture is what people
-  // wait for, so video goes first and audio follows a few tens of milliseconds later.
+  // Everything queued so far is set up together: mediasoup-client folds the consume() calls of
+  // one tick into a single renegotiation of the receive connection (consumers the server made
+  // arrive in one batch). Consumers we still have to ask for are requested concurrently.
   async #drainConsumeQueue(): Promise<void> {
     try {
       while (this.#consumeQueue.length) {
-        const i = this.#consumeQueue.findIndex((p) => p.kind === 'video');
-        const [next] = this.#consumeQueue.splice(i >= 0 ? i : 0, 1);
-        await this.#consume(next!).catch(() => undefined);
+        const batch = this.#consumeQueue.splice(0).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
+        await Promise.all(batch.map((p) => this.#consume(p).catch(() => undefined)));
       }
     } finally {
       this.#consuming = false;
     }
   }
 
-  async #consume(p: ProducerInfoWire): Promise<void> {
+  async #consume(p: ConsumeItem): Promise<void> {
     this.handlers.onStatus?.(`announced:${p.source}`);
     if (!this.#ready || !this.#recv || !this.#device) {
       // Mid-(re)build: the transport this would use is about to be replaced.
@@ -316,10 +393,14 @@ export class CallClient {
       return;
     }
     for (const r of this.#remote.values()) if (r.info.producerId === p.producerId) return;
-    const params = await this.signal.request<'consume', { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters; peerId: string; source: Source }>(
-      'consume',
-      { transportId: this.#recv.id, producerId: p.producerId, rtpCapabilities: this.#device.rtpCapabilities as never },
-    );
+    // A consumer the server made for a transport we no longer have is gone with that transport.
+    if (p.pushed && p.pushed.transportId !== this.#recv.id) return;
+    const params = p.pushed
+      ? { ...p.pushed.consumer, rtpParameters: p.pushed.consumer.rtpParameters as types.RtpParameters }
+      : await this.signal.request<'consume', { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters; peerId: string; source: Source }>(
+          'consume',
+          { transportId: this.#recv.id, producerId: p.producerId, rtpCapabilities: this.#device.rtpCapabilities as never },
+        );
     const consumer = await this.#recv.consume({ id: params.id, producerId: params.producerId, kind: params.kind, rtpParameters: params.rtpParameters });
     const info: RemoteTrack = { consumerId: consumer.id, producerId: params.producerId, peerId: params.peerId, source: params.source, kind: params.kind, track: consumer.track };
     this.#remote.set(consumer.id, { consumer, info });
@@ -352,10 +433,16 @@ export class CallClient {
   }
 
   #onNotification(n: ServerNotification): void {
-    if ('sessionId' in n && n.sessionId !== this.sessionId) return;
+    if ('sessionId' in n && n.sessionId !== this.#sessionId) return;
     switch (n.type) {
       case 'producer.new':
-        this.#queueConsume(n.producer);
+        if (!this.#push) this.#queueConsume(n.producer);
+        break;
+      case 'consumers.new':
+        for (const consumer of n.consumers) {
+          const { id: _id, rtpParameters: _rtp, ...producer } = consumer;
+          this.#queueConsume({ ...producer, pushed: { consumer, transportId: n.transportId } });
+        }
         break;
       case 'producer.closed':
         this.#pendingProducers.delete(n.producerId);

@@ -21,11 +21,14 @@ interface QueueEntry {
 const state: {
   queue: QueueEntry[];
   caseView: CaseViewLike | undefined;
+  /** The desk: this page's media, connected at load and linked to each accepted case's call. */
   call: CallClient | undefined;
+  /** The case whose call the desk is linked to. */
+  inCall: string | undefined;
   local: { mic: MediaStreamTrack; face: MediaStreamTrack } | undefined;
   sharing: boolean;
   me: { name?: string; regionCode?: string } | undefined;
-} = { queue: [], caseView: undefined, call: undefined, local: undefined, sharing: false, me: undefined };
+} = { queue: [], caseView: undefined, call: undefined, inCall: undefined, local: undefined, sharing: false, me: undefined };
 
 const signal = new SignalClient({
   url: wsUrl(),
@@ -34,6 +37,7 @@ const signal = new SignalClient({
     await loadQueue();
     if (!reconnect) return;
     if (state.caseView) await refreshCase(state.caseView.id);
+    // Re-linking the call (if any) follows from the desk's onJoined.
     await state.call?.resume();
   },
 });
@@ -67,28 +71,42 @@ function renderQueue(): void {
 }
 
 async function accept(caseId: string): Promise<void> {
+  let desk: CallClient;
   try {
-    state.local ??= await captureLocal(false);
+    desk = await ensureDesk();
   } catch (e) {
     return toast(e instanceof MediaAccessError ? e.message : String(e), 'error');
   }
+  // Nothing reaches the desk's producers until the server links them to the call, so the camera
+  // may start now and be warm when the applicant's side asks for the first picture.
+  desk.resumeSending();
   try {
     mark('accept:sent');
     const view = await signal.request<'queue.accept', CaseViewLike>('queue.accept', { caseId });
     mark('accept:answered');
+    state.inCall = view.id;
     onCase(view);
-    await startCall(view.id);
+    showCallView();
   } catch (e) {
+    desk.pauseSending();
     toast((e as Error).message, 'error');
     await loadQueue();
   }
 }
 
-async function startCall(caseId: string): Promise<void> {
+function showCallView(): void {
   byId('queue-view').classList.add('hidden');
   byId('call-view').classList.remove('hidden');
   attachTrack(byId<HTMLVideoElement>('local-face'), state.local!.face);
-  const call = new CallClient(signal, caseId, tabPeerId(), {
+}
+
+/**
+ * Joins the desk: transports connected, microphone and camera produced but held back (nothing is
+ * encoded or sent until a call starts; the preview keeps running). Each accepted case is linked
+ * to it.
+ */
+async function openDesk(local: { mic: MediaStreamTrack; face: MediaStreamTrack }): Promise<void> {
+  const desk = new CallClient(signal, { desk: true }, tabPeerId(), {
     onRemoteTrack: (t) => {
       if (t.kind === 'audio') return attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
       const video = byId<HTMLVideoElement>(t.source === 'document' ? 'remote-document' : 'remote-face');
@@ -97,26 +115,57 @@ async function startCall(caseId: string): Promise<void> {
     },
     onStatus: (status) => mark(`status:${status}`),
     onRemoteTrackEnded: () => undefined,
-    onPeer: (ev) => {
-      if (ev === 'left') toast('申请人端已断开，等待重新连接…');
-    },
     onQuality: (q) => {
       const { text, cls } = qualityLabel(q.level);
       const el = byId('quality');
       el.textContent = text;
       el.className = `badge ${cls}`;
     },
-    onEnded: () => endView(),
+    // After a reconnect or a rebuilt desk the server may have forgotten the link: make it again.
+    onJoined: () => {
+      const caseId = state.inCall;
+      if (caseId) void signal.request('session.link', { sessionId: caseId }).catch((e: Error & { code?: string }) => {
+        if (e.code === 'SESSION_NOT_ACTIVE' || e.code === 'FORBIDDEN') endView();
+      });
+    },
   });
-  state.call = call;
-  await call.start([
-    { source: 'mic', track: state.local!.mic },
-    { source: 'face', track: state.local!.face },
-  ]);
+  state.call = desk;
+  try {
+    await desk.start(
+      [
+        { source: 'mic', track: local.mic },
+        { source: 'face', track: local.face },
+      ],
+      { paused: true },
+    );
+  } catch (e) {
+    state.call = undefined;
+    await desk.leave();
+    throw e;
+  }
+}
+
+/** The desk, once open (camera, microphone, connected media); accepting waits for it. */
+let deskReady: Promise<CallClient> | undefined;
+
+function ensureDesk(): Promise<CallClient> {
+  deskReady ??= (async () => {
+    state.local ??= await captureLocal(false);
+    attachTrack(byId<HTMLVideoElement>('local-face'), state.local.face);
+    await openDesk(state.local);
+    return state.call!;
+  })();
+  deskReady.catch(() => (deskReady = undefined));
+  return deskReady;
 }
 
 function endView(): void {
-  state.call = undefined;
+  const wasInCall = state.inCall !== undefined;
+  state.inCall = undefined;
+  state.call?.pauseSending();
+  if (state.sharing) void state.call?.stopScreen();
+  // Fresh desk media for the next call, built while nobody waits.
+  if (wasInCall) void state.call?.renew().catch(() => undefined);
   state.sharing = false;
   byId('btn-screen').textContent = '共享屏幕';
   byId('call-view').classList.add('hidden');
@@ -270,7 +319,7 @@ async function main(): Promise<void> {
   byId('lightbox').addEventListener('click', () => byId('lightbox').classList.remove('open'));
   byId('btn-snapshot').addEventListener('click', () => void captureMaterial());
   byId('btn-screen').addEventListener('click', async () => {
-    if (!state.call) return;
+    if (!state.call || !state.inCall) return;
     try {
       if (state.sharing) {
         await state.call.stopScreen();
@@ -327,6 +376,8 @@ async function main(): Promise<void> {
       byId('me').textContent = `${n.principal.name ?? ''}`;
     }
     if (n.type === 'queue.changed') void loadQueue();
+    if (n.type === 'session.ended' && n.sessionId === state.inCall) endView();
+    if (n.type === 'peer.left' && n.sessionId === state.inCall) toast('申请人端已断开，等待重新连接…');
     if ((n.type === 'case.changed' || n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);
     if (n.type === 'auth.revoked') {
       toast('您的登录已失效，请重新登录', 'error');
@@ -340,13 +391,8 @@ async function main(): Promise<void> {
   await signal.connect();
   // Device.load is the slowest step of joining; do it while nobody waits.
   void preloadDevice(signal).catch(() => undefined);
-  // Camera preview before the first call, so accepting does not wait for device start-up.
-  try {
-    state.local ??= await captureLocal(false);
-    attachTrack(byId<HTMLVideoElement>('local-face'), state.local.face);
-  } catch (e) {
-    toast(e instanceof MediaAccessError ? e.message : String(e), 'error');
-  }
+  // Camera preview and the desk before the first call, so accepting does not wait for them.
+  await ensureDesk().catch((e: unknown) => toast(e instanceof MediaAccessError ? e.message : String(e), 'error'));
 }
 
 void main();

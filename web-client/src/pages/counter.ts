@@ -184,7 +184,7 @@ let heldBack = false;
 let startingCall = false;
 
 async function joinCall(caseId: string, local: NonNullable<typeof state.local>): Promise<void> {
-  const call = new CallClient(signal, caseId, tabPeerId(), {
+  const call = new CallClient(signal, { sessionId: caseId }, tabPeerId(), {
     onRemoteTrack: (t: RemoteTrack) => {
       if (t.kind === 'audio') return attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
       const video = byId<HTMLVideoElement>(t.source === 'screen' ? 'remote-screen' : 'remote-face');
