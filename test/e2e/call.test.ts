@@ -4,9 +4,13 @@ import { launchChromium, type TestBrowser } from '../harness/browser';
 import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
+import { isDeskId } from '../../signaling/src/calls/CallService';
 
 // The remote window call end to end: a 吴江 counter and a 霍邱 clerk in two real Chromiums
-// (fake camera/mic), media through a real mediasoup worker, signaling over the real node.
+// (fake camera/mic), media through a real mediasoup worker, signaling over the real node. The
+// clerk's page keeps a desk (its own media session, connected before any case comes in) that
+// accepting links to the case's session by piping producers both ways; two workers, so the
+// desk and the call live in different worker processes as they would on a busy node.
 describe('counter ↔ remote clerk call through mediasoup', () => {
   let t: TestNode;
   let counterBrowser: TestBrowser;
@@ -16,7 +20,7 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
   const logs: string[][] = [];
 
   beforeAll(async () => {
-    t = await startTestNode();
+    t = await startTestNode({ env: { RVW_SFU_WORKERS: '2' } });
     const huoqiu = t.demo.regionCodes.find((c) => c === '341522')!;
     const clerkAuth = await t.clerk(huoqiu, ['000117005000', '000117013000', '000117009000'], '霍邱窗口 王敏');
     const counterAuth = await t.counter('wujiang-kyth-01');
@@ -71,8 +75,19 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     const record = await t.node.cases.getCase(caseId);
     expect(record.state).toBe('in_session');
-    expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 4, producers: 6 });
+    // The call's router: the counter's transports and 3 tracks, plus copies of the clerk's 3
+    // (mic, face, screen) piped in from the desk. The desk: the mirror image.
+    expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 2, producers: 6, consumers: 3 });
+    expect(t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 2, transports: 2, producers: 6, consumers: 3 });
+    expect(t.node.registry.get(deskId())?.workerPid).not.toBe(t.node.registry.get(caseId)?.workerPid);
   });
+
+  /** The clerk's desk session (exactly one: the clerk page's). */
+  function deskId(): string {
+    const desks = t.node.registry.all().filter((s) => isDeskId(s.id));
+    expect(desks).toHaveLength(1);
+    return desks[0]!.id;
+  }
 
   it('a dropped WebSocket resumes the same transports and media keeps flowing', async () => {
     const before = await callInfo(counter);
@@ -85,6 +100,16 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     expect(t.node.registry.get(caseId)?.counts().peers).toBe(2);
   });
 
+  it("the clerk's dropped WebSocket: the desk resumes its transports and stays linked to the call", async () => {
+    const before = await callInfo(clerk);
+    await clerk.evaluate(() => (window as unknown as { rvw: { signal: { dropForTest(): void } } }).rvw.signal.dropForTest());
+    await expect.poll(async () => (await callInfo(clerk)).resumes, { timeout: 10_000 }).toBeGreaterThan(before.resumes);
+    expect((await callInfo(clerk)).transportIds).toEqual(before.transportIds);
+    await expectFlowing(2000);
+    // The new socket hangs up the same call: the link survived the reconnect.
+    expect(t.node.hub.linkedTo(caseId)).toHaveLength(1);
+  });
+
   it('an ICE restart keeps media flowing on both transports', async () => {
     const before = await callInfo(clerk);
     await clerk.evaluate(() => (window as unknown as { rvw: { call: { restartIce(): Promise<void> } } }).rvw.call.restartIce());
@@ -93,14 +118,29 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     await expectFlowing(2000);
   });
 
-  it('a killed mediasoup worker is replaced and media flows again without user action', async () => {
+  it("a killed worker under the clerk's desk: the desk is rebuilt and linked again, media flows both ways", async () => {
+    const desk = t.node.registry.get(deskId())!;
+    const pid = desk.workerPid!;
+    expect(pid).not.toBe(t.node.registry.get(caseId)?.workerPid);
+    const before = (await callInfo(clerk)).rebuilds;
+    process.kill(pid, 'SIGKILL');
+    await expect.poll(async () => (await callInfo(clerk)).rebuilds, { timeout: 10_000 }).toBeGreaterThan(before);
+    // The counter's media was untouched; it sees the clerk again through a fresh pipe.
+    await expect.poll(() => t.node.registry.get(deskId())?.workerPid, { timeout: 10_000 }).not.toBe(pid);
+    await clerk.waitForTimeout(1000);
+    await expectFlowing(2000, ['face', 'document'], ['face']);
+    expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 2 });
+  });
+
+  it("a killed worker under the call's router is replaced and media flows again without user action", async () => {
     const session = t.node.registry.get(caseId)!;
     const pid = session.workerPid!;
     expect(pid).toBeGreaterThan(0);
     const killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
-    // Both pages rebuild on media.reset; wait until fresh frames arrive on both sides.
-    await expect.poll(async () => (await callInfo(clerk)).rebuilds, { timeout: 10_000 }).toBeGreaterThan(0);
+    // The counter rebuilds on media.reset (and the clerk's desk too if it shared the worker); the
+    // rebuilt call is piped to the desk again. Wait until fresh frames arrive on both sides.
+    await expect.poll(async () => (await callInfo(counter)).rebuilds, { timeout: 10_000 }).toBeGreaterThan(0);
     await waitForMedia(clerk, [{ source: 'face', kind: 'video' }, { source: 'document', kind: 'video' }], 5, 15_000);
     await waitForMedia(counter, [{ source: 'face', kind: 'video' }], 5, 15_000);
     const recoveredMs = Date.now() - killedAt;
@@ -128,7 +168,8 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     const backMs = Date.now() - restartedAt;
     console.log(JSON.stringify({ signaling_restart_recovery_ms: backMs }));
     expect(backMs).toBeLessThan(15_000);
-    expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 4 });
+    expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 2 });
+    expect(t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 2, transports: 2 });
     const after = await t.node.cases.getCase(caseId);
     expect(after.version).toBe(before.version);
     expect(after.state).toBe('in_session');
@@ -138,16 +179,23 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     await expectFlowing(2000, ['face', 'document'], ['face']);
   });
 
-  it('hang-up leaves nothing of the session on the server', async () => {
+  it("hang-up leaves nothing of the session on the server; the clerk's desk goes with the page", async () => {
     await clerk.click('#btn-hangup');
-    await expect.poll(() => t.node.registry.size, { timeout: 5000 }).toBe(0);
-    // Ask the worker processes themselves: no router, hence no transport, is left.
-    const dumps = await Promise.all(t.node.pool.workers.map((w) => w.dump()));
-    expect(dumps.flatMap((d) => d.routerIds)).toEqual([]);
-    expect(t.node.pool.routerCount).toBe(0);
+    await expect.poll(() => t.node.registry.get(caseId), { timeout: 5000 }).toBeUndefined();
+    // Only the desk is left (ready for the next applicant), with nothing of the call piped in:
+    // ask the worker processes themselves.
+    const routers = async () => (await Promise.all(t.node.pool.workers.map((w) => w.dump()))).flatMap((d) => d.routerIds);
+    await expect.poll(async () => (await routers()).length).toBe(1);
+    expect(t.node.registry.size).toBe(1);
+    await expect.poll(() => t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 1, producers: 2, consumers: 0 });
     // The counter does not call back into the ended call.
     await counter.waitForTimeout(1500);
+    expect(t.node.registry.get(caseId)).toBeUndefined();
+    // The clerk closes the page: after the grace period the desk's router is gone too.
+    await clerk.goto('about:blank');
+    await expect.poll(async () => (await routers()).length, { timeout: 10_000 }).toBe(0);
     expect(t.node.registry.size).toBe(0);
+    expect(t.node.pool.routerCount).toBe(0);
   });
 
   async function expectFlowing(ms: number, clerkSources = ['face', 'document'], counterSources = ['face', 'screen']): Promise<void> {

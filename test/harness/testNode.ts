@@ -10,7 +10,7 @@ import type { Principal } from '../../signaling/src/auth/Principal';
 import { CatalogStore } from '../../signaling/src/catalog/CatalogStore';
 import { seedDemoCatalog, type DemoCatalog } from '../../signaling/src/catalog/seedDemoCatalog';
 import { loadConfig } from '../../signaling/src/config';
-import { silentLogger } from '../../signaling/src/observability/logger';
+import { createLogger, silentLogger } from '../../signaling/src/observability/logger';
 import { connectRedis } from '../../signaling/src/store/redisClient';
 import { ApiClient, tokenOf } from '../auth/apiClient';
 import { SoftAuthenticator } from '../auth/softAuthenticator';
@@ -65,7 +65,8 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
     RegionalNode.create({
       config,
       redisUrl: redis.url,
-      logger: silentLogger(),
+      // RVW_TEST_LOG=debug prints the node's structured log to stderr when a test needs explaining.
+      logger: process.env.RVW_TEST_LOG ? createLogger({ level: process.env.RVW_TEST_LOG, destination: process.stderr }) : silentLogger(),
       enforceServiceHours: false,
       webOutDir: path.join(dataDir, 'web'),
       ...(options.pool ? { pool: options.pool } : {}),
