@@ -422,26 +422,30 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     const peer = this.#peer(peerId);
     const consumer = peer.consumers.get(consumerId);
     if (!consumer) throw SfuError.notFound('CONSUMER_NOT_FOUND', consumerId);
-    await consumer.resume();
     const pipe = this.#producerEntry(consumer.producerId)?.pipe;
     if (!pipe?.paused) {
+      await consumer.resume();
       if (consumer.kind === 'video') await consumer.requestKeyFrame();
       return;
     }
     // A piped-in producer starts flowing once the consumer can take it: the pipe's start asks the
     // sender for the keyframe, which is lost if it arrives while the consumer is paused or its
-    // transport still in its DTLS handshake (the first consume on a fresh transport).
+    // transport still in its DTLS handshake (the first consume on a fresh transport). Both resumes
+    // go out together: the keyframe needs a round trip through the sender's browser, far longer
+    // than the worker takes to resume the consumer.
     const transport = peer.consumerTransports.get(consumerId);
     if (!transport || transport.dtlsState === 'connected') {
-      await pipe.resume();
+      await Promise.all([consumer.resume(), pipe.resume()]);
       return;
     }
+    // Listen before awaiting anything: the handshake may complete meanwhile.
     const start = (state: types.DtlsState) => {
       if (state !== 'connected') return;
       transport.removeListener('dtlsstatechange', start);
       if (!pipe.closed && pipe.paused) void pipe.resume().catch(() => undefined);
     };
     transport.on('dtlsstatechange', start);
+    await consumer.resume();
   }
 
   /** Closes everything of one peer (hang-up, or grace period expired). */
