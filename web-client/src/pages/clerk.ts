@@ -47,6 +47,9 @@ async function loadQueue(): Promise<void> {
   const data = await signal.request<'queue.subscribe', { cases: QueueEntry[] }>('queue.subscribe', {});
   state.queue = data.cases;
   renderQueue();
+  // While applicants wait, the desk's held-back camera sends black frames (its encoder running,
+  // so the applicant sees the clerk sooner after 受理); an empty queue sends nothing.
+  state.call?.setHold(state.queue.length ? 'warm' : 'silent');
 }
 
 function renderQueue(): void {

@@ -218,7 +218,7 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
     { source: 'face' as const, track: local.face },
     ...(local.document ? [{ source: 'document' as const, track: local.document }] : []),
   ];
-  await call.start(tracks, { paused: heldBack });
+  await call.start(tracks, { paused: heldBack, hold: 'warm' });
   // Accepted while we were still connecting: start the tracks now.
   if (!heldBack) call.resumeSending();
 }
