@@ -65,6 +65,18 @@ await t.addCookie(counterBrowser.context, counterAuth.cookie);
 await t.addCookie(clerkBrowser.context, clerkAuth.cookie);
 const counter = await counterBrowser.context.newPage();
 const clerk = await clerkBrowser.context.newPage();
+// DIAGNOSTIC ONLY (not the headline figure): CAPTURE=qvga makes the fake cameras 320×240, so the
+// run shows how much of the time is video encoding and decoding on this machine's cores, which
+// here also host both browsers, the node and the SFU.
+if (process.env.CAPTURE === 'qvga') {
+  for (const p of [counter, clerk]) {
+    await p.addInitScript(() => {
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
+        original(c && typeof c.video === 'object' ? { ...c, video: { ...c.video, width: 320, height: 240 } } : c);
+    });
+  }
+}
 const pageLogs = [collectPageLog(counter, 'counter'), collectPageLog(clerk, 'clerk')];
 
 const total: number[] = [];
@@ -128,6 +140,7 @@ try {
     bench: 'call-setup',
     calls: CALLS,
     queue_wait_ms: QUEUE_WAIT_MS,
+    ...(process.env.CAPTURE ? { capture: process.env.CAPTURE } : {}),
     p50_ms: r(total, 50),
     p95_ms: r(total, 95),
     signaling_p50_ms: r(signaling, 50),
