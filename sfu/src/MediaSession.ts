@@ -22,15 +22,24 @@ export interface MediaSessionOptions {
   listen: TransportListenOptions;
 }
 
+/**
+ * A producer of the session. `origin` (the other session's id), `copyOf` (the original producer's
+ * id) and `pipe` (the paused-until-consumed pipe consumer feeding it) are set for a producer piped
+ * in from another session (see {@link MediaSession.pipeProducerTo}).
+ */
+interface ProducerEntry {
+  producer: types.Producer;
+  source: MediaSource;
+  origin?: string;
+  copyOf?: string;
+  pipe?: types.Consumer;
+}
+
 interface PeerMedia {
   transports: Map<string, types.WebRtcTransport>;
-  /**
-   * `origin` (the other session's id) and `copyOf` (the original producer's id) are set for a
-   * producer piped in from another session (see {@link MediaSession.pipeProducerTo}).
-   */
-  producers: Map<string, { producer: types.Producer; source: MediaSource; origin?: string; copyOf?: string; pipe?: types.Consumer }>;
-  /** Each consumer with the transport it sends on. */
+  producers: Map<string, ProducerEntry>;
   consumers: Map<string, types.Consumer>;
+  /** Each consumer's transport (a piped-in producer starts once that transport is connected). */
   consumerTransports: Map<string, types.WebRtcTransport>;
   /**
    * Set when the client gave its RTP capabilities on joining: the server then creates this peer's
@@ -134,7 +143,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
 
   /** True when the producer was produced in this session (false for piped-in and unknown ones). */
   isOwnProducer(producerId: string): boolean {
-    return this.#producerOwner(producerId)?.origin === undefined && this.hasProducer(producerId);
+    const owner = this.#producerOwner(producerId);
+    return owner !== undefined && owner.origin === undefined;
   }
 
   /**
@@ -422,7 +432,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     const peer = this.#peer(peerId);
     const consumer = peer.consumers.get(consumerId);
     if (!consumer) throw SfuError.notFound('CONSUMER_NOT_FOUND', consumerId);
-    const pipe = this.#producerEntry(consumer.producerId)?.pipe;
+    const pipe = this.#producerOwner(consumer.producerId)?.pipe;
     if (!pipe?.paused) {
       await consumer.resume();
       if (consumer.kind === 'video') await consumer.requestKeyFrame();
@@ -493,18 +503,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return transport;
   }
 
-  #producerEntry(producerId: string): PeerMedia['producers'] extends Map<string, infer E> ? E | undefined : never {
-    for (const peer of this.#peers.values()) {
-      const entry = peer.producers.get(producerId);
-      if (entry) return entry;
-    }
-    return undefined;
-  }
-
-  #producerOwner(producerId: string): { peerId: string; source: MediaSource; origin: string | undefined } | undefined {
+  /** A live producer of any peer (produced here or piped in), with its peer. */
+  #producerOwner(producerId: string): (ProducerEntry & { peerId: string }) | undefined {
     for (const [peerId, peer] of this.#peers) {
       const entry = peer.producers.get(producerId);
-      if (entry) return { peerId, source: entry.source, origin: entry.origin };
+      if (entry) return { ...entry, peerId };
     }
     return undefined;
   }
