@@ -119,11 +119,6 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return !!peer && transportIds.length > 0 && transportIds.every((id) => peer.transports.has(id));
   }
 
-  /** True when a producer of this id (produced here or piped in) is live in the session. */
-  hasProducer(producerId: string): boolean {
-    return this.#producerOwner(producerId) !== undefined;
-  }
-
   /** True when a copy of another session's producer has been piped in here. */
   hasCopyOf(producerId: string): boolean {
     for (const peer of this.#peers.values()) for (const e of peer.producers.values()) if (e.copyOf === producerId) return true;
