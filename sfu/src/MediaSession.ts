@@ -35,12 +35,16 @@ interface ProducerEntry {
   pipe?: types.Consumer;
 }
 
+interface ConsumerAppData extends types.AppData {
+  peerId: string;
+  transportId: string;
+}
+
 interface PeerMedia {
   transports: Map<string, types.WebRtcTransport>;
   producers: Map<string, ProducerEntry>;
-  consumers: Map<string, types.Consumer>;
-  /** Each consumer's transport (a piped-in producer starts once that transport is connected). */
-  consumerTransports: Map<string, types.WebRtcTransport>;
+  /** Each consumer's appData names its transport (a piped-in producer starts once that is connected). */
+  consumers: Map<string, types.Consumer<ConsumerAppData>>;
   /**
    * Set when the client gave its RTP capabilities on joining: the server then creates this peer's
    * consumers itself, on its receive transport, and announces them with `consumernew` (no consume
@@ -127,13 +131,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
 
   /** Producers sent into this session by its own peers' transports (not piped in from elsewhere). */
   ownProducers(): ProducerInfo[] {
-    const out: ProducerInfo[] = [];
-    for (const [peerId, peer] of this.#peers) {
-      for (const { producer, source, origin } of peer.producers.values()) {
-        if (origin === undefined) out.push({ producerId: producer.id, peerId, kind: producer.kind, source });
-      }
-    }
-    return out;
+    return this.listProducers().filter((p) => this.isOwnProducer(p.producerId));
   }
 
   /** True when the producer was produced in this session (false for piped-in and unknown ones). */
@@ -255,9 +253,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       if (options.again) {
         for (const c of peer.consumers.values()) {
           const owner = this.#producerOwner(c.producerId);
-          if (owner && peer.consumerTransports.get(c.id)?.id === transportId) {
-            announce.push({ id: c.id, producerId: c.producerId, kind: c.kind, rtpParameters: c.rtpParameters, peerId: owner.peerId, source: owner.source });
-          }
+          if (owner && c.appData.transportId === transportId) announce.push(consumerParams(c, owner));
         }
       }
       const missing = this.listProducers(peerId).filter((p) => !have.has(p.producerId));
@@ -402,24 +398,17 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     if (!this.#router.canConsume({ producerId, rtpCapabilities })) {
       throw new SfuError('CANNOT_CONSUME', '终端不支持该媒体编码 (client RTP capabilities cannot consume this producer)');
     }
-    const consumer = await transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } });
+    const consumer = await transport.consume<ConsumerAppData>({ producerId, rtpCapabilities, paused: true, appData: { peerId, transportId } });
     peer.consumers.set(consumer.id, consumer);
-    peer.consumerTransports.set(consumer.id, transport);
-    consumer.observer.once('close', () => {
-      peer.consumers.delete(consumer.id);
-      peer.consumerTransports.delete(consumer.id);
-    });
+    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
     const onGone = () => {
       consumer.close();
       this.safeEmit('consumerclosed', peerId, consumer.id);
     };
     consumer.on('producerclose', onGone);
-    consumer.on('transportclose', () => {
-      peer.consumers.delete(consumer.id);
-      peer.consumerTransports.delete(consumer.id);
-    });
+    consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
     consumer.on('score', (s) => this.safeEmit('score', peerId, { consumerId: consumer.id, score: s.score }));
-    return { id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, peerId: owner.peerId, source: owner.source };
+    return consumerParams(consumer, owner);
   }
 
   /** Resumes a paused consumer and asks the sender for a keyframe so video starts at once. */
@@ -438,7 +427,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     // transport still in its DTLS handshake (the first consume on a fresh transport). Both resumes
     // go out together: the keyframe needs a round trip through the sender's browser, far longer
     // than the worker takes to resume the consumer.
-    const transport = peer.consumerTransports.get(consumerId);
+    const transport = peer.transports.get(consumer.appData.transportId);
     if (!transport || transport.dtlsState === 'connected') {
       await Promise.all([consumer.resume(), pipe.resume()]);
       return;
@@ -485,7 +474,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     this.#assertOpen();
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), producers: new Map(), consumers: new Map(), consumerTransports: new Map() };
+      peer = { transports: new Map(), producers: new Map(), consumers: new Map() };
       this.#peers.set(peerId, peer);
     }
     return peer;
@@ -506,4 +495,9 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
     return undefined;
   }
+}
+
+/** What a client needs to set up its side of a consumer, with whose track it carries. */
+function consumerParams(consumer: types.Consumer, owner: { peerId: string; source: MediaSource }): ConsumerParams {
+  return { id: consumer.id, producerId: consumer.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, peerId: owner.peerId, source: owner.source };
 }

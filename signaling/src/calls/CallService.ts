@@ -68,7 +68,7 @@ export const isDeskId = (sessionId: string | undefined): boolean => !!sessionId?
  * A clerk's page keeps a **desk**: a media session of its own, joined at page load, whose
  * transports are connected and whose tracks are produced but held back. Accepting a case links
  * the desk to the case's session: each side's producers are piped into the other's router
- * (router.pipeToRouter), so the call starts without a single DTLS handshake or produce
+ * (MediaSession.pipeProducerTo), so the call starts without a single DTLS handshake or produce
  * negotiation on the clerk's side. The counter does the same by connecting while it waits.
  */
 export class CallService {
