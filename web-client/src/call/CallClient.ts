@@ -102,6 +102,8 @@ export class CallClient {
   readonly #remote = new Map<string, { consumer: types.Consumer; info: RemoteTrack }>();
   /** Producers waiting to be consumed: drained in batches, pictures first. */
   readonly #consumeQueue: ConsumeItem[] = [];
+  /** Consumers the server closed, possibly before we set them up (an unused receiving slot). */
+  readonly #closedConsumers = new Set<string>();
   #consuming = false;
   /** Producers announced before the receive transport existed; consumed once it does. */
   readonly #pendingProducers = new Map<string, ConsumeItem>();
@@ -439,6 +441,7 @@ export class CallClient {
     for (const r of this.#remote.values()) if (r.info.producerId === p.producerId) return;
     // A consumer the server made for a transport we no longer have is gone with that transport.
     if (p.pushed && p.pushed.transportId !== this.#recv.id) return;
+    if (p.pushed && this.#closedConsumers.has(p.pushed.consumer.id)) return;
     const params = p.pushed
       ? { ...p.pushed.consumer, rtpParameters: p.pushed.consumer.rtpParameters as types.RtpParameters }
       : await this.signal.request<'consume', { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters; peerId: string; source: Source }>(
@@ -446,6 +449,10 @@ export class CallClient {
           { transportId: this.#recv.id, producerId: p.producerId, rtpCapabilities: this.#device.rtpCapabilities as never },
         );
     const consumer = await this.#recv.consume({ id: params.id, producerId: params.producerId, kind: params.kind, rtpParameters: params.rtpParameters });
+    if (this.#closedConsumers.has(consumer.id)) {
+      consumer.close();
+      return;
+    }
     const info: RemoteTrack = { consumerId: consumer.id, producerId: params.producerId, peerId: params.peerId, source: params.source, kind: params.kind, track: consumer.track };
     this.#remote.set(consumer.id, { consumer, info });
     this.handlers.onRemoteTrack(info);
@@ -497,6 +504,7 @@ export class CallClient {
         for (const [id, r] of this.#remote) if (r.info.producerId === n.producerId) this.#removeConsumer(id);
         break;
       case 'consumer.closed':
+        this.#closedConsumers.add(n.consumerId);
         this.#removeConsumer(n.consumerId);
         break;
       case 'score':
