@@ -35,6 +35,25 @@ interface ProducerEntry {
   pipe?: types.Consumer;
 }
 
+/**
+ * A receiving slot (see {@link MediaSession.enablePush}): a producer in this router on a loopback
+ * PlainTransport of its own, already consumed by `receiver`, that nothing feeds yet. Binding it
+ * (see {@link MediaSession.pipeProducerTo}) sends another session's producer into it, matched by
+ * MID, and the receiver's picture starts without a renegotiation.
+ */
+interface Slot {
+  producer: types.Producer;
+  source: MediaSource;
+  receiver: string;
+  /** The slot's consumer on the receiver's receive transport. */
+  consumer: types.Consumer<ConsumerAppData>;
+  /** Where feeds send to; one per receive transport, shared by its slots. */
+  port: types.PlainTransport;
+}
+
+/** The MID header extension: how a slot's transport tells its producers apart. */
+const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+
 interface ConsumerAppData extends types.AppData {
   peerId: string;
   transportId: string;
@@ -50,7 +69,14 @@ interface PeerMedia {
    * consumers itself, on its receive transport, and announces them with `consumernew` (no consume
    * request, one round trip less before each picture).
    */
-  push?: { rtpCapabilities: types.RtpCapabilities; recvTransportId?: string; chain?: Promise<void> };
+  push?: {
+    rtpCapabilities: types.RtpCapabilities;
+    recvTransportId?: string;
+    chain?: Promise<void>;
+    /** Sources to hold receiving slots for, and the receive transport they were last made on. */
+    slots?: MediaSource[];
+    slotsMadeOn?: string;
+  };
 }
 
 /**
@@ -63,6 +89,10 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   readonly #router: types.Router;
   readonly #listen: TransportListenOptions;
   readonly #peers = new Map<string, PeerMedia>();
+  /** Receiving slots nothing feeds yet, by their producer id (a bound slot is a peer's producer). */
+  readonly #slots = new Map<string, Slot>();
+  /** This session's feeds into other sessions' slot ports, by the port's id. */
+  readonly #feeds = new Map<string, Promise<types.PlainTransport>>();
   /** The session's data source for receive transports' data channels (created on first use). */
   #dataSource: Promise<types.DataProducer> | undefined;
   #closed = false;
@@ -112,6 +142,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return { peers: this.#peers.size, transports, producers, consumers };
   }
 
+  /** Sources of the receiving slots nothing feeds yet (sorted), for tests and diagnostics. */
+  idleSlots(): MediaSource[] {
+    return [...this.#slots.values()].map((s) => s.source).sort();
+  }
+
   /** True when the peer has media objects here. */
   hasPeer(peerId: string): boolean {
     return this.#peers.has(peerId);
@@ -159,6 +194,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     const owner = this.#producerOwner(producerId);
     if (!owner || owner.origin !== undefined) throw SfuError.notFound('PRODUCER_NOT_FOUND', producerId);
     if (target.closed || target.hasCopyOf(producerId)) return;
+    const slot = target.#takeSlot(owner);
+    if (slot) return this.#feed(owner, target, slot);
     // Both ends on loopback: the two routers live in this node's own worker processes.
     const options = { listenInfo: { protocol: 'udp' as const, ip: '127.0.0.1' }, enableSctp: false, enableRtx: false };
     const ends = await Promise.allSettled([this.#router.createPipeTransport(options), target.#router.createPipeTransport(options)]);
@@ -193,6 +230,139 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
   }
 
+  /**
+   * Feeds one of this session's producers into a receiving slot of `target`: a consumer on a
+   * loopback PlainTransport here, carrying the slot's MID, sends to the slot's port, whose producer
+   * takes the stream as it comes. The slot's producer becomes the copy (same peer, source, origin
+   * and pipe bookkeeping as {@link pipeProducerTo}); its consumer was negotiated long ago, so the
+   * receiver needs no renegotiation and no resume. Video starts paused, and is started exactly when
+   * a piped copy would be (the keyframe request must reach a consumer that can take it).
+   */
+  async #feed(owner: ProducerEntry & { peerId: string }, target: MediaSession, slot: Slot): Promise<void> {
+    const producerId = owner.producer.id;
+    let feed: types.Consumer | undefined;
+    try {
+      const transport = await this.#feedTo(slot.port);
+      feed = await transport.consume({
+        producerId,
+        rtpCapabilities: this.#router.rtpCapabilities,
+        paused: owner.producer.kind === 'video',
+        mid: slot.source,
+        enableRtx: false,
+      });
+    } catch (e) {
+      slot.producer.close();
+      throw e;
+    }
+    const pipe = feed;
+    pipe.observer.once('close', () => slot.producer.close());
+    slot.producer.observer.once('close', () => pipe.close());
+    if (target.closed || slot.producer.closed || pipe.closed || target.hasCopyOf(producerId)) {
+      slot.producer.close();
+      return;
+    }
+    target.#adopt(owner.peerId, slot.producer, owner.source, this.id, producerId, pipe);
+    // The receiver resumed its slot consumer when it joined: the pipe starts now (or once the
+    // receive transport is connected); otherwise its resume will start it (see resumeConsumer).
+    if (pipe.kind === 'video' && !slot.consumer.paused) {
+      const transport = target.#peers.get(slot.receiver)?.transports.get(slot.consumer.appData.transportId);
+      if (transport) startWhenConnected(transport, pipe);
+    }
+  }
+
+  /** The PlainTransport feeding `port` (another session's slot port) from here; one per port. */
+  #feedTo(port: types.PlainTransport): Promise<types.PlainTransport> {
+    let feed = this.#feeds.get(port.id);
+    if (!feed) {
+      feed = this.#router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false, enableSctp: false }).then(async (t) => {
+        t.observer.once('close', () => this.#feeds.delete(port.id));
+        port.observer.once('close', () => t.close());
+        if (port.closed) t.close();
+        await t.connect({ ip: port.tuple.localAddress, port: port.tuple.localPort });
+        return t;
+      });
+      feed.catch(() => this.#feeds.delete(port.id));
+      this.#feeds.set(port.id, feed);
+    }
+    return feed;
+  }
+
+  /** Takes an idle slot that can carry the producer (same source and codec), if there is one. */
+  #takeSlot(owner: ProducerEntry & { peerId: string }): Slot | undefined {
+    const mime = owner.producer.rtpParameters.codecs[0]?.mimeType.toLowerCase();
+    for (const slot of this.#slots.values()) {
+      if (slot.source !== owner.source || slot.receiver === owner.peerId || slot.producer.closed) continue;
+      if (slot.producer.rtpParameters.codecs[0]?.mimeType.toLowerCase() !== mime) continue;
+      this.#slots.delete(slot.producer.id);
+      return slot;
+    }
+    return undefined;
+  }
+
+  /**
+   * Makes the push peer's receiving slots on its receive transport: for each source no other peer
+   * sends yet, a producer on the transport's slot port and a paused consumer of it. Returns what
+   * to announce.
+   */
+  async #makeSlots(peerId: string, peer: PeerMedia, transportId: string, sources: MediaSource[]): Promise<ConsumerParams[]> {
+    const recv = peer.transports.get(transportId);
+    const present = () => new Set(this.listProducers(peerId).map((p) => p.source));
+    const wanted = sources.filter((s) => !present().has(s));
+    if (!recv || !peer.push || !wanted.length) return [];
+    const rtpCapabilities = peer.push.rtpCapabilities;
+    const port = await this.#router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true, enableSctp: false });
+    recv.observer.once('close', () => port.close());
+    if (recv.closed) port.close();
+    const made = await Promise.allSettled(
+      wanted.map(async (source) => {
+        const kind: types.MediaKind = source === 'mic' ? 'audio' : 'video';
+        const producer = await port.produce({ kind, rtpParameters: slotRtpParameters(this.#router.rtpCapabilities, kind, source, `slot-${transportId}`), appData: { slot: source } });
+        try {
+          const consumer = await recv.consume<ConsumerAppData>({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId, transportId } });
+          this.#register(peerId, peer, consumer);
+          return { producer, source, receiver: peerId, consumer, port } satisfies Slot;
+        } catch (e) {
+          producer.close();
+          throw e;
+        }
+      }),
+    );
+    const out: ConsumerParams[] = [];
+    const now = present();
+    for (const r of made) {
+      if (r.status !== 'fulfilled') continue;
+      const slot = r.value;
+      // Another peer's track of this source arrived meanwhile: it is consumed directly instead.
+      if (now.has(slot.source) || this.#closed) {
+        slot.producer.close();
+        continue;
+      }
+      this.#slots.set(slot.producer.id, slot);
+      slot.producer.observer.once('close', () => {
+        if (this.#slots.get(slot.producer.id) === slot) this.#slots.delete(slot.producer.id);
+      });
+      out.push({ ...consumerParams(slot.consumer, { peerId: '', source: slot.source }), slot: true });
+    }
+    return out;
+  }
+
+  /**
+   * Closes idle slots of `source` (a track of that source arrived by another way; no duplicates).
+   * The receiver is told here, synchronously, so that it hears of it before the new consumer is
+   * announced: the worker's own notification may come after that.
+   */
+  #dropIdleSlots(source: MediaSource, ownerPeerId: string): void {
+    for (const slot of [...this.#slots.values()]) {
+      if (slot.source !== source || slot.receiver === ownerPeerId) continue;
+      this.#slots.delete(slot.producer.id);
+      if (!slot.consumer.closed) {
+        slot.consumer.close();
+        this.safeEmit('consumerclosed', slot.receiver, slot.consumer.id);
+      }
+      slot.producer.close();
+    }
+  }
+
   /** Closes every producer piped in from session `origin` (it closed, or the link between the two ended). */
   dropImportsFrom(origin: string): void {
     for (const peer of this.#peers.values()) {
@@ -203,6 +373,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   #adopt(peerId: string, producer: types.Producer, source: MediaSource, origin: string, copyOf: string, pipe: types.Consumer): void {
     const peer = this.#peer(peerId);
     const info: ProducerInfo = { producerId: producer.id, peerId, kind: producer.kind, source };
+    // Told before the new consumer is announced, so a receiver never shows an empty slot's track.
+    this.#dropIdleSlots(source, peerId);
     peer.producers.set(producer.id, { producer, source, origin, copyOf, pipe });
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
@@ -229,10 +401,21 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
    * Lets the server create the peer's consumers (see PeerMedia.push): from now on every producer
    * of another peer is consumed on the peer's receive transport as soon as both exist (piped-in
    * producers once the pipe's caller calls {@link pushConsumers}, so a batch goes out together).
+   *
+   * `slots` names tracks the peer is waiting for from a session not linked yet (a desk waits for
+   * an applicant's face, document camera and microphone; a queued counter for the clerk's face and
+   * microphone). Each receive transport then gets a receiving slot per source (see {@link Slot}),
+   * negotiated with the transport's first consumers, so that when the link comes the pictures
+   * start without any renegotiation or consume round trip.
    */
-  enablePush(peerId: string, rtpCapabilities: types.RtpCapabilities): void {
+  enablePush(peerId: string, rtpCapabilities: types.RtpCapabilities, options: { slots?: MediaSource[] } = {}): void {
     const peer = this.#peer(peerId);
-    peer.push = { rtpCapabilities, ...(peer.push?.recvTransportId ? { recvTransportId: peer.push.recvTransportId } : {}) };
+    peer.push = {
+      rtpCapabilities,
+      ...(peer.push?.recvTransportId ? { recvTransportId: peer.push.recvTransportId } : {}),
+      ...(peer.push?.slotsMadeOn ? { slotsMadeOn: peer.push.slotsMadeOn } : {}),
+      ...(options.slots?.length ? { slots: options.slots } : {}),
+    };
   }
 
   /**
@@ -248,14 +431,21 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     push.chain = (push.chain ?? Promise.resolve()).then(async () => {
       const transportId = push.recvTransportId;
       if (!transportId || this.#closed || this.#peers.get(peerId) !== peer) return;
-      const have = new Set([...peer.consumers.values()].map((c) => c.producerId));
       const announce: ConsumerParams[] = [];
       if (options.again) {
         for (const c of peer.consumers.values()) {
+          if (c.appData.transportId !== transportId) continue;
           const owner = this.#producerOwner(c.producerId);
-          if (owner && c.appData.transportId === transportId) announce.push(consumerParams(c, owner));
+          const slot = this.#slots.get(c.producerId);
+          if (owner) announce.push(consumerParams(c, owner));
+          else if (slot) announce.push({ ...consumerParams(c, { peerId: '', source: slot.source }), slot: true });
         }
       }
+      if (push.slots && push.slotsMadeOn !== transportId) {
+        push.slotsMadeOn = transportId;
+        announce.push(...(await this.#makeSlots(peerId, peer, transportId, push.slots)));
+      }
+      const have = new Set([...peer.consumers.values()].map((c) => c.producerId));
       const missing = this.listProducers(peerId).filter((p) => !have.has(p.producerId));
       const made = await Promise.allSettled(missing.map((p) => this.consume(peerId, transportId, p.producerId, push.rtpCapabilities)));
       // A producer, the transport or the session may have gone meanwhile: nothing to announce for it.
@@ -359,6 +549,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
     const producer = await transport.produce({ kind, rtpParameters, appData: { peerId, source } });
     const info: ProducerInfo = { producerId: producer.id, peerId, kind, source };
+    this.#dropIdleSlots(source, peerId);
     peer.producers.set(producer.id, { producer, source });
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
@@ -399,16 +590,20 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       throw new SfuError('CANNOT_CONSUME', '终端不支持该媒体编码 (client RTP capabilities cannot consume this producer)');
     }
     const consumer = await transport.consume<ConsumerAppData>({ producerId, rtpCapabilities, paused: true, appData: { peerId, transportId } });
+    this.#register(peerId, peer, consumer);
+    return consumerParams(consumer, owner);
+  }
+
+  /** Keeps a new consumer of the peer; the client is told when its producer goes. */
+  #register(peerId: string, peer: PeerMedia, consumer: types.Consumer<ConsumerAppData>): void {
     peer.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
-    const onGone = () => {
+    consumer.on('producerclose', () => {
       consumer.close();
       this.safeEmit('consumerclosed', peerId, consumer.id);
-    };
-    consumer.on('producerclose', onGone);
+    });
     consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
     consumer.on('score', (s) => this.safeEmit('score', peerId, { consumerId: consumer.id, score: s.score }));
-    return consumerParams(consumer, owner);
   }
 
   /** Resumes a paused consumer and asks the sender for a keyframe so video starts at once. */
@@ -433,12 +628,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       return;
     }
     // Listen before awaiting anything: the handshake may complete meanwhile.
-    const start = (state: types.DtlsState) => {
-      if (state !== 'connected') return;
-      transport.removeListener('dtlsstatechange', start);
-      if (!pipe.closed && pipe.paused) void pipe.resume().catch(() => undefined);
-    };
-    transport.on('dtlsstatechange', start);
+    startWhenConnected(transport, pipe);
     await consumer.resume();
   }
 
@@ -495,6 +685,51 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
     return undefined;
   }
+}
+
+/**
+ * Resumes `pipe` once the transport is DTLS-connected (at once if it is): its start asks the
+ * sender for a keyframe, which must find a consumer able to pass it on.
+ */
+function startWhenConnected(transport: types.WebRtcTransport, pipe: types.Consumer): void {
+  const start = () => {
+    if (!pipe.closed && pipe.paused) void pipe.resume().catch(() => undefined);
+  };
+  if (transport.dtlsState === 'connected') return start();
+  // Listen before anything is awaited: the handshake may complete meanwhile.
+  const onState = (state: types.DtlsState) => {
+    if (state !== 'connected') return;
+    transport.removeListener('dtlsstatechange', onState);
+    start();
+  };
+  transport.on('dtlsstatechange', onState);
+}
+
+/**
+ * A slot producer's parameters: the router's first codec of the kind (what the pages send; another
+ * codec is not fed into the slot, see takeSlot), its payload type and feedback, and the MID header
+ * extension its feed marks packets with. No SSRC: the producer takes the one stream that comes.
+ */
+function slotRtpParameters(caps: types.RtpCapabilities, kind: types.MediaKind, mid: string, cname: string): types.RtpParameters {
+  const codec = caps.codecs?.find((c) => c.kind === kind && !/\/rtx$/i.test(c.mimeType));
+  const ext = caps.headerExtensions?.find((h) => h.kind === kind && h.uri === MID_URI);
+  if (!codec || codec.preferredPayloadType === undefined || !ext) throw new SfuError('CANNOT_CONSUME', `no ${kind} codec for a receiving slot`);
+  return {
+    mid,
+    codecs: [
+      {
+        mimeType: codec.mimeType,
+        payloadType: codec.preferredPayloadType,
+        clockRate: codec.clockRate,
+        ...(codec.channels ? { channels: codec.channels } : {}),
+        parameters: codec.parameters ?? {},
+        rtcpFeedback: codec.rtcpFeedback ?? [],
+      },
+    ],
+    headerExtensions: [{ uri: MID_URI, id: ext.preferredId }],
+    encodings: [{}],
+    rtcp: { cname, reducedSize: true },
+  };
 }
 
 /** What a client needs to set up its side of a consumer, with whose track it carries. */

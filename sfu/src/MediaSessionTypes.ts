@@ -48,6 +48,8 @@ export interface ConsumerParams {
   rtpParameters: types.RtpParameters;
   peerId: string;
   source: MediaSource;
+  /** A receiving slot not fed yet (see MediaSession.enablePush): `peerId` is empty until then. */
+  slot?: true;
 }
 
 /** Counts of live mediasoup objects in a session, for leak checks and metrics. */

@@ -177,6 +177,11 @@ export interface ConsumerWire extends ProducerInfoWire {
   /** The consumer's id. */
   id: string;
   rtpParameters: unknown;
+  /**
+   * A receiving slot: negotiated before there is anything to receive, fed later by the other side
+   * of a link (its `producer.new` then names the peer). Until then `peerId` is empty.
+   */
+  slot?: true;
 }
 
 /** Everything the server pushes without being asked. */

@@ -76,10 +76,15 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     const record = await t.node.cases.getCase(caseId);
     expect(record.state).toBe('in_session');
     // The call's router: the counter's transports and 3 tracks, plus copies of the clerk's 3
-    // (mic, face, screen) piped in from the desk. The desk: the mirror image.
+    // (mic, face, screen) piped in from the desk; the counter consumes them (mic and face in its
+    // slots). The desk: the mirror image.
     expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 2, producers: 6, consumers: 3 });
     expect(t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 2, transports: 2, producers: 6, consumers: 3 });
     expect(t.node.registry.get(deskId())?.workerPid).not.toBe(t.node.registry.get(caseId)?.workerPid);
+    // The pictures and sound that started the call came through receiving slots negotiated before
+    // 受理 (all fed now); only the screen share, which has no slot, needed a new consumer.
+    expect(t.node.registry.get(caseId)?.idleSlots()).toEqual([]);
+    expect(t.node.registry.get(deskId())?.idleSlots()).toEqual([]);
   });
 
   /** The clerk's desk session (exactly one: the clerk page's). */
@@ -187,7 +192,9 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     const routers = async () => (await Promise.all(t.node.pool.workers.map((w) => w.dump()))).flatMap((d) => d.routerIds);
     await expect.poll(async () => (await routers()).length).toBe(1);
     expect(t.node.registry.size).toBe(1);
-    await expect.poll(() => t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 1, producers: 2, consumers: 0 });
+    // Its consumers are the fresh receiving slots of its renewed receive transport, fed by nothing.
+    await expect.poll(() => t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 1, producers: 2, consumers: 3 });
+    expect(t.node.registry.get(deskId())!.idleSlots()).toEqual(['document', 'face', 'mic']);
     // The counter does not call back into the ended call.
     await counter.waitForTimeout(1500);
     expect(t.node.registry.get(caseId)).toBeUndefined();

@@ -8,7 +8,8 @@ import { opusRtpParameters } from '../security/support/fixtures';
 // A clerk's desk linked to a call, over real sockets against a real node and two real workers
 // (no browser: mediasoup accepts producers on transports nobody connected). The desk is the clerk
 // page's own media session; accepting a case pipes its producers into the call's router and the
-// call's into the desk's, and the server makes each side's consumers itself (consumers.new).
+// call's into the desk's. Each side's receive transport holds receiving slots from the start, so
+// the copies feed consumers negotiated long before; tracks with no slot get server-made consumers.
 describe('a clerk desk linked to a call', () => {
   let t: TestNode;
   let clerk: Awaited<ReturnType<TestNode['clerk']>>;
@@ -47,35 +48,59 @@ describe('a clerk desk linked to a call', () => {
     return { desk, counter, rtpCapabilities, deskId: deskJoin.sessionId, deskSend, deskRecv, deskMic, caseId: opened.id, counterRecv, counterMic, peer: `desk-${n}` };
   }
 
-  it('accepting from the desk links it: each side gets a server-made consumer of a copy of the other side’s track', async () => {
+  type ProducerNew = Extract<ServerNotification, { type: 'producer.new' }>;
+  const slotView = (m: Consumers) =>
+    m.consumers.map((c) => ({ source: c.source, kind: c.kind, peerId: c.peerId, slot: c.slot })).sort((a, b) => a.source.localeCompare(b.source));
+  const copyIn = (sessionId: string, source: string) => (m: ServerNotification) =>
+    m.type === 'producer.new' && m.sessionId === sessionId && m.producer.source === source;
+
+  it('while queued each side holds receiving slots; accepting feeds them with copies of the other side’s tracks, with no new consumer', async () => {
     const w = await deskAndQueuedCase();
     expect(w.deskId).toMatch(new RegExp(`^desk:${clerk.staffId}:desk-${n}$`));
     expect(w.deskRecv.sctpParameters).toBeDefined();
-    // While queued, nothing of the clerk reaches the counter and nothing of the counter the desk.
+    // Before any link each receive transport gets its slots, empty: the counter's for the clerk's
+    // face and microphone, the desk's for an applicant's face, document camera and microphone.
+    const counterSlots = (await w.counter.next(isConsumers(w.caseId))) as Consumers;
+    expect(counterSlots.transportId).toBe(w.counterRecv.id);
+    expect(slotView(counterSlots)).toEqual([
+      { source: 'face', kind: 'video', peerId: '', slot: true },
+      { source: 'mic', kind: 'audio', peerId: '', slot: true },
+    ]);
+    const deskSlots = (await w.desk.next(isConsumers(w.deskId))) as Consumers;
+    expect(deskSlots.transportId).toBe(w.deskRecv.id);
+    expect(slotView(deskSlots).map((c) => c.source)).toEqual(['document', 'face', 'mic']);
+    const call = t.node.registry.get(w.caseId)!;
+    const desk = t.node.registry.get(w.deskId)!;
+    expect(call.idleSlots()).toEqual(['face', 'mic']);
+    expect(desk.idleSlots()).toEqual(['document', 'face', 'mic']);
+
+    await w.desk.request('queue.accept', { caseId: w.caseId });
+    // The clerk's microphone now feeds the counter's mic slot: the slot's producer has become the
+    // copy (announced as the clerk's), in the call's own router, not the desk's producer itself.
+    const micSlot = counterSlots.consumers.find((c) => c.source === 'mic')!;
+    const toCounter = (await w.counter.next(copyIn(w.caseId, 'mic'))) as ProducerNew;
+    expect(toCounter.producer).toEqual({ producerId: micSlot.producerId, peerId: w.peer, kind: 'audio', source: 'mic' });
+    expect(micSlot.producerId).not.toBe(w.deskMic.producerId);
+    const toDesk = (await w.desk.next(copyIn(w.deskId, 'mic'))) as ProducerNew;
+    expect(toDesk.producer).toEqual({ producerId: deskSlots.consumers.find((c) => c.source === 'mic')!.producerId, peerId: `counter-${n}`, kind: 'audio', source: 'mic' });
+    await w.counter.next((m) => m.type === 'peer.joined' && m.sessionId === w.caseId && m.peerId === w.peer && m.role === 'clerk');
+    expect(call.hasCopyOf(w.deskMic.producerId)).toBe(true);
+    expect(desk.hasCopyOf(w.counterMic.producerId)).toBe(true);
+    // No renegotiation: nothing new to consume on either side, and only unmatched slots stay idle.
     await new Promise((r) => setTimeout(r, 200));
     expect(w.counter.notifications.filter(isConsumers(w.caseId))).toEqual([]);
     expect(w.desk.notifications.filter(isConsumers(w.deskId))).toEqual([]);
-
-    await w.desk.request('queue.accept', { caseId: w.caseId });
-    const toCounter = (await w.counter.next(isConsumers(w.caseId))) as Consumers;
-    expect(toCounter).toMatchObject({ transportId: w.counterRecv.id, consumers: [{ peerId: w.peer, source: 'mic', kind: 'audio' }] });
-    // A copy in the call's own router, not the desk's producer itself.
-    expect(toCounter.consumers[0]!.producerId).not.toBe(w.deskMic.producerId);
-    const toDesk = (await w.desk.next(isConsumers(w.deskId))) as Consumers;
-    expect(toDesk).toMatchObject({ transportId: w.deskRecv.id, consumers: [{ peerId: `counter-${n}`, source: 'mic', kind: 'audio' }] });
-    expect(toDesk.consumers[0]!.producerId).not.toBe(w.counterMic.producerId);
-    await w.counter.next((m) => m.type === 'peer.joined' && m.sessionId === w.caseId && m.peerId === w.peer && m.role === 'clerk');
-
-    const call = t.node.registry.get(w.caseId)!;
-    const desk = t.node.registry.get(w.deskId)!;
-    expect(call.counts()).toEqual({ peers: 2, transports: 2, producers: 2, consumers: 1 });
-    expect(desk.counts()).toEqual({ peers: 2, transports: 2, producers: 2, consumers: 1 });
+    expect(call.idleSlots()).toEqual(['face']);
+    expect(desk.idleSlots()).toEqual(['document', 'face']);
+    expect(call.counts()).toEqual({ peers: 2, transports: 2, producers: 2, consumers: 2 });
+    expect(desk.counts()).toEqual({ peers: 2, transports: 2, producers: 2, consumers: 3 });
     expect(desk.workerPid).not.toBe(call.workerPid);
     // Each consumer belongs to its own side: resuming the other side's is an unknown id.
-    await w.counter.request('resumeConsumer', { consumerId: toCounter.consumers[0]!.id });
-    await expect(w.desk.request('resumeConsumer', { consumerId: toCounter.consumers[0]!.id })).rejects.toMatchObject({ code: 'CONSUMER_NOT_FOUND' });
+    await w.counter.request('resumeConsumer', { consumerId: micSlot.id });
+    await expect(w.desk.request('resumeConsumer', { consumerId: micSlot.id })).rejects.toMatchObject({ code: 'CONSUMER_NOT_FOUND' });
 
-    // A track started mid-call (the screen share) crosses too; stopping it removes the copy.
+    // A track with no slot (the screen share, started mid-call) is piped across and the server
+    // makes its consumer; stopping it removes the copy.
     const screen = await w.desk.request<'produce', { producerId: string }>('produce', {
       transportId: w.deskSend.id,
       kind: 'audio',
@@ -83,18 +108,46 @@ describe('a clerk desk linked to a call', () => {
       source: 'screen',
     });
     const shared = (await w.counter.next((m) => isConsumers(w.caseId)(m) && (m as Consumers).consumers.some((c) => c.source === 'screen'))) as Consumers;
+    expect(shared.consumers).toMatchObject([{ peerId: w.peer, source: 'screen' }]);
+    expect(shared.consumers[0]!.slot).toBeUndefined();
     const copyId = shared.consumers[0]!.producerId;
     await w.desk.request('closeProducer', { producerId: screen.producerId });
     await w.counter.next((m) => m.type === 'producer.closed' && m.producerId === copyId);
     expect(call.counts().producers).toBe(2);
 
-    // Hanging up from the desk ends the call for both; the desk stays, without the counter's copy.
+    // Hanging up from the desk ends the call for both; the desk stays, without the counter's copy
+    // (its used slot goes with it; the browser desk renews its transports, and slots, after a call).
     await w.desk.request('session.end', {});
     await w.counter.next((m) => m.type === 'session.ended' && m.sessionId === w.caseId);
     await w.desk.next((m) => m.type === 'session.ended' && m.sessionId === w.caseId);
     expect(t.node.registry.get(w.caseId)).toBeUndefined();
-    await expect.poll(() => desk.counts()).toEqual({ peers: 1, transports: 2, producers: 1, consumers: 0 });
+    await expect.poll(() => desk.counts()).toEqual({ peers: 1, transports: 2, producers: 1, consumers: 2 });
+    expect(desk.idleSlots()).toEqual(['document', 'face']);
     expect(t.node.hub.linkedTo(w.caseId)).toEqual([]);
+    w.desk.close();
+    w.counter.close();
+  });
+
+  it('a track that arrives another way closes the idle slot of its source first, so a receiver never holds both', async () => {
+    const w = await deskAndQueuedCase();
+    const counterSlots = (await w.counter.next(isConsumers(w.caseId))) as Consumers;
+    const micSlot = counterSlots.consumers.find((c) => c.source === 'mic')!;
+    // The clerk accepts on a plain socket and joins the call itself (no desk): its microphone is
+    // produced in the call's router, not fed through the slot.
+    const plain = await WsClient.connect(t.origin, clerk.cookie);
+    await plain.request('queue.accept', { caseId: w.caseId });
+    await plain.request('session.join', { sessionId: w.caseId, peerId: `direct-${n}`, rtpCapabilities: w.rtpCapabilities });
+    const send = await plain.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'send' });
+    await plain.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(4000 + n) as never, source: 'mic' });
+    const isDirect = (m: ServerNotification) => isConsumers(w.caseId)(m) && (m as Consumers).consumers.some((c) => c.peerId === `direct-${n}`);
+    await expect.poll(() => w.counter.notifications.some(isDirect)).toBe(true);
+    const direct = w.counter.notifications.find(isDirect) as Consumers;
+    expect(direct.consumers).toMatchObject([{ source: 'mic', peerId: `direct-${n}` }]);
+    const order = w.counter.notifications.map((m) => (m.type === 'consumer.closed' && m.consumerId === micSlot.id ? 'slot closed' : m === direct ? 'consumer' : undefined)).filter(Boolean);
+    expect(order).toEqual(['slot closed', 'consumer']);
+    expect(t.node.registry.get(w.caseId)!.idleSlots()).toEqual(['face']);
+    await plain.request('session.end', {});
+    plain.close();
     w.desk.close();
     w.counter.close();
   });
@@ -102,7 +155,7 @@ describe('a clerk desk linked to a call', () => {
   it('a desk that vanishes takes the clerk out of the call after the grace period; the counter is told and loses the copies', async () => {
     const w = await deskAndQueuedCase();
     await w.desk.request('queue.accept', { caseId: w.caseId });
-    const toCounter = (await w.counter.next(isConsumers(w.caseId))) as Consumers;
+    const toCounter = (await w.counter.next(copyIn(w.caseId, 'mic'))) as ProducerNew;
     const closedAt = Date.now();
     w.desk.socket.terminate();
     await new Promise((r) => setTimeout(r, 1000));
@@ -110,16 +163,19 @@ describe('a clerk desk linked to a call', () => {
     const left = await w.counter.next((m) => m.type === 'peer.left', 8000);
     expect(left).toMatchObject({ sessionId: w.caseId, peerId: w.peer, reason: 'timeout' });
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(2900);
-    await w.counter.next((m) => m.type === 'producer.closed' && m.producerId === toCounter.consumers[0]!.producerId);
+    await w.counter.next((m) => m.type === 'producer.closed' && m.producerId === toCounter.producer.producerId);
     expect(t.node.registry.get(w.deskId)).toBeUndefined();
-    await expect.poll(() => t.node.registry.get(w.caseId)?.counts()).toEqual({ peers: 1, transports: 2, producers: 1, consumers: 0 });
+    // The counter keeps its own microphone and its face slot (the used mic slot went with the copy).
+    await expect.poll(() => t.node.registry.get(w.caseId)?.counts()).toEqual({ peers: 1, transports: 2, producers: 1, consumers: 1 });
+    expect(t.node.registry.get(w.caseId)!.idleSlots()).toEqual(['face']);
     w.counter.close();
   });
 
   it('a desk back within the grace period is still linked: the same transports, its consumers announced again, and it can hang up', async () => {
     const w = await deskAndQueuedCase();
-    await w.desk.request('queue.accept', { caseId: w.caseId });
     const first = (await w.desk.next(isConsumers(w.deskId))) as Consumers;
+    await w.desk.request('queue.accept', { caseId: w.caseId });
+    await w.desk.next(copyIn(w.deskId, 'mic'));
     w.desk.socket.terminate();
     await new Promise((r) => setTimeout(r, 300));
     const back = await WsClient.connect(t.origin, clerk.cookie);
@@ -130,7 +186,11 @@ describe('a clerk desk linked to a call', () => {
       rtpCapabilities: w.rtpCapabilities,
     });
     expect(answer.resumed).toBe(true);
-    expect(((await again) as Consumers).consumers.map((c) => c.id)).toEqual(first.consumers.map((c) => c.id));
+    // The same consumers (the slots, one of them fed by now, with its peer named), no new ones.
+    const announced = ((await again) as Consumers).consumers;
+    expect(announced.map((c) => c.id).sort()).toEqual(first.consumers.map((c) => c.id).sort());
+    expect(announced.find((c) => c.source === 'mic')).toMatchObject({ peerId: `counter-${n}` });
+    expect(announced.find((c) => c.source === 'face')).toMatchObject({ peerId: '', slot: true });
     await new Promise((r) => setTimeout(r, 3500));
     expect(w.counter.notifications.some((m) => m.type === 'peer.left')).toBe(false);
     await back.request('session.end', {});

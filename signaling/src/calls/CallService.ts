@@ -167,7 +167,9 @@ export class CallService {
     }
     const resumed = session.peerHasTransports(peerId, resumeTransportIds);
     if (!resumed && session.hasPeer(peerId)) session.closePeer(peerId);
-    if (rtpCapabilities) session.enablePush(peerId, rtpCapabilities);
+    // Receiving slots for what the other side of a future link will send (see enablePush): a desk
+    // waits for an applicant, a counter in the queue for a clerk's desk.
+    if (rtpCapabilities) session.enablePush(peerId, rtpCapabilities, { slots: isDeskId(sessionId) ? ['face', 'document', 'mic'] : role === 'counter' ? ['face', 'mic'] : [] });
     conn.sessionId = sessionId;
     conn.peerId = peerId;
     conn.sessionRole = role;
