@@ -3,7 +3,7 @@ import type { ServerNotification } from '../../signaling/src/protocol';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient, WsRequestError } from '../harness/wsClient';
-import { opusRtpParameters } from '../security/support/fixtures';
+import { h264RtpParameters, opusRtpParameters } from '../security/support/fixtures';
 
 // A clerk's desk linked to a call, over real sockets against a real node and two real workers
 // (no browser: mediasoup accepts producers on transports nobody connected). The desk is the clerk
@@ -45,7 +45,7 @@ describe('a clerk desk linked to a call', () => {
     const counterSend = await counter.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'send' });
     const counterRecv = await counter.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'recv' });
     const counterMic = await counter.request<'produce', { producerId: string }>('produce', { transportId: counterSend.id, kind: 'audio', rtpParameters: opusRtpParameters(2000 + n) as never, source: 'mic' });
-    return { desk, counter, rtpCapabilities, deskId: deskJoin.sessionId, deskSend, deskRecv, deskMic, caseId: opened.id, counterRecv, counterMic, peer: `desk-${n}` };
+    return { desk, counter, rtpCapabilities, deskId: deskJoin.sessionId, deskSend, deskRecv, deskMic, caseId: opened.id, counterSend, counterRecv, counterMic, peer: `desk-${n}` };
   }
 
   type ProducerNew = Extract<ServerNotification, { type: 'producer.new' }>;
@@ -148,6 +148,30 @@ describe('a clerk desk linked to a call', () => {
     expect(t.node.registry.get(w.caseId)!.idleSlots()).toEqual(['face']);
     await plain.request('session.end', {});
     plain.close();
+    w.desk.close();
+    w.counter.close();
+  });
+
+  it('a track in another codec than its slot’s is piped and consumed the old way; the idle slot is closed first', async () => {
+    const w = await deskAndQueuedCase();
+    const deskSlots = (await w.desk.next(isConsumers(w.deskId))) as Consumers;
+    const faceSlot = deskSlots.consumers.find((c) => c.source === 'face')!;
+    expect((faceSlot.rtpParameters as { codecs: { mimeType: string }[] }).codecs[0]!.mimeType).toBe('video/VP8');
+    // A terminal whose camera encodes H264 in hardware: the desk's VP8 face slot cannot carry it.
+    expect(t.node.registry.get(w.caseId)!.idleSlots()).toEqual(['face', 'mic']);
+    await w.counter.request('produce', { transportId: w.counterSend.id, kind: 'video', rtpParameters: h264RtpParameters(5000 + n) as never, source: 'face' });
+    await w.desk.request('queue.accept', { caseId: w.caseId });
+    const isFace = (m: ServerNotification) => isConsumers(w.deskId)(m) && (m as Consumers).consumers.some((c) => c.source === 'face');
+    await expect.poll(() => w.desk.notifications.some(isFace)).toBe(true);
+    const face = w.desk.notifications.find(isFace) as Consumers;
+    expect(face.consumers).toMatchObject([{ source: 'face', kind: 'video', peerId: `counter-${n}` }]);
+    expect(face.consumers[0]!.slot).toBeUndefined();
+    expect((face.consumers[0]!.rtpParameters as { codecs: { mimeType: string }[] }).codecs[0]!.mimeType).toBe('video/H264');
+    const order = w.desk.notifications.map((m) => (m.type === 'consumer.closed' && m.consumerId === faceSlot.id ? 'slot closed' : m === face ? 'consumer' : undefined)).filter(Boolean);
+    expect(order).toEqual(['slot closed', 'consumer']);
+    // The microphone (Opus, as its slot) still went through its slot; only the document slot idles.
+    expect(t.node.registry.get(w.deskId)!.idleSlots()).toEqual(['document']);
+    await w.desk.request('session.end', {});
     w.desk.close();
     w.counter.close();
   });

@@ -76,6 +76,24 @@ export function opusRtpParameters(ssrc: number): Record<string, unknown> {
   };
 }
 
+/** H264 send parameters mediasoup accepts (a hardware-encoding terminal's camera; no browser needed). */
+export function h264RtpParameters(ssrc: number): Record<string, unknown> {
+  return {
+    codecs: [
+      {
+        mimeType: 'video/H264',
+        payloadType: 102,
+        clockRate: 90000,
+        parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
+        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+      },
+    ],
+    headerExtensions: [],
+    encodings: [{ ssrc }],
+    rtcp: { cname: `cname-${ssrc}`, reducedSize: true },
+  };
+}
+
 /** Syntactically fine DTLS parameters (a made-up fingerprint). */
 export const FAKE_DTLS = {
   role: 'client',
