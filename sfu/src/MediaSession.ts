@@ -240,10 +240,9 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
    */
   async #feed(owner: ProducerEntry & { peerId: string }, target: MediaSession, slot: Slot): Promise<void> {
     const producerId = owner.producer.id;
-    let feed: types.Consumer | undefined;
+    let pipe: types.Consumer;
     try {
-      const transport = await this.#feedTo(slot.port);
-      feed = await transport.consume({
+      pipe = await (await this.#feedTo(slot.port)).consume({
         producerId,
         rtpCapabilities: this.#router.rtpCapabilities,
         paused: owner.producer.kind === 'video',
@@ -254,7 +253,6 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       slot.producer.close();
       throw e;
     }
-    const pipe = feed;
     pipe.observer.once('close', () => slot.producer.close());
     slot.producer.observer.once('close', () => pipe.close());
     if (target.closed || slot.producer.closed || pipe.closed || target.hasCopyOf(producerId)) {
