@@ -260,11 +260,13 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       return;
     }
     target.#adopt(owner.peerId, slot.producer, owner.source, this.id, producerId, pipe);
-    // The receiver resumed its slot consumer when it joined: the pipe starts now (or once the
-    // receive transport is connected); otherwise its resume will start it (see resumeConsumer).
-    if (pipe.kind === 'video' && !slot.consumer.paused) {
-      const transport = target.#peers.get(slot.receiver)?.transports.get(slot.consumer.appData.transportId);
-      if (transport) startWhenConnected(transport, pipe);
+    // The receiver resumes its slot consumer when it joins: the pipe starts once that is done and
+    // the receive transport is connected. A resume still in flight reads as paused (mediasoup flips
+    // the flag when the worker answers) and has already looked for a pipe to start, so wait for it.
+    const transport = target.#peers.get(slot.receiver)?.transports.get(slot.consumer.appData.transportId);
+    if (pipe.kind === 'video' && transport) {
+      if (!slot.consumer.paused) startWhenConnected(transport, pipe);
+      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe));
     }
   }
 
