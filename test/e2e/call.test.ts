@@ -193,8 +193,12 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     await expect.poll(async () => (await routers()).length).toBe(1);
     expect(t.node.registry.size).toBe(1);
     // Its consumers are the fresh receiving slots of its renewed receive transport, fed by nothing.
-    await expect.poll(() => t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 1, producers: 2, consumers: 3 });
-    expect(t.node.registry.get(deskId())!.idleSlots()).toEqual(['document', 'face', 'mic']);
+    await expect
+      .poll(() => {
+        const desk = t.node.registry.get(deskId());
+        return { counts: desk?.counts(), idleSlots: desk?.idleSlots() };
+      })
+      .toMatchObject({ counts: { peers: 1, producers: 2, consumers: 3 }, idleSlots: ['document', 'face', 'mic'] });
     // The counter does not call back into the ended call.
     await counter.waitForTimeout(1500);
     expect(t.node.registry.get(caseId)).toBeUndefined();
