@@ -53,6 +53,18 @@ describe('a clerk desk linked to a call', () => {
     m.consumers.map((c) => ({ source: c.source, kind: c.kind, peerId: c.peerId, slot: c.slot })).sort((a, b) => a.source.localeCompare(b.source));
   const copyIn = (sessionId: string, source: string) => (m: ServerNotification) =>
     m.type === 'producer.new' && m.sessionId === sessionId && m.producer.source === source;
+  /**
+   * Waits for the `consumers.new` of `sessionId` that `pred` picks (leaving it in place) and
+   * checks the client heard that its idle slot `slotId` was closed before it; returns it.
+   */
+  async function announcedAfterSlotClosed(client: WsClient, sessionId: string, slotId: string, pred: (c: Consumers['consumers'][number]) => boolean): Promise<Consumers> {
+    const matches = (m: ServerNotification) => isConsumers(sessionId)(m) && (m as Consumers).consumers.some(pred);
+    await expect.poll(() => client.notifications.some(matches)).toBe(true);
+    const announced = client.notifications.find(matches) as Consumers;
+    const order = client.notifications.map((m) => (m.type === 'consumer.closed' && m.consumerId === slotId ? 'slot closed' : m === announced ? 'consumer' : undefined)).filter(Boolean);
+    expect(order).toEqual(['slot closed', 'consumer']);
+    return announced;
+  }
 
   it('while queued each side holds receiving slots; accepting feeds them with copies of the other side’s tracks, with no new consumer', async () => {
     const w = await deskAndQueuedCase();
@@ -139,12 +151,8 @@ describe('a clerk desk linked to a call', () => {
     await plain.request('session.join', { sessionId: w.caseId, peerId: `direct-${n}`, rtpCapabilities: w.rtpCapabilities });
     const send = await plain.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'send' });
     await plain.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(4000 + n) as never, source: 'mic' });
-    const isDirect = (m: ServerNotification) => isConsumers(w.caseId)(m) && (m as Consumers).consumers.some((c) => c.peerId === `direct-${n}`);
-    await expect.poll(() => w.counter.notifications.some(isDirect)).toBe(true);
-    const direct = w.counter.notifications.find(isDirect) as Consumers;
+    const direct = await announcedAfterSlotClosed(w.counter, w.caseId, micSlot.id, (c) => c.peerId === `direct-${n}`);
     expect(direct.consumers).toMatchObject([{ source: 'mic', peerId: `direct-${n}` }]);
-    const order = w.counter.notifications.map((m) => (m.type === 'consumer.closed' && m.consumerId === micSlot.id ? 'slot closed' : m === direct ? 'consumer' : undefined)).filter(Boolean);
-    expect(order).toEqual(['slot closed', 'consumer']);
     expect(t.node.registry.get(w.caseId)!.idleSlots()).toEqual(['face']);
     await plain.request('session.end', {});
     plain.close();
@@ -161,14 +169,10 @@ describe('a clerk desk linked to a call', () => {
     expect(t.node.registry.get(w.caseId)!.idleSlots()).toEqual(['face', 'mic']);
     await w.counter.request('produce', { transportId: w.counterSend.id, kind: 'video', rtpParameters: h264RtpParameters(5000 + n) as never, source: 'face' });
     await w.desk.request('queue.accept', { caseId: w.caseId });
-    const isFace = (m: ServerNotification) => isConsumers(w.deskId)(m) && (m as Consumers).consumers.some((c) => c.source === 'face');
-    await expect.poll(() => w.desk.notifications.some(isFace)).toBe(true);
-    const face = w.desk.notifications.find(isFace) as Consumers;
+    const face = await announcedAfterSlotClosed(w.desk, w.deskId, faceSlot.id, (c) => c.source === 'face');
     expect(face.consumers).toMatchObject([{ source: 'face', kind: 'video', peerId: `counter-${n}` }]);
     expect(face.consumers[0]!.slot).toBeUndefined();
     expect((face.consumers[0]!.rtpParameters as { codecs: { mimeType: string }[] }).codecs[0]!.mimeType).toBe('video/H264');
-    const order = w.desk.notifications.map((m) => (m.type === 'consumer.closed' && m.consumerId === faceSlot.id ? 'slot closed' : m === face ? 'consumer' : undefined)).filter(Boolean);
-    expect(order).toEqual(['slot closed', 'consumer']);
     // The microphone (Opus, as its slot) still went through its slot; only the document slot idles.
     expect(t.node.registry.get(w.deskId)!.idleSlots()).toEqual(['document']);
     await w.desk.request('session.end', {});
