@@ -341,7 +341,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       slot.producer.observer.once('close', () => {
         if (this.#slots.get(slot.producer.id) === slot) this.#slots.delete(slot.producer.id);
       });
-      out.push({ ...consumerParams(slot.consumer, { peerId: '', source: slot.source }), slot: true });
+      out.push(slotParams(slot));
     }
     return out;
   }
@@ -438,7 +438,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
           const owner = this.#producerOwner(c.producerId);
           const slot = this.#slots.get(c.producerId);
           if (owner) announce.push(consumerParams(c, owner));
-          else if (slot) announce.push({ ...consumerParams(c, { peerId: '', source: slot.source }), slot: true });
+          else if (slot) announce.push(slotParams(slot));
         }
       }
       if (push.slots && push.slotsMadeOn !== transportId) {
@@ -735,4 +735,9 @@ function slotRtpParameters(caps: types.RtpCapabilities, kind: types.MediaKind, m
 /** What a client needs to set up its side of a consumer, with whose track it carries. */
 function consumerParams(consumer: types.Consumer, owner: { peerId: string; source: MediaSource }): ConsumerParams {
   return { id: consumer.id, producerId: consumer.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, peerId: owner.peerId, source: owner.source };
+}
+
+/** A receiving slot's consumer as announced while nothing feeds it: no peer yet. */
+function slotParams(slot: Slot): ConsumerParams {
+  return { ...consumerParams(slot.consumer, { peerId: '', source: slot.source }), slot: true };
 }
