@@ -1,0 +1,77 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { CDPSession, Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { launchChromium, type TestBrowser } from '../../harness/browser';
+import { PageGuard } from './pageGuard';
+
+/** The usual counter terminal screen; every person's window has this size. */
+export const VIEWPORT = { width: 1366, height: 768 };
+
+/** One person at one machine: a Chromium profile, one tab, a guard, a passkey device. */
+export interface Person {
+  label: string;
+  browser: TestBrowser;
+  page: Page;
+  guard: PageGuard;
+  /** CDP session of the tab holding the virtual authenticator (staff only). */
+  cdp?: CDPSession;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches a person's own browser profile at 1366×768. Staff get a platform authenticator
+ * (Chromium's CDP virtual authenticator: CTAP2, resident keys, user verification), as a laptop
+ * with Windows Hello or Touch ID would have.
+ */
+export async function launchPerson(label: string, options: { passkey?: boolean } = {}): Promise<Person> {
+  const browser = await launchChromium();
+  const guard = await PageGuard.install(browser.context, label);
+  // Clipboard: the administrator copies the invite link with the page's 复制 button.
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  await page.setViewportSize(VIEWPORT);
+  let cdp: CDPSession | undefined;
+  if (options.passkey) {
+    cdp = await browser.context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+  }
+  return { label, browser, page, guard, ...(cdp ? { cdp } : {}), close: () => browser.close() };
+}
+
+/**
+ * Asserts that a control is where the person can use it without scrolling: visible, wholly
+ * inside the window, and not covered by anything (a toast, a dialog backdrop) at its centre.
+ */
+export async function expectInViewport(locator: Locator, what: string): Promise<void> {
+  await locator.waitFor({ state: 'visible', timeout: 10_000 });
+  const where = await locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const x = r.left + r.width / 2;
+    const y = r.top + r.height / 2;
+    const top = document.elementFromPoint(Math.min(Math.max(x, 0), innerWidth - 1), Math.min(Math.max(y, 0), innerHeight - 1));
+    const covered = top !== null && top !== el && !el.contains(top) && !top.contains(el);
+    const cover = top ? `${top.tagName.toLowerCase()}${top.id ? `#${top.id}` : ''}${top.className ? `.${String(top.className).split(' ').join('.')}` : ''} "${(top.textContent ?? '').trim().slice(0, 40)}"` : '';
+    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: innerWidth, height: innerHeight, covered, cover };
+  });
+  const inside = where.left >= 0 && where.top >= 0 && where.right <= where.width + 0.5 && where.bottom <= where.height + 0.5;
+  expect(inside, `${what} is outside the ${where.width}×${where.height} window: ${JSON.stringify(where)}`).toBe(true);
+  expect(where.covered, `${what} is covered by ${where.cover}`).toBe(false);
+}
+
+/** Step screenshots: test-results/journey/<mode>/<nn>-<step>.png, numbered in walk order. */
+export class StepShots {
+  #n = 0;
+  constructor(readonly dir: string) {}
+
+  async take(page: Page, step: string): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    this.#n += 1;
+    const file = path.join(this.dir, `${String(this.#n).padStart(2, '0')}-${step}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  }
+}
