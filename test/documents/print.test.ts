@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../signaling/src/errors/AppError';
-import { createPrintRouter, PrintTokens, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '../../documents/src';
+import { createPrintRouter, LOAD_BUDGET, PrintTokens, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '../../documents/src';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
 import { startHttpServer } from './support/httpServer';
 
 let env: DocumentsEnv;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
+let printTokens: PrintTokens;
 const events: PrintEvent[] = [];
 
 // Test auth: the principal is named by a header; the real integrator checks the session/device.
@@ -25,7 +26,7 @@ function authorizeClerk(req: Request): ClerkPrincipal {
 
 beforeAll(async () => {
   env = await createDocumentsEnv();
-  const printTokens = new PrintTokens(env.redis, { ttlSeconds: 60 });
+  printTokens = new PrintTokens(env.redis, { ttlSeconds: 60 });
   server = await startHttpServer(createPrintRouter({ store: env.store, printTokens, authorizeCounter, authorizeClerk, onPrintEvent: (e) => void events.push(e) }));
 });
 afterAll(async () => {
@@ -52,19 +53,43 @@ describe('printing', () => {
     doc = await env.service.issue(SAMPLE_INPUTS.payment_certificate);
   });
 
-  it('prints once, refuses a used token and a second print until the issuing clerk approves, then reprints once', async () => {
+  const load = (token: string) => call('GET', `/api/print/${token}`);
+  const confirm = (number: string, token: string, headers: Record<string, string> = counter) => call('POST', `/api/documents/${number}/print-confirm`, headers, { token });
+
+  it('counts a print only when the counter confirms a loaded token, once per token, and a second print only after the issuing clerk approves', async () => {
     const first = await requestToken(doc.number);
     expect(first.status).toBe(201);
     const token = first.body.data?.token as string;
     expect(first.body.data).toMatchObject({ reprint: false, url: `/api/print/${token}` });
 
-    const printed = await call('GET', `/api/print/${token}`);
-    expect(printed.status).toBe(200);
-    expect(createHash('sha256').update(printed.pdf as Uint8Array).digest('hex')).toBe(doc.sha256);
+    // Confirming before the PDF was loaded is no print.
+    const early = await confirm(doc.number, token);
+    expect(early.status).toBe(410);
+    expect(early.body.error?.code).toBe('PRINT_TOKEN_INVALID');
 
-    const reused = await call('GET', `/api/print/${token}`);
-    expect(reused.status).toBe(410);
-    expect(reused.body.error?.code).toBe('PRINT_TOKEN_INVALID');
+    const loaded = await load(token);
+    expect(loaded.status).toBe(200);
+    expect(createHash('sha256').update(loaded.pdf as Uint8Array).digest('hex')).toBe(doc.sha256);
+    // A token loads once.
+    const reloaded = await load(token);
+    expect(reloaded.status).toBe(410);
+    expect(reloaded.body.error?.code).toBe('PRINT_TOKEN_INVALID');
+    // Loading is not printing.
+    expect(await printTokens.status(doc.number)).toMatchObject({ printed: 0, pendingLoads: 1 });
+    expect(events.filter((e) => e.number === doc.number).map((e) => e.type)).toEqual(['print_token_issued']);
+
+    // Another counter cannot confirm (nor burn) this counter's token.
+    const stranger = await confirm(doc.number, token, { 'x-test-counter': 'counter-8' });
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error?.code).toBe('FORBIDDEN');
+
+    const printed = await confirm(doc.number, token);
+    expect(printed.status).toBe(200);
+    expect(printed.body.data).toMatchObject({ printed: 1, allowed: 1, pendingLoads: 0 });
+    // One confirmed print per token.
+    const twice = await confirm(doc.number, token);
+    expect(twice.status).toBe(410);
+    expect(twice.body.error?.code).toBe('PRINT_TOKEN_INVALID');
 
     const second = await requestToken(doc.number);
     expect(second.status).toBe(409);
@@ -84,7 +109,9 @@ describe('printing', () => {
     const reprintToken = await requestToken(doc.number);
     expect(reprintToken.status).toBe(201);
     expect(reprintToken.body.data?.reprint).toBe(true);
-    expect((await call('GET', `/api/print/${reprintToken.body.data?.token as string}`)).status).toBe(200);
+    const reprint = reprintToken.body.data?.token as string;
+    expect((await load(reprint)).status).toBe(200);
+    expect((await confirm(doc.number, reprint)).body.data).toMatchObject({ printed: 2, allowed: 2 });
 
     const third = await requestToken(doc.number);
     expect(third.body.error?.code).toBe('REPRINT_NOT_APPROVED');
@@ -94,15 +121,40 @@ describe('printing', () => {
     expect(events.find((e) => e.type === 'printed')).toMatchObject({ caseId: 'C20261123-0042', actor: { kind: 'counter', counterId: 'counter-7' }, details: { printCount: 1 } });
   });
 
-  it('hands out one print for two outstanding tokens and one PDF for concurrent fetches of a token', async () => {
+  it('lets the counter reload a PDF that failed to show a few times, then needs the clerk: loads are no free copies', async () => {
+    const other = await env.service.issue(SAMPLE_INPUTS.completion_notice);
+    for (let i = 0; i < LOAD_BUDGET; i++) {
+      const t = await requestToken(other.number);
+      expect(t.status).toBe(201);
+      expect((await load(t.body.data?.token as string)).status).toBe(200);
+    }
+    const refused = await requestToken(other.number);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error?.code).toBe('PRINT_LOAD_LIMIT');
+    expect(await printTokens.status(other.number)).toMatchObject({ printed: 0, pendingLoads: LOAD_BUDGET });
+    // The clerk's approval gives a fresh budget, and still only one print.
+    expect((await call('POST', `/api/documents/${other.number}/reprint-approval`, { 'x-test-clerk': 'clerk-1' }, {})).body.data).toEqual({ available: 1 });
+    const t = (await requestToken(other.number)).body.data?.token as string;
+    expect((await load(t)).status).toBe(200);
+    expect((await confirm(other.number, t)).body.data).toMatchObject({ printed: 1, allowed: 1 });
+  });
+
+  it('hands out one load for concurrent fetches of a token, and a token confirms only its own document', async () => {
     const other = await env.service.issue(SAMPLE_INPUTS.receipt);
     const a = (await requestToken(other.number)).body.data?.token as string;
-    const b = (await requestToken(other.number)).body.data?.token as string;
-    const fetches = await Promise.all([call('GET', `/api/print/${a}`), call('GET', `/api/print/${a}`), call('GET', `/api/print/${a}`)]);
+    const fetches = await Promise.all([load(a), load(a), load(a)]);
     expect(fetches.map((f) => f.status).sort()).toEqual([200, 410, 410]);
-    const late = await call('GET', `/api/print/${b}`);
-    expect(late.status).toBe(409);
-    expect(late.body.error?.code).toBe('REPRINT_NOT_APPROVED');
+    const wrongDoc = await confirm(doc.number, a);
+    expect(wrongDoc.status).toBe(403);
+    expect((await confirm(other.number, a)).status).toBe(200);
+  });
+
+  it('serves the PDF framable by our own pages only, while other answers stay unframable', async () => {
+    const other = await env.service.issue(SAMPLE_INPUTS.payment_certificate);
+    const t = (await requestToken(other.number)).body.data?.token as string;
+    const response = await fetch(`${server.url}/api/print/${t}`);
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'self'");
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
 
   it('records the counter print report and validates it', async () => {

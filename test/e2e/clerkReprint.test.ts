@@ -44,9 +44,10 @@ describe('clerk page: print state and reprint approval', () => {
     const issued = await counter.next((n) => n.type === 'document.issued', 10_000);
     const number = (issued as { number: string }).number;
 
-    // The counter prints once.
+    // The counter prints once: loads the PDF, then confirms the print dialog opened.
     const token = await counterAuth.api.call<{ token: string }>('POST', `/api/documents/${number}/print-token`, {});
     expect((await fetch(`${t.origin}/api/print/${token.data.token}`)).status).toBe(200);
+    expect((await counterAuth.api.call('POST', `/api/documents/${number}/print-confirm`, { token: token.data.token })).status).toBe(200);
     const row = page.locator(`tr[data-document="${number}"]`);
     await expect.poll(async () => row.innerText(), { timeout: 10_000 }).toContain('已打印 1 次');
     expect((await counterAuth.api.call('POST', `/api/documents/${number}/print-token`, {})).error?.code).toBe('REPRINT_NOT_APPROVED');

@@ -7,6 +7,7 @@ import type { PrintTokens } from '../print/PrintTokens';
 import type { DocumentRecord } from '../store/DocumentRecord';
 import { DocumentNumberSchema } from './createVerifyRouter';
 import { documentsErrorHandler } from './documentsErrorHandler';
+import { allowSameOriginFraming } from '../../../signaling/src/http/security';
 
 /** A counter terminal principal. */
 export type CounterPrincipal = Extract<Principal, { kind: 'counter' }>;
@@ -36,15 +37,17 @@ export interface PrintRouterDeps {
 }
 
 const TokenSchema = z.string().regex(/^[A-Za-z0-9_-]{32}$/);
+const PrintConfirmSchema = z.object({ token: z.string().max(64) }).strict();
 const PrintReportSchema = z.object({ outcome: z.enum(['success', 'failure']), reason: z.string().trim().max(200).optional() }).strict();
 const ReprintApprovalSchema = z.object({ reason: z.string().trim().max(200).optional() }).strict();
 
 /**
  * Printing at the applicant's counter: the counter asks for a single-use token
- * (`POST /api/documents/:number/print-token`), its printer fetches the PDF once with it
- * (`GET /api/print/:token`), and the counter reports the physical result
- * (`POST /api/documents/:number/print-report`). A second print needs the issuing clerk's
- * approval (`POST /api/documents/:number/reprint-approval`).
+ * (`POST /api/documents/:number/print-token`), loads the PDF once with it into a frame of its own
+ * page (`GET /api/print/:token`, framable by our own origin only; loading is not a print), opens
+ * the print dialog and then confirms (`POST /api/documents/:number/print-confirm`): only the
+ * confirmation counts. A load failure is reported (`print-report`) and uses up no print. A second
+ * print needs the issuing clerk's approval (`POST /api/documents/:number/reprint-approval`).
  */
 export function createPrintRouter(deps: PrintRouterDeps): Router {
   const router = Router();
@@ -56,13 +59,19 @@ export function createPrintRouter(deps: PrintRouterDeps): Router {
   const loadDocument = async (raw: unknown): Promise<DocumentRecord> => {
     const number = DocumentNumberSchema.safeParse(raw);
     const record = number.success ? await deps.store.get(number.data) : undefined;
-    if (!record) throw new AppError('DOCUMENT_NOT_FOUND', '未找到该文书 (document not found)', 404);
+    if (!record) throw new AppError('DOCUMENT_NOT_FOUND', '未找到该文书，请核对文书编号', 404);
     return record;
   };
   const parseBody = <T>(schema: z.ZodType<T>, body: unknown): T => {
     const parsed = schema.safeParse(body ?? {});
-    if (!parsed.success) throw new AppError('BAD_REQUEST', `请求参数错误：${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('；')}`, 400);
+    // The schema paths are for the log; the person at the counter gets a sentence.
+    if (!parsed.success) throw new AppError('BAD_REQUEST', '打印请求不完整，请重新点击“打印”', 400, { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     return parsed.data;
+  };
+  const parseToken = (raw: unknown): string => {
+    const token = TokenSchema.safeParse(raw);
+    if (!token.success) throw new AppError('PRINT_TOKEN_INVALID', '打印凭证无效、已过期或已使用，请重新点击“打印”', 410);
+    return token.data;
   };
 
   router.post('/api/documents/:number/print-token', async (req, res) => {
@@ -73,22 +82,33 @@ export function createPrintRouter(deps: PrintRouterDeps): Router {
     res.status(201).json({ ok: true, data: { token: issued.token, url: `${req.baseUrl}/api/print/${issued.token}`, expiresInSeconds: issued.expiresInSeconds, reprint: issued.reprint } });
   });
 
-  // The token is the capability: the counter's print agent fetches with it and nothing else.
+  // The token is the capability: the counter's frame loads with it and nothing else. Loading is
+  // not printing: the frame may still fail to show the PDF, so nothing is counted here.
   router.get('/api/print/:token', async (req, res) => {
-    const token = TokenSchema.safeParse(req.params.token);
-    if (!token.success) throw new AppError('PRINT_TOKEN_INVALID', '打印凭证无效、已过期或已使用，请重新发起打印 (print token invalid)', 410);
-    const { number, counterId } = await deps.printTokens.take(token.data);
+    // This answer (the PDF, or the error the frame shows instead) is the one our own pages may frame.
+    allowSameOriginFraming(res);
+    const token = parseToken(req.params.token);
+    const { number } = await deps.printTokens.peek(token);
     const record = await loadDocument(number);
     const bytes = await deps.store.readPdf(record);
-    // Counted only once the bytes are in hand, so a missing file never uses up the print.
-    const printCount = await deps.printTokens.countPrint(number);
-    await emit({ type: 'printed', number, caseId: record.caseId, actor: { kind: 'counter', counterId }, details: { printCount, reprint: printCount > 1 } });
+    // Marked only once the bytes are in hand, so a missing file never uses up a load.
+    await deps.printTokens.markLoaded(token, number);
     res.status(200).set({
       'content-type': 'application/pdf',
       'content-disposition': `inline; filename="${record.number}.pdf"`,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     }).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  });
+
+  // The counter opened the print dialog on the loaded PDF: this, once per token, is the print.
+  router.post('/api/documents/:number/print-confirm', json, async (req, res) => {
+    const record = await loadDocument(req.params.number);
+    const counter = await deps.authorizeCounter(req, record);
+    const { token } = parseBody(PrintConfirmSchema, req.body);
+    const { printCount } = await deps.printTokens.confirm(parseToken(token), record.number, counter.counterId);
+    await emit({ type: 'printed', number: record.number, caseId: record.caseId, actor: { kind: 'counter', counterId: counter.counterId }, details: { printCount, reprint: printCount > 1 } });
+    res.json({ ok: true, data: await deps.printTokens.status(record.number) });
   });
 
   router.post('/api/documents/:number/print-report', json, async (req, res) => {
@@ -110,7 +130,7 @@ export function createPrintRouter(deps: PrintRouterDeps): Router {
     const record = await loadDocument(req.params.number);
     const clerk = await deps.authorizeClerk(req, record);
     if (clerk.staffId !== record.issuedBy) {
-      throw new AppError('FORBIDDEN', '只有出具该文书的工作人员可以批准补打 (only the issuing clerk may approve a reprint)', 403);
+      throw new AppError('FORBIDDEN', '只有出具该文书的工作人员可以批准重新打印', 403);
     }
     const body = parseBody(ReprintApprovalSchema, req.body);
     const available = await deps.printTokens.approveReprint(record.number);
