@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { ResolvePrincipal } from '../auth/createPrincipalResolver';
 import { respondWithError } from '../auth/respondWithError';
@@ -38,6 +38,14 @@ export function securityHeaders(opts: { publicOrigin: string; allowedOrigins?: r
     strictTransportSecurity: https ? { maxAge: 180 * 24 * 3600, includeSubDomains: false } : false,
     xFrameOptions: { action: 'deny' },
   });
+}
+
+/**
+ * For one response only (the PDF a counter prints): our own pages may frame it, nothing else may,
+ * and the document itself may load nothing. Every other response keeps frame-ancestors 'none' / DENY.
+ */
+export function allowSameOriginFraming(res: Response): void {
+  res.set({ 'content-security-policy': "default-src 'none'; frame-ancestors 'self'", 'x-frame-options': 'SAMEORIGIN' });
 }
 
 /**
