@@ -21,6 +21,13 @@ const common = {
   /** Document number; allocated by the store (RVW-<region>-<yyyymmdd>-<seq>) when omitted. */
   number: z.string().regex(/^[A-Z0-9][A-Z0-9-]{5,63}$/).optional(),
   caseId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** The case's human number (办件编号, e.g. 341522-20261204-0007), printed instead of the internal id. */
+  caseNumber: z.string().regex(/^\d{6}-\d{8}-\d{4,}$/).optional(),
+  /**
+   * Built from demonstration data (e.g. the demo social-insurance stand-in): the document carries
+   * a 样本 / 演示数据 watermark on every page and /verify says so.
+   */
+  sample: z.boolean().default(false),
   /** The issuing (remote) region: its key signs the document. */
   region: z.object({ code: z.string().regex(/^\d{6}$/), name: text(40) }),
   /** Issuing authority printed under the text and on the seal, e.g. 霍邱县社会保险事业管理中心. */
@@ -50,7 +57,12 @@ const MissingNoticeInput = z
     type: z.literal('missing_notice'),
     acceptedOn: isoDate,
     deadline: isoDate,
-    missing: z.array(z.object({ name: text(80), note: text(120).optional() })).min(1).max(20),
+    /** Waived (容缺) materials, each with the clerk's note. */
+    missing: z.array(z.object({ name: text(80), note: text(120).optional(), deadline: isoDate.optional() })).min(1).max(20),
+    /** Materials of the checklist already submitted. */
+    submitted: z.array(text(80)).max(30).default([]),
+    /** Mandatory materials neither submitted nor waived: the notice must not claim completeness. */
+    stillMissing: z.array(text(80)).max(30).default([]),
   })
   .refine((v) => v.deadline >= v.acceptedOn, { path: ['deadline'], message: 'deadline must not be before acceptedOn' });
 

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../../signaling/src/errors/AppError';
-import { DocumentInputSchema, type DocumentInputData } from './DocumentInput';
+import { DocumentInputSchema, type DocumentInput, type DocumentInputData } from './DocumentInput';
 import { FontCache } from './font/FontCache';
 import type { SignerRegistry } from './pki/SignerRegistry';
 import { maskPersonName } from './privacy/maskPersonName';
@@ -50,21 +51,34 @@ export class DocumentService {
     return new DocumentService(options.fontCache ?? (await FontCache.load()), { ...options, publicOrigin: options.publicOrigin.replace(/\/+$/, '') });
   }
 
+  /**
+   * The same layout as {@link issue} would produce, marked 预览 on every page: no number taken,
+   * nothing signed or stored. The clerk looks at it before 签章出具.
+   */
+  async preview(data: DocumentInputData): Promise<{ title: string; bytes: Uint8Array }> {
+    const input = parseInput(data);
+    const { doc, title } = await renderDocument(input, {
+      number: '（签章出具时编号）',
+      issuedAt: this.options.clock(),
+      verifyUrl: `${this.options.publicOrigin}/verify`,
+      fonts: this.fonts,
+      preview: true,
+    });
+    return { title, bytes: await doc.save({ useObjectStreams: false }) };
+  }
+
   /** Issues one document; DOCUMENT_INPUT_INVALID for bad input, SIGNER_NOT_FOUND for a region without key. */
   async issue(data: DocumentInputData): Promise<IssuedDocument> {
-    const parsed = DocumentInputSchema.safeParse(data);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-      throw new AppError('DOCUMENT_INPUT_INVALID', `文书内容不完整或格式错误：${problems.join('；')}`, 400, { problems });
-    }
-    const input = parsed.data;
+    const input = parseInput(data);
     const signer = this.options.signers.require(input.region.code);
     const issuedAt = this.options.clock();
     const number = input.number ?? (await this.options.store.allocateNumber(input.region.code, issuedAt));
+    // 128 random bits: the public /verify address cannot be guessed from the sequential number.
+    const handle = randomBytes(16).toString('base64url');
     const { doc, title, firstPage } = await renderDocument(input, {
       number,
       issuedAt,
-      verifyUrl: `${this.options.publicOrigin}/verify/${number}`,
+      verifyUrl: `${this.options.publicOrigin}/verify/${handle}`,
       fonts: this.fonts,
     });
     const bytes = await signPdf(doc, firstPage, {
@@ -77,6 +91,8 @@ export class DocumentService {
     const record = await this.options.store.save(
       {
         number,
+        handle,
+        sample: input.sample,
         caseId: input.caseId,
         type: input.type,
         title,
@@ -94,4 +110,13 @@ export class DocumentService {
     );
     return { number, sha256: record.sha256, bytes, signer: signer.subject, issuedAt, record };
   }
+}
+
+function parseInput(data: DocumentInputData): DocumentInput {
+  const parsed = DocumentInputSchema.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new AppError('DOCUMENT_INPUT_INVALID', `文书内容不完整或格式错误：${problems.join('；')}`, 400, { problems });
+  }
+  return parsed.data;
 }

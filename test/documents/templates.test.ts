@@ -67,7 +67,9 @@ describe.each(Object.keys(SAMPLE_INPUTS) as Array<DocumentInputData['type']>)('t
     expect(text).toContain(input.authority);
     expect(text).toContain(issued.number);
     expect(text).toContain('2026年11月23日');
-    expect(text).toContain(`https://rvw.example.gov.cn/verify/${issued.number}`);
+    // The QR code and footer carry the unguessable handle, never the sequential number.
+    expect(text).toContain(`https://rvw.example.gov.cn/verify/${issued.record.handle}`);
+    expect(text).not.toContain(`verify/${issued.number}`);
   });
 
   it('renders visible glyphs where the title is and nothing in the left margin', async () => {

@@ -13,16 +13,18 @@ let issued: IssuedDocument;
 beforeAll(async () => {
   env = await createDocumentsEnv();
   issued = await env.service.issue(SAMPLE_INPUTS.payment_certificate);
-  server = await startHttpServer(createVerifyRouter({ store: env.store, verify: env.verify }));
+  // A generous budget here; the per-IP limit has its own server below.
+  server = await startHttpServer(createVerifyRouter({ store: env.store, verify: env.verify, rateLimit: { windowMs: 60_000, limit: 10_000 } }));
 });
 afterAll(async () => {
   await server?.close();
   await env?.dispose();
 });
 
-describe('GET /verify/:number', () => {
+describe('GET /verify/:handle', () => {
   it('shows validity, issuer, issue time, SHA-256 and title in Chinese, and no personal data', async () => {
-    const response = await fetch(`${server.url}/verify/${issued.number}`);
+    expect(issued.record.handle).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const response = await fetch(`${server.url}/verify/${issued.record.handle}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -33,19 +35,64 @@ describe('GET /verify/:number', () => {
     expect(html).toContain('霍邱县社会保险事业管理中心');
     expect(html).toContain('2026年11月23日 09:30');
     expect(html).toContain(issued.sha256);
+    // The human number stays on the page, to compare with the paper.
+    expect(html).toContain(issued.number);
+    expect(html).not.toContain('演示数据');
     expect(html).toContain('<form id="upload" data-endpoint="/verify">');
     for (const personal of ['张三丰', '张*丰', '3415**********1234', '身份']) expect(html).not.toContain(personal);
   });
 
-  it('answers 404 with an escaped page for unknown or malformed numbers', async () => {
-    const unknown = await fetch(`${server.url}/verify/RVW-341522-20261123-999999`);
+  it('answers 404 for unknown or malformed handles, echoing nothing', async () => {
+    const unknown = await fetch(`${server.url}/verify/AAAAAAAAAAAAAAAAAAAAAA`);
     expect(unknown.status).toBe(404);
-    expect(await unknown.text()).toContain('未找到编号为');
+    expect(await unknown.text()).toContain('未找到该文书');
     const hostile = await fetch(`${server.url}/verify/%3Cscript%3Ealert(1)%3C%2Fscript%3E`);
     expect(hostile.status).toBe(404);
     const html = await hostile.text();
     expect(html).not.toContain('<script>alert');
-    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toContain('alert(1)');
+  });
+
+  it('opens nothing by sequential number: enumerating a day of numbers finds no document', async () => {
+    const more = await Promise.all([env.service.issue(SAMPLE_INPUTS.receipt), env.service.issue(SAMPLE_INPUTS.receipt)]);
+    for (const doc of [issued, ...more]) expect(doc.number).toMatch(/^RVW-341522-20261123-\d{6}$/);
+    let found = 0;
+    for (let seq = 1; seq <= 40; seq++) {
+      const response = await fetch(`${server.url}/verify/RVW-341522-20261123-${String(seq).padStart(6, '0')}`);
+      if (response.status !== 404) found++;
+      await response.arrayBuffer();
+    }
+    expect(found).toBe(0);
+    // Each document still opens by its own handle, and handles share nothing guessable.
+    for (const doc of more) expect((await fetch(`${server.url}/verify/${doc.record.handle}`)).status).toBe(200);
+    expect(new Set([issued, ...more].map((d) => d.record.handle)).size).toBe(3);
+  });
+
+  it('says 演示数据 for a document built from demonstration data', async () => {
+    const sample = await env.service.issue({ ...SAMPLE_INPUTS.payment_certificate, sample: true });
+    expect(sample.record.sample).toBe(true);
+    const html = await (await fetch(`${server.url}/verify/${sample.record.handle}`)).text();
+    expect(html).toContain('演示数据');
+    expect(html).toContain('不作为正式证明');
+    expect(html).not.toContain('✔ 有效　');
+  });
+
+  it('limits look-ups per client IP with a Chinese page', async () => {
+    const limited = await startHttpServer(createVerifyRouter({ store: env.store, verify: env.verify, rateLimit: { windowMs: 60_000, limit: 5 } }));
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const response = await fetch(`${limited.url}/verify/${i < 5 ? issued.record.handle : 'AAAAAAAAAAAAAAAAAAAAAA'}`);
+        statuses.push(response.status);
+        if (i === 6) expect(await response.text()).toContain('核验请求过于频繁');
+        else await response.arrayBuffer();
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      // Even the right handle is refused once the budget is spent.
+      expect((await fetch(`${limited.url}/verify/${issued.record.handle}`)).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('shows the stored copy as invalid when the archived file was altered', async () => {
@@ -53,7 +100,7 @@ describe('GET /verify/:number', () => {
     const altered = Buffer.from(other.bytes);
     altered[altered.indexOf('595.28') + 5] = '9'.charCodeAt(0);
     await writeFile(env.store.pathFor(other.sha256), altered);
-    const html = await (await fetch(`${server.url}/verify/${other.number}`)).text();
+    const html = await (await fetch(`${server.url}/verify/${other.record.handle}`)).text();
     expect(html).toContain('✘ 无效');
     expect(html).toContain('文件内容在签名后被修改');
   });
@@ -61,7 +108,7 @@ describe('GET /verify/:number', () => {
   it('says so when the archived file is missing', async () => {
     const other = await env.service.issue(SAMPLE_INPUTS.missing_notice);
     await rm(env.store.pathFor(other.sha256));
-    const response = await fetch(`${server.url}/verify/${other.number}`);
+    const response = await fetch(`${server.url}/verify/${other.record.handle}`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('存档文件缺失');
   });
@@ -79,7 +126,7 @@ describe('upload form in a browser', () => {
     const browser = await launchChromium();
     try {
       const page = await browser.context.newPage();
-      await page.goto(`${server.url}/verify/${issued.number}`);
+      await page.goto(`${server.url}/verify/${issued.record.handle}`);
       const tampered = Buffer.concat([Buffer.from(issued.bytes), Buffer.from('\n% appended\n')]);
       await page.setInputFiles('input[type=file]', { name: 'doc.pdf', mimeType: 'application/pdf', buffer: tampered });
       await page.click('button[type=submit]');

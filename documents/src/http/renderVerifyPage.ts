@@ -5,15 +5,27 @@ import type { VerifyVerdict } from '../verify/VerifyVerdict';
 /**
  * The public verification page (Simplified Chinese). Shows the document's registry entry and the
  * verdict on the stored copy, then an upload form to check a file in hand. Deliberately prints no
- * personal data — not even the masked name or ID — since anyone holding the number can open it.
+ * personal data — not even the masked name or ID — since anyone holding the printed handle can open it.
  */
-export function renderVerifyPage(options: { basePath: string; number?: string; record?: DocumentRecord; verdict?: VerifyVerdict; archiveMissing?: boolean }): string {
-  const { basePath, number, record, verdict } = options;
+export function renderVerifyPage(options: {
+  basePath: string;
+  number?: string;
+  record?: DocumentRecord;
+  verdict?: VerifyVerdict;
+  archiveMissing?: boolean;
+  /** The address named no document. */
+  notFound?: boolean;
+  /** Too many look-ups from this client. */
+  rateLimited?: boolean;
+}): string {
+  const { basePath, record, verdict } = options;
   let lookup = '';
-  if (record && options.archiveMissing) {
+  if (options.rateLimited) {
+    lookup = `<section><div class="verdict invalid"><p>核验请求过于频繁，请一分钟后再试。</p></div></section>`;
+  } else if (record && options.archiveMissing) {
     lookup = `<section><div class="verdict invalid"><p>文书 <span class="mono">${escapeHtml(record.number)}</span> 已登记，但存档文件缺失，暂时无法核验。请联系出具机关：${escapeHtml(record.issuerName)}。</p></div></section>`;
-  } else if (number !== undefined && !record) {
-    lookup = `<section><div class="verdict invalid"><p>未找到编号为 <span class="mono">${escapeHtml(number)}</span> 的文书。请核对编号，或上传文件核验。</p></div></section>`;
+  } else if (options.notFound) {
+    lookup = `<section><div class="verdict invalid"><p>未找到该文书。请扫描文书上的二维码或完整输入二维码下方的核验地址，或上传文件核验。</p></div></section>`;
   } else if (record && verdict) {
     const rows: Array<[string, string]> = [
       ['文书编号', record.number],
@@ -26,8 +38,12 @@ export function renderVerifyPage(options: { basePath: string; number?: string; r
       ['SHA-256', record.sha256],
     ];
     if (verdict.timestamp) rows.push(['可信时间戳', `${formatChineseDate(new Date(verdict.timestamp.time), { withTime: true })}（${verdict.timestamp.tsa}）`]);
+    // A document built from demonstration data is genuinely signed, so it must not read as a real certificate.
+    const sample = record.sample
+      ? `<div class="verdict invalid" id="sample-notice"><p>⚠ 演示数据：本文书由演示用样本数据生成，仅供演示，不作为正式证明。</p></div>`
+      : '';
     lookup = `<section>
-<div class="verdict ${verdict.valid ? 'valid' : 'invalid'}"><p>${verdict.valid ? '✔ 有效' : '✘ 无效'}　${escapeHtml(verdict.message)}</p></div>
+${sample}<div class="verdict ${verdict.valid ? 'valid' : 'invalid'}"><p>${verdict.valid ? (record.sample ? '✔ 签名有效（演示数据）' : '✔ 有效') : '✘ 无效'}　${escapeHtml(verdict.message)}</p></div>
 <dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd${k === 'SHA-256' ? ' class="mono"' : ''}>${escapeHtml(v)}</dd>`).join('')}</dl>
 <p>请核对手中文书的编号、名称和出具机关与上述信息一致。如需确认文件未被修改，请在下方上传电子文件。</p>
 </section>`;

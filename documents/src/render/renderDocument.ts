@@ -1,4 +1,4 @@
-import { PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
+import { degrees, PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
 import { AppError } from '../../../signaling/src/errors/AppError';
 import type { DocumentInput, DocumentType } from '../DocumentInput';
 import type { FontCache } from '../font/FontCache';
@@ -21,6 +21,12 @@ const TEMPLATES: { [K in DocumentType]: DocumentTemplate<Extract<DocumentInput, 
 };
 
 const GREY = rgb(0.4, 0.4, 0.4);
+const MARK_RED = rgb(0.75, 0.1, 0.1);
+
+/** The banner and diagonal watermark of a document built from demonstration data. */
+export const SAMPLE_MARK = { banner: '样本 · 演示数据，不作为正式证明', diagonal: '样本 · 演示数据' } as const;
+/** The banner and diagonal watermark of an unsigned preview. */
+export const PREVIEW_MARK = { banner: '预览 · 未签章、未编号，不具效力', diagonal: '预览 · 未签章' } as const;
 
 /** A rendered, not yet signed document. */
 export interface RenderedDocument {
@@ -38,9 +44,11 @@ export interface RenderedDocument {
  */
 export async function renderDocument(
   input: DocumentInput,
-  context: { number: string; issuedAt: Date; verifyUrl: string; fonts: FontCache },
+  context: { number: string; issuedAt: Date; verifyUrl: string; fonts: FontCache; preview?: boolean },
 ): Promise<RenderedDocument> {
   const { fonts, number, issuedAt, verifyUrl } = context;
+  // A sample or a preview says so on its face, so a printout can never pass for a real document.
+  const marks = [...(context.preview ? [PREVIEW_MARK] : []), ...(input.sample ? [SAMPLE_MARK] : [])];
   const missing = fonts.missingCharacters(JSON.stringify(input));
   if (missing.length > 0) {
     throw new AppError('DOCUMENT_UNSUPPORTED_CHARACTER', `文书字体不支持以下字符：${missing.join('')}，请改用规范汉字 (unsupported characters)`, 422, { characters: missing });
@@ -64,18 +72,36 @@ export async function renderDocument(
   const numberLine = `编号：${number}`;
   w.textAt(numberLine, w.marginX + w.contentWidth - w.widthOf(numberLine, 10.5), w.y + 6, 10.5, GREY);
   w.space(16);
+  for (const mark of marks) {
+    w.paragraph(mark.banner, { size: 12, indentChars: 0, color: MARK_RED });
+  }
+  if (marks.length) w.space(4);
 
   template.renderBody(w, input);
 
-  drawIssuerBlock(w, input.authority, issuedAt, verifyUrl);
+  // A preview carries no seal: nothing on it may look like an issued, stamped document.
+  drawIssuerBlock(w, input.authority, issuedAt, verifyUrl, { seal: !context.preview });
   drawPageMarks(w, `${template.title}（续）　编号：${number}`, verifyUrl);
+  const diagonal = marks.map((m) => m.diagonal).join('　');
+  if (diagonal) for (const page of w.pages) drawWatermark(w, page, diagonal);
   const firstPage = w.pages[0];
   if (!firstPage) throw new Error('rendered no page');
   return { doc, title: template.title, firstPage };
 }
 
+/** Large, light, diagonal text across the page, drawn over the content so it cannot be covered. */
+function drawWatermark(w: PageWriter, page: PDFPage, text: string): void {
+  const size = 54;
+  const width = w.widthOf(text, size);
+  // Centre the rotated baseline on the page: move back half the text along the 35° diagonal.
+  const angle = (35 * Math.PI) / 180;
+  const x = A4[0] / 2 - (width / 2) * Math.cos(angle);
+  const y = A4[1] / 2 - (width / 2) * Math.sin(angle);
+  page.drawText(text, { x, y, size, font: w.font, color: MARK_RED, opacity: 0.22, rotate: degrees(35) });
+}
+
 /** Authority and date bottom-right under the seal, QR code bottom-left; kept together on one page. */
-function drawIssuerBlock(w: PageWriter, authority: string, issuedAt: Date, verifyUrl: string): void {
+function drawIssuerBlock(w: PageWriter, authority: string, issuedAt: Date, verifyUrl: string, options: { seal: boolean }): void {
   const blockHeight = 118;
   w.space(12);
   w.ensureSpace(blockHeight);
@@ -92,7 +118,7 @@ function drawIssuerBlock(w: PageWriter, authority: string, issuedAt: Date, verif
   w.textAt(authority, centre - nameWidth / 2, nameBaseline, size);
   w.textAt(date, centre - dateWidth / 2, dateBaseline, size);
   // The seal straddles name and date (骑年盖月), as on paper documents.
-  drawSeal(w.page, { cx: centre, cy: (nameBaseline + dateBaseline) / 2 + 6, radius: 48, authority, font: w.font, metrics: w.metrics });
+  if (options.seal) drawSeal(w.page, { cx: centre, cy: (nameBaseline + dateBaseline) / 2 + 6, radius: 48, authority, font: w.font, metrics: w.metrics });
 
   const qrSize = 86;
   drawQrCode(w.page, { text: verifyUrl, x: w.marginX - 6, y: top - 10 - qrSize, size: qrSize });

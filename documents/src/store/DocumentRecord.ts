@@ -6,6 +6,13 @@ import type { DocumentType } from '../DocumentInput';
  */
 export interface DocumentRecord {
   number: string;
+  /**
+   * The public, unguessable handle (128 random bits, base64url) in the QR code and the
+   * `/verify/{handle}` URL; the sequential number alone opens nothing.
+   */
+  handle: string;
+  /** Built from demonstration data: /verify says 演示数据. */
+  sample: boolean;
   /** SHA-256 (hex) of the signed PDF bytes; also the file name in the content-addressed store. */
   sha256: string;
   size: number;

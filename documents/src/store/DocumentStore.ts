@@ -15,7 +15,7 @@ return 1
 `;
 
 const FIELDS: ReadonlyArray<keyof DocumentRecord> = [
-  'number', 'sha256', 'size', 'caseId', 'type', 'title', 'issuerRegion', 'issuerRegionName', 'issuerName',
+  'number', 'handle', 'sample', 'sha256', 'size', 'caseId', 'type', 'title', 'issuerRegion', 'issuerRegionName', 'issuerName',
   'signerSubject', 'issuedAt', 'issuedBy', 'applicantMasked', 'itemCode', 'itemName',
 ];
 
@@ -56,12 +56,13 @@ export class DocumentStore {
     // Pointer first: a pointer to a number that was never claimed resolves to nothing, whereas a
     // record without its pointer would make the document unverifiable by upload. Both go in one
     // pipeline (same tick, one connection: executed in order, one AOF fsync round).
-    const [, claimed] = await Promise.all([
+    const [, , claimed] = await Promise.all([
       this.redis.set(`doc:sha:${sha256}`, full.number),
+      this.redis.set(`doc:handle:${full.handle}`, full.number),
       this.redis.eval(CLAIM_SCRIPT, { keys: [`doc:${full.number}`], arguments: args }),
     ]);
     if (claimed !== 1) {
-      await this.redis.del(`doc:sha:${sha256}`);
+      await this.redis.del([`doc:sha:${sha256}`, `doc:handle:${full.handle}`]);
       throw new AppError('DOCUMENT_NUMBER_TAKEN', `文书编号 ${full.number} 已被使用 (document number already issued)`, 409, { number: full.number });
     }
     return full;
@@ -71,6 +72,13 @@ export class DocumentStore {
   async get(number: string): Promise<DocumentRecord | undefined> {
     const hash = await this.redis.hGetAll(`doc:${number}`);
     return toRecord(hash);
+  }
+
+  /** The record with this public handle (the only way /verify opens a document), or undefined. */
+  async getByHandle(handle: string): Promise<DocumentRecord | undefined> {
+    if (!/^[A-Za-z0-9_-]{22,64}$/.test(handle)) return undefined;
+    const number = await this.redis.get(`doc:handle:${handle}`);
+    return number ? this.get(number) : undefined;
   }
 
   /** The record whose stored PDF has this SHA-256 (hex), or undefined. */
@@ -120,6 +128,8 @@ function toRecord(hash: Record<string, string>): DocumentRecord | undefined {
   if (!hash.number || !hash.sha256) return undefined;
   return {
     number: hash.number,
+    handle: hash.handle ?? '',
+    sample: hash.sample === 'true',
     sha256: hash.sha256,
     size: Number(hash.size ?? 0),
     caseId: hash.caseId ?? '',

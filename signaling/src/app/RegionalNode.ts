@@ -184,7 +184,7 @@ export class RegionalNode {
           const input = await buildDocumentInput({ catalog, payments, clock }, principal, record, docType);
           const issued = await documents.issue(input);
           metrics.documentsIssued.inc({ type: docType });
-          return { number: issued.number, type: docType, sha256: issued.sha256, signer: issued.signer, title: issued.record.title };
+          return { number: issued.number, type: docType, sha256: issued.sha256, signer: issued.signer, title: issued.record.title, sample: issued.record.sample };
         },
       }),
     };

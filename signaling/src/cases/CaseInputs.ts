@@ -113,6 +113,8 @@ export const AttachDocumentInput = z.strictObject({
   type: DocumentType,
   sha256: Sha256Hex,
   signer: z.string().trim().min(1).max(200),
+  /** Built from demonstration data. */
+  sample: z.boolean().optional(),
 });
 /** Input of attachDocument. */
 export type AttachDocumentInput = z.input<typeof AttachDocumentInput>;

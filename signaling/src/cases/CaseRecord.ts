@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Sha256Hex } from '../audit/AuditEvent';
 import { DocumentType, ItemCode, RegionCode } from '../catalog/CatalogTypes';
+import { CASE_NUMBER_PATTERN } from './CaseNumbers';
 import { isValidIdNumber } from './isValidIdNumber';
 
 /** States of a case; CASE_TRANSITIONS (caseTransitions.ts) says which moves are legal. */
@@ -104,6 +105,8 @@ export const CaseDocument = z.strictObject({
   issuedBy: z.string(),
   /** Signer (e.g. the certificate subject of the region's signing key). */
   signer: z.string().trim().min(1).max(200),
+  /** Built from demonstration data (watermarked 样本 / 演示数据; /verify says so). */
+  sample: z.boolean().optional(),
   /** What happened to its printing at the counter (出件), newest last. */
   printLog: z
     .array(
@@ -145,6 +148,11 @@ export type Rating = z.infer<typeof Rating>;
  */
 export const CaseRecord = z.strictObject({
   id: z.string(),
+  /**
+   * Human case number (办件编号), `<serving region>-<YYYYMMDD>-<seq>`, shown on screens and printed
+   * on documents; `id` stays internal. Absent only on records opened before numbers existed.
+   */
+  number: z.string().regex(CASE_NUMBER_PATTERN).optional(),
   version: z.number().int().min(1),
   state: CaseState,
   partnershipId: z.string(),

@@ -29,6 +29,7 @@ import type {
 } from './CaseInputs';
 import type { Publish } from './CaseNotification';
 import type { CaseRecord } from './CaseRecord';
+import { CaseNumbers } from './CaseNumbers';
 import { CaseStore } from './CaseStore';
 import { confirmSignature } from './confirmSignature';
 import { rateCase } from './rateCase';
@@ -72,6 +73,7 @@ export class CaseService {
     const clock = opts.clock ?? (() => new Date());
     return new CaseService({
       cases: await CaseStore.create({ redis: opts.redis, clock }),
+      numbers: await CaseNumbers.create({ redis: opts.redis }),
       queues: await QueueStore.create({ redis: opts.redis }),
       catalog: opts.catalog,
       blobs: opts.blobs,

@@ -31,7 +31,7 @@ export async function attachDocument(deps: CaseDeps, principal: Principal, caseI
     if (draft.documents.length >= CASE_LIMITS.documents) {
       throw new AppError('CASE_TOO_MANY_DOCUMENTS', `每个办件最多 ${CASE_LIMITS.documents} 份文书`, 409, { limit: CASE_LIMITS.documents });
     }
-    draft.documents.push({ number: d.number, type: d.type, sha256: d.sha256, issuedAt: deps.clock().toISOString(), issuedBy: actor.id, signer: d.signer });
+    draft.documents.push({ number: d.number, type: d.type, sha256: d.sha256, issuedAt: deps.clock().toISOString(), issuedBy: actor.id, signer: d.signer, ...(d.sample ? { sample: true } : {}) });
     return { actor, action: 'document.attached', data: { number: d.number, type: d.type, sha256: d.sha256, signer: d.signer } };
   });
   notifyCase(deps, record);

@@ -81,7 +81,9 @@ const ITEMS: ServiceItem[] = [
     materials: [ID_CARD],
     statutoryDays: 1,
     promisedDays: 0,
-    issuedDocuments: ['payment_certificate'],
+    // A 住房公积金 statement is the provident-fund centre's own form; no template here fits it, so
+    // the window issues the acceptance receipt and the completion notice only.
+    issuedDocuments: ['receipt', 'completion_notice'],
   },
 ];
 

@@ -39,6 +39,7 @@ export async function buildDocumentInput(
   const acceptedOn = record.acceptedAt ? chinaDate(new Date(record.acceptedAt)) : today;
   const common = {
     caseId: record.id,
+    ...(record.number ? { caseNumber: record.number } : {}),
     region: { code: region.code, name: region.name },
     authority: authorityOf(region.name, docType),
     applicant: { name: record.applicant.name, idNumberMasked: maskIdNumber(record.applicant.idNumber) },
@@ -59,13 +60,23 @@ export async function buildDocumentInput(
       const waived = record.checklist.filter((c) => c.status === 'waived' && c.waiver);
       if (!waived.length) throw new AppError('NO_WAIVED_MATERIALS', '没有容缺受理的材料，无需出具容缺受理告知书', 409);
       const deadline = waived.map((c) => c.waiver!.deadline).sort().at(-1)!;
-      return { ...common, type: 'missing_notice', acceptedOn, deadline, missing: waived.map((c) => ({ name: c.name, note: c.waiver!.note.slice(0, 120) })) };
+      // The notice states the real checklist: submitted, waived (with deadlines), still missing.
+      return {
+        ...common,
+        type: 'missing_notice',
+        acceptedOn,
+        deadline,
+        missing: waived.map((c) => ({ name: c.name, note: c.waiver!.note.slice(0, 120), deadline: c.waiver!.deadline })),
+        submitted: record.checklist.filter((c) => c.status === 'provided').map((c) => c.name),
+        stillMissing: record.checklist.filter((c) => c.mandatory && c.status === 'missing').map((c) => c.name),
+      };
     }
     case 'payment_certificate': {
-      const history = await deps.payments.lookup(record.applicant.idNumber);
+      const history = await deps.payments.lookup(record.applicant.idNumber, { code: region.code, name: region.name });
       return {
         ...common,
         type: 'payment_certificate',
+        sample: history.sample === true,
         insuranceType: history.insuranceType,
         ...(history.employer ? { employer: history.employer } : {}),
         rows: history.periods.map((p) => ({ from: p.from, to: p.to, base: p.base, employerAmount: p.employerAmount, personalAmount: p.personalAmount, payer: p.payer })),

@@ -48,9 +48,12 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
   const item = await deps.catalog.require('item', req.itemCode);
 
   const id = deps.newId();
+  // Taken only after every check passed: a refused request leaves no gap in the day's numbers.
+  const number = await deps.numbers.next(offer.servingRegion, now);
   const record = await deps.cases.insert(
     {
       id,
+      number,
       state: 'queued',
       partnershipId: partnership.id,
       itemCode: item.code,
@@ -71,6 +74,7 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
       actor: actorOf(principal),
       action: 'case.opened',
       data: {
+        number,
         partnershipId: partnership.id,
         itemCode: item.code,
         servingRegion: offer.servingRegion,

@@ -1,5 +1,6 @@
 import type { DocumentInput } from '../../DocumentInput';
 import type { PageWriter } from '../PageWriter';
+import { printedCaseNumber } from './printedCaseNumber';
 
 /**
  * The label/value table every document type prints — case, applicant (masked ID only), service
@@ -8,7 +9,7 @@ import type { PageWriter } from '../PageWriter';
  */
 export function applicantTable(w: PageWriter, input: DocumentInput, extra: ReadonlyArray<readonly [string, string]> = []): void {
   const pairs: Array<readonly [string, string]> = [
-    ['办件编号', input.caseId],
+    ['办件编号', printedCaseNumber(input)],
     ['经办人', input.clerk.name],
     ['申请人', input.applicant.name],
     ['证件号码', input.applicant.idNumberMasked],

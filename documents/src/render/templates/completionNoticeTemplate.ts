@@ -2,6 +2,7 @@ import type { DocumentInput } from '../../DocumentInput';
 import { formatChineseDate } from '../../time/formatChineseDate';
 import type { DocumentTemplate } from '../DocumentTemplate';
 import { applicantTable } from './applicantTable';
+import { printedCaseNumber } from './printedCaseNumber';
 
 type CompletionNoticeInput = Extract<DocumentInput, { type: 'completion_notice' }>;
 
@@ -11,7 +12,7 @@ export const completionNoticeTemplate: DocumentTemplate<CompletionNoticeInput> =
   renderBody(w, input) {
     w.paragraph(`${input.applicant.name}：`, { indentChars: 0 });
     w.paragraph(
-      `您于${formatChineseDate(input.acceptedOn)}通过“跨域通办”远程虚拟窗口申请办理的“${input.item.name}”事项（办件编号：${input.caseId}），` +
+      `您于${formatChineseDate(input.acceptedOn)}通过“跨域通办”远程虚拟窗口申请办理的“${input.item.name}”事项（办件编号：${printedCaseNumber(input)}），` +
         `本机关已于${formatChineseDate(input.completedOn)}办结。`,
     );
     w.paragraph(`办理结果：${input.result}`);

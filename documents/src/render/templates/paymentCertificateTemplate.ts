@@ -1,5 +1,6 @@
 import type { DocumentInput, PaymentRowInput } from '../../DocumentInput';
 import type { DocumentTemplate } from '../DocumentTemplate';
+import { printedCaseNumber } from './printedCaseNumber';
 
 type PaymentCertificateInput = Extract<DocumentInput, { type: 'payment_certificate' }>;
 
@@ -53,7 +54,7 @@ export const paymentCertificateTemplate: DocumentTemplate<PaymentCertificateInpu
     w.paragraph('特此证明。');
     w.space(6);
     // Case reference for the counter and the archive, in small type below the certification.
-    w.paragraph(`办件编号：${input.caseId}　办理事项：${input.item.name}（${input.item.code}）　经办人：${input.clerk.name}`, { size: 10, indentChars: 0 });
+    w.paragraph(`办件编号：${printedCaseNumber(input)}　办理事项：${input.item.name}（${input.item.code}）　经办人：${input.clerk.name}`, { size: 10, indentChars: 0 });
   },
 };
 

@@ -22,6 +22,8 @@ export interface IssuedDocumentRef {
   sha256: string;
   signer: string;
   title: string;
+  /** Built from demonstration data (watermarked; /verify says 演示数据). */
+  sample?: boolean;
 }
 
 /** Dependencies of the case handlers. */
@@ -151,7 +153,7 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     'document.issue': async (conn, r) => {
       const record = await load(conn, r.caseId, 'document.issue');
       const doc = await deps.issueDocument(conn.principal, record, r.docType);
-      await cases.attachDocument(conn.principal, r.caseId, { number: doc.number, type: doc.type, sha256: doc.sha256, signer: doc.signer });
+      await cases.attachDocument(conn.principal, r.caseId, { number: doc.number, type: doc.type, sha256: doc.sha256, signer: doc.signer, ...(doc.sample ? { sample: true } : {}) });
       hub.deliver({ type: 'document.issued', caseId: r.caseId, number: doc.number, docType: doc.type, title: doc.title });
       return doc;
     },
