@@ -63,7 +63,9 @@ describe('document issuing and printing at the counter', () => {
     expect(note).toMatchObject({ type: 'document.issued', number, docType: 'payment_certificate' });
     expect(Date.now() - issuedAt).toBeLessThan(3000);
     const record = await t.node.cases.getCase(caseId);
-    expect(record.documents).toEqual([expect.objectContaining({ number, type: 'payment_certificate', sha256 })]);
+    // Built from the demo social-insurance stand-in: the record says it is sample data.
+    expect(record.documents).toEqual([expect.objectContaining({ number, type: 'payment_certificate', sha256, sample: true })]);
+    expect(record.number).toMatch(/^341522-\d{8}-\d{4}$/);
     // An item that does not issue this type is refused with its code.
     await expect(clerkWs.request('document.issue', { caseId, docType: 'completion_notice' })).rejects.toMatchObject({ code: 'DOCUMENT_TYPE_NOT_OFFERED' });
     // The counter cannot issue.
@@ -93,6 +95,13 @@ describe('document issuing and printing at the counter', () => {
     // Only the masked ID number is printed.
     expect(text).toContain(`${idNumber.slice(0, 4)}**********${idNumber.slice(-4)}`);
     expect(text).not.toContain(idNumber);
+    // Demo data says so on its face, and lists employers of the serving region (霍邱), not 苏州.
+    expect(text.replace(/[ \u3000]+/g, '')).toContain('样本·演示数据，不作为正式证明');
+    expect(text).toMatch(/霍邱县某|六安市某/);
+    expect(text).not.toContain('苏州');
+    // The human case number is printed, the internal id is not.
+    expect(text).toContain((await t.node.cases.getCase(caseId)).number);
+    expect(text).not.toContain(caseId);
 
     // The same token again: refused. A second print without approval: refused.
     const again = await fetch(`${t.origin}/api/print/${tok.data.token}`, { headers: { cookie: counterHttp.cookieHeader } });
@@ -127,11 +136,16 @@ describe('document issuing and printing at the counter', () => {
   });
 
   it('the public verification page and upload check the document and reveal no personal data beyond the print', async () => {
-    const page = await fetch(`${t.origin}/verify/${number}`);
+    // The QR code's handle opens the page; the printed, sequential number does not.
+    expect((await fetch(`${t.origin}/verify/${number}`)).status).toBe(404);
+    const handle = (await t.node.documentStore.get(number))?.handle ?? '';
+    expect(handle).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const page = await fetch(`${t.origin}/verify/${handle}`);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(number);
     expect(html).toContain(sha256);
+    expect(html).toContain('演示数据');
     expect(html).not.toContain(idNumber);
     const pdf = await t.node.documentStore.readPdf({ sha256, number });
     const verdict = await fetch(`${t.origin}/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: Buffer.from(pdf) });

@@ -140,7 +140,7 @@ const HTTP: HttpRow[] = [
   { method: 'GET', route: '/verify/assets/verify.js', cells: PUBLIC },
   { method: 'GET', route: '/verify/assets/verify.css', cells: PUBLIC },
   { method: 'GET', route: '/verify', cells: PUBLIC },
-  { method: 'GET', route: '/verify/:number', cells: PUBLIC, path: (c) => `/verify/${c.docNumber}` },
+  { method: 'GET', route: '/verify/:handle', cells: PUBLIC, path: (c) => `/verify/${c.docHandle}` },
   { method: 'POST', route: '/verify', cells: PUBLIC, rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'), contentType: 'application/pdf' },
 
   // ── printing at the applicant's counter ────────────────────────────────────
@@ -257,6 +257,8 @@ interface Ctx {
   own: Record<Who, MediaIds>;
   caseA: string;
   docNumber: string;
+  /** The document's public /verify handle. */
+  docHandle: string;
   victim: EnrolledStaff;
   victimCredentialId: string;
   rtpCapabilities: unknown;
@@ -367,6 +369,7 @@ beforeAll(async () => {
     own: Object.fromEntries(COLUMNS.map((w) => [w, {}])) as Record<Who, MediaIds>,
     caseA,
     docNumber: doc.number,
+    docHandle: (await t.node.documentStore.get(doc.number))?.handle ?? '',
     victim,
     victimCredentialId,
     rtpCapabilities: undefined,
