@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { FieldKey, FieldValue } from './cases/CaseInputs';
 import { Applicant } from './cases/CaseRecord';
+import { describeInvalidInput, GENERIC_ADVICE } from './errors/describeInvalidInput';
 
 /** Largest frame the server accepts (bytes); a document-camera snapshot fits with room to spare. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -233,25 +234,26 @@ export function parseClientFrame(raw: string): { ok: true; request: ClientReques
   try {
     json = JSON.parse(raw);
   } catch {
-    return { ok: false, id: null, error: { code: 'MALFORMED_JSON', message: '消息不是合法的 JSON (frame is not valid JSON)' } };
+    return { ok: false, id: null, error: { code: 'MALFORMED_JSON', message: '消息无法解析，请刷新页面后重试', details: { issue: 'frame is not valid JSON' } } };
   }
   const idGuess = typeof json === 'object' && json !== null ? (json as { id?: unknown }).id : undefined;
   const id = RequestId.safeParse(idGuess).success ? (idGuess as number | string) : null;
   const typeGuess = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
   if (typeof typeGuess !== 'string' || !REQUEST_TYPES.has(typeGuess)) {
-    return { ok: false, id, error: { code: 'UNKNOWN_TYPE', message: `未知的消息类型 (unknown message type: ${String(typeGuess).slice(0, 40)})` } };
+    return { ok: false, id, error: { code: 'UNKNOWN_TYPE', message: '页面版本与服务器不一致，请刷新页面后重试', details: { type: String(typeGuess).slice(0, 40) } } };
   }
   const problem = inspectFrame(json, MAX_FRAME_DEPTH);
-  if (problem === 'proto_key') return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: '消息包含不允许的字段名 __proto__ (forbidden key)' } };
+  if (problem === 'proto_key') return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: GENERIC_ADVICE, details: { issue: 'forbidden key __proto__' } } };
   if (problem === 'too_deep') {
-    return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: `消息嵌套层级过深 (nesting deeper than ${MAX_FRAME_DEPTH})` } };
+    return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: GENERIC_ADVICE, details: { issue: `nesting deeper than ${MAX_FRAME_DEPTH}` } } };
   }
   const parsed = ClientRequestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    // Paths and messages can quote the client's own keys: keep the echo short.
+    // The technical detail is for the log; the person gets a sentence about the field. Paths and
+    // messages can quote the client's own keys: keep the echo short.
     const where = issue ? `${issue.path.map((p) => String(p).slice(0, 40)).join('.').slice(0, 120) || '(root)'}: ${issue.message.slice(0, 160)}` : 'invalid';
-    return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: `消息格式错误 (${where})` } };
+    return { ok: false, id, error: { code: 'INVALID_MESSAGE', message: describeInvalidInput(parsed.error.issues), details: { issue: where } } };
   }
   return { ok: true, request: parsed.data };
 }

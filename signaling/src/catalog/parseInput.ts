@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError } from '../errors/AppError';
+import { describeInvalidInput } from '../errors/describeInvalidInput';
 
 /**
  * Parses untrusted input with a schema; a refusal becomes AppError `VALIDATION_FAILED` (400) listing
@@ -9,6 +10,6 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-  throw new AppError('VALIDATION_FAILED', `输入不合法，请检查后重试 (${summary})`, 400, { issues });
+  // The person reads what to do about the field; the schema's own words stay in details for the log.
+  throw new AppError('VALIDATION_FAILED', describeInvalidInput(result.error.issues), 400, { issues });
 }
