@@ -44,6 +44,9 @@ import { SignalingServer } from '../ws/SignalingServer';
 import { createCounterRouter } from './createCounterRouter';
 import { turnCredentials } from './turnCredentials';
 
+/** Case states after which the case's media session must not live on. */
+const CLOSED_STATES: ReadonlySet<string> = new Set(['completed', 'rejected', 'abandoned']);
+
 /** Options for {@link RegionalNode.create}. */
 export interface RegionalNodeOptions {
   config: Readonly<Config>;
@@ -167,7 +170,12 @@ export class RegionalNode {
     closers.unshift(() => calls.close());
     bus.onEvent((event) => {
       if (event.type === 'queue.changed') hub.deliver(event);
-      else hub.deliver({ type: 'case.changed', caseId: event.caseId, version: event.version, state: event.state });
+      else {
+        hub.deliver({ type: 'case.changed', caseId: event.caseId, version: event.version, state: event.state });
+        // A closed case ends its call on whichever node hosts it: nothing of the applicant keeps
+        // streaming (and no clerk audio keeps playing at the counter) once the case is done.
+        if (CLOSED_STATES.has(event.state) && registry.get(event.caseId)) calls.end(event.caseId, 'case_closed');
+      }
     });
 
     const onPrintEvent = async (event: PrintEvent) => {
@@ -217,7 +225,7 @@ export class RegionalNode {
         },
       }),
     );
-    app.use(createCounterRouter({ catalog, resolvePrincipal: auth.resolvePrincipal }));
+    app.use(createCounterRouter({ catalog, resolvePrincipal: auth.resolvePrincipal, clock, enforceServiceHours: opts.enforceServiceHours ?? true }));
     app.use(
       createVerifyRouter({
         store: documentStore,

@@ -3,13 +3,23 @@ import type { ResolvePrincipal } from '../auth/createPrincipalResolver';
 import { authorize } from '../auth/policy';
 import type { CatalogStore } from '../catalog/CatalogStore';
 import { AppError } from '../errors/AppError';
+import { describeServiceHours } from '../queue/describeServiceHours';
+import { isWithinServiceHours } from '../queue/isWithinServiceHours';
 
 /**
  * What a counter terminal may offer its applicants: `GET /api/counter/offers` lists the active
  * partnerships in which the counter's region is the applicant side, with the items the partner
- * region serves for it (name, time limits, required materials).
+ * region serves for it (name, time limits, required materials), and the partnership's service
+ * hours with whether it is open now by the server's clock — so the applicant learns it before
+ * typing anything. Offers are ordered by region code and items by item code: the same every load.
  */
-export function createCounterRouter(deps: { catalog: CatalogStore; resolvePrincipal: ResolvePrincipal }): Router {
+export function createCounterRouter(deps: {
+  catalog: CatalogStore;
+  resolvePrincipal: ResolvePrincipal;
+  clock?: () => Date;
+  /** When false (demo/test nodes), cases are accepted at any hour, so the counter says open. */
+  enforceServiceHours?: boolean;
+}): Router {
   const router = express.Router();
   router.get('/api/counter/offers', async (req, res) => {
     const principal = await deps.resolvePrincipal(req);
@@ -23,6 +33,7 @@ export function createCounterRouter(deps: { catalog: CatalogStore; resolvePrinci
     ]);
     const itemByCode = new Map(items.map((i) => [i.code, i]));
     const regionName = new Map(regions.map((r) => [r.code, r.name]));
+    const now = (deps.clock ?? (() => new Date()))();
     const offers = partnerships
       .filter((p) => p.active)
       .flatMap((p) =>
@@ -31,13 +42,19 @@ export function createCounterRouter(deps: { catalog: CatalogStore; resolvePrinci
           .map((o) => ({
             partnershipId: p.id,
             servingRegion: { code: o.servingRegion, name: regionName.get(o.servingRegion) ?? o.servingRegion },
-            serviceHours: p.serviceHours,
-            items: o.itemCodes
+            serviceHours: {
+              ...p.serviceHours,
+              text: describeServiceHours(p.serviceHours),
+              openNow: deps.enforceServiceHours === false || isWithinServiceHours(p.serviceHours, now),
+            },
+            items: [...o.itemCodes]
+              .sort()
               .map((c) => itemByCode.get(c))
               .filter((i) => i !== undefined)
               .map((i) => ({ code: i.code, name: i.name, promisedDays: i.promisedDays, statutoryDays: i.statutoryDays, legalBasis: i.legalBasis, materials: i.materials })),
           })),
-      );
+      )
+      .sort((a, b) => a.servingRegion.code.localeCompare(b.servingRegion.code) || a.partnershipId.localeCompare(b.partnershipId));
     res.json({ ok: true, data: { counter: { id: principal.counterId, name: principal.name, hallName: hall?.name ?? '' }, offers } });
   });
   return router;
