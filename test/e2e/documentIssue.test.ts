@@ -15,7 +15,7 @@ const run = promisify(execFile);
 
 // 统一窗口出件 over the real node: the 霍邱 clerk issues a signed 参保缴费证明 over the WebSocket,
 // the 吴江 counter is told at once, prints it with a single-use token, and the print is recorded in
-// the case. The PDF it gets is verified by pdfsig against the node's CA.
+// the case (only once confirmed). The PDF it gets is verified by pdfsig against the node's CA.
 describe('document issuing and printing at the counter', () => {
   let t: TestNode;
   let counterWs: WsClient;
@@ -103,6 +103,10 @@ describe('document issuing and printing at the counter', () => {
     expect(text).toContain((await t.node.cases.getCase(caseId)).number);
     expect(text).not.toContain(caseId);
 
+    // Loading is not printing: the counter confirms once the print dialog opened.
+    const confirmed = await counterHttp.call('POST', `/api/documents/${number}/print-confirm`, { token: tok.data.token });
+    expect(confirmed.status, JSON.stringify(confirmed.error)).toBe(200);
+
     // The same token again: refused. A second print without approval: refused.
     const again = await fetch(`${t.origin}/api/print/${tok.data.token}`, { headers: { cookie: counterHttp.cookieHeader } });
     expect(again.status).toBeGreaterThanOrEqual(400);
@@ -131,6 +135,7 @@ describe('document issuing and printing at the counter', () => {
     expect(tok.data.reprint).toBe(true);
     const pdf = await fetch(`${t.origin}/api/print/${tok.data.token}`, { headers: { cookie: counterHttp.cookieHeader } });
     expect(pdf.status).toBe(200);
+    expect((await counterHttp.call('POST', `/api/documents/${number}/print-confirm`, { token: tok.data.token })).status).toBe(200);
     const third = await counterHttp.call('POST', `/api/documents/${number}/print-token`, {});
     expect(third.error?.code).toBe('REPRINT_NOT_APPROVED');
   });
