@@ -72,6 +72,8 @@ const MATRIX: Row[] = [
   row('rating.submit', 'held case', { case: held },             '.  .  .  .   .    .   .   Y   .   .  .'),
   row('queue.leave', 'queued case', { case: queued },           '.  .  .  .   .    .   .   Y   .   .  .'),
   row('material.capture', 'held case', { case: held },          '.  .  .  Y   .    .   .   Y   .   .  .'),
+  row('material.read', 'held case', { case: held },             '.  .  .  Y   .    .   .   Y   .   .  .'),
+  row('material.read', 'queued case', { case: queued },         '.  .  .  .   .    .   .   Y   .   .  .'),
   row('document.issue', 'held case', { case: held },            '.  .  .  Y   .    .   .   .   .   .  .'),
   row('chat.send', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('queue.read', 'A / item X', { queue: { servingRegion: 'A', itemCode: 'X' } }, 'Y  .  Y  Y   Y    .   .   .   .   .  .'),

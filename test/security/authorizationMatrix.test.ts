@@ -89,6 +89,8 @@ const HTTP: HttpRow[] = [
   // ── staff and terminal administration: admins, for staff/terminals entirely within their regions ──
   { method: 'POST', route: '/api/admin/invites', /*   a 霍邱 clerk invite       */ cells: 'D A D D D D D D D', body: () => ({ role: 'clerk', regionCode: HUOQIU, itemCodes: [ITEM_X] }) },
   { method: 'GET', route: '/api/admin/staff', /*      filtered, see leaks below */ cells: 'A A D D D D D D D' },
+  { method: 'GET', route: '/api/admin/invites', /*    pending, filtered by region */ cells: 'A A D D D D D D D' },
+  { method: 'POST', route: '/api/admin/invites/:id/revoke', /* a 霍邱 clerk invite */ cells: 'D A D D D D D D D', path: (c) => `/api/admin/invites/${c.inviteId}/revoke` },
   { method: 'POST', route: '/api/admin/staff/:id/disable', /* a 霍邱 clerk      */ cells: 'D A D D D D D D D', path: (c) => `/api/admin/staff/${c.victim.staffId}/disable` },
   { method: 'POST', route: '/api/admin/credentials/:id/revoke', /* 霍邱 passkey  */ cells: 'D A D D D D D D D', path: (c) => `/api/admin/credentials/${c.victimCredentialId}/revoke` },
   { method: 'GET', route: '/api/admin/terminals', /*  filtered, see leaks below */ cells: 'A A D D D D D D D' },
@@ -135,6 +137,11 @@ const HTTP: HttpRow[] = [
 
   // ── the counter terminal's own offers: registered counters only ────────────
   { method: 'GET', route: '/api/counter/offers', /*                              */ cells: 'D D D D D D A A D' },
+
+  // ── what the clerk's page looks at: materials for the two sides, the preview for the holder ──
+  { method: 'GET', route: '/api/cases/:caseId/materials/:sha256', /* holder, its counter */ cells: 'D D A D D D A D D', path: (c) => `/api/cases/${c.caseA}/materials/${'0'.repeat(64)}` },
+  { method: 'GET', route: '/api/cases/:caseId/document-types', /* like case.get */ cells: 'A A A A D D A D D', path: (c) => `/api/cases/${c.caseA}/document-types` },
+  { method: 'GET', route: '/api/cases/:caseId/documents/preview/:docType', /* holder */ cells: 'D D A D D D D D D', path: (c) => `/api/cases/${c.caseA}/documents/preview/receipt` },
 
   // ── public verification of signed documents ───────────────────────────────
   { method: 'GET', route: '/verify/assets/verify.js', cells: PUBLIC },
@@ -259,6 +266,8 @@ interface Ctx {
   docNumber: string;
   /** The document's public /verify handle. */
   docHandle: string;
+  /** A pending 霍邱 clerk invite (for the revoke row). */
+  inviteId: string;
   victim: EnrolledStaff;
   victimCredentialId: string;
   rtpCapabilities: unknown;
@@ -348,6 +357,10 @@ beforeAll(async () => {
   if (!victimCredentialId) throw new Error('victim has no passkey');
   await asAdmin('POST', '/api/admin/terminals', { counterId: 'mtx-victim-terminal', hallId: 'huoqiu-zwfwzx', regionCode: HUOQIU, name: '待吊销终端' });
   await asAdmin('POST', '/api/admin/items', item('MTXPUT'));
+  await asAdmin('POST', '/api/admin/invites', { role: 'clerk', regionCode: HUOQIU, itemCodes: [ITEM_X] });
+  const pendingInvites = (await asAdmin('GET', '/api/admin/invites')) as { invites: { id: string; scope?: { role: string; regionCode?: string } }[] };
+  const inviteId = pendingInvites.invites.find((i) => i.scope?.role === 'clerk' && i.scope.regionCode === HUOQIU)?.id;
+  if (!inviteId) throw new Error('no pending invite to revoke');
   for (const w of COLUMNS) {
     await asAdmin('POST', '/api/admin/halls', { id: `mtx-del-hall-${lower(w)}`, regionCode: HUOQIU, name: '待删除大厅', address: '测试地址 2 号' });
     await asAdmin('POST', '/api/admin/counters', { id: `mtx-del-counter-${lower(w)}`, hallId: 'huoqiu-zwfwzx', name: '待删除窗口' });
@@ -370,6 +383,7 @@ beforeAll(async () => {
     caseA,
     docNumber: doc.number,
     docHandle: (await t.node.documentStore.get(doc.number))?.handle ?? '',
+    inviteId,
     victim,
     victimCredentialId,
     rtpCapabilities: undefined,

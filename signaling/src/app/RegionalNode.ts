@@ -41,6 +41,7 @@ import { caseFacts, caseHandlers } from '../ws/handlers/caseHandlers';
 import { mediaHandlers } from '../ws/handlers/mediaHandlers';
 import { Hub } from '../ws/Hub';
 import { SignalingServer } from '../ws/SignalingServer';
+import { createCaseFilesRouter } from './createCaseFilesRouter';
 import { createCounterRouter } from './createCounterRouter';
 import { turnCredentials } from './turnCredentials';
 
@@ -226,6 +227,16 @@ export class RegionalNode {
       }),
     );
     app.use(createCounterRouter({ catalog, resolvePrincipal: auth.resolvePrincipal, clock, enforceServiceHours: opts.enforceServiceHours ?? true }));
+    app.use(
+      createCaseFilesRouter({
+        resolvePrincipal: auth.resolvePrincipal,
+        getCase: (caseId) => cases.getCase(caseId),
+        readBlob: (sha256) => blobs.get(sha256),
+        documentTypes: async (record) => (await catalog.require('item', record.itemCode)).issuedDocuments,
+        previewDocument: async (principal, record, docType) => documents.preview(await buildDocumentInput({ catalog, payments, clock }, principal, record, docType)),
+        log: logger,
+      }),
+    );
     app.use(
       createVerifyRouter({
         store: documentStore,

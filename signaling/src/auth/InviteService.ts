@@ -3,7 +3,7 @@ import type { RedisClient } from '../store/redisClient';
 import { authKeys } from './authKeys';
 import type { Clock } from './Clock';
 import { hashToken } from './hashToken';
-import { ANY_REGION, authorize, requireAdmin } from './policy';
+import { ANY_REGION, authorize, can, requireAdmin } from './policy';
 import type { Principal } from './Principal';
 import { randomToken } from './randomToken';
 import { staffRegions } from './staffRegions';
@@ -28,6 +28,20 @@ export interface InviteRecord {
   expiresAt: number;
   bootstrap: boolean;
   usedAt?: number;
+}
+
+/** A pending (unused, unexpired) invite as administrators see it; the link itself is never shown again. */
+export interface PendingInvite {
+  /** Stable id of the invite (the SHA-256 of its token, base64url; the token cannot be derived from it). */
+  id: string;
+  /** What it grants: a new staff member's scope, or one more passkey for `staffId`. */
+  scope?: StaffScope;
+  staffId?: string;
+  staffName?: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+  bootstrap: boolean;
 }
 
 /** An invite just created: the link is shown once and never stored. */
@@ -88,6 +102,60 @@ export class InviteService {
     return { url: issued.url, expiresAt: issued.expiresAt };
   }
 
+  /**
+   * The pending invites `actor` may manage (an admin of every region the invite grants, or of the
+   * staff member it adds a passkey to), newest first. Used, expired and voided invites are left out.
+   */
+  async listPending(actor: Principal): Promise<PendingInvite[]> {
+    requireAdmin(actor);
+    const now = this.clock.now();
+    await this.redis.zRemRangeByScore(authKeys.invites(), '-inf', now);
+    const hashes = await this.redis.zRange(authKeys.invites(), 0, -1);
+    const rows = await Promise.all(hashes.map(async (tokenHash) => ({ tokenHash, h: await this.redis.hGetAll(authKeys.invite(tokenHash)) })));
+    const pending: PendingInvite[] = [];
+    for (const { tokenHash, h } of rows) {
+      if (!h.createdBy || !h.expiresAt) {
+        await this.redis.zRem(authKeys.invites(), tokenHash);
+        continue;
+      }
+      if (h.usedAt || Number(h.expiresAt) <= now) continue;
+      const scope = h.scope ? (JSON.parse(h.scope) as StaffScope) : undefined;
+      const target = h.staffId ? await this.staff.getStaff(h.staffId) : undefined;
+      const regions = scope ? staffRegions(scope) : target ? staffRegions(target) : [];
+      if (!can(actor, 'staff.invite', { regionCodes: regions })) continue;
+      pending.push({
+        id: tokenHash,
+        createdBy: h.createdBy,
+        createdAt: Number(h.createdAt ?? 0),
+        expiresAt: Number(h.expiresAt),
+        bootstrap: h.bootstrap === '1',
+        ...(scope ? { scope } : {}),
+        ...(h.staffId ? { staffId: h.staffId } : {}),
+        ...(target ? { staffName: target.name } : {}),
+      });
+    }
+    return pending.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Revokes a pending invite: its link stops working at once. Only an admin who could have issued
+   * it may; an unknown, used or expired invite is INVITE_NOT_FOUND (404) to everyone.
+   */
+  async revoke(actor: Principal, id: string): Promise<{ id: string }> {
+    requireAdmin(actor);
+    const notFound = new AppError('INVITE_NOT_FOUND', '该邀请不存在、已被使用或已过期', 404);
+    if (!/^[A-Za-z0-9_-]{20,128}$/.test(id)) throw notFound;
+    const h = await this.redis.hGetAll(authKeys.invite(id));
+    if (!h.createdBy || !h.expiresAt || h.usedAt || Number(h.expiresAt) <= this.clock.now()) throw notFound;
+    const scope = h.scope ? (JSON.parse(h.scope) as StaffScope) : undefined;
+    const target = h.staffId ? await this.staff.getStaff(h.staffId) : undefined;
+    const regions = scope ? staffRegions(scope) : target ? staffRegions(target) : [];
+    authorize(actor, 'staff.invite', { regionCodes: regions });
+    await this.redis.multi().del(authKeys.invite(id)).zRem(authKeys.invites(), id).exec();
+    if (h.bootstrap === '1' && (await this.redis.get(authKeys.bootstrapInvite())) === id) await this.redis.del(authKeys.bootstrapInvite());
+    return { id };
+  }
+
   /** The live invite for `token`; throws AUTH_INVITE_INVALID / AUTH_INVITE_USED / AUTH_INVITE_EXPIRED. */
   async inspect(token: string): Promise<InviteRecord> {
     const tokenHash = hashToken(token);
@@ -126,7 +194,7 @@ export class InviteService {
     if (input.scope) fields.scope = JSON.stringify(input.scope);
     if (input.staffId) fields.staffId = input.staffId;
     const key = authKeys.invite(tokenHash);
-    await this.redis.multi().hSet(key, fields).pExpire(key, this.ttlMs).exec();
+    await this.redis.multi().hSet(key, fields).pExpire(key, this.ttlMs).zAdd(authKeys.invites(), { score: expiresAt, value: tokenHash }).exec();
     return { url: `${this.publicOrigin}/enroll.html#${token}`, expiresAt, tokenHash };
   }
 }

@@ -17,6 +17,8 @@ export const authKeys = {
   credential: (credentialId: string) => `auth:credential:${credentialId}`,
   /** HASH with TTL: one invite, keyed by the SHA-256 of its token; `usedAt` set when consumed. */
   invite: (tokenHash: string) => `auth:invite:${tokenHash}`,
+  /** ZSET: token hashes of issued invites scored by expiry, for listing the pending ones. */
+  invites: () => 'auth:invites',
   /** STRING with TTL: token hash of the current bootstrap invite. */
   bootstrapInvite: () => 'auth:bootstrap-invite',
   /** STRING with TTL: one pending WebAuthn challenge (JSON), keyed by SHA-256 of the challenge; GETDEL once. */

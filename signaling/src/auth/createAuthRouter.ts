@@ -156,6 +156,16 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     logger.info({ event: 'auth.invite.created', by: staffIdOf(actor) }, 'invite created');
     ok(res, invite, 201);
   });
+  router.get('/api/admin/invites', signedIn, async (_req, res) => {
+    ok(res, { invites: await invites.listPending(principalOf(res)) });
+  });
+  router.post('/api/admin/invites/:id/revoke', signedIn, async (req, res) => {
+    const { id } = parse(authSchemas.idParam, req.params);
+    const actor = principalOf(res);
+    const revoked = await invites.revoke(actor, id);
+    logger.info({ event: 'auth.invite.revoked', by: staffIdOf(actor) }, 'invite revoked');
+    ok(res, revoked);
+  });
   router.get('/api/admin/staff', signedIn, async (_req, res) => {
     ok(res, { staff: await staffAdmin.listStaff(principalOf(res)) });
   });

@@ -39,6 +39,7 @@ export const ACTIONS = [
   'rating.submit',
   'queue.leave',
   'material.capture',
+  'material.read',
   'document.issue',
   'chat.send',
   'queue.read',
@@ -87,6 +88,7 @@ export interface ActionResources {
   'rating.submit': { case: CaseFacts };
   'queue.leave': { case: CaseFacts };
   'material.capture': { case: CaseFacts };
+  'material.read': { case: CaseFacts };
   'document.issue': { case: CaseFacts };
   'chat.send': { case: CaseFacts };
   'queue.read': { queue: { servingRegion: string; itemCode: string } };
@@ -146,6 +148,9 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'rating.submit': (p, r) => ownsCase(p, r.case),
   'queue.leave': (p, r) => ownsCase(p, r.case),
   'material.capture': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
+  // Captured materials are ID cards and bank cards: only the two sides handling the case see
+  // them — not every clerk of the item, not administrators.
+  'material.read': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
   'document.issue': (p, r) => holds(p, r.case),
   'chat.send': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
   'queue.read': (p, r) =>
