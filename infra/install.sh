@@ -37,11 +37,11 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" ]]; then
   log "npm: dependencies match package-lock.json"
 else
   log "npm: installing dependencies from package-lock.json"
-  # `npm install` rather than `npm ci`: npm 11 writes locks without the other platforms'
-  # optional packages (rollup's), which `npm ci` then rejects as out of sync; the versions
-  # installed are the locked ones either way. A non-empty MEDIASOUP_WORKER_BIN makes mediasoup's postinstall skip its GitHub download and
-  # pip build (npm 10 runs it; npm 11 skips unapproved install scripts anyway).
-  MEDIASOUP_WORKER_BIN="$ROOT/.cache/worker-built-by-infra" npm install --no-audit --no-fund --loglevel=error
+  # `npm ci` installs exactly the lock and never rewrites it, so a fresh setup leaves `git status`
+  # clean. The lock is complete: it lists every platform's optional packages (rollup's), which
+  # `npm ci` requires. A non-empty MEDIASOUP_WORKER_BIN makes mediasoup's postinstall skip its
+  # GitHub download and pip build; build-worker.sh below installs the worker built from source.
+  MEDIASOUP_WORKER_BIN="$ROOT/.cache/worker-built-by-infra" npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
 fi
 
