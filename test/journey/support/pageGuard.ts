@@ -45,7 +45,10 @@ const INIT_SCRIPT = `(() => {
       if (!w || w.__rvwPrintWrapped) return;
       const original = w.print;
       w.__rvwPrintWrapped = true;
-      w.print = function () { report('print', where(w)); return original.call(w); };
+      // The print dialog itself is outside the page (and headless Chromium has none): the call
+      // is recorded and not passed on, as a person would see the dialog open and confirm it.
+      void original;
+      w.print = function () { report('print', where(w)); };
     } catch {}
   };
   wrapPrint(window);
@@ -74,7 +77,8 @@ const INIT_SCRIPT = `(() => {
   const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const scan = () => {
     for (const el of document.querySelectorAll(SHOWN)) {
-      const text = (el.innerText || '').trim();
+      // The close button of a toast (×) is not part of what it says.
+      const text = (el.innerText || '').replace(/×/g, '').trim();
       if (!text || seen.has(text) || !visible(el)) continue;
       seen.add(text);
       report('message', text);
@@ -123,8 +127,8 @@ export class PageGuard {
     }
   }
 
-  /** Throws with every problem seen so far (the step name says where the walk was). */
-  assertClean(step: string): void {
-    if (this.problems.length) throw new Error(`[${this.label}] at step "${step}":\n  ${this.problems.join('\n  ')}`);
+  /** Problems seen since the last call, each prefixed with the step where the walk was. */
+  takeProblems(step: string): string[] {
+    return this.problems.splice(0).map((p) => `[${this.label}] at step "${step}": ${p}`);
   }
 }

@@ -43,6 +43,18 @@ export async function launchPerson(label: string, options: { passkey?: boolean }
 }
 
 /**
+ * Runs a check whose failure fails the test but need not stop the walk (the walk can go on and
+ * find what else is wrong): the failure is recorded as a soft assertion with its message.
+ */
+export async function soft(what: string, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (e) {
+    expect.soft(undefined, `${what}: ${(e as Error).message.split('\n').slice(0, 6).join(' | ')}`).toBeDefined();
+  }
+}
+
+/**
  * Asserts that a control is where the person can use it without scrolling: visible, wholly
  * inside the window, and not covered by anything (a toast, a dialog backdrop) at its centre.
  */
@@ -53,13 +65,15 @@ export async function expectInViewport(locator: Locator, what: string): Promise<
     const x = r.left + r.width / 2;
     const y = r.top + r.height / 2;
     const top = document.elementFromPoint(Math.min(Math.max(x, 0), innerWidth - 1), Math.min(Math.max(y, 0), innerHeight - 1));
-    const covered = top !== null && top !== el && !el.contains(top) && !top.contains(el);
+    const inside = r.left >= 0 && r.top >= 0 && r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5;
+    const covered = inside && top !== null && top !== el && !el.contains(top) && !top.contains(el);
     const cover = top ? `${top.tagName.toLowerCase()}${top.id ? `#${top.id}` : ''}${top.className ? `.${String(top.className).split(' ').join('.')}` : ''} "${(top.textContent ?? '').trim().slice(0, 40)}"` : '';
     return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: innerWidth, height: innerHeight, covered, cover };
   });
   const inside = where.left >= 0 && where.top >= 0 && where.right <= where.width + 0.5 && where.bottom <= where.height + 0.5;
-  expect(inside, `${what} is outside the ${where.width}×${where.height} window: ${JSON.stringify(where)}`).toBe(true);
-  expect(where.covered, `${what} is covered by ${where.cover}`).toBe(false);
+  // Soft: a control out of place fails the walk, but the walk goes on to find what else is wrong.
+  expect.soft(inside, `${what} is outside the ${where.width}×${where.height} window: ${JSON.stringify(where)}`).toBe(true);
+  expect.soft(where.covered, `${what} is covered by ${where.cover}`).toBe(false);
 }
 
 /** Step screenshots: test-results/journey/<mode>/<nn>-<step>.png, numbered in walk order. */
