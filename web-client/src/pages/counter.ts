@@ -2,7 +2,7 @@ import { CallClient, preloadDevice, type RemoteTrack } from '../call/CallClient'
 import { captureLocal, MediaAccessError } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
-import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
+import { attachTrack, clearToasts, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
 import { SignaturePad } from '../ui/SignaturePad';
 import { activateCounterFromHash } from '../auth/activateCounterFromHash';
 import { requestJson } from '../auth/requestJson';
@@ -11,6 +11,8 @@ import { requestJson } from '../auth/requestJson';
 interface Offer {
   partnershipId: string;
   servingRegion: { code: string; name: string };
+  /** The partnership's hours as the server reads them, and whether it is open by the server's clock. */
+  serviceHours: { text: string; openNow: boolean };
   items: { code: string; name: string; promisedDays: number; statutoryDays: number; materials: { id: string; name: string; mandatory: boolean }[] }[];
 }
 
@@ -23,9 +25,33 @@ const state: {
   endedCallOf: string | undefined;
 } = { offers: [], caseView: undefined, call: undefined, local: undefined, ratings: { clerk: 0, counter: 0 }, endedCallOf: undefined };
 
+const LARGE_TYPE_KEY = 'rvw.counter.largeType';
+
+/** 适老化: large type, high contrast; remembered per terminal, applied before the first paint we control. */
+function applyLargeType(on: boolean): void {
+  document.documentElement.classList.toggle('large-type', on);
+  const button = document.getElementById('btn-large-type');
+  if (button) {
+    button.textContent = on ? '标准字体' : '大字模式';
+    button.setAttribute('aria-pressed', String(on));
+  }
+}
+applyLargeType(localStorage.getItem(LARGE_TYPE_KEY) === '1');
+
+/** Before any call measures the network, the badge tells what the signaling socket knows. */
+function showSocketQuality(s: 'connecting' | 'open' | 'closed'): void {
+  if (state.call) return;
+  const el = byId('quality');
+  el.textContent = s === 'open' ? '网络正常' : s === 'connecting' ? '网络检测中' : '网络已断开';
+  el.className = `badge ${s === 'open' ? 'q-good' : s === 'connecting' ? 'q-unknown' : 'q-poor'}`;
+}
+
 const signal = new SignalClient({
   url: wsUrl(),
-  onStateChange: showConnection,
+  onStateChange: (s) => {
+    showConnection(s);
+    showSocketQuality(s);
+  },
   onOpen: async (reconnect) => {
     if (!reconnect) return;
     if (state.caseView) await refreshCase(state.caseView.id);
@@ -42,11 +68,22 @@ function show(step: 'choose' | 'wait' | 'call' | 'finish'): void {
 
 async function loadOffers(): Promise<void> {
   const data = await requestJson<{ counter: { name: string; hallName: string }; offers: Offer[] }>('GET', '/api/counter/offers');
-  byId('counter-name').textContent = `${data.counter.hallName} · ${data.counter.name}`;
+  byId('counter-name').textContent = counterTitle(data.counter.hallName, data.counter.name);
   state.offers = data.offers;
   const partner = byId<HTMLSelectElement>('partner');
   partner.replaceChildren(...data.offers.map((o, i) => h('option', { value: String(i) }, o.servingRegion.name)));
   renderItems();
+}
+
+/**
+ * The hall and the counter without saying the same words twice: "吴江区行政服务中心 跨域通办窗口"
+ * and "跨域通办窗口 1 号" read "吴江区行政服务中心 跨域通办窗口 1 号".
+ */
+function counterTitle(hall: string, counter: string): string {
+  for (let n = Math.min(hall.length, counter.length); n > 0; n--) {
+    if (hall.endsWith(counter.slice(0, n))) return `${hall.slice(0, hall.length - n).trimEnd()} ${counter}`.trim();
+  }
+  return hall ? `${hall} · ${counter}` : counter;
 }
 
 function renderItems(): void {
@@ -59,6 +96,7 @@ function renderItems(): void {
 function renderItemInfo(): void {
   const offer = state.offers[Number(byId<HTMLSelectElement>('partner').value)];
   const it = offer?.items.find((x) => x.code === byId<HTMLSelectElement>('item').value);
+  renderServiceHours(offer);
   const info = byId('item-info');
   if (!it) {
     info.textContent = '该地区暂无可办理事项';
@@ -70,6 +108,25 @@ function renderItemInfo(): void {
   );
 }
 
+/** Hours and open-now of the chosen partnership, shown before anything is typed; closed means no submit. */
+function renderServiceHours(offer: Offer | undefined): void {
+  const el = byId('service-hours');
+  const blocked = byId('queue-blocked');
+  const button = byId<HTMLButtonElement>('btn-queue');
+  if (!offer) {
+    el.textContent = '';
+    blocked.classList.add('hidden');
+    button.disabled = true;
+    return;
+  }
+  const open = offer.serviceHours.openNow;
+  el.className = `hours ${open ? 'open' : 'closed'}`;
+  el.textContent = open ? `营业中 · 服务时间：${offer.serviceHours.text}` : `当前非服务时间，服务时间为 ${offer.serviceHours.text}`;
+  blocked.textContent = open ? '' : `${offer.servingRegion.name}当前非服务时间，暂不能发起办理，请在服务时间内再来。`;
+  blocked.classList.toggle('hidden', open);
+  button.disabled = !open;
+}
+
 async function joinQueue(): Promise<void> {
   const offer = state.offers[Number(byId<HTMLSelectElement>('partner').value)];
   const itemCode = byId<HTMLSelectElement>('item').value;
@@ -78,7 +135,8 @@ async function joinQueue(): Promise<void> {
   const phone = byId<HTMLInputElement>('app-phone').value.trim();
   if (!offer || !itemCode) return toast('请选择办理地区和事项', 'error');
   if (!name) return toast('请填写申请人姓名', 'error');
-  if (!/^\d{17}[\dX]$/.test(idNumber)) return toast('请填写 18 位身份证号码', 'error');
+  if (!/^\d{17}[\dX]$/.test(idNumber)) return toast('身份证号码格式不正确，请核对 18 位号码（最后一位可以是 X）', 'error');
+  if (!offer.serviceHours.openNow) return toast('当前非服务时间，暂不能发起办理', 'error');
   // Devices first: better to find a missing 高拍仪 now than after the clerk picked up.
   try {
     state.local ??= await captureLocal(true);
@@ -93,6 +151,8 @@ async function joinQueue(): Promise<void> {
       itemCode,
       applicant: phone ? { name, idNumber, phone } : { name, idNumber },
     });
+    // The case holds the applicant now; the form must not keep them for whoever comes next.
+    clearApplicantForm();
     onCase(view);
   } catch (e) {
     toast((e as Error).message, 'error');
@@ -112,22 +172,53 @@ function onCase(view: CaseViewLike): void {
     // Connect the media now, held back, so that accepting only has to start the tracks.
     if (!state.call) void startCall(view.id, { paused: true }).catch(() => undefined);
     const q = view.queue;
-    byId('wait-status').textContent = q ? `排队中，前面还有 ${q.position - 1} 人` : '排队中…';
-    byId('wait-detail').textContent = q ? `预计等待 ${formatWait(q.estimatedWaitSeconds)}；办理事项：${view.itemName}` : view.itemName;
+    byId('wait-status').textContent = q ? (q.position <= 1 ? '排队中，您是下一位' : `排队中，前面还有 ${q.position - 1} 人`) : '排队中…';
+    byId('wait-detail').textContent = q ? `${waitText(q.estimatedWaitSeconds)}；办理事项：${view.itemName}` : view.itemName;
     return;
   }
+  if (CLOSED.includes(view.state)) {
+    // The case is over: nothing of the applicant keeps streaming, nothing of the clerk keeps playing.
+    void endMedia();
+  }
   if (view.state === 'abandoned') {
+    state.caseView = undefined;
     show('choose');
     return;
   }
   if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && state.endedCallOf !== view.id) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
-  if (['completed', 'rejected'].includes(view.state)) {
+  if (view.state === 'completed' || view.state === 'rejected') {
     show('finish');
-    byId('finish-status').textContent = `办件${STATE_LABELS[view.state]}：${view.itemName}`;
+    byId('finish-status').textContent = `办件${STATE_LABELS[view.state] ?? view.state}：${view.itemName}`;
   } else if (state.call) {
     show('call');
   }
   renderCase(view, previous);
+}
+
+const CLOSED = ['completed', 'rejected', 'abandoned'];
+
+/** The wait as a person wants to hear it: soon, or about how long. */
+function waitText(seconds: number): string {
+  return seconds <= 30 ? '即将接通' : `预计等待约 ${formatWait(seconds)}`;
+}
+
+/** Leaves the call (if still in it) and releases camera, 高拍仪 and microphone; clears every picture and sound. */
+async function endMedia(): Promise<void> {
+  const call = state.call;
+  state.call = undefined;
+  heldBack = false;
+  if (state.caseView) state.endedCallOf = state.caseView.id;
+  for (const t of [state.local?.mic, state.local?.face, state.local?.document]) t?.stop();
+  state.local = undefined;
+  for (const id of ['remote-face', 'remote-screen', 'remote-audio', 'local-face', 'local-document']) {
+    const el = byId<HTMLMediaElement>(id);
+    el.pause();
+    el.srcObject = null;
+  }
+  byId('screen-tile').classList.add('hidden');
+  byId('remote-videos').classList.add('one');
+  showSocketQuality(signal.isOpen ? 'open' : 'connecting');
+  await call?.leave();
 }
 
 function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
@@ -141,19 +232,54 @@ function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
     ),
   );
   byId('sign-status').textContent = view.applicantSignatureSha256 ? '已签字确认' : '';
-  const docs = byId('documents');
-  docs.replaceChildren(
-    ...(view.documents.length
-      ? view.documents.map((d) =>
-          h('tr', {}, h('td', {}, DOC_LABELS[d.type] ?? d.type, h('div', { className: 'muted' }, d.number)), h('td', {}, h('button', { onclick: () => void printDocument(d.number) }, '打印'))),
-        )
-      : [h('tr', {}, h('td', { className: 'muted' }, '暂无'))]),
-  );
+  renderDocuments('documents', view);
+  renderDocuments('finish-documents', view);
   const chat = byId('chat');
   if (!previous || previous.chat.length !== view.chat.length) {
     chat.replaceChildren(...view.chat.map((l) => h('div', { className: 'line' }, h('span', { className: 'who' }, `${l.role === 'clerk' ? '工作人员' : '本窗口'} ${l.at.slice(11, 16)}`), l.text)));
     chat.scrollTop = chat.scrollHeight;
   }
+}
+
+/** The case's documents with a 打印 button each (kept on the finish screen: printing outlives the call). */
+function renderDocuments(tbodyId: string, view: CaseViewLike): void {
+  byId(tbodyId).replaceChildren(
+    ...(view.documents.length
+      ? view.documents.map((d) => {
+          const { printed, mayPrint } = printState(d.printLog ?? []);
+          const button = h('button', { className: 'print', type: 'button', 'data-document': d.number, disabled: !mayPrint }, '打印');
+          button.addEventListener('click', () => void printDocument(d.number, button));
+          const note = printed === 0 ? '未打印' : mayPrint ? `已打印 ${printed} 次，已批准重新打印` : `已打印 ${printed} 次`;
+          return h(
+            'tr',
+            { 'data-document': d.number },
+            h('td', {}, DOC_LABELS[d.type] ?? d.type, h('div', { className: 'muted doc-number' }, d.number)),
+            h(
+              'td',
+              { className: 'print-cell' },
+              button,
+              h('div', { className: 'muted print-state' }, note),
+              mayPrint ? null : h('div', { className: 'muted print-hint' }, '再次打印须经工作人员批准'),
+            ),
+          );
+        })
+      : [h('tr', {}, h('td', { className: 'muted' }, '暂无'))]),
+  );
+}
+
+/**
+ * Prints so far and whether another is allowed, replayed from the case's print log the way the
+ * server counts (one print, plus one per approval not yet used). The server still decides; this
+ * only keeps the button from offering what would be refused.
+ */
+function printState(log: { event: string }[]): { printed: number; mayPrint: boolean } {
+  let printed = 0;
+  let allowed = 1;
+  for (const e of log) {
+    if (e.event === 'printed') printed++;
+    if (e.event === 'reprint_approved') allowed = Math.max(allowed, printed + 1);
+  }
+  return { printed, mayPrint: printed < allowed };
 }
 
 async function startCall(caseId: string, options: { paused?: boolean } = {}): Promise<void> {
@@ -188,12 +314,17 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
     onRemoteTrack: (t: RemoteTrack) => {
       if (t.kind === 'audio') return attachTrack(byId<HTMLAudioElement>('remote-audio'), t.track);
       const video = byId<HTMLVideoElement>(t.source === 'screen' ? 'remote-screen' : 'remote-face');
+      // The 屏幕共享 tile exists only while something is shared.
+      if (t.source === 'screen') showScreenTile(true);
       attachTrack(video, t.track);
       markFirstFrame(video, `frame:${t.source}`);
     },
     onStatus: (status) => mark(`status:${status}`),
     onRemoteTrackEnded: (t) => {
-      if (t.source === 'screen') byId<HTMLVideoElement>('remote-screen').srcObject = null;
+      if (t.source === 'screen') {
+        byId<HTMLVideoElement>('remote-screen').srcObject = null;
+        showScreenTile(false);
+      }
     },
     onPeer: (ev) => {
       if (ev === 'left') toast('对方已离开通话，等待重新连接…');
@@ -205,14 +336,17 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
       el.className = `badge ${cls}`;
     },
     onEnded: () => {
-      // The clerk hung up: stay on the case (signature, rating) without calling back in.
+      // The clerk hung up or the case closed: stay on the case (signature, rating, printing)
+      // without calling back in, and let go of the camera and microphone now.
       state.endedCallOf = caseId;
-      state.call = undefined;
+      if (state.call === call) void endMedia();
       if (state.caseView) void refreshCase(state.caseView.id);
     },
   });
   state.call = call;
   if (!heldBack) show('call');
+  byId('quality').textContent = '网络检测中';
+  byId('quality').className = 'badge q-unknown';
   const tracks = [
     { source: 'mic' as const, track: local.mic },
     { source: 'face' as const, track: local.face },
@@ -223,41 +357,117 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
   if (!heldBack) call.resumeSending();
 }
 
-async function printDocument(number: string): Promise<void> {
+function showScreenTile(on: boolean): void {
+  byId('screen-tile').classList.toggle('hidden', !on);
+  byId('remote-videos').classList.toggle('one', !on);
+}
+
+let printing = false;
+
+/**
+ * Prints a document from a frame of this page: a token loads the PDF (not a print yet), the frame
+ * must really show a PDF, the print dialog opens, and only then the print is confirmed (counted).
+ * A PDF that does not load is the system's failure, reported as such, and uses up no print.
+ */
+async function printDocument(number: string, button: HTMLButtonElement): Promise<void> {
+  if (printing) return;
+  printing = true;
+  button.disabled = true;
+  const path = `/api/documents/${encodeURIComponent(number)}`;
   try {
-    const { token } = await requestJson<{ token: string }>('POST', `/api/documents/${encodeURIComponent(number)}/print-token`, {});
+    let token: string;
+    try {
+      ({ token } = await requestJson<{ token: string }>('POST', `${path}/print-token`, {}));
+    } catch (e) {
+      toast((e as Error).message, 'error');
+      return;
+    }
     const frame = byId<HTMLIFrameElement>('print-frame');
-    frame.src = `/api/print/${encodeURIComponent(token)}`;
-    frame.onload = async () => {
-      let ok = true;
-      try {
-        frame.contentWindow?.print();
-      } catch {
-        ok = false;
-      }
-      await requestJson('POST', `/api/documents/${encodeURIComponent(number)}/print-report`, { outcome: ok ? 'success' : 'failure' }).catch(() => undefined);
-      toast(ok ? '已发送到打印机' : '打印失败，请检查打印机', ok ? 'info' : 'error');
-    };
-  } catch (e) {
-    toast((e as Error).message, 'error');
+    if (!(await loadIntoFrame(frame, `/api/print/${encodeURIComponent(token)}`))) {
+      await requestJson('POST', `${path}/print-report`, { outcome: 'failure', reason: '系统未能载入文书' }).catch(() => undefined);
+      toast('系统未能载入文书，本次未计打印次数。请再点一次“打印”；如仍不行，请联系大厅技术人员或系统管理员。', 'error');
+      return;
+    }
+    try {
+      frame.contentWindow?.print();
+    } catch {
+      toast('未能打开打印对话框，本次未计打印次数。请再点一次“打印”；如仍不行，请联系大厅技术人员。', 'error');
+      return;
+    }
+    try {
+      await requestJson('POST', `${path}/print-confirm`, { token });
+      toast('已发送到打印机');
+    } catch (e) {
+      toast((e as Error).message, 'error');
+    }
+  } finally {
+    printing = false;
+    button.disabled = false;
   }
 }
+
+/** Loads `url` into the frame; true only when the frame then shows a PDF (not an error page). */
+function loadIntoFrame(frame: HTMLIFrameElement, url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (ok: boolean) => {
+      window.clearTimeout(timer);
+      frame.onload = null;
+      resolve(ok);
+    };
+    const timer = window.setTimeout(() => finish(false), 20_000);
+    frame.onload = () => {
+      let type: string | undefined;
+      try {
+        type = frame.contentDocument?.contentType;
+      } catch {
+        type = undefined;
+      }
+      finish(type === 'application/pdf');
+    };
+    frame.src = url;
+  });
+}
+
+/** The 好差评 five levels, from 1 star to 5. */
+const RATING_LABELS = ['非常不满意', '不满意', '基本满意', '满意', '非常满意'];
 
 function setupStars(): void {
   for (const box of document.querySelectorAll<HTMLElement>('.stars')) {
     const target = box.dataset.target as 'clerk' | 'counter';
-    const buttons = [1, 2, 3, 4, 5].map((n) =>
-      h('button', {
-        type: 'button',
-        'aria-label': `${n} 星`,
-        onclick: () => {
-          state.ratings[target] = n;
-          buttons.forEach((b, i) => b.classList.toggle('on', i < n));
+    const buttons = RATING_LABELS.map((label, i) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          className: 'star',
+          'data-score': i + 1,
+          'aria-pressed': 'false',
+          'aria-label': `${i + 1} 星 ${label}`,
+          onclick: () => {
+            state.ratings[target] = i + 1;
+            renderStars(buttons, i + 1);
+          },
         },
-      }, '★'),
+        h('span', { className: 'glyph', 'aria-hidden': 'true' }, '★'),
+        h('span', { className: 'star-label' }, label),
+      ),
     );
     box.replaceChildren(...buttons);
   }
+}
+
+/** Filled up to the score, the chosen one marked (colour, border, aria-pressed). */
+function renderStars(buttons: HTMLButtonElement[], score: number): void {
+  buttons.forEach((b, i) => {
+    b.classList.toggle('on', i < score);
+    b.classList.toggle('chosen', i + 1 === score);
+    b.setAttribute('aria-pressed', String(i + 1 === score));
+  });
+}
+
+/** Empties the applicant fields of the form (the next applicant starts from nothing). */
+function clearApplicantForm(): void {
+  for (const id of ['app-name', 'app-id', 'app-phone']) byId<HTMLInputElement>(id).value = '';
 }
 
 async function main(): Promise<void> {
@@ -269,6 +479,12 @@ async function main(): Promise<void> {
     toast(`终端激活失败：${(e as Error).message}`, 'error');
   }
   setupStars();
+  byId('btn-large-type').addEventListener('click', () => {
+    const on = !document.documentElement.classList.contains('large-type');
+    localStorage.setItem(LARGE_TYPE_KEY, on ? '1' : '0');
+    applyLargeType(on);
+  });
+  applyLargeType(localStorage.getItem(LARGE_TYPE_KEY) === '1');
   const pad = new SignaturePad(byId<HTMLCanvasElement>('signature'));
   byId('partner').addEventListener('change', renderItems);
   byId('item').addEventListener('change', renderItemInfo);
@@ -286,9 +502,8 @@ async function main(): Promise<void> {
     input.value = '';
   });
   byId('btn-hangup').addEventListener('click', async () => {
-    await state.call?.leave();
-    state.call = undefined;
-    toast('已结束通话');
+    await endMedia();
+    toast('已结束通话，摄像头和麦克风已关闭');
   });
   byId('btn-sign-clear').addEventListener('click', () => pad.clear());
   byId('btn-sign').addEventListener('click', async () => {
@@ -316,10 +531,17 @@ async function main(): Promise<void> {
     }
   });
   byId('btn-new').addEventListener('click', () => {
+    // Nothing of this applicant may reach the next one: form, case, chat, signature, ratings, messages.
+    void endMedia();
     state.caseView = undefined;
     state.endedCallOf = undefined;
+    state.ratings = { clerk: 0, counter: 0 };
     pad.clear();
-    byId('sign-status').textContent = '';
+    clearApplicantForm();
+    for (const id of ['chat-text', 'comment-clerk', 'comment-counter']) byId<HTMLInputElement>(id).value = '';
+    for (const id of ['case-summary', 'checklist', 'chat', 'documents', 'finish-documents', 'sign-status', 'finish-status']) byId(id).replaceChildren();
+    setupStars();
+    clearToasts();
     show('choose');
   });
   signal.onNotification((n) => {

@@ -22,16 +22,37 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return el as T;
 }
 
-/** Shows a short message at the top of the page; errors stay until dismissed. */
+/** How long a message stays: long enough to read an error twice, an info once. */
+const TOAST_MS = { info: 4000, error: 8000 } as const;
+/** More than this would cover the page; the oldest goes first. */
+const MAX_TOASTS = 3;
+
+/**
+ * Shows a short message in the page's toast corner (where no control is); it goes away by itself
+ * (info after ~4 s, errors after ~8 s) or with its ×. At most three are visible; a message already
+ * on screen is not stacked twice.
+ */
 export function toast(message: string, kind: 'info' | 'error' = 'info'): void {
   let box = document.getElementById('toasts');
   if (!box) {
     box = h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' });
     document.body.append(box);
   }
-  const item = h('div', { className: `toast toast-${kind}` }, message, h('button', { className: 'toast-close', 'aria-label': '关闭', onclick: () => item.remove() }, '×'));
+  for (const old of box.querySelectorAll<HTMLElement>('.toast')) if (old.dataset.message === message) old.remove();
+  const item = h(
+    'div',
+    { className: `toast toast-${kind}`, 'data-message': message, ...(kind === 'error' ? { role: 'alert' } : {}) },
+    h('span', { className: 'toast-text' }, message),
+    h('button', { type: 'button', className: 'toast-close', 'aria-label': '关闭', onclick: () => item.remove() }, '×'),
+  );
   box.append(item);
-  if (kind === 'info') setTimeout(() => item.remove(), 4000);
+  while (box.children.length > MAX_TOASTS) box.firstElementChild?.remove();
+  window.setTimeout(() => item.remove(), TOAST_MS[kind]);
+}
+
+/** Removes every message (a new applicant must not see the last one's). */
+export function clearToasts(): void {
+  document.getElementById('toasts')?.replaceChildren();
 }
 
 /** Formats seconds as 分:秒 for waiting times. */
