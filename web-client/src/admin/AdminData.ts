@@ -1,5 +1,5 @@
 import { adminApi } from './adminApi';
-import type { Counter, Hall, Partnership, Region, ServiceItem, StaffView, Terminal } from './adminTypes';
+import type { Counter, Hall, Partnership, PendingInvite, Region, ServiceItem, StaffView, Terminal } from './adminTypes';
 
 /** The lists the admin page shows, as last loaded from the server. */
 export interface AdminLists {
@@ -10,6 +10,8 @@ export interface AdminLists {
   partnerships: Partnership[];
   terminals: Terminal[];
   staff: StaffView[];
+  /** Invites not used yet (links that still work). */
+  invites: PendingInvite[];
 }
 
 /** One list of {@link AdminLists}. */
@@ -23,6 +25,7 @@ const LOADERS: { [K in ListName]: () => Promise<AdminLists[K]> } = {
   partnerships: () => adminApi('GET', '/api/admin/partnerships'),
   terminals: async () => (await adminApi<{ counters: Terminal[] }>('GET', '/api/admin/terminals')).counters,
   staff: async () => (await adminApi<{ staff: StaffView[] }>('GET', '/api/admin/staff')).staff,
+  invites: async () => (await adminApi<{ invites: PendingInvite[] }>('GET', '/api/admin/invites')).invites,
 };
 
 const ALL = Object.keys(LOADERS) as ListName[];
@@ -33,7 +36,7 @@ const ALL = Object.keys(LOADERS) as ListName[];
  * including what other administrators changed meanwhile.
  */
 export class AdminData {
-  readonly lists: AdminLists = { regions: [], halls: [], counters: [], items: [], partnerships: [], terminals: [], staff: [] };
+  readonly lists: AdminLists = { regions: [], halls: [], counters: [], items: [], partnerships: [], terminals: [], staff: [], invites: [] };
   readonly #listeners: (() => void)[] = [];
 
   /** Calls `listener` after every reload. */

@@ -2,7 +2,7 @@ import type { MePrincipal } from '../auth/requireSignedIn';
 import { byId, h, toast } from '../ui/dom';
 import { adminApi, seg } from './adminApi';
 import type { AdminData } from './AdminData';
-import type { CredentialView, IssuedInvite, StaffView } from './adminTypes';
+import type { CredentialView, IssuedInvite, PendingInvite, StaffView } from './adminTypes';
 import { wireCopyButton } from './copyField';
 import { check, checkedValues, emptyRow, fillChecks, fillSelect, onSubmit, runAction, tableButton } from './forms';
 import { ANY_REGION, formatTime, ROLE_LABELS } from './labels';
@@ -53,6 +53,8 @@ export function setupStaffTab(data: AdminData, me: Extract<MePrincipal, { role: 
     fillChecks(regions, [...(provincial ? [{ value: ANY_REGION, label: '全部地区（省级管理员）' }] : []), ...managed]);
     const rows = data.lists.staff.map((s) => staffRow(data, s, me.staffId, showInvite));
     byId('staff-body').replaceChildren(...(rows.length ? rows : [emptyRow(7)]));
+    const invites = data.lists.invites.map((i) => inviteRow(data, i));
+    byId('invites-body').replaceChildren(...(invites.length ? invites : [emptyRow(6, '没有尚未使用的邀请')]));
   });
 
   onSubmit(form, async () => {
@@ -61,10 +63,10 @@ export function setupStaffTab(data: AdminData, me: Extract<MePrincipal, { role: 
     let title: string;
     if (role.value === 'clerk') {
       const itemCodes = checkedValues(items);
-      check(region.value !== '', '请选择窗口工作人员所属地区');
+      check(region.value !== '', '请选择异地窗口工作人员所属地区');
       check(itemCodes.length > 0, '请至少选择一个负责办理的事项');
       body = { role: 'clerk', regionCode: region.value, itemCodes };
-      title = `已生成${data.regionName(region.value)}窗口工作人员的邀请链接`;
+      title = `已生成${data.regionName(region.value)}异地窗口工作人员的邀请链接`;
     } else {
       const regionCodes = checkedValues(regions);
       check(regionCodes.length > 0, '请至少选择一个管理的地区');
@@ -73,6 +75,7 @@ export function setupStaffTab(data: AdminData, me: Extract<MePrincipal, { role: 
     }
     const invite = await adminApi<IssuedInvite>('POST', '/api/admin/invites', body);
     showInvite(title, invite);
+    await data.refresh('invites');
   });
   wireCopyButton('btn-copy-invite', 'invite-url');
   showRole();
@@ -99,6 +102,7 @@ function staffRow(data: AdminData, s: StaffView, myId: string, showInvite: (titl
             void runAction(async () => {
               const invite = await adminApi<IssuedInvite>('POST', '/api/admin/invites', { staffId: s.id });
               showInvite(`已为 ${s.name} 生成添加通行密钥的链接`, invite);
+              await data.refresh('invites');
             }),
           ),
       s.disabled || isMe
@@ -110,6 +114,34 @@ function staffRow(data: AdminData, s: StaffView, myId: string, showInvite: (titl
               await refresh();
             }, `停用后 ${s.name} 将立即被退出登录，且不能再登录。确定停用吗？`),
           'danger'),
+    ),
+  );
+}
+
+/** A pending invite: what it grants, when it lapses, and 撤销 (its link stops working at once). */
+function inviteRow(data: AdminData, i: PendingInvite): HTMLTableRowElement {
+  const scope = i.scope;
+  const who = i.staffId ? `${i.staffName ?? '已有人员'}（补发通行密钥）` : scope?.role === 'admin' ? ROLE_LABELS.admin : ROLE_LABELS.clerk;
+  const regions = scope ? (scope.role === 'admin' ? scope.regionCodes : [scope.regionCode]).map((c) => data.regionName(c)).join('、') : '—';
+  const items = scope?.role === 'clerk' ? scope.itemCodes.map((c) => data.itemName(c)).join('、') : '—';
+  return h(
+    'tr',
+    { 'data-invite': i.id },
+    h('td', {}, who),
+    h('td', {}, regions),
+    h('td', { className: 'small-text' }, items),
+    h('td', {}, formatTime(i.createdAt)),
+    h('td', {}, formatTime(i.expiresAt)),
+    h(
+      'td',
+      { className: 'row-actions' },
+      tableButton('撤销', 'revoke-invite', () =>
+        void runAction(async () => {
+          await adminApi('POST', `/api/admin/invites/${seg(i.id)}/revoke`, {});
+          toast('邀请已撤销，该链接已失效');
+          await data.refresh('invites');
+        }, '撤销后该邀请链接将立即失效。确定撤销吗？'),
+      'danger'),
     ),
   );
 }

@@ -8,13 +8,19 @@ interface InviteSummary {
   scope: Scope;
   existingStaff: boolean;
   expiresAt: number;
+  /** Catalogue names of the codes the invite grants. */
+  names?: { regions: Record<string, string>; items: Record<string, string> };
 }
 
-function describeScope(scope: Scope): string {
+/** What the invite grants, in names a person recognises (codes only where the catalogue has none). */
+function describeScope(summary: InviteSummary): string {
+  const { scope } = summary;
+  const region = (code: string) => summary.names?.regions[code] ?? code;
+  const item = (code: string) => summary.names?.items[code] ?? code;
   if (scope.role === 'admin') {
-    return scope.regionCodes.includes('*') ? '管理员（全省 / 全部地区）' : `管理员（地区：${scope.regionCodes.join('、')}）`;
+    return scope.regionCodes.includes('*') ? '管理员（全省 / 全部地区）' : `管理员（地区：${scope.regionCodes.map(region).join('、')}）`;
   }
-  return `窗口工作人员（地区：${scope.regionCode}；事项：${scope.itemCodes.join('、')}）`;
+  return `异地窗口工作人员（地区：${region(scope.regionCode)}；事项：${scope.itemCodes.map(item).join('、')}）`;
 }
 
 /**
@@ -47,7 +53,7 @@ export function enrollPage(doc: Document = document): void {
   void requestJson<InviteSummary>('POST', '/api/auth/invites/inspect', { token }).then(
     (summary) => {
       invite = summary;
-      scopeEl.textContent = `您受邀注册为：${describeScope(summary.scope)}`;
+      scopeEl.textContent = `您受邀注册为：${describeScope(summary)}`;
       nameRow.hidden = summary.existingStaff;
       nameInput.required = !summary.existingStaff;
       form.hidden = false;

@@ -3,6 +3,9 @@ import { authErrorMessage } from './authErrorMessage';
 import { requestJson } from './requestJson';
 import { showStatus } from './showStatus';
 
+/** What a failed passkey prompt most often means at sign-in, and what to do about it. */
+export const NO_PASSKEY_MESSAGE = '此设备上没有可用的通行密钥，请使用已登记的设备登录，或请管理员重新发送邀请。如果您刚才取消了验证，请再点一次“使用通行密钥登录”。';
+
 /** Wires login.html: 「使用通行密钥登录」 runs a usernameless passkey sign-in, then goes to the role's page. */
 export function loginPage(doc: Document = document): void {
   const button = doc.querySelector<HTMLButtonElement>('#login');
@@ -27,7 +30,10 @@ export function loginPage(doc: Document = document): void {
         showStatus(status, 'ok', '登录成功，正在进入工作台…');
         doc.location.assign(result.redirect);
       } catch (error) {
-        showStatus(status, 'error', authErrorMessage(error));
+        // The browser answers NotAllowedError both when the person cancels and when this device
+        // holds no passkey for us; the second is the one that needs telling where to go next.
+        const notAllowed = (error as { name?: string } | undefined)?.name === 'NotAllowedError';
+        showStatus(status, 'error', notAllowed ? NO_PASSKEY_MESSAGE : authErrorMessage(error));
         button.disabled = false;
       }
     })();

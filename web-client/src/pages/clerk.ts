@@ -1,7 +1,8 @@
 import { CallClient, preloadDevice } from '../call/CallClient';
 import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
-import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
+import { askInDialog } from '../ui/askInDialog';
+import { DOC_LABELS, FINAL_STATES, MATERIAL_KINDS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
 import { requestJson } from '../auth/requestJson';
 import { requireSignedIn } from '../auth/requireSignedIn';
 import { signOut } from '../auth/signOut';
@@ -28,7 +29,9 @@ const state: {
   local: { mic: MediaStreamTrack; face: MediaStreamTrack } | undefined;
   sharing: boolean;
   me: { name?: string; regionCode?: string } | undefined;
-} = { queue: [], caseView: undefined, call: undefined, inCall: undefined, local: undefined, sharing: false, me: undefined };
+  /** The document types the current case's item issues (loaded once per case). */
+  docTypes: { caseId: string; types: string[] } | undefined;
+} = { queue: [], caseView: undefined, call: undefined, inCall: undefined, local: undefined, sharing: false, me: undefined, docTypes: undefined };
 
 const signal = new SignalClient({
   url: wsUrl(),
@@ -182,10 +185,11 @@ async function refreshCase(caseId: string): Promise<void> {
 
 function onCase(view: CaseViewLike): void {
   state.caseView = view;
+  const closed = FINAL_STATES.includes(view.state);
   byId('case-summary').replaceChildren(
     h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
     h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),
-    h('div', { className: 'muted' }, `办件编号：${view.id}　版本：${view.version}`),
+    h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number' }, view.number ?? view.id)),
   );
   const note = byId<HTMLTextAreaElement>('field-note');
   if (document.activeElement !== note) note.value = view.fields.note ?? '';
@@ -193,20 +197,23 @@ function onCase(view: CaseViewLike): void {
     ...view.checklist.map((c) =>
       h(
         'tr',
-        {},
+        { 'data-material': c.materialId },
         h('td', {}, c.name, c.mandatory ? '' : '（选）'),
-        h('td', {}, MATERIAL_STATUS[c.status] ?? c.status, c.waiver ? `（${c.waiver.deadline} 前补交）` : ''),
+        h('td', { className: 'material-status' }, MATERIAL_STATUS[c.status] ?? c.status, c.waiver ? `（${c.waiver.deadline} 前补交）` : ''),
         h(
           'td',
           {},
-          h('button', { className: 'secondary', onclick: () => void captureMaterial(c.materialId) }, '拍照'),
-          ' ',
-          c.mandatory && c.status === 'missing' ? h('button', { className: 'secondary', onclick: () => void waive(c.materialId, c.name) }, '容缺') : null,
+          closed ? null : h('button', { className: 'secondary capture', onclick: () => void captureMaterial(c.materialId) }, '拍照'),
+          c.blobSha256 ? h('button', { className: 'secondary view-material', onclick: () => openMaterial(view, c.blobSha256!, c.name) }, '查看') : null,
+          !closed && c.mandatory && c.status === 'missing' ? h('button', { className: 'secondary waive', onclick: () => void waive(c.materialId, c.name) }, '容缺') : null,
         ),
       ),
     ),
   );
+  renderMaterials(view);
   renderDocuments(view);
+  void loadDocTypes(view.id);
+  applyClosed(view, closed);
   const chat = byId('chat');
   chat.replaceChildren(...view.chat.map((l) => h('div', { className: 'line' }, h('span', { className: 'who' }, `${l.role === 'clerk' ? '我' : '申请地窗口'} ${l.at.slice(11, 16)}`), l.text)));
   chat.scrollTop = chat.scrollHeight;
@@ -229,11 +236,117 @@ function renderDocuments(view: CaseViewLike): void {
   byId('documents').replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { className: 'muted' }, '暂无'))]));
 }
 
-async function approveReprint(number: string): Promise<void> {
-  const reason = prompt('重新打印的原因：', '打印机卡纸') ?? undefined;
-  if (reason === undefined) return;
+/**
+ * Everything captured on the case (高拍仪 snapshots, the applicant's signature) as thumbnails;
+ * a click opens the full picture. Served by the case's own authorized route, same-origin.
+ */
+function renderMaterials(view: CaseViewLike): void {
+  const names = new Map(view.checklist.map((c) => [c.materialId, c.name]));
+  const images = view.materials.filter((m) => m.mime.startsWith('image/'));
+  if (!images.length) {
+    byId('materials').replaceChildren(h('p', { className: 'muted' }, '暂无。对准高拍仪画面后点击“拍照留存材料”或清单中的“拍照”。'));
+    return;
+  }
+  byId('materials').replaceChildren(
+    ...images.map((m) => {
+      const label = (m.materialId && names.get(m.materialId)) || MATERIAL_KINDS[m.kind] || '材料';
+      return h(
+        'button',
+        { type: 'button', className: 'thumb', 'data-sha256': m.sha256, title: `查看 ${label}`, onclick: () => openMaterial(view, m.sha256, label) },
+        h('img', { src: materialUrl(view.id, m.sha256), alt: label, loading: 'lazy' }),
+        h('span', {}, label),
+        h('span', { className: 'hint' }, m.capturedAt.slice(11, 16)),
+      );
+    }),
+  );
+}
+
+function materialUrl(caseId: string, sha256: string): string {
+  return `/api/cases/${encodeURIComponent(caseId)}/materials/${sha256}`;
+}
+
+function openMaterial(view: CaseViewLike, sha256: string, label: string): void {
+  byId('material-title').textContent = label;
+  const img = byId<HTMLImageElement>('material-full');
+  img.src = materialUrl(view.id, sha256);
+  img.alt = label;
+  void askInDialog(byId<HTMLDialogElement>('material-dialog'));
+}
+
+/** Offers only the document types the case's item issues. */
+async function loadDocTypes(caseId: string): Promise<void> {
+  if (state.docTypes?.caseId === caseId) return;
+  state.docTypes = { caseId, types: [] };
   try {
-    await requestJson('POST', `/api/documents/${encodeURIComponent(number)}/reprint-approval`, reason ? { reason } : {});
+    const { types } = await requestJson<{ types: string[] }>('GET', `/api/cases/${encodeURIComponent(caseId)}/document-types`);
+    state.docTypes = { caseId, types };
+  } catch (e) {
+    state.docTypes = undefined;
+    toast(`无法读取本事项可出具的文书：${(e as Error).message}`, 'error');
+    return;
+  }
+  const select = byId<HTMLSelectElement>('doc-type');
+  select.replaceChildren(...state.docTypes.types.map((t) => h('option', { value: t }, DOC_LABELS[t] ?? t)));
+  if (!state.docTypes.types.length) select.replaceChildren(h('option', { value: '' }, '本事项不出具文书'));
+  if (state.caseView) applyClosed(state.caseView, FINAL_STATES.includes(state.caseView.state));
+}
+
+/** After 办结 (or any final state) nothing on the case can be changed from this page any more. */
+function applyClosed(view: CaseViewLike, closed: boolean): void {
+  const noTypes = !state.docTypes?.types.length;
+  for (const id of ['btn-snapshot', 'btn-save', 'btn-complete', 'btn-pending', 'btn-suspend', 'btn-reject', 'btn-chat', 'chat-text', 'field-note', 'doc-type']) {
+    (byId(id) as HTMLButtonElement | HTMLInputElement).disabled = closed;
+  }
+  byId<HTMLButtonElement>('btn-issue').disabled = closed || noTypes;
+  const banner = byId('case-closed');
+  banner.textContent = closed ? `本办件${STATE_LABELS[view.state] ?? ''}，办理操作已停用。` : '';
+  banner.classList.toggle('hidden', !closed);
+}
+
+/** Shows the document as it would be issued (marked 预览, unsigned); 确认签章出具 issues it. */
+async function previewAndIssue(): Promise<void> {
+  const view = state.caseView;
+  if (!view) return;
+  const docType = byId<HTMLSelectElement>('doc-type').value as 'receipt' | 'missing_notice' | 'payment_certificate' | 'completion_notice';
+  if (!docType) return;
+  const url = `/api/cases/${encodeURIComponent(view.id)}/documents/preview/${docType}`;
+  // Ask once first, so a refusal (e.g. no 容缺 material for the notice) reads as a message, not a broken frame.
+  const check = await fetch(url, { credentials: 'same-origin' }).catch(() => undefined);
+  if (!check?.ok) {
+    const body = (await check?.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+    return toast(body?.error?.message ?? '文书预览失败，请稍后重试', 'error');
+  }
+  await check.arrayBuffer();
+  byId('preview-title').textContent = `文书预览：${DOC_LABELS[docType] ?? docType}`;
+  byId<HTMLIFrameElement>('preview-frame').src = url;
+  const confirmed = await askInDialog(byId<HTMLDialogElement>('preview-dialog'));
+  byId<HTMLIFrameElement>('preview-frame').src = 'about:blank';
+  if (!confirmed) return;
+  try {
+    const doc = await signal.request<'document.issue', { number: string }>('document.issue', { caseId: view.id, docType });
+    toast(`已签章出具${DOC_LABELS[docType]}：${doc.number}`);
+    await refreshCase(view.id);
+  } catch (e) {
+    toast((e as Error).message, 'error');
+  }
+}
+
+/** Today in China (the server's deadlines are China calendar dates), `YYYY-MM-DD`. */
+function chinaToday(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+async function approveReprint(number: string): Promise<void> {
+  const dialog = byId<HTMLDialogElement>('reason-dialog');
+  byId('reason-title').textContent = '批准重新打印';
+  byId('reason-label').textContent = '重新打印的原因';
+  const text = byId<HTMLTextAreaElement>('reason-text');
+  text.value = '打印机卡纸';
+  const ok = await askInDialog(dialog, { validate: () => (text.value.trim() ? undefined : '请填写重新打印的原因') });
+  if (!ok) return;
+  const reason = text.value.trim();
+  try {
+    await requestJson('POST', `/api/documents/${encodeURIComponent(number)}/reprint-approval`, { reason });
     toast('已批准申请地窗口重新打印一次');
   } catch (e) {
     toast((e as Error).message, 'error');
@@ -262,10 +375,24 @@ async function captureMaterial(materialId?: string): Promise<void> {
 
 async function waive(materialId: string, name: string): Promise<void> {
   if (!state.caseView) return;
-  const note = prompt(`「${name}」容缺受理说明：`, '申请人承诺限期补交');
-  if (!note) return;
-  const deadline = prompt('补交期限（YYYY-MM-DD）：', new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10));
-  if (!deadline) return;
+  byId('waive-material').textContent = name;
+  const noteInput = byId<HTMLTextAreaElement>('waive-note');
+  const dateInput = byId<HTMLInputElement>('waive-deadline');
+  const today = chinaToday();
+  noteInput.value = '申请人承诺限期补交';
+  dateInput.min = today;
+  dateInput.value = new Date(Date.parse(today) + 7 * 864e5).toISOString().slice(0, 10);
+  const ok = await askInDialog(byId<HTMLDialogElement>('waive-dialog'), {
+    validate: () => {
+      if (!noteInput.value.trim()) return '请填写容缺受理说明';
+      if (!dateInput.value) return '请选择补交期限';
+      if (dateInput.value < today) return '补交期限不能早于今天，请重新选择';
+      return undefined;
+    },
+  });
+  if (!ok) return;
+  const note = noteInput.value.trim();
+  const deadline = dateInput.value;
   try {
     onCase(await signal.request<'material.waive', CaseViewLike>('material.waive', { caseId: state.caseView.id, materialId, note, deadline }));
   } catch (e) {
@@ -273,10 +400,18 @@ async function waive(materialId: string, name: string): Promise<void> {
   }
 }
 
-async function transition(to: 'completed' | 'rejected' | 'suspended' | 'pending_materials', ask?: string): Promise<void> {
+async function transition(to: 'completed' | 'rejected' | 'suspended' | 'pending_materials', ask?: { title: string; label: string }): Promise<void> {
   if (!state.caseView) return;
-  const reason = ask ? prompt(ask) ?? undefined : undefined;
-  if (ask && !reason) return;
+  let reason: string | undefined;
+  if (ask) {
+    byId('reason-title').textContent = ask.title;
+    byId('reason-label').textContent = ask.label;
+    const text = byId<HTMLTextAreaElement>('reason-text');
+    text.value = '';
+    const ok = await askInDialog(byId<HTMLDialogElement>('reason-dialog'), { validate: () => (text.value.trim() ? undefined : `请填写${ask.label}`) });
+    if (!ok) return;
+    reason = text.value.trim();
+  }
   try {
     const view = await signal.request<'case.transition', CaseViewLike>('case.transition', {
       caseId: state.caseView.id,
@@ -285,7 +420,7 @@ async function transition(to: 'completed' | 'rejected' | 'suspended' | 'pending_
       ...(reason ? { reason } : {}),
     });
     onCase(view);
-    toast(`办件已${STATE_LABELS[view.state]}`);
+    toast(`办件状态：${STATE_LABELS[view.state] ?? view.state}`);
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.code === 'CASE_VERSION_CONFLICT') {
@@ -310,7 +445,6 @@ async function main(): Promise<void> {
     e.preventDefault();
     void signOut();
   });
-  byId('doc-type').replaceChildren(...Object.entries(DOC_LABELS).map(([v, t]) => h('option', { value: v }, t)));
   for (const id of ['remote-face', 'remote-document']) {
     byId(id).parentElement!.addEventListener('click', () => {
       const src = byId<HTMLVideoElement>(id).srcObject;
@@ -352,21 +486,11 @@ async function main(): Promise<void> {
       await refreshCase(state.caseView.id);
     }
   });
-  byId('btn-issue').addEventListener('click', async () => {
-    if (!state.caseView) return;
-    const docType = byId<HTMLSelectElement>('doc-type').value as 'receipt' | 'missing_notice' | 'payment_certificate' | 'completion_notice';
-    try {
-      const doc = await signal.request<'document.issue', { number: string }>('document.issue', { caseId: state.caseView.id, docType });
-      toast(`已出具 ${DOC_LABELS[docType]}：${doc.number}`);
-      await refreshCase(state.caseView.id);
-    } catch (e) {
-      toast((e as Error).message, 'error');
-    }
-  });
+  byId('btn-issue').addEventListener('click', () => void previewAndIssue());
   byId('btn-complete').addEventListener('click', () => void transition('completed'));
-  byId('btn-pending').addEventListener('click', () => void transition('pending_materials', '需补正的材料及说明：'));
-  byId('btn-suspend').addEventListener('click', () => void transition('suspended', '挂起原因：'));
-  byId('btn-reject').addEventListener('click', () => void transition('rejected', '不予受理的理由：'));
+  byId('btn-pending').addEventListener('click', () => void transition('pending_materials', { title: '要求补正', label: '需补正的材料及说明' }));
+  byId('btn-suspend').addEventListener('click', () => void transition('suspended', { title: '挂起办件', label: '挂起原因' }));
+  byId('btn-reject').addEventListener('click', () => void transition('rejected', { title: '不予受理', label: '不予受理的理由' }));
   byId('btn-chat').addEventListener('click', async () => {
     const input = byId<HTMLInputElement>('chat-text');
     if (!state.caseView || !input.value.trim()) return;
@@ -376,7 +500,7 @@ async function main(): Promise<void> {
   signal.onNotification((n) => {
     if (n.type === 'hello') {
       state.me = n.principal;
-      byId('me').textContent = `${n.principal.name ?? ''}`;
+      byId('me').textContent = `${n.principal.name ?? ''} · 异地窗口工作人员`;
     }
     if (n.type === 'queue.changed') void loadQueue();
     if (n.type === 'session.ended' && n.sessionId === state.inCall) endView();

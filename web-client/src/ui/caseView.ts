@@ -1,6 +1,8 @@
 /** The parts of a case view (as the server sends it, masked for the viewer) that pages render. */
 export interface CaseViewLike {
   id: string;
+  /** Human case number (办件编号), e.g. 341522-20261204-0007; shown instead of `id`. */
+  number?: string;
   version: number;
   state: string;
   itemCode: string;
@@ -9,9 +11,9 @@ export interface CaseViewLike {
   applicantRegion: string;
   applicant: { name: string; idNumber: string; phone?: string };
   fields: Record<string, string>;
-  checklist: { materialId: string; name: string; mandatory: boolean; status: 'missing' | 'provided' | 'waived'; waiver?: { note: string; deadline: string } }[];
+  checklist: { materialId: string; name: string; mandatory: boolean; status: 'missing' | 'provided' | 'waived'; blobSha256?: string; waiver?: { note: string; deadline: string } }[];
   materials: { sha256: string; kind: string; mime: string; name: string; materialId?: string; capturedAt: string }[];
-  documents: { number: string; type: string; sha256: string; issuedAt: string; printLog?: { event: string; at: string; outcome?: string }[] }[];
+  documents: { number: string; type: string; sha256: string; issuedAt: string; sample?: boolean; printLog?: { event: string; at: string; outcome?: string }[] }[];
   chat: { at: string; by: string; role: string; text: string }[];
   ratings?: { clerk?: { score: number }; counter?: { score: number } };
   createdAt: string;
@@ -29,6 +31,12 @@ export const STATE_LABELS: Record<string, string> = {
   abandoned: '已离开队列',
   suspended: '已挂起',
 };
+
+/** States after which nothing more is done on a case. */
+export const FINAL_STATES: readonly string[] = ['completed', 'rejected', 'abandoned'];
+
+/** Chinese names of material kinds. */
+export const MATERIAL_KINDS: Record<string, string> = { document_camera: '高拍仪拍照', signature: '申请人签名', upload: '上传文件' };
 
 /** Chinese names of document types. */
 export const DOC_LABELS: Record<string, string> = {
