@@ -42,7 +42,7 @@ export interface TestNode {
 const SETUP: Principal = { kind: 'staff', role: 'admin', staffId: 'test-setup', name: '测试', regionCodes: ['*'] };
 
 /** Starts a node with everything real; `env` overrides configuration. */
-export async function startTestNode(options: { pool?: WorkerPool; env?: Record<string, string> } = {}): Promise<TestNode> {
+export async function startTestNode(options: { pool?: WorkerPool; env?: Record<string, string>; enforceServiceHours?: boolean } = {}): Promise<TestNode> {
   const redis = await startTestRedis();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-node-'));
   const port = await freePort();
@@ -67,7 +67,8 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       redisUrl: redis.url,
       // RVW_TEST_LOG=debug prints the node's structured log to stderr when a test needs explaining.
       logger: process.env.RVW_TEST_LOG ? createLogger({ level: process.env.RVW_TEST_LOG, destination: process.stderr }) : silentLogger(),
-      enforceServiceHours: false,
+      // Off unless a test is about service hours: tests run at any hour.
+      enforceServiceHours: options.enforceServiceHours ?? false,
       webOutDir: path.join(dataDir, 'web'),
       ...(options.pool ? { pool: options.pool } : {}),
     });

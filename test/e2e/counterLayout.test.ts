@@ -1,0 +1,228 @@
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chinaStandardTime } from '../../signaling/src/catalog/chinaStandardTime';
+import { withCheckDigit } from '../harness/idNumber';
+import { startTestNode, type TestNode } from '../harness/testNode';
+import { WsClient } from '../harness/wsClient';
+import { expectInViewport, launchPerson, StepShots, type Person } from '../journey/support/person';
+
+/*
+ * Every counter screen at the usual terminal sizes (1366×768, and 1366×900), in normal and in
+ * 大字模式 (large type, remembered per terminal): the controls of each step inside the window and
+ * uncovered; the service hours before anything is typed (closed: no submit); the network badge
+ * resolves; no empty 屏幕共享 tile; 发送 on one line; toasts leave by themselves, at most three, in
+ * a corner over no control; rating stars with their 好差评 words.
+ */
+const ITEM = '000117013000';
+const PARTNERSHIP = 'wujiang-huoqiu';
+const SIZES = [768, 900];
+
+describe('counter layout, hours, toasts and 大字模式', () => {
+  let t: TestNode;
+  let counter: Person;
+  let clerkWs: WsClient;
+
+  beforeAll(async () => {
+    t = await startTestNode({ enforceServiceHours: true });
+    const clerk = await t.clerk('341522', [ITEM], '霍邱社保 李娜');
+    clerkWs = await WsClient.connect(t.origin, clerk.cookie);
+    const device = await t.counter('wujiang-kyth-01');
+    counter = await launchPerson('counter');
+    await t.addCookie(counter.browser.context, device.cookie);
+  });
+  afterAll(async () => {
+    clerkWs?.close();
+    await counter?.close();
+    await t?.dispose();
+  });
+
+  /** Sets the partnership's hours: open all day every day, or closed today. */
+  async function setHours(open: boolean): Promise<void> {
+    const p = await t.node.catalog.require('partnership', PARTNERSHIP);
+    const today = chinaStandardTime(new Date()).weekday;
+    const serviceHours = open
+      ? { timezone: 'Asia/Shanghai' as const, weekdays: [1, 2, 3, 4, 5, 6, 7], windows: [{ start: '00:00', end: '23:59' }] }
+      : { timezone: 'Asia/Shanghai' as const, weekdays: [1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today), windows: [{ start: '09:00', end: '12:00' }, { start: '13:30', end: '17:30' }] };
+    await t.node.catalog.replace('partnership', { ...p, serviceHours });
+  }
+
+  /** Checks the controls at 1366×768 and at 1366×900, then goes back to 768. */
+  async function controlsFit(page: Page, selectors: Record<string, string>): Promise<void> {
+    for (const height of SIZES) {
+      await page.setViewportSize({ width: 1366, height });
+      for (const [what, selector] of Object.entries(selectors)) await expectInViewport(page.locator(selector).first(), `${what} at 1366×${height}`);
+    }
+    await page.setViewportSize({ width: 1366, height: 768 });
+  }
+
+  const problems = () => counter.guard.takeProblems('counter');
+
+  for (const mode of ['normal', 'large'] as const) {
+    it(`every step fits and reads right in ${mode === 'large' ? '大字模式' : 'normal type'}`, async () => {
+      const page = counter.page;
+      const shots = new StepShots(path.resolve(`test-results/counter-layout/${mode}`));
+
+      // Out of hours: said before anything is typed, and nothing can be submitted.
+      await setHours(false);
+      await page.goto(`${t.origin}/counter.html`);
+      if (mode === 'large') {
+        // Remembered from the last test's click? No: this terminal starts in normal type.
+        expect(await page.locator('#btn-large-type').innerText()).toBe('大字模式');
+        await page.click('#btn-large-type');
+        expect(await page.locator('#btn-large-type').innerText()).toBe('标准字体');
+        expect(await page.locator('#btn-large-type').getAttribute('aria-pressed')).toBe('true');
+        await page.reload();
+        // One touch, remembered per terminal.
+        expect(await page.locator('#btn-large-type').innerText()).toBe('标准字体');
+        const sizes = await page.evaluate(() => ({
+          body: parseFloat(getComputedStyle(document.body).fontSize),
+          label: parseFloat(getComputedStyle(document.querySelector('label')!).fontSize),
+          text: getComputedStyle(document.body).color,
+        }));
+        expect(sizes.body).toBeGreaterThanOrEqual(24);
+        expect(sizes.label).toBeGreaterThanOrEqual(22);
+        expect(sizes.text).toBe('rgb(0, 0, 0)');
+      } else {
+        expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBe(16);
+      }
+      const hours = page.locator('#service-hours');
+      await expect.poll(() => hours.innerText()).toContain('当前非服务时间，服务时间为');
+      expect(await hours.innerText()).toMatch(/09:00–12:00、13:30–17:30（北京时间）/);
+      expect(await page.locator('#btn-queue').isDisabled()).toBe(true);
+      expect(await page.locator('#queue-blocked').innerText()).toContain('暂不能发起办理');
+      await controlsFit(page, { 'service hours': '#service-hours', 'closed note': '#queue-blocked' });
+      await shots.take(page, 'closed');
+
+      await setHours(true);
+      await page.reload();
+      await expect.poll(() => hours.innerText()).toContain('营业中');
+      expect(await page.locator('#btn-queue').isEnabled()).toBe(true);
+      // The header names the hall and the counter once each; the network badge resolves before queueing.
+      expect(await page.locator('#counter-name').innerText()).toBe('吴江区行政服务中心 跨域通办窗口 1 号');
+      expect(await page.locator('header').innerText()).not.toMatch(/跨域通办窗口\s*·\s*跨域通办窗口/);
+      await expect.poll(() => page.locator('#quality').innerText()).toBe('网络正常');
+      // Items in the same order on every load (by item code).
+      const order = await page.locator('#item option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+      expect(order).toEqual([...order].sort());
+      await page.reload();
+      await page.waitForSelector('#item option', { state: 'attached' });
+      expect(await page.locator('#item option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(order);
+      await controlsFit(page, {
+        '大字模式 button': '#btn-large-type',
+        region: '#partner',
+        item: '#item',
+        hours: '#service-hours',
+        name: '#app-name',
+        'ID number': '#app-id',
+        phone: '#app-phone',
+        '开始视频办理': '#btn-queue',
+      });
+      await shots.take(page, 'choose');
+
+      // Two refusals of the form: Chinese, at most three toasts, gone by themselves.
+      await page.click('#btn-queue');
+      await page.fill('#app-name', '陈建国');
+      await page.fill('#app-id', '12345');
+      await page.click('#btn-queue');
+      await expect.poll(() => page.locator('#toasts .toast-error').count()).toBe(2);
+
+      await page.selectOption('#item', ITEM);
+      await page.fill('#app-id', withCheckDigit(mode === 'large' ? '32058419580312123' : '32058419600101123'));
+      await page.click('#btn-queue');
+      await page.waitForSelector('#step-wait:not(.hidden)');
+      await controlsFit(page, { '离开队列': '#btn-leave', 'wait status': '#wait-status' });
+      await shots.take(page, 'wait');
+
+      const caseId = await page.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+      await clerkWs.request('queue.accept', { caseId });
+      await page.waitForSelector('#step-call:not(.hidden)');
+      await clerkWs.request('document.issue', { caseId, docType: 'payment_certificate' });
+      await page.waitForSelector('#documents button.print');
+      // Nothing is shared: no 屏幕共享 tile at all.
+      expect(await page.locator('#screen-tile').isVisible()).toBe(false);
+      // 发送 on one line.
+      expect(await page.locator('#btn-chat').evaluate((b) => { const r = document.createRange(); r.selectNodeContents(b); return r.getClientRects().length; })).toBe(1);
+
+      // Messages pile up: 收到文书, 请先签字, 签字已确认 … never more than three, and over no control.
+      await page.click('#btn-sign');
+      const errorShown = Date.now();
+      await page.waitForSelector('#toasts .toast-error:has-text("请先签字")');
+      const pad = (await page.locator('#signature').boundingBox())!;
+      await page.mouse.move(pad.x + 30, pad.y + 40);
+      await page.mouse.down();
+      await page.mouse.move(pad.x + 160, pad.y + 70, { steps: 6 });
+      await page.mouse.up();
+      await page.click('#btn-sign');
+      await page.waitForSelector('#toasts .toast:has-text("签字已确认")');
+      expect(await page.locator('#toasts .toast').count()).toBeLessThanOrEqual(3);
+      await controlsFit(page, {
+        header: '#btn-large-type',
+        'connection badge': '#conn',
+        'network badge': '#quality',
+        '打印': '#documents button.print',
+        'chat input': '#chat-text',
+        '发送': '#btn-chat',
+        'signature pad': '#signature',
+        '重写': '#btn-sign-clear',
+        '确认签字': '#btn-sign',
+        '结束通话': '#btn-hangup',
+      });
+      await shots.take(page, 'call');
+      if (mode === 'normal') {
+        // An info goes after about 4 s, an error after about 8 s; each can be closed at once with ×.
+        const info = page.locator('#toasts .toast:has-text("签字已确认")');
+        const infoShown = Date.now();
+        await info.waitFor({ state: 'detached', timeout: 7000 });
+        expect(Date.now() - infoShown).toBeGreaterThan(2500);
+        await page.locator('#toasts .toast-error:has-text("请先签字")').waitFor({ state: 'detached', timeout: 11_000 });
+        expect(Date.now() - errorShown).toBeGreaterThan(6500);
+      }
+      await page.click('#btn-sign-clear');
+
+      await clerkWs.request('material.capture', { caseId, materialId: 'id_card', mime: 'image/png', dataBase64: TINY_PNG });
+      const view = await t.node.cases.getCase(caseId);
+      await clerkWs.request('case.transition', { caseId, expectedVersion: view.version, to: 'completed' });
+      await page.waitForSelector('#step-finish:not(.hidden)');
+      await controlsFit(page, {
+        result: '#finish-status',
+        '打印': '#finish-documents button.print',
+        'clerk stars': '.stars[data-target="clerk"] button[data-score="5"]',
+        'clerk stars (1)': '.stars[data-target="clerk"] button[data-score="1"]',
+        'counter stars': '.stars[data-target="counter"] button[data-score="5"]',
+        'clerk comment': '#comment-clerk',
+        'counter comment': '#comment-counter',
+        '提交评价': '#btn-rate',
+        '办理下一件': '#btn-new',
+      });
+
+      // The five 好差评 levels in words; the chosen one differs in colour, text weight and aria-pressed.
+      const stars = page.locator('.stars[data-target="clerk"] button');
+      const words = ['非常不满意', '不满意', '基本满意', '满意', '非常满意'];
+      const texts = await stars.allInnerTexts();
+      expect(texts.map((x, i) => x.includes('★') && x.includes(words[i]!))).toEqual([true, true, true, true, true]);
+      await stars.nth(3).click();
+      expect(await stars.evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-pressed')))).toEqual(['false', 'false', 'false', 'true', 'false']);
+      const colours = await stars.evaluateAll((bs) => bs.map((b) => getComputedStyle(b).backgroundColor));
+      expect(new Set([colours[0], colours[3], colours[4]]).size).toBe(3);
+      await shots.take(page, 'finish');
+
+      await page.click('#btn-new');
+      await page.waitForSelector('#step-choose:not(.hidden)');
+      expect(await page.locator('#app-name').inputValue()).toBe('');
+      expect(problems()).toEqual([]);
+    });
+  }
+
+  it('the standard type comes back with one touch, and stays', async () => {
+    const page = counter.page;
+    await page.click('#btn-large-type');
+    await page.reload();
+    expect(await page.locator('#btn-large-type').innerText()).toBe('大字模式');
+    expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBe(16);
+    expect(problems()).toEqual([]);
+  });
+});
+
+/** A 1×1 PNG, the smallest material a clerk can capture. */
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
