@@ -73,14 +73,15 @@ const INIT_SCRIPT = `(() => {
   }
 
   const SHOWN = '#toasts .toast, [role="alert"], .form-error, .toast, .error, #status, dialog[open] .hint, dialog[open] p';
-  const seen = new Set();
+  // Per element: a message is reported when it appears or changes, so a repeated toast counts again.
+  const seen = new WeakMap();
   const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const scan = () => {
     for (const el of document.querySelectorAll(SHOWN)) {
       // The close button of a toast (×) is not part of what it says.
       const text = (el.innerText || '').replace(/×/g, '').trim();
-      if (!text || seen.has(text) || !visible(el)) continue;
-      seen.add(text);
+      if (!text || seen.get(el) === text || !visible(el)) continue;
+      seen.set(el, text);
       report('message', text);
     }
   };

@@ -55,6 +55,21 @@ export async function soft(what: string, check: () => Promise<void>): Promise<vo
 }
 
 /**
+ * Scrolls a control into view as a person scrolls a long page (the clerk's, the admin's). Lists
+ * re-render on every case change, so a detached element is looked up again.
+ */
+export async function reveal(locator: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await locator.scrollIntoViewIfNeeded({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 5 || !/not attached|detached/i.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+/**
  * Asserts that a control is where the person can use it without scrolling: visible, wholly
  * inside the window, and not covered by anything (a toast, a dialog backdrop) at its centre.
  */
