@@ -27,7 +27,11 @@ describe('clerk page: print state and reprint approval', () => {
     await t.addCookie(browser.context, clerkAuth.cookie);
     const page = await browser.context.newPage();
     logs.push(collectPageLog(page, 'clerk'));
-    page.on('dialog', (d) => void d.accept('打印机卡纸'));
+    // No native prompt(): a native dialog would be a failure.
+    page.on('dialog', (d) => {
+      logs.at(-1)?.push(`native dialog: ${d.message()}`);
+      void d.dismiss();
+    });
     await page.goto(`${t.origin}/clerk.html`);
 
     const counter = await WsClient.connect(t.origin, counterAuth.cookie);
@@ -39,8 +43,11 @@ describe('clerk page: print state and reprint approval', () => {
     await page.waitForSelector(`#queue tr[data-case="${opened.id}"] button.accept`);
     await page.click(`#queue tr[data-case="${opened.id}"] button.accept`);
     await page.waitForSelector('#call-view:not(.hidden)');
+    await page.waitForSelector('#doc-type option[value="payment_certificate"]', { state: 'attached' });
     await page.selectOption('#doc-type', 'payment_certificate');
     await page.click('#btn-issue');
+    await page.waitForSelector('#preview-dialog[open]');
+    await page.click('#btn-confirm-issue');
     const issued = await counter.next((n) => n.type === 'document.issued', 10_000);
     const number = (issued as { number: string }).number;
 
@@ -53,10 +60,17 @@ describe('clerk page: print state and reprint approval', () => {
     expect((await counterAuth.api.call('POST', `/api/documents/${number}/print-token`, {})).error?.code).toBe('REPRINT_NOT_APPROVED');
 
     await row.locator('button.approve-reprint').click();
+    await page.waitForSelector('#reason-dialog[open]');
+    expect(await page.textContent('#reason-title')).toBe('批准重新打印');
+    await page.fill('#reason-text', '打印机卡纸');
+    await page.click('#reason-confirm');
     await expect.poll(async () => (await t.node.cases.getCase(opened.id)).documents[0]?.printLog?.map((e) => e.event), { timeout: 5000 }).toContain('reprint_approved');
     const again = await counterAuth.api.call<{ reprint: boolean }>('POST', `/api/documents/${number}/print-token`, {});
     expect(again.status).toBe(201);
     expect(again.data.reprint).toBe(true);
+    const approval = (await t.node.cases.getCase(opened.id)).documents[0]?.printLog?.find((e) => e.event === 'reprint_approved');
+    expect(approval).toBeDefined();
+    expect(logs.flat().filter((l) => l.includes('native dialog'))).toEqual([]);
     counter.close();
   });
 });
