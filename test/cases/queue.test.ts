@@ -54,6 +54,9 @@ describe('queue', () => {
       queueLength: 2,
       waitingSeconds: 30,
       estimatedWaitSeconds: Math.round(1.5 * DEFAULT_HANDLING_SECONDS),
+      // Nobody serves the item at the moment (no clerk page watches the queue).
+      clerksOnline: 0,
+      clerksIdle: 0,
     });
 
     // The first pension case is handled in 8 minutes: the estimate follows.
@@ -67,7 +70,8 @@ describe('queue', () => {
     time.advance(8 * 60);
     env.world.published.length = 0;
     await s.transition(clerk, a.id, { to: 'completed' });
-    expect(env.world.published.map((e) => e.type)).toEqual(['case.changed']);
+    // The queue hears it too: the clerk is free, the estimates of those waiting change.
+    expect(env.world.published.map((e) => e.type)).toEqual(['case.changed', 'queue.changed']);
     expect(env.world.published[0]).toMatchObject({ caseId: a.id, state: 'completed', clerkId: 'clerk-hq-1' });
     expect((await s.queuePosition(c.id)).estimatedWaitSeconds).toBe(240);
 

@@ -22,6 +22,7 @@ import { buildWebClient, PUBLIC_DIR } from '../../../web-client/build';
 import { buildAuthAssets } from '../../../web-client/src/auth/buildAuthAssets';
 import { AuthModule } from '../auth/AuthModule';
 import { authorize, can } from '../auth/policy';
+import type { Principal } from '../auth/Principal';
 import { BlobStore } from '../blobs/BlobStore';
 import { CallService } from '../calls/CallService';
 import { CaseService } from '../cases/CaseService';
@@ -42,6 +43,8 @@ import { mediaHandlers } from '../ws/handlers/mediaHandlers';
 import { Hub } from '../ws/Hub';
 import { SignalingServer } from '../ws/SignalingServer';
 import { createCaseFilesRouter } from './createCaseFilesRouter';
+import type { Connection } from '../ws/Connection';
+import { ClerkPresence, PRESENCE_TTL_SECONDS } from '../queue/ClerkPresence';
 import { createCounterRouter } from './createCounterRouter';
 import { turnCredentials } from './turnCredentials';
 
@@ -198,6 +201,31 @@ export class RegionalNode {
       }),
     };
 
+    // Who serves which item now, for the counters' wait estimates: a clerk whose page watches the
+    // queue is present (refreshed here, on whichever node holds the socket) until it goes.
+    const presence = new ClerkPresence(redis, clock);
+    const asClerk = (p: Principal) => (p.kind === 'staff' && p.role === 'clerk' ? p : undefined);
+    const watchQueues = handlers['queue.subscribe'];
+    handlers['queue.subscribe'] = async (conn, request) => {
+      const answer = await watchQueues(conn, request);
+      const clerk = asClerk(conn.principal);
+      if (clerk) await presence.online(clerk).catch((err: Error) => logger.warn({ err: err.message }, 'presence not recorded'));
+      return answer;
+    };
+    const presenceTimer = setInterval(() => {
+      for (const conn of hub.queueWatchers()) {
+        const clerk = asClerk(conn.principal);
+        if (clerk) void presence.online(clerk).catch(() => undefined);
+      }
+    }, (PRESENCE_TTL_SECONDS * 1000) / 3);
+    presenceTimer.unref();
+    closers.unshift(() => clearInterval(presenceTimer));
+    const leftQueues = (conn: Connection) => {
+      const clerk = asClerk(conn.principal);
+      if (!clerk || !conn.queueSubscribed || hub.byStaff(clerk.staffId).some((c) => c.queueSubscribed)) return;
+      void presence.offline(clerk).catch(() => undefined);
+    };
+
     // HTTP.
     const app = express();
     app.disable('x-powered-by');
@@ -293,7 +321,10 @@ export class RegionalNode {
       hub,
       handlers,
       logger,
-      onClose: (conn) => calls.onConnectionClosed(conn),
+      onClose: (conn) => {
+        calls.onConnectionClosed(conn);
+        leftQueues(conn);
+      },
       onRequest: (type, ok, ms) => metrics.observeRequest(type, ok, ms),
     });
     auth.onPrincipalRevoked((event) => {

@@ -74,7 +74,7 @@ export class CaseService {
     return new CaseService({
       cases: await CaseStore.create({ redis: opts.redis, clock }),
       numbers: await CaseNumbers.create({ redis: opts.redis }),
-      queues: await QueueStore.create({ redis: opts.redis }),
+      queues: await QueueStore.create({ redis: opts.redis, clock }),
       catalog: opts.catalog,
       blobs: opts.blobs,
       clock,

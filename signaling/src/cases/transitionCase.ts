@@ -45,7 +45,12 @@ export async function transitionCase(deps: CaseDeps, principal: Principal, caseI
       deps.log.warn({ err: e, caseId }, 'recording the handling time failed');
     });
   }
-  notifyCase(deps, record);
+  if ((record.state === 'completed' || record.state === 'rejected') && record.clerkId) {
+    // The clerk is free for the next applicant (wait estimates only; never fails the request).
+    await deps.queues.presence.free(record.clerkId, caseId).catch((e: unknown) => deps.log.warn({ err: e, caseId }, 'freeing the clerk failed'));
+  }
+  // A closed case frees its clerk: the counters waiting for that item get a new estimate.
+  notifyCase(deps, record, record.state === 'completed' || record.state === 'rejected' ? { queueChanged: true } : undefined);
   return record;
 }
 

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../store/redisClient';
+import { ClerkPresence } from './ClerkPresence';
 import { queueKey, type QueueRef } from './queueKey';
 
 /** How many recent cases the average handling time is taken over. */
@@ -20,14 +21,17 @@ export interface QueueMember {
  */
 export class QueueStore {
   readonly #redis: RedisClient;
+  /** The clerks serving each queue now (the other half of a wait estimate). */
+  readonly presence: ClerkPresence;
 
-  private constructor(redis: RedisClient) {
+  private constructor(redis: RedisClient, clock: () => Date) {
     this.#redis = redis;
+    this.presence = new ClerkPresence(redis, clock);
   }
 
   /** Creates the store over a connected client (the caller owns the client). */
-  static async create(opts: { redis: RedisClient }): Promise<QueueStore> {
-    return new QueueStore(opts.redis);
+  static async create(opts: { redis: RedisClient; clock?: () => Date }): Promise<QueueStore> {
+    return new QueueStore(opts.redis, opts.clock ?? (() => new Date()));
   }
 
   /** The waiting cases of one queue, oldest first. */

@@ -35,6 +35,8 @@ export async function acceptCase(deps: CaseDeps, principal: Principal, caseId: s
       queue: { key: queueKey(draft), op: 'remove' },
     };
   });
+  // Estimates only: the case is accepted whatever happens to this write.
+  await deps.queues.presence.busy(clerk.staffId, caseId).catch((e: unknown) => deps.log.warn({ err: e, caseId }, 'marking the clerk busy failed'));
   notifyCase(deps, record, { queueChanged: true });
   return record;
 }

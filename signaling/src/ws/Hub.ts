@@ -29,6 +29,11 @@ export class Hub {
     return this.#connections.size;
   }
 
+  /** Connections whose page watches its queues (queue.subscribe): the clerks at their desks. */
+  queueWatchers(): Connection[] {
+    return [...this.#connections].filter((c) => c.queueSubscribed);
+  }
+
   /** Connections in a media session. */
   inSession(sessionId: string): Connection[] {
     return [...this.#connections].filter((c) => c.sessionId === sessionId);

@@ -171,9 +171,16 @@ function onCase(view: CaseViewLike): void {
     show('wait');
     // Connect the media now, held back, so that accepting only has to start the tracks.
     if (!state.call) void startCall(view.id, { paused: true }).catch(() => undefined);
-    const q = view.queue;
+    const q = view.queue as (CaseViewLike['queue'] & { clerksOnline?: number }) | undefined;
     byId('wait-status').textContent = q ? (q.position <= 1 ? '排队中，您是下一位' : `排队中，前面还有 ${q.position - 1} 人`) : '排队中…';
-    byId('wait-detail').textContent = q ? `${waitText(q.estimatedWaitSeconds)}；办理事项：${view.itemName}` : view.itemName;
+    byId('wait-detail').textContent = q
+      ? `${q.clerksOnline === 0 ? '异地窗口工作人员暂未在线，请稍候；' : ''}${waitText(q.estimatedWaitSeconds)}；办理事项：${view.itemName}`
+      : view.itemName;
+    // Clerks come and go without a queue change: look again now and then while waiting.
+    window.clearTimeout(waitRefresh);
+    waitRefresh = window.setTimeout(() => {
+      if (state.caseView?.id === view.id && state.caseView.state === 'queued') void refreshCase(view.id).catch(() => undefined);
+    }, 20_000);
     return;
   }
   if (CLOSED.includes(view.state)) {
@@ -196,6 +203,8 @@ function onCase(view: CaseViewLike): void {
 }
 
 const CLOSED = ['completed', 'rejected', 'abandoned'];
+
+let waitRefresh = 0;
 
 /** The wait as a person wants to hear it: soon, or about how long. */
 function waitText(seconds: number): string {

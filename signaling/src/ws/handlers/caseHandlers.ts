@@ -48,7 +48,7 @@ export function caseFacts(record: CaseRecord): CaseFacts {
 }
 
 /** The view a caller gets, with queue standing while queued. */
-async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number } }> {
+async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number; clerksOnline: number } }> {
   conn.caseSubscriptions.add(record.id);
   const view = toCaseView(record, conn.principal);
   const queue = `${record.servingRegion}|${record.itemCode}`;
@@ -59,7 +59,7 @@ async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseReco
   // The counter hears this queue's changes while its case waits (its position moves with them).
   if (conn.principal.kind === 'counter') conn.waitingIn.add(queue);
   const q = await deps.cases.queuePosition(record.id).catch(() => undefined);
-  return q ? { ...view, queue: { position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds } } : view;
+  return q ? { ...view, queue: { position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds, clerksOnline: q.clerksOnline } } : view;
 }
 
 function decodeBase64(data: string, what: string): Uint8Array {
