@@ -23,12 +23,16 @@ let admin: Person;
 let clerk: Person;
 let counter: Person;
 const people = () => [admin, clerk, counter].filter(Boolean);
+/** How long each step took: printed at the end, to see where a slow run spent its time. */
+const timings: string[] = [];
 
 /** Runs one step of the walk, then screenshots every listed page and checks every guard. */
 async function step(shots: StepShots, name: string, pages: Person[], body: () => Promise<void>): Promise<void> {
+  const started = Date.now();
   try {
     await body();
   } finally {
+    timings.push(`${path.basename(shots.dir)}/${name} ${Date.now() - started} ms`);
     for (const p of pages) await shots.take(p.page, `${name}-${p.label}`).catch(() => undefined);
   }
   // Console errors, CSP violations, page errors, English validation text: each fails the test.
@@ -89,6 +93,7 @@ afterEach(async (ctx) => {
 });
 
 afterAll(async () => {
+  console.log(`journey step timings:\n  ${timings.join('\n  ')}`);
   await Promise.all(people().map((p) => p.close()));
   await j?.dispose();
 });
@@ -253,6 +258,12 @@ describe('the journey through the pages', () => {
         await accept.click();
         await c.waitForSelector('#call-view:not(.hidden)', { timeout: 15_000 });
         await k.waitForSelector('#step-call:not(.hidden)', { timeout: 15_000 });
+        // The clerk works with a case number people can read out, not a UUID or a record version.
+        const caseId = await k.evaluate(() => (window as unknown as { rvw: { state: { caseView?: { id: string } } } }).rvw.state.caseView?.id ?? '');
+        await expect.poll(() => c.locator('#case-summary').innerText()).toContain(PENSION);
+        const summary = await c.locator('#case-summary').innerText();
+        expect.soft(summary, 'case summary shows no UUID').not.toContain(caseId);
+        expect.soft(summary, 'case summary shows no record version').not.toMatch(/版本/);
       });
 
       await step(shots, 'see-and-hear', [clerk, counter], async () => {
@@ -458,6 +469,17 @@ describe('the journey through the pages', () => {
         expect.soft(clerk.guard.messages.concat(await c.locator('body').innerText()).join('\n'), 'the clerk page says 办结 without a typo').not.toContain('已已');
         await k.waitForSelector('#step-finish:not(.hidden)', { timeout: 15_000 });
         expect.soft(await k.locator('#finish-status').textContent(), 'the counter says 办结 without a typo').not.toContain('已已');
+        // The case is closed: media ends on both sides at once, not when someone clicks 结束通话.
+        await soft('the call ends with the case', async () => {
+          await expect.poll(() => j.node.registry.get(caseId), { timeout: 10_000 }).toBeUndefined();
+          await expect
+            .poll(() => k.evaluate(() => (window as unknown as { __rvwTracks: MediaStreamTrack[] }).__rvwTracks.filter((t) => t.readyState === 'live').map((t) => t.kind)), { timeout: 10_000 })
+            .toEqual([]);
+        });
+        // After 办结 the clerk can change nothing on the case.
+        await soft('clerk actions disabled after 办结', async () => {
+          for (const id of ['#btn-complete', '#btn-issue', '#btn-snapshot']) expect(await c.locator(id).isDisabled(), id).toBe(true);
+        });
       });
 
       await step(shots, 'rating', [counter], async () => {
