@@ -119,6 +119,7 @@ export class RegionalNode {
         return hall ? { id: hall.id, regionCode: hall.regionCode, name: hall.name } : undefined;
       },
     });
+      nameOf: async (kind, code) => (await catalog.get(kind, code))?.name,
     closers.push(() => auth.close());
 
     // Documents: per-region signers from the PKI directory, one font parse per process.

@@ -12,6 +12,7 @@ import { createPrincipalResolver, type ResolvePrincipal } from './createPrincipa
 import { createUpgradeAuthenticator, type AuthenticateUpgrade } from './createUpgradeAuthenticator';
 import { InviteService, type IssuedInvite } from './InviteService';
 import { PasskeyService } from './PasskeyService';
+import type { NameOf } from './createAuthRouter';
 import { RedisRateLimitStore } from './RedisRateLimitStore';
 import { RevocationBus, type RevocationListener } from './RevocationBus';
 import { SessionStore } from './SessionStore';
@@ -25,6 +26,8 @@ export interface AuthModuleOptions {
   logger: Logger;
   /** Hall lookup from the catalogue (hall → region) for counter registration. */
   getHall: GetHall;
+  /** Catalogue names of regions and items, so an invitee reads 六安市霍邱县, not 341522. */
+  nameOf?: NameOf;
   clock?: Clock;
   timeouts?: Partial<AuthTimeouts>;
   rateLimits?: Partial<AuthRateLimits>;
@@ -96,6 +99,7 @@ export class AuthModule {
         resolvePrincipal,
         cookies,
         logger,
+        ...(opts.nameOf ? { nameOf: opts.nameOf } : {}),
         rateLimitStore: (name) => new RedisRateLimitStore(redis, `${name}:`),
         ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
       });

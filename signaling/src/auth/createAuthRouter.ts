@@ -47,8 +47,13 @@ const DEFAULT_RATE_LIMITS: AuthRateLimits = {
 };
 
 /** Dependencies of {@link createAuthRouter}. */
+/** The catalogue name of a region or service item, or undefined when unknown. */
+export type NameOf = (kind: 'region' | 'item', code: string) => Promise<string | undefined>;
+
 export interface AuthRouterDeps {
   config: Readonly<Pick<Config, 'http'>>;
+  /** Names for the codes an invite grants (shown on the enrolment page). */
+  nameOf?: NameOf;
   passkeys: PasskeyService;
   invites: InviteService;
   staffAdmin: StaffAdmin;
@@ -102,7 +107,14 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   // --- passkey enrolment (invite) ---
   router.post('/api/auth/invites/inspect', limitRegistration, async (req, res) => {
     const body = parse(authSchemas.inviteToken, req.body);
-    ok(res, await passkeys.inspectInvite(body.token));
+    const summary = await passkeys.inspectInvite(body.token);
+    // Only the names of what this invite grants: the holder of a valid token learns nothing more.
+    const scope = summary.scope;
+    const regionCodes = scope.role === 'admin' ? scope.regionCodes : [scope.regionCode];
+    const itemCodes = scope.role === 'clerk' ? scope.itemCodes : [];
+    const named = async (kind: 'region' | 'item', codes: string[]) =>
+      Object.fromEntries(await Promise.all(codes.map(async (c) => [c, (await deps.nameOf?.(kind, c)) ?? c] as const)));
+    ok(res, { ...summary, names: { regions: await named('region', regionCodes), items: await named('item', itemCodes) } });
   });
   router.post('/api/auth/register/options', limitRegistration, async (req, res) => {
     const body = parse(authSchemas.registerOptions, req.body);
