@@ -195,7 +195,7 @@ function onCase(view: CaseViewLike): void {
   if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && state.endedCallOf !== view.id) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
   if (view.state === 'completed' || view.state === 'rejected') {
     show('finish');
-    byId('finish-status').textContent = `办件${STATE_LABELS[view.state] ?? view.state}：${view.itemName}`;
+    byId('finish-status').textContent = `办件${STATE_LABELS[view.state] ?? view.state}：${view.itemName}${view.number ? `（办件编号 ${view.number}）` : ''}`;
   } else if (state.call) {
     show('call');
   }
@@ -234,6 +234,8 @@ function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
   byId('case-summary').replaceChildren(
     h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge' }, STATE_LABELS[view.state] ?? view.state)),
     h('div', { className: 'muted' }, `申请人：${view.applicant.name}　证件号：${view.applicant.idNumber}`),
+    // The human case number (办件编号), as printed on the documents; the internal id stays internal.
+    view.number ? h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number' }, view.number)) : null,
   );
   byId('checklist').replaceChildren(
     ...view.checklist.map((c) =>
