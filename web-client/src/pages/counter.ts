@@ -235,7 +235,7 @@ function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
     h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge' }, STATE_LABELS[view.state] ?? view.state)),
     h('div', { className: 'muted' }, `申请人：${view.applicant.name}　证件号：${view.applicant.idNumber}`),
     // The human case number (办件编号), as printed on the documents; the internal id stays internal.
-    view.number ? h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number' }, view.number)) : null,
+    ...(view.number ? [h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number' }, view.number))] : []),
   );
   byId('checklist').replaceChildren(
     ...view.checklist.map((c) =>
