@@ -27,6 +27,8 @@ describe('counter layout, hours, toasts and 大字模式', () => {
     t = await startTestNode({ enforceServiceHours: true });
     const clerk = await t.clerk('341522', [ITEM], '霍邱社保 李娜');
     clerkWs = await WsClient.connect(t.origin, clerk.cookie);
+    // The clerk's page watches the queue: a clerk serving the item is present, and idle.
+    await clerkWs.request('queue.subscribe', {});
     const device = await t.counter('wujiang-kyth-01');
     counter = await launchPerson('counter');
     await t.addCookie(counter.browser.context, device.cookie);
@@ -59,7 +61,7 @@ describe('counter layout, hours, toasts and 大字模式', () => {
   const problems = () => counter.guard.takeProblems('counter');
 
   for (const mode of ['normal', 'large'] as const) {
-    it(`every step fits and reads right in ${mode === 'large' ? '大字模式' : 'normal type'}`, async () => {
+    it(`every step fits and reads right in ${mode === 'large' ? '大字模式' : 'normal type'}`, { timeout: 240_000 }, async () => {
       const page = counter.page;
       const shots = new StepShots(path.resolve(`test-results/counter-layout/${mode}`));
 
@@ -87,7 +89,7 @@ describe('counter layout, hours, toasts and 大字模式', () => {
         expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBe(16);
       }
       const hours = page.locator('#service-hours');
-      await expect.poll(() => hours.innerText()).toContain('当前非服务时间，服务时间为');
+      await expect.poll(() => hours.innerText(), { timeout: 15_000 }).toContain('当前非服务时间，服务时间为');
       expect(await hours.innerText()).toMatch(/09:00–12:00、13:30–17:30（北京时间）/);
       expect(await page.locator('#btn-queue').isDisabled()).toBe(true);
       expect(await page.locator('#queue-blocked').innerText()).toContain('暂不能发起办理');
@@ -96,12 +98,12 @@ describe('counter layout, hours, toasts and 大字模式', () => {
 
       await setHours(true);
       await page.reload();
-      await expect.poll(() => hours.innerText()).toContain('营业中');
+      await expect.poll(() => hours.innerText(), { timeout: 15_000 }).toContain('营业中');
       expect(await page.locator('#btn-queue').isEnabled()).toBe(true);
       // The header names the hall and the counter once each; the network badge resolves before queueing.
       expect(await page.locator('#counter-name').innerText()).toBe('吴江区行政服务中心 跨域通办窗口 1 号');
       expect(await page.locator('header').innerText()).not.toMatch(/跨域通办窗口\s*·\s*跨域通办窗口/);
-      await expect.poll(() => page.locator('#quality').innerText()).toBe('网络正常');
+      await expect.poll(() => page.locator('#quality').innerText(), { timeout: 15_000 }).toBe('网络正常');
       // Items in the same order on every load (by item code).
       const order = await page.locator('#item option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
       expect(order).toEqual([...order].sort());
@@ -125,12 +127,18 @@ describe('counter layout, hours, toasts and 大字模式', () => {
       await page.fill('#app-name', '陈建国');
       await page.fill('#app-id', '12345');
       await page.click('#btn-queue');
-      await expect.poll(() => page.locator('#toasts .toast-error').count()).toBe(2);
+      await expect.poll(() => page.locator('#toasts .toast-error').count(), { timeout: 15_000 }).toBe(2);
+      // The × closes one at once.
+      await page.locator('#toasts .toast-error').first().locator('button.toast-close').click();
+      expect(await page.locator('#toasts .toast-error').count()).toBe(1);
 
       await page.selectOption('#item', ITEM);
       await page.fill('#app-id', withCheckDigit(mode === 'large' ? '32058419580312123' : '32058419600101123'));
       await page.click('#btn-queue');
       await page.waitForSelector('#step-wait:not(.hidden)');
+      // Nobody ahead, a clerk idle: no made-up five minutes.
+      expect(await page.locator('#wait-status').innerText()).toBe('排队中，您是下一位');
+      expect(await page.locator('#wait-detail').innerText()).toContain('即将接通');
       await controlsFit(page, { '离开队列': '#btn-leave', 'wait status': '#wait-status' });
       await shots.take(page, 'wait');
 
@@ -138,15 +146,28 @@ describe('counter layout, hours, toasts and 大字模式', () => {
       await clerkWs.request('queue.accept', { caseId });
       await page.waitForSelector('#step-call:not(.hidden)');
       await clerkWs.request('document.issue', { caseId, docType: 'payment_certificate' });
-      await page.waitForSelector('#documents button.print');
+      await page.waitForSelector('#documents button.print').catch(async (e: unknown) => {
+        await shots.take(page, 'no-document');
+        throw e;
+      });
       // Nothing is shared: no 屏幕共享 tile at all.
       expect(await page.locator('#screen-tile').isVisible()).toBe(false);
       // 发送 on one line.
       expect(await page.locator('#btn-chat').evaluate((b) => { const r = document.createRange(); r.selectNodeContents(b); return r.getClientRects().length; })).toBe(1);
 
+      // How long each message stays, measured in the page from when it appears to when it goes.
+      await page.evaluate(() => {
+        const life: Record<string, { added: number; removed?: number }> = {};
+        (window as unknown as { toastLife: typeof life }).toastLife = life;
+        new MutationObserver((records) => {
+          for (const r of records) {
+            for (const n of r.addedNodes) if (n instanceof HTMLElement && n.dataset.message) life[n.dataset.message] = { added: performance.now() };
+            for (const n of r.removedNodes) if (n instanceof HTMLElement && n.dataset.message && life[n.dataset.message]) life[n.dataset.message]!.removed = performance.now();
+          }
+        }).observe(document.body, { childList: true, subtree: true });
+      });
       // Messages pile up: 收到文书, 请先签字, 签字已确认 … never more than three, and over no control.
       await page.click('#btn-sign');
-      const errorShown = Date.now();
       await page.waitForSelector('#toasts .toast-error:has-text("请先签字")');
       const pad = (await page.locator('#signature').boundingBox())!;
       await page.mouse.move(pad.x + 30, pad.y + 40);
@@ -171,12 +192,14 @@ describe('counter layout, hours, toasts and 大字模式', () => {
       await shots.take(page, 'call');
       if (mode === 'normal') {
         // An info goes after about 4 s, an error after about 8 s; each can be closed at once with ×.
-        const info = page.locator('#toasts .toast:has-text("签字已确认")');
-        const infoShown = Date.now();
-        await info.waitFor({ state: 'detached', timeout: 7000 });
-        expect(Date.now() - infoShown).toBeGreaterThan(2500);
-        await page.locator('#toasts .toast-error:has-text("请先签字")').waitFor({ state: 'detached', timeout: 11_000 });
-        expect(Date.now() - errorShown).toBeGreaterThan(6500);
+        await page.locator('#toasts .toast:has-text("签字已确认")').waitFor({ state: 'detached', timeout: 15_000 });
+        await page.locator('#toasts .toast-error:has-text("请先签字")').waitFor({ state: 'detached', timeout: 20_000 });
+        const life = await page.evaluate(() => (window as unknown as { toastLife: Record<string, { added: number; removed?: number }> }).toastLife);
+        const lasted = (m: string) => (life[m]?.removed ?? NaN) - (life[m]?.added ?? NaN);
+        expect(lasted('签字已确认')).toBeGreaterThan(3500);
+        expect(lasted('签字已确认')).toBeLessThan(7000);
+        expect(lasted('请先签字')).toBeGreaterThan(7500);
+        expect(lasted('请先签字')).toBeLessThan(11_000);
       }
       await page.click('#btn-sign-clear');
 

@@ -16,7 +16,7 @@ import { expectInViewport, launchPerson, StepShots, type Person } from '../journ
 const SHOTS = new StepShots(path.resolve('test-results/counter-print'));
 const ITEM = '000117013000';
 
-describe('counter: printing, the end of a case and the next applicant', () => {
+describe('counter: printing, the end of a case and the next applicant', { timeout: 180_000 }, () => {
   let t: TestNode;
   let counter: Person;
   let clerkWs: WsClient;
@@ -64,15 +64,15 @@ describe('counter: printing, the end of a case and the next applicant', () => {
     await print.click();
     await page.waitForSelector('#toasts .toast:has-text("已发送到打印机")');
     expect(await page.evaluate(() => (window as unknown as { frameLoads: string[] }).frameLoads)).toEqual(['application/pdf']);
-    expect(counter.guard.prints).toHaveLength(1);
+    await expect.poll(() => counter.guard.prints.length, { timeout: 15_000 }).toBe(1);
     expect(counter.guard.prints[0]).toContain('/api/print/');
-    await expect.poll(async () => (await printLog()).map((e) => e.event), { timeout: 5000 }).toEqual(['print_token_issued', 'printed']);
+    await expect.poll(async () => (await printLog()).map((e) => e.event), { timeout: 15_000 }).toEqual(['print_token_issued', 'printed']);
     expect(await printStatus()).toMatchObject({ printed: '1', pending: '0' });
-    await expect.poll(() => page.locator(`#documents tr[data-document="${number}"] .print-state`).innerText()).toBe('已打印 1 次');
+    await expect.poll(() => page.locator(`#documents tr[data-document="${number}"] .print-state`).innerText(), { timeout: 15_000 }).toBe('已打印 1 次');
     await SHOTS.take(page, 'printed');
 
     // A second copy needs the clerk: the counter says so and does not offer it; the server refuses it too.
-    await expect.poll(() => print.isDisabled()).toBe(true);
+    await expect.poll(() => print.isDisabled(), { timeout: 15_000 }).toBe(true);
     expect(await page.locator(`#documents tr[data-document="${number}"] .print-hint`).innerText()).toBe('再次打印须经工作人员批准');
     const again = await page.evaluate(async (n) => (await fetch(`/api/documents/${n}/print-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json(), number);
     expect(again).toMatchObject({ ok: false, error: { code: 'REPRINT_NOT_APPROVED' } });
@@ -88,7 +88,7 @@ describe('counter: printing, the end of a case and the next applicant', () => {
     // The issuing clerk allows one more print (e.g. the first came out jammed).
     expect((await clerkApi.call('POST', `/api/documents/${number}/reprint-approval`, { reason: '打印机卡纸' })).status).toBe(200);
     const print = page.locator(`#documents tr[data-document="${number}"] button.print`);
-    await expect.poll(() => print.isEnabled()).toBe(true);
+    await expect.poll(() => print.isEnabled(), { timeout: 15_000 }).toBe(true);
 
     // The server answers the frame with an error instead of the PDF.
     await page.route('**/api/print/**', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: '服务器内部错误' } }) }));
@@ -98,7 +98,7 @@ describe('counter: printing, the end of a case and the next applicant', () => {
     expect(await failure.innerText()).toContain('本次未计打印次数');
     expect(await failure.innerText()).not.toContain('打印机');
     expect(counter.guard.prints).toHaveLength(1);
-    await expect.poll(async () => (await printLog()).filter((e) => e.event === 'print_reported').map((e) => e.outcome)).toEqual(['failure']);
+    await expect.poll(async () => (await printLog()).filter((e) => e.event === 'print_reported').map((e) => e.outcome), { timeout: 15_000 }).toEqual(['failure']);
     expect(await printStatus()).toMatchObject({ printed: '1', allowed: '2' });
     await SHOTS.take(page, 'load-failed');
     // The 503 of the frame's document is what this test made happen, not a page problem.
@@ -106,8 +106,8 @@ describe('counter: printing, the end of a case and the next applicant', () => {
 
     await page.unroute('**/api/print/**');
     await print.click();
-    await expect.poll(() => counter.guard.prints.length).toBe(2);
-    await expect.poll(async () => (await printLog()).filter((e) => e.event === 'printed').length).toBe(2);
+    await expect.poll(() => counter.guard.prints.length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(async () => (await printLog()).filter((e) => e.event === 'printed').length, { timeout: 15_000 }).toBe(2);
     expect(await printStatus()).toMatchObject({ printed: '2', allowed: '2' });
     expect(problems()).toEqual([]);
   });
