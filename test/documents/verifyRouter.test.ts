@@ -75,6 +75,9 @@ describe('GET /verify/:handle', () => {
     expect(html).toContain('演示数据');
     expect(html).toContain('不作为正式证明');
     expect(html).not.toContain('✔ 有效　');
+    // Checking the file in hand says so too.
+    const upload = await fetch(`${server.url}/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(sample.bytes) });
+    expect(await upload.json()).toMatchObject({ ok: true, data: { valid: true, sample: true } });
   });
 
   it('limits look-ups per client IP with a Chinese page', async () => {

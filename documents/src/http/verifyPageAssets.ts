@@ -23,7 +23,8 @@ export const verifyPageAssets = {
       .then(function (body) {
         if (!body.ok) { show('invalid', ['核验失败：' + body.error.message]); return; }
         var v = body.data;
-        var lines = [(v.valid ? '✔ 有效　' : '✘ 无效　') + v.message];
+        var lines = [(v.valid ? (v.sample ? '✔ 签名有效（演示数据）　' : '✔ 有效　') : '✘ 无效　') + v.message];
+        if (v.sample) lines.push('⚠ 演示数据：本文书由演示用样本数据生成，仅供演示，不作为正式证明。');
         if (v.number) lines.push('文书编号：' + v.number);
         if (v.title) lines.push('文书名称：' + v.title);
         if (v.issuer) lines.push('出具机关：' + v.issuer);

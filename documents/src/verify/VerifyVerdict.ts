@@ -30,6 +30,8 @@ export interface VerifyVerdict {
   issuedAt?: string;
   title?: string;
   type?: DocumentType;
+  /** Built from demonstration data (the page says 演示数据). */
+  sample?: boolean;
   /** RFC 3161 signature timestamp, when present and matching the signature. */
   timestamp?: { time: string; tsa: string; trusted: boolean };
 }

@@ -95,7 +95,7 @@ export async function verifyPdf(input: Uint8Array, options: VerifyPdfOptions): P
 
   const record = await options.store?.findBySha256(sha256);
   if (!record) return verdict('NOT_REGISTERED', extra);
-  return verdict('OK', { ...extra, number: record.number, issuer: record.issuerName, issuedAt: record.issuedAt, title: record.title, type: record.type });
+  return verdict('OK', { ...extra, number: record.number, issuer: record.issuerName, issuedAt: record.issuedAt, title: record.title, type: record.type, ...(record.sample ? { sample: true } : {}) });
 }
 
 function parseAnchors(anchors: readonly Uint8Array[]): pkijs.Certificate[] {
