@@ -44,6 +44,7 @@ import { Hub } from '../ws/Hub';
 import { SignalingServer } from '../ws/SignalingServer';
 import { createCaseFilesRouter } from './createCaseFilesRouter';
 import type { Connection } from '../ws/Connection';
+import { RedisRateLimitStore } from '../auth/RedisRateLimitStore';
 import { ClerkPresence, PRESENCE_TTL_SECONDS } from '../queue/ClerkPresence';
 import { createCounterRouter } from './createCounterRouter';
 import { turnCredentials } from './turnCredentials';
@@ -277,6 +278,8 @@ export class RegionalNode {
       const record = await cases.getCase(caseId);
       authorize(principal, action, { case: caseFacts(record) });
       return principal;
+        // Per IP across every node sharing the Redis, so adding nodes does not multiply the budget.
+        rateLimit: { windowMs: 60_000, limit: 30, store: new RedisRateLimitStore(redis, 'verify:') },
     };
     app.use(
       createPrintRouter({
