@@ -246,6 +246,8 @@ describe('the journey through the pages', () => {
         await k.click('#btn-queue');
         await k.waitForSelector('#step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 20_000 });
         await expectInViewport(k.locator('#btn-leave'), '离开队列');
+        // Nobody ahead and a clerk idle: no constant five-minute estimate.
+        expect.soft(await k.locator('#step-wait').innerText(), 'wait estimate').not.toContain('5分00秒');
       });
 
       await step(shots, 'clerk-accept', [clerk, counter], async () => {
@@ -340,9 +342,11 @@ describe('the journey through the pages', () => {
             const confirm = dialog.getByRole('button', { name: /确定|确认|容缺受理/ }).last();
             // A deadline in the past: refused in Chinese, the dialog stays open, nothing is waived.
             await date.fill(chinaDate(-1));
+            const before = clerk.guard.messages.length;
             await confirm.click();
-            await soft('a past deadline is refused in the dialog', async () => {
-              await expect.poll(() => dialog.innerText(), { timeout: 5000 }).toMatch(/期限|日期/);
+            await soft('a past deadline is refused in Chinese, in the dialog', async () => {
+              await expect.poll(() => clerk.guard.messages.slice(before).join('\n'), { timeout: 5000 }).toMatch(/期限/);
+              expect(await dialog.locator('[role="alert"], .form-error').filter({ hasText: '期限' }).isVisible()).toBe(true);
             });
             await shots.take(c, 'waiver-bad-deadline-clerk');
             expect(await dialog.isVisible()).toBe(true);

@@ -80,7 +80,9 @@ const INIT_SCRIPT = `(() => {
     for (const el of document.querySelectorAll(SHOWN)) {
       // The close button of a toast (×) is not part of what it says.
       const text = (el.innerText || '').replace(/×/g, '').trim();
-      if (!text || seen.get(el) === text || !visible(el)) continue;
+      // Hidden again (a dialog's error line, a closed toast): the next showing is a new message.
+      if (!text || !visible(el)) { seen.delete(el); continue; }
+      if (seen.get(el) === text) continue;
       seen.set(el, text);
       report('message', text);
     }
