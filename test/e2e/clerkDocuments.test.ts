@@ -89,6 +89,10 @@ describe('clerk page: case number, materials, 容缺 dialog, preview before issu
     expect(await thumb.first().innerText()).toContain('居民身份证');
     await page.waitForFunction(() => (document.querySelector('#materials img') as HTMLImageElement | null)?.naturalWidth === 640);
     expect(await page.textContent('tr[data-material="id_card"] .material-status')).toContain('已提交');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shots.take(page, 'case-view-top');
+    await page.locator('#materials').scrollIntoViewIfNeeded();
+    await shots.take(page, 'case-view-materials');
 
     await thumb.first().click();
     await page.waitForSelector('#material-dialog[open]');

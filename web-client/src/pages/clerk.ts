@@ -215,7 +215,7 @@ function onCase(view: CaseViewLike): void {
   void loadDocTypes(view.id);
   applyClosed(view, closed);
   const chat = byId('chat');
-  chat.replaceChildren(...view.chat.map((l) => h('div', { className: 'line' }, h('span', { className: 'who' }, `${l.role === 'clerk' ? '我' : '申请地窗口'} ${l.at.slice(11, 16)}`), l.text)));
+  chat.replaceChildren(...view.chat.map((l) => h('div', { className: 'line' }, h('span', { className: 'who' }, `${l.role === 'clerk' ? '我' : '申请地窗口'} ${chinaClock(l.at)}`), l.text)));
   chat.scrollTop = chat.scrollHeight;
 }
 
@@ -255,7 +255,7 @@ function renderMaterials(view: CaseViewLike): void {
         { type: 'button', className: 'thumb', 'data-sha256': m.sha256, title: `查看 ${label}`, onclick: () => openMaterial(view, m.sha256, label) },
         h('img', { src: materialUrl(view.id, m.sha256), alt: label, loading: 'lazy' }),
         h('span', {}, label),
-        h('span', { className: 'hint' }, m.capturedAt.slice(11, 16)),
+        h('span', { className: 'hint' }, chinaClock(m.capturedAt)),
       );
     }),
   );
@@ -329,6 +329,11 @@ async function previewAndIssue(): Promise<void> {
   } catch (e) {
     toast((e as Error).message, 'error');
   }
+}
+
+/** `HH:MM` of an ISO instant in China time (the halls' wall clocks), whatever the browser's zone. */
+function chinaClock(iso: string): string {
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(11, 16);
 }
 
 /** Today in China (the server's deadlines are China calendar dates), `YYYY-MM-DD`. */
