@@ -2,7 +2,7 @@ import { CallClient, preloadDevice, type RemoteTrack } from '../call/CallClient'
 import { captureLocal, MediaAccessError } from '../call/localMedia';
 import { SignalClient } from '../call/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../ui/caseView';
-import { attachTrack, clearToasts, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
+import { attachTrack, clearToasts, messageFor, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../ui/dom';
 import { SignaturePad } from '../ui/SignaturePad';
 import { activateCounterFromHash } from '../auth/activateCounterFromHash';
 import { requestJson } from '../auth/requestJson';
@@ -141,7 +141,7 @@ async function joinQueue(): Promise<void> {
   try {
     state.local ??= await captureLocal(true);
   } catch (e) {
-    return toast(e instanceof MediaAccessError ? e.message : String(e), 'error');
+    return toast(e instanceof MediaAccessError ? e.message : messageFor(e, '无法启动摄像头、高拍仪或麦克风，请联系大厅技术人员'), 'error');
   }
   attachTrack(byId<HTMLVideoElement>('local-face'), state.local.face);
   if (state.local.document) attachTrack(byId<HTMLVideoElement>('local-document'), state.local.document);
@@ -155,7 +155,7 @@ async function joinQueue(): Promise<void> {
     clearApplicantForm();
     onCase(view);
   } catch (e) {
-    toast((e as Error).message, 'error');
+    toast(messageFor(e, '未能发起办理，请稍后重试；如仍不行，请联系大厅技术人员'), 'error');
   }
 }
 
@@ -192,7 +192,7 @@ function onCase(view: CaseViewLike): void {
     show('choose');
     return;
   }
-  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && state.endedCallOf !== view.id) void startCall(view.id).catch((e: Error) => toast(e.message, 'error'));
+  if (['in_session', 'pending_materials', 'suspended'].includes(view.state) && state.endedCallOf !== view.id) void startCall(view.id).catch((e: unknown) => toast(messageFor(e, CALL_FAILED), 'error'));
   if (view.state === 'completed' || view.state === 'rejected') {
     show('finish');
     byId('finish-status').textContent = `办件${STATE_LABELS[view.state] ?? view.state}：${view.itemName}${view.number ? `（办件编号 ${view.number}）` : ''}`;
@@ -203,6 +203,7 @@ function onCase(view: CaseViewLike): void {
 }
 
 const CLOSED = ['completed', 'rejected', 'abandoned'];
+const CALL_FAILED = '视频连线未能建立，请检查网络；如仍不行，请联系大厅技术人员';
 
 let waitRefresh = 0;
 
@@ -390,7 +391,7 @@ async function printDocument(number: string, button: HTMLButtonElement): Promise
     try {
       ({ token } = await requestJson<{ token: string }>('POST', `${path}/print-token`, {}));
     } catch (e) {
-      toast((e as Error).message, 'error');
+      toast(messageFor(e, '暂时不能打印，请稍后重试；如仍不行，请联系大厅技术人员'), 'error');
       return;
     }
     const frame = byId<HTMLIFrameElement>('print-frame');
@@ -409,7 +410,7 @@ async function printDocument(number: string, button: HTMLButtonElement): Promise
       await requestJson('POST', `${path}/print-confirm`, { token });
       toast('已发送到打印机');
     } catch (e) {
-      toast((e as Error).message, 'error');
+      toast(messageFor(e, '打印已发出，但未能登记打印次数，请告知工作人员'), 'error');
     }
   } finally {
     printing = false;
@@ -487,7 +488,7 @@ async function main(): Promise<void> {
     const activated = await activateCounterFromHash();
     if (activated) toast('本终端已激活');
   } catch (e) {
-    toast(`终端激活失败：${(e as Error).message}`, 'error');
+    toast(`终端激活失败：${messageFor(e, '激活链接无效或已使用，请联系管理员重新生成')}`, 'error');
   }
   setupStars();
   byId('btn-large-type').addEventListener('click', () => {
@@ -502,14 +503,17 @@ async function main(): Promise<void> {
   byId('btn-queue').addEventListener('click', () => void joinQueue());
   byId('btn-leave').addEventListener('click', async () => {
     if (!state.caseView) return;
-    await signal.request('queue.leave', { caseId: state.caseView.id }).catch((e: Error) => toast(e.message, 'error'));
+    await signal.request('queue.leave', { caseId: state.caseView.id }).catch((e: unknown) => toast(messageFor(e, '未能离开队列，请重试'), 'error'));
+    // Nothing of the applicant keeps running once they leave.
+    await endMedia();
     state.caseView = undefined;
+    state.endedCallOf = undefined;
     show('choose');
   });
   byId('btn-chat').addEventListener('click', async () => {
     const input = byId<HTMLInputElement>('chat-text');
     if (!state.caseView || !input.value.trim()) return;
-    await signal.request('chat.send', { caseId: state.caseView.id, text: input.value.trim() }).catch((e: Error) => toast(e.message, 'error'));
+    await signal.request('chat.send', { caseId: state.caseView.id, text: input.value.trim() }).catch((e: unknown) => toast(messageFor(e, '消息未能发送，请重试'), 'error'));
     input.value = '';
   });
   byId('btn-hangup').addEventListener('click', async () => {
@@ -525,7 +529,7 @@ async function main(): Promise<void> {
       byId('sign-status').textContent = '已签字确认';
       toast('签字已确认');
     } catch (e) {
-      toast((e as Error).message, 'error');
+      toast(messageFor(e, '签字未能提交，请重试'), 'error');
     }
   });
   byId('btn-rate').addEventListener('click', async () => {
@@ -538,7 +542,7 @@ async function main(): Promise<void> {
       }
       toast('感谢您的评价！');
     } catch (e) {
-      toast((e as Error).message, 'error');
+      toast(messageFor(e, '评价未能提交，请重试'), 'error');
     }
   });
   byId('btn-new').addEventListener('click', () => {
@@ -558,7 +562,7 @@ async function main(): Promise<void> {
   signal.onNotification((n) => {
     if (n.type === 'case.changed' && state.caseView?.id === n.caseId && n.version !== state.caseView.version) {
       // Start the call the moment a clerk accepts, not one round trip later.
-      if (n.state === 'in_session' && state.endedCallOf !== n.caseId) void startCall(n.caseId).catch((e: Error) => toast(e.message, 'error'));
+      if (n.state === 'in_session' && state.endedCallOf !== n.caseId) void startCall(n.caseId).catch((e: unknown) => toast(messageFor(e, CALL_FAILED), 'error'));
       void refreshCase(n.caseId);
     }
     if ((n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);
@@ -570,7 +574,7 @@ async function main(): Promise<void> {
   await signal.connect();
   // Device.load is the slowest step of joining; do it while nobody waits.
   void preloadDevice(signal).catch(() => undefined);
-  await loadOffers().catch((e: Error) => toast(`无法加载事项：${e.message}`, 'error'));
+  await loadOffers().catch((e: unknown) => toast(`无法加载事项：${messageFor(e, '请检查网络后刷新页面')}`, 'error'));
 }
 
 void main();

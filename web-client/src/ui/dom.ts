@@ -50,6 +50,15 @@ export function toast(message: string, kind: 'info' | 'error' = 'info'): void {
   window.setTimeout(() => item.remove(), TOAST_MS[kind]);
 }
 
+/**
+ * The text of an error fit for a person: the server's and our own messages are Chinese and say
+ * what to do; anything else (a browser or library message in English) becomes `fallback`.
+ */
+export function messageFor(e: unknown, fallback: string): string {
+  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+  return /[\u4e00-\u9fff]/.test(text) && !/[A-Za-z]{4,}/.test(text) ? text : fallback;
+}
+
 /** Removes every message (a new applicant must not see the last one's). */
 export function clearToasts(): void {
   document.getElementById('toasts')?.replaceChildren();
