@@ -119,6 +119,11 @@ export class InviteService {
         continue;
       }
       if (h.usedAt || Number(h.expiresAt) <= now) continue;
+      // A disabled administrator's invites are void (inspect refuses them): not pending either.
+      if (h.createdBy !== 'bootstrap') {
+        const inviter = await this.staff.getStaff(h.createdBy);
+        if (!inviter || inviter.disabled) continue;
+      }
       const scope = h.scope ? (JSON.parse(h.scope) as StaffScope) : undefined;
       const target = h.staffId ? await this.staff.getStaff(h.staffId) : undefined;
       const regions = scope ? staffRegions(scope) : target ? staffRegions(target) : [];
