@@ -175,6 +175,23 @@ describe('counter: printing, the end of a case and the next applicant', { timeou
     await SHOTS.take(page, 'next-applicant');
     expect(problems()).toEqual([]);
   });
+
+  it('an applicant who leaves the queue takes camera and microphone along: nothing stays open here or on the server', async () => {
+    const page = counter.page;
+    await queueFromCounter(page, { name: '吴志明', idNumber: withCheckDigit('32058419650202123') }, '参保缴费证明开具');
+    const left = await page.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    // The held-back call is connected while waiting.
+    await expect.poll(() => t.node.registry.get(left) !== undefined, { timeout: 15_000 }).toBe(true);
+    await page.click('#btn-leave');
+    await page.waitForSelector('#step-choose:not(.hidden)');
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __rvwTracks: MediaStreamTrack[] }).__rvwTracks.filter((tr) => tr.readyState === 'live').length), { timeout: 10_000 })
+      .toBe(0);
+    await expect.poll(() => t.node.registry.get(left), { timeout: 10_000 }).toBeUndefined();
+    expect((await t.node.cases.getCase(left)).state).toBe('abandoned');
+    expect(await page.inputValue('#app-id')).toBe('');
+    expect(problems()).toEqual([]);
+  });
 });
 
 /** A 1×1 PNG, the smallest material a clerk can capture. */
