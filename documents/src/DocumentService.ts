@@ -37,7 +37,9 @@ export interface DocumentServiceOptions {
 }
 
 /**
- * Issues documents: validate → number → render → sign (the last write) → store, in one call.
+ * Issues documents: validate → number → render → sign → store, in one call; with an `accept`
+ * step (the case taking the document into its record and audit), store reserved → accept →
+ * publish, so a signed PDF becomes verifiable only once its case holds it.
  * The issuing region's key signs; the QR code and footer point at `${publicOrigin}/verify/{number}`.
  */
 export class DocumentService {
@@ -67,8 +69,13 @@ export class DocumentService {
     return { title, bytes: await doc.save({ useObjectStreams: false }) };
   }
 
-  /** Issues one document; DOCUMENT_INPUT_INVALID for bad input, SIGNER_NOT_FOUND for a region without key. */
-  async issue(data: DocumentInputData): Promise<IssuedDocument> {
+  /**
+   * Issues one document; DOCUMENT_INPUT_INVALID for bad input, SIGNER_NOT_FOUND for a region
+   * without key. Callers check everything that can refuse BEFORE calling: from here on a number
+   * is used. With `accept`, the stored document stays reserved (nothing finds it) until `accept`
+   * resolves, and is withdrawn (PDF deleted, number left as a withdrawn gap) if it throws.
+   */
+  async issue(data: DocumentInputData, opts: { accept?: (doc: IssuedDocument) => Promise<void> } = {}): Promise<IssuedDocument> {
     const input = parseInput(data);
     const signer = this.options.signers.require(input.region.code);
     const issuedAt = this.options.clock();
@@ -107,8 +114,20 @@ export class DocumentService {
         itemName: input.item.name,
       },
       bytes,
+      { reserve: opts.accept !== undefined },
     );
-    return { number, sha256: record.sha256, bytes, signer: signer.subject, issuedAt, record };
+    const issued: IssuedDocument = { number, sha256: record.sha256, bytes, signer: signer.subject, issuedAt, record };
+    if (opts.accept) {
+      try {
+        await opts.accept(issued);
+      } catch (e) {
+        await this.options.store.withdraw(record);
+        throw e;
+      }
+      // Should this fail, the case lists a document /verify does not know: refused, never valid.
+      await this.options.store.publish(record);
+    }
+    return issued;
   }
 }
 

@@ -64,8 +64,14 @@ const MATRIX: Row[] = [
   row('counter.list', 'region A', { regionCode: 'A' },          'Y  .  Y  .   .    .   .   .   .   .  .'),
   row('counter.revoke', 'counter in B', { regionCode: 'B' },    '.  Y  Y  .   .    .   .   .   .   .  .'),
   row('case.open', 'new case at ctr-B1', { case: queued },      '.  .  .  .   .    .   .   Y   .   .  .'),
-  row('case.read', 'held case', { case: held },                 'Y  Y  Y  Y   Y    .   .   Y   .   .  .'),
+  // Once held, the item's other clerks see nothing of it (chat, in-session detail); while queued they may.
+  row('case.read', 'held case', { case: held },                 'Y  Y  Y  Y   .    .   .   Y   .   .  .'),
+  row('case.read', 'queued case', { case: queued },             'Y  Y  Y  Y   Y    .   .   Y   .   .  .'),
   row('case.update', 'held case', { case: held },               '.  .  .  Y   .    .   .   Y   .   .  .'),
+  row('case.update', 'held case, applicant fields', { case: held, fields: ['statement', 'phone'] }, '.  .  .  Y   .    .   .   Y   .   .  .'),
+  // The authority's words (办理意见 / 办理结果): the holding clerk alone, never the counter.
+  row('case.update', 'held case, 办理意见', { case: held, fields: ['note'] },  '.  .  .  Y   .    .   .   .   .   .  .'),
+  row('case.update', 'held case, authority.*', { case: held, fields: ['phone', 'authority.basis'] }, '.  .  .  Y   .    .   .   .   .   .  .'),
   row('case.update', 'queued case', { case: queued },           '.  .  .  .   .    .   .   Y   .   .  .'),
   row('case.transition', 'held case', { case: held },           '.  .  .  Y   .    .   .   .   .   .  .'),
   row('case.sign', 'held case', { case: held },                 '.  .  .  .   .    .   .   Y   .   .  .'),
@@ -76,6 +82,7 @@ const MATRIX: Row[] = [
   row('material.read', 'queued case', { case: queued },         '.  .  .  .   .    .   .   Y   .   .  .'),
   row('document.issue', 'held case', { case: held },            '.  .  .  Y   .    .   .   .   .   .  .'),
   row('chat.send', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
+  row('chat.read', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('queue.read', 'A / item X', { queue: { servingRegion: 'A', itemCode: 'X' } }, 'Y  .  Y  Y   Y    .   .   .   .   .  .'),
   row('queue.read', 'B / item X', { queue: { servingRegion: 'B', itemCode: 'X' } }, '.  Y  Y  .   .    .   Y   .   .   .  .'),
   row('queue.accept', 'queued case', { case: queued },          '.  .  .  Y   Y    .   .   .   .   .  .'),

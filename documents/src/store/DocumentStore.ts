@@ -20,6 +20,13 @@ const FIELDS: ReadonlyArray<keyof DocumentRecord> = [
 ];
 
 /**
+ * A stored document is `reserved` (signed and on disk, its number claimed, but invisible: no
+ * lookup returns it, /verify knows nothing) until {@link DocumentStore.publish}, or `withdrawn`
+ * (its case refused it: the number stays used, the PDF is deleted). Absent = issued (older records).
+ */
+type DocumentState = 'reserved' | 'issued' | 'withdrawn';
+
+/**
  * Issued documents: the signed PDFs on disk, content-addressed
  * (`<dataDir>/documents/<sha256[0:2]>/<sha256>.pdf`, written to a temp file, fsynced, renamed),
  * and their index in Redis (`doc:{number}` hash, `doc:sha:{sha256}` → number). Document numbers
@@ -47,12 +54,22 @@ export class DocumentStore {
     return `RVW-${regionCode}-${day}-${String(seq).padStart(6, '0')}`;
   }
 
-  /** Stores the signed bytes and indexes them; DOCUMENT_NUMBER_TAKEN if the number already exists. */
-  async save(record: Omit<DocumentRecord, 'sha256' | 'size'>, bytes: Uint8Array): Promise<DocumentRecord> {
+  /**
+   * Stores the signed bytes and indexes them; DOCUMENT_NUMBER_TAKEN if the number already exists.
+   * With `reserve`, the number is claimed and the PDF kept, but nothing finds the document until
+   * {@link publish} (or {@link withdraw} drops it): a signature that no case accepted never verifies.
+   */
+  async save(record: Omit<DocumentRecord, 'sha256' | 'size'>, bytes: Uint8Array, opts: { reserve?: boolean } = {}): Promise<DocumentRecord> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     await this.#writeFile(sha256, bytes);
     const full: DocumentRecord = { ...record, sha256, size: bytes.length };
-    const args = FIELDS.flatMap((field) => [field, String(full[field])]);
+    const state: DocumentState = opts.reserve ? 'reserved' : 'issued';
+    const args = [...FIELDS.flatMap((field) => [field, String(full[field])]), 'state', state];
+    if (opts.reserve) {
+      const claimed = await this.redis.eval(CLAIM_SCRIPT, { keys: [`doc:${full.number}`], arguments: args });
+      if (claimed !== 1) throw numberTaken(full.number);
+      return full;
+    }
     // Pointer first: a pointer to a number that was never claimed resolves to nothing, whereas a
     // record without its pointer would make the document unverifiable by upload. Both go in one
     // pipeline (same tick, one connection: executed in order, one AOF fsync round).
@@ -63,9 +80,27 @@ export class DocumentStore {
     ]);
     if (claimed !== 1) {
       await this.redis.del([`doc:sha:${sha256}`, `doc:handle:${full.handle}`]);
-      throw new AppError('DOCUMENT_NUMBER_TAKEN', `文书编号 ${full.number} 已被使用 (document number already issued)`, 409, { number: full.number });
+      throw numberTaken(full.number);
     }
     return full;
+  }
+
+  /**
+   * Makes a reserved document findable (by number, handle and SHA-256): its case has accepted it.
+   * Pointers first, state last: until the state says issued, the pointers resolve to nothing.
+   */
+  async publish(record: Pick<DocumentRecord, 'number' | 'sha256' | 'handle'>): Promise<void> {
+    await Promise.all([this.redis.set(`doc:sha:${record.sha256}`, record.number), this.redis.set(`doc:handle:${record.handle}`, record.number)]);
+    await this.redis.hSet(`doc:${record.number}`, 'state', 'issued');
+  }
+
+  /**
+   * Drops a reserved document its case refused: the number stays claimed (never reused, the gap
+   * is explained by the `withdrawn` record), the signed PDF is deleted, nothing finds it.
+   */
+  async withdraw(record: Pick<DocumentRecord, 'number' | 'sha256'>): Promise<void> {
+    await this.redis.hSet(`doc:${record.number}`, 'state', 'withdrawn');
+    await rm(this.pathFor(record.sha256), { force: true });
   }
 
   /** The record of `number`, or undefined. */
@@ -124,8 +159,14 @@ export class DocumentStore {
   }
 }
 
+function numberTaken(number: string): AppError {
+  return new AppError('DOCUMENT_NUMBER_TAKEN', `文书编号 ${number} 已被使用 (document number already issued)`, 409, { number });
+}
+
 function toRecord(hash: Record<string, string>): DocumentRecord | undefined {
   if (!hash.number || !hash.sha256) return undefined;
+  // Reserved (not yet accepted by its case) and withdrawn documents do not exist for anyone.
+  if (hash.state !== undefined && hash.state !== 'issued') return undefined;
   return {
     number: hash.number,
     handle: hash.handle ?? '',

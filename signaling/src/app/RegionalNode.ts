@@ -15,6 +15,7 @@ import {
   createVerifyRouter,
   decodePem,
   verifyPdf,
+  type IssuedDocument,
   type PrintEvent,
 } from '../../../documents/src';
 import { SessionRegistry, WorkerPool } from '../../../sfu/src';
@@ -194,11 +195,13 @@ export class RegionalNode {
         catalog,
         calls,
         hub,
-        issueDocument: async (principal, record, docType) => {
+        issueDocument: async (principal, record, docType, accept) => {
           const input = await buildDocumentInput({ catalog, payments, clock }, principal, record, docType);
-          const issued = await documents.issue(input);
+          const refOf = (d: IssuedDocument) => ({ number: d.number, type: docType, sha256: d.sha256, signer: d.signer, title: d.record.title, sample: d.record.sample });
+          // Reserved until the case took it (record entry + audit event), then published.
+          const issued = await documents.issue(input, { accept: (d) => accept(refOf(d)) });
           metrics.documentsIssued.inc({ type: docType });
-          return { number: issued.number, type: docType, sha256: issued.sha256, signer: issued.signer, title: issued.record.title, sample: issued.record.sample };
+          return refOf(issued);
         },
       }),
     };

@@ -13,11 +13,16 @@ import type { Principal } from './Principal';
  *   regions; a partnership (two regions) can be written only by an admin managing BOTH sides.
  * - `catalog.read` (regions, halls, items, partnerships: no personal data) is open to every
  *   signed-in staff member and registered counter; counters need it to pick region and item.
- * - Case actions: the counter that opened the case may read, update fields, chat, capture
- *   material, sign, rate and leave the queue; the clerk of the serving region assigned to the
- *   case's item may read and accept; only the clerk HOLDING the case (`clerkId`) may update,
+ * - Case actions: the counter that opened the case may read, update the applicant's fields, chat,
+ *   capture material, sign, rate and leave the queue; a clerk of the serving region assigned to
+ *   the case's item may read a case nobody holds yet (the queue summary it decides to accept on)
+ *   and accept it; only the clerk HOLDING the case (`clerkId`) may read it once held, update,
  *   transition, capture, issue, chat, join media and end the session. Admins of either region
- *   may read cases (masked, see `caseView`) but never act on them.
+ *   may read cases (masked, see `caseView`) but never act on them, and never read the chat.
+ * - Case fields have owners (FIELD_OWNERS): what the authority states (办理意见 `note`, 办理结果
+ *   `result`, anything under `authority.`) is written by the holding clerk alone; everything else
+ *   is the application form, which the applicant side (its counter) and the holding clerk fill in.
+ *   Documents print authority fields only (see issuing/buildDocumentInput).
  */
 
 /** Every action the policy knows; a matrix test iterates this list. */
@@ -42,6 +47,7 @@ export const ACTIONS = [
   'material.read',
   'document.issue',
   'chat.send',
+  'chat.read',
   'queue.read',
   'queue.accept',
   'session.join',
@@ -82,7 +88,8 @@ export interface ActionResources {
   'counter.revoke': { regionCode: string };
   'case.open': { case: CaseFacts };
   'case.read': { case: CaseFacts };
-  'case.update': { case: CaseFacts };
+  /** `fields`: the keys being set or removed; each is checked against its owner. */
+  'case.update': { case: CaseFacts; fields?: readonly string[] };
   'case.transition': { case: CaseFacts };
   'case.sign': { case: CaseFacts };
   'rating.submit': { case: CaseFacts };
@@ -91,6 +98,7 @@ export interface ActionResources {
   'material.read': { case: CaseFacts };
   'document.issue': { case: CaseFacts };
   'chat.send': { case: CaseFacts };
+  'chat.read': { case: CaseFacts };
   'queue.read': { queue: { servingRegion: string; itemCode: string } };
   'queue.accept': { case: CaseFacts };
   'session.join': { case: CaseFacts };
@@ -141,8 +149,10 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'counter.list': (p, r) => managesRegion(p, r.regionCode),
   'counter.revoke': (p, r) => managesRegion(p, r.regionCode),
   'case.open': (p, r) => ownsCase(p, r.case),
-  'case.read': (p, r) => isClerkFor(p, r.case) || ownsCase(p, r.case) || adminOfCase(p, r.case),
-  'case.update': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
+  // Once a clerk holds the case, the others of the item see nothing more of it: the call's chat
+  // and in-session detail belong to the two sides handling it.
+  'case.read': (p, r) => holds(p, r.case) || (isClerkFor(p, r.case) && r.case.clerkId === undefined) || ownsCase(p, r.case) || adminOfCase(p, r.case),
+  'case.update': (p, r) => holds(p, r.case) || (ownsCase(p, r.case) && (r.fields ?? []).every((k) => fieldOwner(k) === 'applicant')),
   'case.transition': (p, r) => holds(p, r.case),
   'case.sign': (p, r) => ownsCase(p, r.case),
   'rating.submit': (p, r) => ownsCase(p, r.case),
@@ -153,6 +163,8 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'material.read': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
   'document.issue': (p, r) => holds(p, r.case),
   'chat.send': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
+  // Chat carries what people say on a call (a bank card number read out): the two sides only.
+  'chat.read': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
   'queue.read': (p, r) =>
     (p.kind === 'staff' && p.role === 'clerk' && p.regionCode === r.queue.servingRegion && p.itemCodes.includes(r.queue.itemCode)) ||
     managesRegion(p, r.queue.servingRegion),
@@ -164,6 +176,34 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // Any clerk may keep a desk; nothing reaches it until a case it holds is linked.
   'desk.join': (p) => p.kind === 'staff' && p.role === 'clerk',
 };
+
+/** Who may write a case field: the serving authority (the holding clerk) or the applicant side. */
+export type FieldOwner = 'authority' | 'applicant';
+
+/**
+ * Case fields the authority states: printed on signed documents, so written by the clerk holding
+ * the case alone. Every other key is the application form (申请表), declared by the applicant.
+ */
+export const AUTHORITY_FIELDS: ReadonlySet<string> = new Set(['note', 'result']);
+/** Prefix of further authority-owned keys (e.g. `authority.basis`). */
+export const AUTHORITY_FIELD_PREFIX = 'authority.';
+
+/** The owner of case field `key`. */
+export function fieldOwner(key: string): FieldOwner {
+  return AUTHORITY_FIELDS.has(key) || key.startsWith(AUTHORITY_FIELD_PREFIX) ? 'authority' : 'applicant';
+}
+
+/**
+ * Throws unless `principal` may write every one of `keys` on the case: FORBIDDEN as `authorize`
+ * does when it may not edit the case at all, CASE_FIELD_NOT_OWNED (403, `details.fields`) when
+ * it may edit the case but some keys belong to the authority.
+ */
+export function authorizeFieldWrite(principal: Principal, facts: CaseFacts, keys: readonly string[]): void {
+  authorize(principal, 'case.update', { case: facts });
+  if (can(principal, 'case.update', { case: facts, fields: keys })) return;
+  const fields = keys.filter((k) => fieldOwner(k) === 'authority');
+  throw new AppError('CASE_FIELD_NOT_OWNED', `“办理意见”“办理结果”等由受理地工作人员填写，申请地窗口不能修改（${fields.join('、')}）`, 403, { fields });
+}
 
 /** An administrator principal. */
 export type AdminPrincipal = Extract<Principal, { kind: 'staff'; role: 'admin' }>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldOwner } from '../auth/policy';
 import { Sha256Hex } from '../audit/AuditEvent';
 import { CatalogId, DocumentType, ItemCode } from '../catalog/CatalogTypes';
 import { Applicant, IsoDate, MaterialMime } from './CaseRecord';
@@ -24,7 +25,11 @@ export const OpenCaseInput = z.strictObject({
   partnershipId: CatalogId,
   itemCode: ItemCode,
   applicant: Applicant,
-  fields: z.record(FieldKey, FieldValue).optional(),
+  // The application form only: nobody holds the case yet, so nobody may state the authority's words.
+  fields: z
+    .record(FieldKey, FieldValue)
+    .refine((f) => Object.keys(f).every((k) => fieldOwner(k) === 'applicant'), { message: '“办理意见”“办理结果”等由受理地工作人员填写，开件时不能填写' })
+    .optional(),
 });
 /** Input of openCase. */
 export type OpenCaseInput = z.input<typeof OpenCaseInput>;

@@ -1,4 +1,5 @@
 import { actorOf } from '../audit/actorOf';
+import { authorizeFieldWrite } from '../auth/policy';
 import type { Principal } from '../auth/Principal';
 import { parseInput } from '../catalog/parseInput';
 import { AppError } from '../errors/AppError';
@@ -10,7 +11,8 @@ import { CASE_LIMITS, type CaseRecord } from './CaseRecord';
 import { notifyCase } from './notifyCase';
 
 /**
- * Either side edits case fields against the version it saw; a stale version is refused with
+ * Either side edits the case fields it owns (policy: the authority's words — 办理意见, 办理结果 —
+ * only by the holding clerk; the application form by both) against the version it saw; a stale version is refused with
  * CASE_VERSION_CONFLICT (409, `details.currentVersion`) so two regions never overwrite each other.
  */
 export async function updateCaseFields(deps: CaseDeps, principal: Principal, caseId: string, patch: CaseFieldsPatch): Promise<CaseRecord> {
@@ -19,6 +21,12 @@ export async function updateCaseFields(deps: CaseDeps, principal: Principal, cas
     caseId,
     (draft) => {
       assertParticipant(draft, principal, ['counter', 'clerk']);
+      // Checked here as well as at the edge: no caller of the use case writes another side's field.
+      authorizeFieldWrite(
+        principal,
+        { servingRegion: draft.servingRegion, applicantRegion: draft.applicantRegion, counterId: draft.counterId, itemCode: draft.itemCode, ...(draft.clerkId ? { clerkId: draft.clerkId } : {}) },
+        [...Object.keys(p.set ?? {}), ...(p.remove ?? [])],
+      );
       assertCaseState(draft, ['queued', 'in_session', 'pending_materials'], '修改办件信息');
       for (const key of p.remove ?? []) delete draft.fields[key];
       Object.assign(draft.fields, p.set ?? {});

@@ -1,4 +1,5 @@
 import type { DocumentInputData, DocumentType } from '../../../documents/src';
+import { fieldOwner } from '../auth/policy';
 import type { Principal } from '../auth/Principal';
 import type { CaseRecord } from '../cases/CaseRecord';
 import { maskIdNumber } from '../cases/maskIdNumber';
@@ -19,6 +20,16 @@ function chinaDate(d: Date): string {
 }
 
 /**
+ * The value of an authority-owned case field (written by the holding clerk alone, see
+ * policy FIELD owners); the applicant side's fields never reach a signed document.
+ */
+function authorityField(record: CaseRecord, key: 'note' | 'result'): string | undefined {
+  if (fieldOwner(key) !== 'authority') throw new Error(`field ${key} is not authority-owned`);
+  const value = record.fields[key]?.trim();
+  return value ? value : undefined;
+}
+
+/**
  * Builds the document service's input from a case: the record the use case already holds, the
  * catalogue for names, and (for payment certificates) the serving region's insurance records.
  * Only the masked ID number ever reaches the document.
@@ -36,6 +47,8 @@ export async function buildDocumentInput(
   }
   const region = await deps.catalog.require('region', record.servingRegion);
   const today = chinaDate(deps.clock());
+  const note = authorityField(record, 'note');
+  const result = authorityField(record, 'result');
   const acceptedOn = record.acceptedAt ? chinaDate(new Date(record.acceptedAt)) : today;
   const common = {
     caseId: record.id,
@@ -45,7 +58,7 @@ export async function buildDocumentInput(
     applicant: { name: record.applicant.name, idNumberMasked: maskIdNumber(record.applicant.idNumber) },
     item: { code: item.code, name: item.name },
     clerk: { staffId: principal.staffId, name: principal.name },
-    fields: record.fields.note ? [{ label: '办理意见', value: record.fields.note.slice(0, 200) }] : [],
+    fields: note ? [{ label: '办理意见', value: note.slice(0, 200) }] : [],
   };
   switch (docType) {
     case 'receipt':
@@ -88,7 +101,7 @@ export async function buildDocumentInput(
         type: 'completion_notice',
         acceptedOn,
         completedOn: today,
-        result: record.fields.result?.slice(0, 300) || `您申请的「${item.name}」已办理完成。`,
+        result: result?.slice(0, 300) ?? `您申请的「${item.name}」已办理完成。`,
         delivery: '由申请地跨域通办窗口打印出件',
       };
   }

@@ -1,6 +1,7 @@
 import { authorize, can, type CaseFacts } from '../../auth/policy';
 import type { Principal } from '../../auth/Principal';
 import { isDeskId, type CallService } from '../../calls/CallService';
+import { assertDocumentAttachable } from '../../cases/attachDocument';
 import type { CaseRecord } from '../../cases/CaseRecord';
 import type { CaseService } from '../../cases/CaseService';
 import { toCaseView, type CaseView } from '../../cases/toCaseView';
@@ -32,8 +33,11 @@ export interface CaseHandlerDeps {
   catalog: CatalogStore;
   calls: CallService;
   hub: Hub;
-  /** Renders, signs and stores a document for the case (the document service). */
-  issueDocument: (principal: Principal, record: CaseRecord, docType: IssuedDocumentRef['type']) => Promise<IssuedDocumentRef>;
+  /**
+   * Numbers, renders, signs and stores a document for the case (the document service); it
+   * becomes verifiable only after `accept` (the case taking it) resolved, and is withdrawn if that throws.
+   */
+  issueDocument: (principal: Principal, record: CaseRecord, docType: IssuedDocumentRef['type'], accept: (doc: IssuedDocumentRef) => Promise<void>) => Promise<IssuedDocumentRef>;
 }
 
 /** The facts the policy decides on. */
@@ -50,7 +54,9 @@ export function caseFacts(record: CaseRecord): CaseFacts {
 /** The view a caller gets, with queue standing while queued. */
 async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number; clerksOnline: number } }> {
   conn.caseSubscriptions.add(record.id);
-  const view = toCaseView(record, conn.principal);
+  const full = toCaseView(record, conn.principal);
+  // The chat is for the two sides of the call; an admin or a clerk looking at the queue sees none.
+  const view = can(conn.principal, 'chat.read', { case: caseFacts(record) }) ? full : { ...full, chat: [] };
   const queue = `${record.servingRegion}|${record.itemCode}`;
   if (record.state !== 'queued') {
     conn.waitingIn.delete(queue);
@@ -152,8 +158,11 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     },
     'document.issue': async (conn, r) => {
       const record = await load(conn, r.caseId, 'document.issue');
-      const doc = await deps.issueDocument(conn.principal, record, r.docType);
-      await cases.attachDocument(conn.principal, r.caseId, { number: doc.number, type: doc.type, sha256: doc.sha256, signer: doc.signer, ...(doc.sample ? { sample: true } : {}) });
+      // Every refusal first: a number taken or a signature made cannot be taken back.
+      assertDocumentAttachable(record, conn.principal, r.docType, await deps.catalog.require('item', record.itemCode));
+      const doc = await deps.issueDocument(conn.principal, record, r.docType, async (d) => {
+        await cases.attachDocument(conn.principal, r.caseId, { number: d.number, type: d.type, sha256: d.sha256, signer: d.signer, ...(d.sample ? { sample: true } : {}) });
+      });
       hub.deliver({ type: 'document.issued', caseId: r.caseId, number: doc.number, docType: doc.type, title: doc.title });
       return doc;
     },
@@ -161,7 +170,16 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       await load(conn, r.caseId, 'chat.send');
       const record = await cases.addChat(conn.principal, r.caseId, { text: r.text });
       const line = record.chat[record.chat.length - 1];
-      if (line) hub.deliver({ type: 'chat.message', caseId: r.caseId, at: line.at, by: line.by, role: line.role, text: line.text });
+      if (line) {
+        // To the participants' sockets only (not every subscriber of the case: admins, other clerks).
+        const facts = caseFacts(record);
+        const event = { type: 'chat.message', caseId: r.caseId, at: line.at, by: line.by, role: line.role, text: line.text } as const;
+        const sides = [...(record.clerkId ? hub.byStaff(record.clerkId) : []), ...hub.byCounter(record.counterId)];
+        for (const c of sides) {
+          const listens = c.caseSubscriptions.has(r.caseId) || c.sessionId === r.caseId || c.linkedSessionId === r.caseId;
+          if (listens && can(c.principal, 'chat.read', { case: facts })) c.send(event);
+        }
+      }
       return { at: line?.at };
     },
     'signature.submit': async (conn, r) => {
