@@ -139,6 +139,9 @@ describe('counter layout, hours, toasts and 大字模式', () => {
       // Nobody ahead, a clerk idle: no made-up five minutes.
       expect(await page.locator('#wait-status').innerText()).toBe('排队中，您是下一位');
       expect(await page.locator('#wait-detail').innerText()).toContain('即将接通');
+      // While the held-back call measures, the badge keeps a real state (the socket's, or the call's figure).
+      await page.waitForTimeout(2500);
+      expect(await page.locator('#quality').innerText()).toMatch(/^网络(正常|良好|一般|较差)$/);
       await controlsFit(page, { '离开队列': '#btn-leave', 'wait status': '#wait-status' });
       await shots.take(page, 'wait');
 

@@ -23,7 +23,9 @@ const state: {
   local: { mic: MediaStreamTrack; face: MediaStreamTrack; document?: MediaStreamTrack } | undefined;
   ratings: Record<'clerk' | 'counter', number>;
   endedCallOf: string | undefined;
-} = { offers: [], caseView: undefined, call: undefined, local: undefined, ratings: { clerk: 0, counter: 0 }, endedCallOf: undefined };
+  /** The call has reported a measured network quality (then the badge shows it, not the socket's). */
+  callMeasured: boolean;
+} = { offers: [], caseView: undefined, call: undefined, local: undefined, ratings: { clerk: 0, counter: 0 }, endedCallOf: undefined, callMeasured: false };
 
 const LARGE_TYPE_KEY = 'rvw.counter.largeType';
 
@@ -39,8 +41,9 @@ function applyLargeType(on: boolean): void {
 applyLargeType(localStorage.getItem(LARGE_TYPE_KEY) === '1');
 
 /** Before any call measures the network, the badge tells what the signaling socket knows. */
-function showSocketQuality(s: 'connecting' | 'open' | 'closed'): void {
-  if (state.call) return;
+function showSocketQuality(s: 'connecting' | 'open' | 'closed', force = false): void {
+  // Once a call has measured the network, its figure wins.
+  if (state.call && state.callMeasured && !force) return;
   const el = byId('quality');
   el.textContent = s === 'open' ? '网络正常' : s === 'connecting' ? '网络检测中' : '网络已断开';
   el.className = `badge ${s === 'open' ? 'q-good' : s === 'connecting' ? 'q-unknown' : 'q-poor'}`;
@@ -216,6 +219,7 @@ function waitText(seconds: number): string {
 async function endMedia(): Promise<void> {
   const call = state.call;
   state.call = undefined;
+  state.callMeasured = false;
   heldBack = false;
   if (state.caseView) state.endedCallOf = state.caseView.id;
   for (const t of [state.local?.mic, state.local?.face, state.local?.document]) t?.stop();
@@ -342,6 +346,9 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
       if (ev === 'left') toast('对方已离开通话，等待重新连接…');
     },
     onQuality: (q) => {
+      // Nothing measured yet (e.g. no media from the other side while waiting): the socket's state stands.
+      if (q.level === 'unknown') return showSocketQuality(signal.isOpen ? 'open' : 'connecting', true);
+      state.callMeasured = true;
       const { text, cls } = qualityLabel(q.level);
       const el = byId('quality');
       el.textContent = text;
@@ -356,9 +363,8 @@ async function joinCall(caseId: string, local: NonNullable<typeof state.local>):
     },
   });
   state.call = call;
+  state.callMeasured = false;
   if (!heldBack) show('call');
-  byId('quality').textContent = '网络检测中';
-  byId('quality').className = 'badge q-unknown';
   const tracks = [
     { source: 'mic' as const, track: local.mic },
     { source: 'face' as const, track: local.face },
