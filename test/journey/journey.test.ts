@@ -67,6 +67,22 @@ async function expectMedia(page: Page, video: string[], audio: string[]): Promis
     .toBe(true);
 }
 
+/** Waits until Chromium's PDF viewer in a frame at `urlPart` has laid out the document's pages. */
+async function expectPdfLaid(page: Page, urlPart: string): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        for (const f of page.frames().filter((x) => x.url().includes(urlPart))) {
+          const height = await f.evaluate(() => parseFloat(document.getElementById('sizer')?.style.height ?? '0') || 0).catch(() => 0);
+          if (height > 0) return true;
+        }
+        return false;
+      },
+      { timeout: 20_000, interval: 250 },
+    )
+    .toBe(true);
+}
+
 /** Draws a signature the way a finger would: a few strokes across the pad. */
 async function drawSignature(page: Page, selector: string): Promise<void> {
   const box = (await page.locator(selector).boundingBox())!;
@@ -399,7 +415,10 @@ describe('the journey through the pages', () => {
           // The preview is the document itself (a PDF in the frame), not a description of it.
           const frame = await (await shown.elementHandle())?.contentFrame();
           if (frame) await expect.poll(() => frame.evaluate(() => document.contentType).catch(() => ''), { timeout: 10_000 }).toBe('application/pdf');
-          await c.waitForTimeout(1000);
+          // Chromium's PDF viewer paints its pages a while after the document loaded: wait for its
+          // page area to get its size, so the screenshot shows the document a person would see.
+          await soft('the PDF viewer shows the preview', () => expectPdfLaid(c, '/documents/preview/'));
+          await c.waitForTimeout(500);
           await shots.take(c, 'preview-clerk');
           const issue = c.locator('dialog[open]').getByRole('button', { name: /签章出具/ });
           await expectInViewport(issue, '签章出具');
