@@ -172,6 +172,8 @@ describe('counter: printing, the end of a case and the next applicant', { timeou
     expect(await page.locator('#toasts .toast').count()).toBe(0);
     expect(await page.locator('#finish-documents tr[data-document]').count()).toBe(0);
     expect(await page.locator('#chat .line').count()).toBe(0);
+    // Nor is the last applicant's document still loaded in the print frame.
+    expect(await page.evaluate(() => (document.getElementById('print-frame') as HTMLIFrameElement).contentDocument?.URL)).toBe('about:blank');
     await SHOTS.take(page, 'next-applicant');
     expect(problems()).toEqual([]);
   });

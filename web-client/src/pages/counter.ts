@@ -563,6 +563,8 @@ async function main(): Promise<void> {
     for (const id of ['case-summary', 'checklist', 'chat', 'documents', 'finish-documents', 'sign-status', 'finish-status']) byId(id).replaceChildren();
     setupStars();
     clearToasts();
+    // The last applicant's PDF must not stay loaded in the print frame.
+    byId<HTMLIFrameElement>('print-frame').src = 'about:blank';
     show('choose');
   });
   signal.onNotification((n) => {
