@@ -154,6 +154,7 @@ const HTTP: HttpRow[] = [
   { method: 'POST', route: '/api/documents/:number/print-token', /* its counter  */ cells: 'D D D D D D A D D', path: (c) => `/api/documents/${c.docNumber}/print-token` },
   { method: 'GET', route: '/api/print/:token', /* the token is the capability    */ cells: PUBLIC, path: () => `/api/print/${token32('p')}` },
   { method: 'POST', route: '/api/documents/:number/print-report', /* its counter */ cells: 'D D D D D D A D D', path: (c) => `/api/documents/${c.docNumber}/print-report`, body: () => ({ outcome: 'success' }) },
+  { method: 'POST', route: '/api/documents/:number/print-confirm', /* its counter */ cells: 'D D D D D D A D D', path: (c) => `/api/documents/${c.docNumber}/print-confirm`, body: () => ({ token: token32('c') }) },
   { method: 'POST', route: '/api/documents/:number/reprint-approval', /* issuer  */ cells: 'D D A D D D D D D', path: (c) => `/api/documents/${c.docNumber}/reprint-approval`, body: () => ({ reason: '卡纸' }) },
 ];
 

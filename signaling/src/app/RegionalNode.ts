@@ -32,7 +32,8 @@ import { createCatalogRouter } from '../catalog/createCatalogRouter';
 import type { Config } from '../config';
 import { AppError } from '../errors/AppError';
 import { httpErrorOf } from '../http/httpErrorOf';
-import { securityHeaders } from '../http/security';
+import { ensureMetricsToken, requireMetricsToken } from '../http/metricsAccess';
+import { requireSameOrigin, securityHeaders } from '../http/security';
 import { buildDocumentInput } from '../issuing/buildDocumentInput';
 import { DemoPaymentHistory, type PaymentHistorySource } from '../issuing/PaymentHistorySource';
 import type { Logger } from '../observability/logger';
@@ -236,10 +237,13 @@ export class RegionalNode {
     app.disable('x-powered-by');
     app.set('trust proxy', false);
     app.use(securityHeaders({ publicOrigin: config.http.publicOrigin, allowedOrigins: config.http.allowedOrigins }));
+    // CSRF: every POST/PUT/DELETE proves it comes from our pages (POST /verify only reads a PDF).
+    app.use(requireSameOrigin({ allowedOrigins: config.http.allowedOrigins, exempt: ['/verify'] }));
     app.get('/healthz', (_req, res) => {
       res.json({ ok: true, data: { redis: redis.isReady, workers: pool.workers.length } });
     });
-    app.get('/metrics', async (_req, res) => {
+    const metricsAccess = await ensureMetricsToken(config.metricsToken, config.dataDir);
+    app.get('/metrics', requireMetricsToken(metricsAccess.token), async (_req, res) => {
       metrics.wsConnections.set(hub.size);
       metrics.mediaSessions.set(registry.size);
       metrics.sfuWorkers.set(pool.workers.length);
@@ -256,6 +260,10 @@ export class RegionalNode {
             if (principal.kind !== 'staff' || principal.role !== 'admin') authorize(principal, 'catalog.write', { regionCode: regionCodes[0] ?? '' });
             else if (regionCodes[0]) authorize(principal, 'catalog.write', { regionCode: regionCodes[0] });
           } else authorize(principal, 'partnership.write', { regionCodes });
+        },
+        adminSees: async (req) => {
+          const principal = await auth.resolvePrincipal(req);
+          return (regionCode) => can(principal, 'counter.list', { regionCode });
         },
       }),
     );
