@@ -9,6 +9,7 @@
  *
  *   npm run bench:call-setup            (CALLS=10 by default)
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Page } from 'playwright-core';
 import { isDeskId } from '../signaling/src/calls/CallService';
@@ -56,7 +57,9 @@ async function waitMarks(page: Page, keys: string[], timeoutMs = 20_000): Promis
 }
 
 // The production worker count (one per core), not the single worker the tests economise on.
-const t = await startTestNode({ env: { RVW_SFU_WORKERS: String(os.availableParallelism()) } });
+// The bench scrapes /metrics like the monitoring system does: with the configured token.
+const METRICS_TOKEN = randomBytes(24).toString('hex');
+const t = await startTestNode({ env: { RVW_SFU_WORKERS: String(os.availableParallelism()), RVW_METRICS_TOKEN: METRICS_TOKEN } });
 const clerkAuth = await t.clerk('341522', ['000117005000', '000117013000', '000117009000'], '霍邱窗口');
 const counterAuth = await t.counter('wujiang-kyth-01');
 const counterBrowser = await launchChromium();
@@ -173,7 +176,7 @@ try {
   }
   if (process.env.DEBUG_MARKS) {
     // Server-side time per request type (mean), from the node's own /metrics.
-    const text = await (await fetch(`${t.origin}/metrics`)).text();
+    const text = await (await fetch(`${t.origin}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const sums = new Map<string, { sum: number; count: number }>();
     for (const m of text.matchAll(/^rvw_ws_request_seconds_(sum|count)\{type="([^"]+)"\} ([\d.e+-]+)$/gm)) {
       const e = sums.get(m[2]!) ?? { sum: 0, count: 0 };

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { freePort } from './freePort';
 
 /** Options for {@link RedisServer.start}. */
@@ -14,7 +16,10 @@ export interface RedisServerOptions {
 }
 
 /**
- * A private redis-server process with AOF `appendfsync always`, bound to loopback only.
+ * A private redis-server process with AOF `appendfsync always`, bound to loopback only, with a
+ * password generated per start (`requirepass`, in a 0600 config file rather than on the command
+ * line where `ps` shows it): another local user or a page doing DNS rebinding reaches nothing.
+ * The password travels in {@link url}.
  * Used by the start script (data under ./data) and by every integration test (temp dir,
  * free port), so nothing ever depends on a Redis someone else started.
  */
@@ -22,6 +27,7 @@ export class RedisServer {
   #child: ChildProcess | undefined;
   readonly #args: string[];
   readonly #binary: string;
+  readonly #password = randomBytes(24).toString('hex');
 
   private constructor(
     /** The loopback port the server listens on. */
@@ -32,6 +38,8 @@ export class RedisServer {
   ) {
     this.#binary = binary;
     this.#args = [
+      // The config file (requirepass) comes first: redis-server reads it, then the options below.
+      path.join(dataDir, 'redis-auth.conf'),
       '--bind', '127.0.0.1',
       '--port', String(port),
       '--dir', dataDir,
@@ -54,9 +62,9 @@ export class RedisServer {
     return server;
   }
 
-  /** `redis://127.0.0.1:PORT` */
+  /** `redis://:PASSWORD@127.0.0.1:PORT` */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://:${this.#password}@127.0.0.1:${this.port}`;
   }
 
   /** The OS process id, for tests that kill it. */
@@ -93,6 +101,7 @@ export class RedisServer {
   }
 
   async #spawn(): Promise<void> {
+    await writeFile(path.join(this.dataDir, 'redis-auth.conf'), `requirepass ${this.#password}\n`, { mode: 0o600 });
     const child = spawn(this.#binary, this.#args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     let stderr = '';
@@ -105,34 +114,35 @@ export class RedisServer {
         reject(new Error(`redis-server exited with code ${code} before it was ready: ${stderr.trim()}`)),
       );
     });
-    await Promise.race([waitForPing(this.port), failed]);
+    await Promise.race([waitForPing(this.port, this.#password), failed]);
     // Ready: stop treating an exit as a start-up failure.
     child.removeAllListeners('exit');
     child.removeAllListeners('error');
   }
 }
 
-async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+async function waitForPing(port: number, password: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await ping(port)) return;
+    if (await ping(port, password)) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
 }
 
-function ping(port: number): Promise<boolean> {
+function ping(port: number, password: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     let answer = '';
     socket.setTimeout(500);
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => socket.write(`AUTH ${password}\r\nPING\r\n`));
     socket.on('data', (d) => {
       answer += d.toString();
-      if (answer.includes('\r\n')) {
+      const lines = answer.split('\r\n');
+      if (lines.length >= 3) {
         socket.destroy();
         // LOADING while the AOF is replayed: not ready yet.
-        resolve(answer.startsWith('+PONG'));
+        resolve(lines[0] === '+OK' && lines[1] === '+PONG');
       }
     });
     socket.on('error', () => resolve(false));

@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   RVW_PKI_DIR: z.string().optional(),
   /** RFC 3161 timestamp authority URL, optional. */
   RVW_TSA_URL: z.string().url().optional(),
+  /** Bearer token the monitoring system scrapes /metrics with; when unset, generated into <data>/metrics-token. */
+  RVW_METRICS_TOKEN: z.string().min(24, 'RVW_METRICS_TOKEN must be at least 24 characters').optional(),
   /** Grace period before a vanished peer is removed from a session. */
   RVW_PEER_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
 });
@@ -52,6 +54,8 @@ export interface Config {
   pkiDir: string;
   tsaUrl: string | undefined;
   peerGraceMs: number;
+  /** Scrape token for /metrics (undefined: generated under the data directory). */
+  metricsToken: string | undefined;
 }
 
 /** Parses the environment (or a test's record) into a frozen Config; throws with every problem listed. */
@@ -91,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pkiDir: path.resolve(e.RVW_PKI_DIR ?? path.join(dataDir, 'pki')),
     tsaUrl: e.RVW_TSA_URL,
     peerGraceMs: e.RVW_PEER_GRACE_MS,
+    metricsToken: e.RVW_METRICS_TOKEN,
   };
   return deepFreeze(config);
 }

@@ -10,6 +10,7 @@ import { RedisServer } from '../../infra/redis/RedisServer';
 import { RegionalNode } from './app/RegionalNode';
 import { seedDemo, seedDemoCatalogAt } from './app/seedDemo';
 import { loadConfig } from './config';
+import { METRICS_TOKEN_FILE } from './http/metricsAccess';
 import { createLogger } from './observability/logger';
 
 const config = loadConfig();
@@ -33,7 +34,10 @@ const lines = [
   '',
   '跨域通办远程虚拟窗口 is running',
   `  open:                 ${node.url}/`,
-  `  metrics:              ${node.url}/metrics`,
+  // Prometheus: bearer_token_file pointing at the generated file, or RVW_METRICS_TOKEN when set.
+  config.metricsToken
+    ? `  metrics:              curl -H "Authorization: Bearer $RVW_METRICS_TOKEN" ${node.url}/metrics`
+    : `  metrics:              curl -H "Authorization: Bearer $(cat ${path.join(config.dataDir, METRICS_TOKEN_FILE)})" ${node.url}/metrics`,
   demo.bootstrapUrl ? `  first administrator:  ${demo.bootstrapUrl}` : '  first administrator:  already enrolled (sign in at /login.html)',
   ...demo.counterActivations.map((c) => `  counter terminal:     ${c.url}   (${c.label})`),
   '',

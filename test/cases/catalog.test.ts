@@ -97,6 +97,10 @@ describe('catalogue', () => {
           const manages = who.split(',');
           if (!regionCodes.every((r) => manages.includes(r))) throw new AppError('FORBIDDEN', '无权管理该地区', 403);
         },
+        adminSees: async (req) => {
+          const manages = (req.header('x-test-admin') ?? '').split(',');
+          return (regionCode) => manages.includes(regionCode);
+        },
       }),
     );
     const server: Server = await new Promise((resolve) => {

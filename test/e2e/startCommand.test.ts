@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,11 @@ describe('the start command', () => {
 
     const health = (await (await fetch(`http://localhost:${port}/healthz`)).json()) as { data: { redis: boolean; workers: number } };
     expect(health.data).toEqual({ redis: true, workers: 1 });
-    const metrics = await (await fetch(`http://localhost:${port}/metrics`)).text();
+    // /metrics is for the monitoring system: the start command printed how to scrape it.
+    expect(out).toContain(`metrics:              curl -H "Authorization: Bearer $(cat ${path.join(dataDir, 'metrics-token')})" http://localhost:${port}/metrics`);
+    expect((await fetch(`http://localhost:${port}/metrics`)).status).toBe(401);
+    const metricsToken = (await readFile(path.join(dataDir, 'metrics-token'), 'utf8')).trim();
+    const metrics = await (await fetch(`http://localhost:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
     expect(metrics).toContain('rvw_sfu_workers 1');
     // The embedded redis-server keeps its AOF under the data directory; the dev PKI is there too.
     expect((await stat(path.join(dataDir, 'redis', 'appendonlydir'))).isDirectory()).toBe(true);

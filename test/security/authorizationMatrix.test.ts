@@ -69,7 +69,8 @@ const token32 = (ch: string) => ch.repeat(32);
 const HTTP: HttpRow[] = [
   // ── operations and pages: public ─────────────────────────────────────────── a320 a341 kH kN kW k320 cO c341 anon
   { method: 'GET', route: '/healthz', /*                                      */ cells: PUBLIC },
-  { method: 'GET', route: '/metrics', /* Prometheus scrape, no personal data  */ cells: PUBLIC },
+  // The monitoring system's bearer token opens it, not a session: 401 for everyone here (test/security/metricsAccess.test.ts).
+  { method: 'GET', route: '/metrics', /* Prometheus scrape, token only        */ cells: 'D D D D D D D D D' },
   { method: 'GET', route: '/', /*        redirect to /login.html              */ cells: PUBLIC },
   { method: 'GET', route: '/favicon.ico', /*                                  */ cells: PUBLIC },
   ...['/login.html', '/enroll.html', '/counter.html', '/clerk.html', '/admin.html', '/styles.css', '/dist/counter.js', '/dist/clerk.js', '/auth/login.js', '/auth/enroll.js', '/auth/auth.css'].map(
@@ -140,7 +141,7 @@ const HTTP: HttpRow[] = [
 
   // ── what the clerk's page looks at: materials for the two sides, the preview for the holder ──
   { method: 'GET', route: '/api/cases/:caseId/materials/:sha256', /* holder, its counter */ cells: 'D D A D D D A D D', path: (c) => `/api/cases/${c.caseA}/materials/${'0'.repeat(64)}` },
-  { method: 'GET', route: '/api/cases/:caseId/document-types', /* like case.get */ cells: 'A A A A D D A D D', path: (c) => `/api/cases/${c.caseA}/document-types` },
+  { method: 'GET', route: '/api/cases/:caseId/document-types', /* like case.get */ cells: 'A A A D D D A D D', path: (c) => `/api/cases/${c.caseA}/document-types` },
   { method: 'GET', route: '/api/cases/:caseId/documents/preview/:docType', /* holder */ cells: 'D D A D D D D D D', path: (c) => `/api/cases/${c.caseA}/documents/preview/receipt` },
 
   // ── public verification of signed documents ───────────────────────────────
@@ -181,8 +182,10 @@ const WS: WsRow[] = [
   { type: 'queue.join', /* counters (c341: ITEM_NOT_OFFERED) */ cells: 'D D D D D D A A D', fields: () => ({ partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('林秀英') }) },
   { type: 'queue.leave', /* the case's counter             */ cells: 'D D D D D D A D D', fields: caseId },
   { type: 'queue.accept', /* clerks of region+item may try; a late one gets CASE_ALREADY_ACCEPTED */ cells: 'D D A A D D D D D', fields: caseId },
-  { type: 'case.get', /* its clerks, its counter, admins of either region */ cells: 'A A A A D D A D D', fields: caseId },
-  { type: 'case.update', /* holder, its counter            */ cells: 'D D A D D D A D D', fields: async (c) => ({ caseId: c.caseA, expectedVersion: await currentVersion(c), fields: { note: '矩阵测试' } }) },
+  // Case A is held: the item's other clerks (kN) saw it only while it was queued.
+  { type: 'case.get', /* holder, its counter, admins of either region */ cells: 'A A A D D D A D D', fields: caseId },
+  // An application-form field both sides may write; the authority's 办理意见 is the holder's alone (documentAbuse.test.ts).
+  { type: 'case.update', /* holder, its counter            */ cells: 'D D A D D D A D D', fields: async (c) => ({ caseId: c.caseA, expectedVersion: await currentVersion(c), fields: { statement: '矩阵测试' } }) },
   { type: 'case.transition', /* holder                     */ cells: 'D D A D D D D D D', fields: async (c) => ({ caseId: c.caseA, expectedVersion: await currentVersion(c), to: 'in_session' }) },
   { type: 'material.capture', /* holder, its counter       */ cells: 'D D A D D D A D D', fields: (c) => ({ caseId: c.caseA, materialId: 'id_card', mime: 'image/png', dataBase64: TINY_PNG_BASE64 }) },
   { type: 'material.waive', /* holder                      */ cells: 'D D A D D D D D D', fields: (c) => ({ caseId: c.caseA, materialId: 'household_register', note: '三日内补交', deadline: '2099-12-31' }) },
@@ -413,7 +416,7 @@ async function runHttpCell(row: HttpRow, who: Who, expected: 'A' | 'D'): Promise
   });
   const what = `${row.method} ${path} as ${who} → ${res.status} ${res.text.slice(0, 200)}`;
   if (expected === 'D') {
-    if (who === 'anon') expect({ status: res.status, code: res.json?.error?.code }, what).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    if (who === 'anon' || row.route === '/metrics') expect({ status: res.status, code: res.json?.error?.code }, what).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
     else expect({ status: res.status, code: res.json?.error?.code }, what).toEqual({ status: 403, code: 'FORBIDDEN' });
   } else {
     expect([401, 403], what).not.toContain(res.status);

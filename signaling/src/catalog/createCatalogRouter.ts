@@ -14,6 +14,12 @@ import { parseInput } from './parseInput';
  */
 export type AuthorizeAdmin = (req: Request, regionCodes: string[]) => void | Promise<void>;
 
+/**
+ * Which regions' halls and counters the requesting administrator may list: a predicate over a
+ * region code (the policy's answer for this principal). Supplied by the auth layer.
+ */
+export type AdminSees = (req: Request) => Promise<(regionCode: string) => boolean>;
+
 const PATHS: Record<CatalogKind, string> = {
   region: 'regions',
   hall: 'halls',
@@ -25,11 +31,13 @@ const PATHS: Record<CatalogKind, string> = {
 /**
  * The admin catalogue API: `GET|POST /api/admin/{regions,halls,counters,items,partnerships}` and
  * `GET|PUT|DELETE /api/admin/<kind>/:id`. Answers `{ok:true,data}` or `{ok:false,error:{code,message}}`.
- * A change is authorized for the regions it touches (a partnership: both regions; a service item,
- * being national standard data, any administrator). Mount with `app.use(router)`.
+ * A change is authorized for the regions it touches (a partnership: both regions; a service item:
+ * every region serving it in a partnership, so one region cannot rewrite what another serves —
+ * an item nobody serves yet, national standard data, any administrator). Lists of halls and
+ * counters show the requesting administrator's regions only. Mount with `app.use(router)`.
  */
-export function createCatalogRouter(opts: { catalog: CatalogStore; authorizeAdmin: AuthorizeAdmin; log?: Logger }): Router {
-  const { catalog, authorizeAdmin } = opts;
+export function createCatalogRouter(opts: { catalog: CatalogStore; authorizeAdmin: AuthorizeAdmin; adminSees: AdminSees; log?: Logger }): Router {
+  const { catalog, authorizeAdmin, adminSees } = opts;
   const log = opts.log ?? silentLogger();
   const router = express.Router();
   // Only our own paths: other admin routers mounted beside this one keep their own body limits and errors.
@@ -48,13 +56,24 @@ export function createCatalogRouter(opts: { catalog: CatalogStore; authorizeAdmi
     const base = `/api/admin/${PATHS[kind]}`;
     const idField = CATALOG_KINDS[kind].idField;
 
-    router.get(base, async (_req, res) => {
-      res.json({ ok: true, data: await catalog.list(kind) });
+    router.get(base, async (req, res) => {
+      const all = await catalog.list(kind);
+      if (kind !== 'hall' && kind !== 'counter') {
+        res.json({ ok: true, data: all });
+        return;
+      }
+      // Halls and counters of other regions are none of this administrator's business.
+      const sees = await adminSees(req);
+      const visible: typeof all = [];
+      for (const entity of all) if ((await regionsOf(catalog, kind, entity as CatalogEntities[typeof kind])).every(sees)) visible.push(entity);
+      res.json({ ok: true, data: visible });
     });
 
     router.get(`${base}/:id`, async (req, res) => {
       const entity = await catalog.require(kind, req.params.id);
-      await authorizeAdmin(req, await regionsOf(catalog, kind, entity));
+      // Reading a service item (national standard data) is open to every administrator; writing it is not.
+      const regions = await regionsOf(catalog, kind, entity);
+      await authorizeAdmin(req, kind === 'item' ? [] : regions);
       res.json({ ok: true, data: entity });
     });
 
@@ -112,6 +131,13 @@ async function regionsOf<K extends CatalogKind>(catalog: CatalogStore, kind: K, 
     }
     case 'partnership':
       return [...(e as CatalogEntities['partnership']).regions];
+    case 'item': {
+      // The regions serving it: the item's materials and documents are what their clerks work by.
+      const code = (e as CatalogEntities['item']).code;
+      const serving = new Set<string>();
+      for (const p of await catalog.list('partnership')) for (const o of p.offers) if (o.itemCodes.includes(code)) serving.add(o.servingRegion);
+      return [...serving].sort();
+    }
     default:
       return [];
   }

@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { ResolvePrincipal } from '../auth/createPrincipalResolver';
+import { isAllowedOrigin } from '../auth/isAllowedOrigin';
 import { respondWithError } from '../auth/respondWithError';
 import { AppError } from '../errors/AppError';
 
@@ -66,5 +67,36 @@ export function requirePrincipal(resolvePrincipal: ResolvePrincipal, opts: { all
       },
       (error: unknown) => next(error),
     );
+  };
+}
+
+/** Methods that change nothing; everything else must prove it comes from our own pages. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF guard for every state-changing request, mounted once before all routers: the `Origin`
+ * header must be one of `allowedOrigins`; without an Origin, `Sec-Fetch-Site: same-origin` is
+ * accepted (a browser that omits Origin still says where the request comes from); with neither,
+ * or anything else, ORIGIN_NOT_ALLOWED (403, `details.reason`). Cookies are SameSite=Strict too,
+ * but a page on another port of the same host is same-site: the origin is what tells them apart.
+ * `exempt` paths change nothing despite their method (POST /verify checks an uploaded PDF).
+ */
+export function requireSameOrigin(opts: { allowedOrigins: readonly string[]; exempt?: readonly string[] }): RequestHandler {
+  const exempt = new Set(opts.exempt ?? []);
+  return (req, res, next) => {
+    if (SAFE_METHODS.has(req.method) || exempt.has(req.path)) {
+      next();
+      return;
+    }
+    const origin = req.headers.origin;
+    const site = req.headers['sec-fetch-site'];
+    let reason: 'origin_not_allowed' | 'origin_missing' | undefined;
+    if (origin !== undefined) reason = isAllowedOrigin(origin, opts.allowedOrigins) ? undefined : 'origin_not_allowed';
+    else reason = site === 'same-origin' ? undefined : 'origin_missing';
+    if (reason) {
+      respondWithError(res, new AppError('ORIGIN_NOT_ALLOWED', '请求来源不被允许，请从本系统页面操作 (origin not allowed)', 403, { reason }));
+      return;
+    }
+    next();
   };
 }
