@@ -269,14 +269,15 @@ function renderDocuments(tbodyId: string, view: CaseViewLike): void {
           return h(
             'tr',
             { 'data-document': d.number },
-            h('td', {}, DOC_LABELS[d.type] ?? d.type, h('div', { className: 'muted doc-number' }, d.number)),
             h(
               'td',
-              { className: 'print-cell' },
-              button,
+              {},
+              h('div', { className: 'doc-title' }, DOC_LABELS[d.type] ?? d.type),
+              h('div', { className: 'muted doc-number' }, d.number),
               h('div', { className: 'muted print-state' }, note),
               mayPrint ? null : h('div', { className: 'muted print-hint' }, '再次打印须经工作人员批准'),
             ),
+            h('td', { className: 'print-cell' }, button),
           );
         })
       : [h('tr', {}, h('td', { className: 'muted' }, '暂无'))]),
