@@ -64,9 +64,11 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
       { source: 'mic', kind: 'audio' },
     ]);
 
-    // Screen share from the clerk reaches the counter.
+    // Screen share from the clerk reaches the counter; its 屏幕共享 tile exists only now.
+    expect(await counter.locator('#screen-tile').isVisible()).toBe(false);
     await clerk.click('#btn-screen');
     await waitForMedia(counter, [{ source: 'screen', kind: 'video' }], 5);
+    expect(await counter.locator('#screen-tile').isVisible()).toBe(true);
 
     // Frame counts keep rising for several seconds on every video track.
     await expectFlowing(3000);
