@@ -133,7 +133,7 @@ describe('signed documents under abuse', () => {
   it('F2: every other refusal also comes before the number (type not issued by the item, no waived material)', async () => {
     const caseId = await openAcceptedCase(counter, clerk, ITEM_X);
     const keysBefore = await documentKeys();
-    expect((await clerk.request('document.issue', { caseId, docType: 'payment_certificate' })).error?.code).toBe('DOCUMENT_TYPE_NOT_ISSUED');
+    expect((await clerk.request('document.issue', { caseId, docType: 'payment_certificate' })).error?.code).toBe('DOCUMENT_TYPE_NOT_OFFERED');
     expect((await clerk.request('document.issue', { caseId, docType: 'missing_notice' })).error?.code).toBe('NO_WAIVED_MATERIALS');
     expect(await documentKeys()).toEqual(keysBefore);
   });

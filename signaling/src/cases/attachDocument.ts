@@ -1,6 +1,5 @@
 import { actorOf } from '../audit/actorOf';
 import type { Principal } from '../auth/Principal';
-import type { ServiceItem } from '../catalog/CatalogTypes';
 import { parseInput } from '../catalog/parseInput';
 import { AppError } from '../errors/AppError';
 import { assertCaseState } from './assertCaseState';
@@ -11,17 +10,15 @@ import { CASE_LIMITS, type CaseRecord } from './CaseRecord';
 import { notifyCase } from './notifyCase';
 
 /**
- * Every refusal attaching a document of `type` to `record` can meet, as a pure check: the holding
- * clerk, a state that takes documents, the item issues this type, room under the per-case cap.
- * `document.issue` runs it BEFORE a number is taken or anything is rendered and signed, and
- * attachDocument runs it again inside the conditional write (the case may move in between).
+ * The case's refusals of any new document, as a pure check: the holding clerk, a state that takes
+ * documents, room under the per-case cap. `document.issue` runs it BEFORE a number is taken or
+ * anything is rendered and signed (the document's own refusals — a type the item does not issue,
+ * a 容缺 notice without waived materials — come from buildDocumentInput, also before the number),
+ * and attachDocument runs it again inside the conditional write (the case may move in between).
  */
-export function assertDocumentAttachable(record: CaseRecord, principal: Principal, type: AttachDocumentInput['type'], item: Pick<ServiceItem, 'code' | 'name' | 'issuedDocuments'>): void {
+export function assertCaseTakesDocuments(record: CaseRecord, principal: Principal): void {
   assertParticipant(record, principal, ['clerk']);
   assertCaseState(record, ['in_session', 'pending_materials'], '出具文书');
-  if (!item.issuedDocuments.includes(type)) {
-    throw new AppError('DOCUMENT_TYPE_NOT_ISSUED', `事项“${item.name}”不出具此类文书（${type}）`, 400, { type, itemCode: item.code });
-  }
   if (record.documents.length >= CASE_LIMITS.documents) {
     throw new AppError('CASE_TOO_MANY_DOCUMENTS', `每个办件最多 ${CASE_LIMITS.documents} 份文书`, 409, { limit: CASE_LIMITS.documents });
   }
@@ -38,8 +35,11 @@ export async function attachDocument(deps: CaseDeps, principal: Principal, caseI
   const current = await deps.cases.require(caseId);
   assertParticipant(current, principal, ['clerk']);
   const item = await deps.catalog.require('item', current.itemCode);
+  if (!item.issuedDocuments.includes(d.type)) {
+    throw new AppError('DOCUMENT_TYPE_NOT_ISSUED', `事项“${item.name}”不出具此类文书（${d.type}）`, 400, { type: d.type, itemCode: item.code });
+  }
   const record = await deps.cases.update(caseId, (draft) => {
-    assertDocumentAttachable(draft, principal, d.type, item);
+    assertCaseTakesDocuments(draft, principal);
     if (draft.documents.some((x) => x.number === d.number)) {
       throw new AppError('CASE_DOCUMENT_DUPLICATE', `文书编号 ${d.number} 已在本办件中使用`, 409, { number: d.number });
     }

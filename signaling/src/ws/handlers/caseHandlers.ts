@@ -1,7 +1,7 @@
 import { authorize, can, type CaseFacts } from '../../auth/policy';
 import type { Principal } from '../../auth/Principal';
 import { isDeskId, type CallService } from '../../calls/CallService';
-import { assertDocumentAttachable } from '../../cases/attachDocument';
+import { assertCaseTakesDocuments } from '../../cases/attachDocument';
 import type { CaseRecord } from '../../cases/CaseRecord';
 import type { CaseService } from '../../cases/CaseService';
 import { toCaseView, type CaseView } from '../../cases/toCaseView';
@@ -158,8 +158,9 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     },
     'document.issue': async (conn, r) => {
       const record = await load(conn, r.caseId, 'document.issue');
-      // Every refusal first: a number taken or a signature made cannot be taken back.
-      assertDocumentAttachable(record, conn.principal, r.docType, await deps.catalog.require('item', record.itemCode));
+      // Every refusal first: a number taken or a signature made cannot be taken back. The case's
+      // here; the document's own (type not issued by the item, 容缺) in buildDocumentInput, also before it.
+      assertCaseTakesDocuments(record, conn.principal);
       const doc = await deps.issueDocument(conn.principal, record, r.docType, async (d) => {
         await cases.attachDocument(conn.principal, r.caseId, { number: d.number, type: d.type, sha256: d.sha256, signer: d.signer, ...(d.sample ? { sample: true } : {}) });
       });
