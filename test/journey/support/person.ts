@@ -25,7 +25,10 @@ export interface Person {
  * with Windows Hello or Touch ID would have.
  */
 export async function launchPerson(label: string, options: { passkey?: boolean } = {}): Promise<Person> {
-  const browser = await launchChromium();
+  // The people are in China: a zh-CN page locale (navigator.language, Intl) and Beijing time.
+  // launchChromium hands its options to launchPersistentContext, which takes the locale.
+  const inChina = { env: { ...process.env, TZ: 'Asia/Shanghai' }, locale: 'zh-CN' };
+  const browser = await launchChromium([], inChina);
   const guard = await PageGuard.install(browser.context, label);
   // Clipboard: the administrator copies the invite link with the page's 复制 button.
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
