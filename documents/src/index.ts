@@ -17,7 +17,7 @@ export type { DocumentRecord } from './store/DocumentRecord';
 export { verifyPdf, type VerifyPdfOptions } from './verify/verifyPdf';
 export { VERDICT_MESSAGES, type VerifyReason, type VerifyVerdict } from './verify/VerifyVerdict';
 
-export { LOAD_BUDGET, PrintTokens, type PrintStatus } from './print/PrintTokens';
+export { LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type PrintStatus } from './print/PrintTokens';
 export type { PrintEvent } from './print/PrintEvent';
 export { createVerifyRouter, DocumentNumberSchema, type VerifyRouterDeps } from './http/createVerifyRouter';
 export {

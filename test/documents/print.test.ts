@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../signaling/src/errors/AppError';
-import { createPrintRouter, LOAD_BUDGET, PrintTokens, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '../../documents/src';
+import { createPrintRouter, LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '../../documents/src';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
 import { startHttpServer } from './support/httpServer';
@@ -137,6 +137,17 @@ describe('printing', () => {
     const t = (await requestToken(other.number)).body.data?.token as string;
     expect((await load(t)).status).toBe(200);
     expect((await confirm(other.number, t)).body.data).toMatchObject({ printed: 1, allowed: 1 });
+  });
+
+  it('refuses an endless stream of unused tokens (each is an audit event), until a print or an approval', async () => {
+    const other = await env.service.issue(SAMPLE_INPUTS.receipt);
+    for (let i = 0; i < TOKEN_BUDGET; i++) expect((await requestToken(other.number)).status).toBe(201);
+    const refused = await requestToken(other.number);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error?.code).toBe('PRINT_LOAD_LIMIT');
+    expect(events.filter((e) => e.number === other.number && e.type === 'print_token_issued')).toHaveLength(TOKEN_BUDGET);
+    await call('POST', `/api/documents/${other.number}/reprint-approval`, { 'x-test-clerk': 'clerk-1' }, {});
+    expect((await requestToken(other.number)).status).toBe(201);
   });
 
   it('hands out one load for concurrent fetches of a token, and a token confirms only its own document', async () => {

@@ -9,6 +9,12 @@ import type { RedisClient } from '../../../signaling/src/store/redisClient';
  */
 export const LOAD_BUDGET = 3;
 
+/**
+ * Tokens a counter may ask for between two confirmed prints (or approvals): every token is an
+ * audit event of the case, so an endless stream of unused ones is refused too.
+ */
+export const TOKEN_BUDGET = 10;
+
 /** Seconds a loaded token stays confirmable: the print dialog may stay open for a while. */
 const CONFIRM_WINDOW_SECONDS = 600;
 
@@ -19,8 +25,19 @@ const COUNT_PRINT = `
 local printed = tonumber(redis.call('HGET', KEYS[1], 'printed') or '0')
 local allowed = tonumber(redis.call('HGET', KEYS[1], 'allowed') or '1')
 if printed >= allowed then return -1 end
-redis.call('HSET', KEYS[1], 'pending', 0)
+redis.call('HSET', KEYS[1], 'pending', 0, 'issued', 0)
 return redis.call('HINCRBY', KEYS[1], 'printed', 1)
+`;
+
+// Admits one more token: 1, or -1 (no print allowed), -2 (load budget spent), -3 (token budget spent).
+const ADMIT_TOKEN = `
+local printed = tonumber(redis.call('HGET', KEYS[1], 'printed') or '0')
+local allowed = tonumber(redis.call('HGET', KEYS[1], 'allowed') or '1')
+if printed >= allowed then return -1 end
+if tonumber(redis.call('HGET', KEYS[1], 'pending') or '0') >= tonumber(ARGV[1]) then return -2 end
+if tonumber(redis.call('HGET', KEYS[1], 'issued') or '0') >= tonumber(ARGV[2]) then return -3 end
+redis.call('HINCRBY', KEYS[1], 'issued', 1)
+return 1
 `;
 
 // Counts one load of the PDF that is not (yet) a print; refuses once the budget is used up.
@@ -52,7 +69,7 @@ const APPROVE_REPRINT = `
 local printed = tonumber(redis.call('HGET', KEYS[1], 'printed') or '0')
 local allowed = tonumber(redis.call('HGET', KEYS[1], 'allowed') or '1')
 if allowed < printed + 1 then allowed = printed + 1 end
-redis.call('HSET', KEYS[1], 'allowed', allowed, 'pending', 0)
+redis.call('HSET', KEYS[1], 'allowed', allowed, 'pending', 0, 'issued', 0)
 redis.call('HINCRBY', KEYS[1], 'approvals', 1)
 return allowed - printed
 `;
@@ -93,12 +110,14 @@ export class PrintTokens {
 
   /**
    * Issues a token for the counter; REPRINT_NOT_APPROVED when the allowed prints are used up,
-   * PRINT_LOAD_LIMIT when the document was loaded too often without a confirmed print.
+   * PRINT_LOAD_LIMIT when the document was loaded too often (or too many tokens were asked for)
+   * without a confirmed print.
    */
   async issue(number: string, counterId: string): Promise<{ token: string; expiresInSeconds: number; reprint: boolean }> {
     const status = await this.status(number);
-    if (status.printed >= status.allowed) throw reprintNeeded(number);
-    if (status.pendingLoads >= LOAD_BUDGET) throw loadLimit(number);
+    const admitted = await this.redis.eval(ADMIT_TOKEN, { keys: [printKey(number)], arguments: [String(LOAD_BUDGET), String(TOKEN_BUDGET)] });
+    if (admitted === -1) throw reprintNeeded(number);
+    if (admitted === -2 || admitted === -3) throw loadLimit(number);
     const token = randomBytes(24).toString('base64url');
     const key = tokenKey(token);
     await this.redis.multi().hSet(key, { number, counterId }).expire(key, this.ttlSeconds).exec();
