@@ -83,6 +83,11 @@ async function expectPdfLaid(page: Page, urlPart: string): Promise<void> {
     .toBe(true);
 }
 
+/** The producers the node holds for a peer, as `session:source`, in every media session. */
+function producersOf(peerId: string): string[] {
+  return j.node.registry.all().flatMap((s) => s.listProducers().filter((p) => p.peerId === peerId).map((p) => `${s.id}:${p.source}`));
+}
+
 /** Draws a signature the way a finger would: a few strokes across the pad. */
 async function drawSignature(page: Page, selector: string): Promise<void> {
   const box = (await page.locator(selector).boundingBox())!;
@@ -218,6 +223,7 @@ describe('the journey through the pages', () => {
       const k = counter.page;
       const c = clerk.page;
       const applicant = mode === 'normal' ? { name: '张三', idNumber: withCheckDigit('34152219620315002') } : { name: '李四', idNumber: withCheckDigit('34152219580720004') };
+      let counterPeer = '';
       const bodyFont = () => k.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
 
       if (mode === 'large') {
@@ -289,6 +295,9 @@ describe('the journey through the pages', () => {
       await step(shots, 'see-and-hear', [clerk, counter], async () => {
         await expectMedia(c, ['face', 'document'], ['mic']);
         await expectMedia(k, ['face'], ['mic']);
+        // The counter's media as the server holds it (checked again, as gone, for the next applicant).
+        counterPeer = await k.evaluate(() => sessionStorage.getItem('rvw.peerId') ?? '');
+        expect(producersOf(counterPeer).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/:mic$/), expect.stringMatching(/:face$/), expect.stringMatching(/:document$/)]));
         // Everything the applicant's side does during the call is on the one screen.
         for (const [sel, what] of [['#chat-text', '输入消息'], ['#btn-chat', '发送'], ['#signature', '签名板'], ['#btn-sign', '确认签字'], ['#btn-hangup', '结束通话']] as const) {
           await expectInViewport(k.locator(sel), what);
@@ -479,7 +488,6 @@ describe('the journey through the pages', () => {
       });
 
       const caseId = await k.evaluate(() => (window as unknown as { rvw: { state: { caseView?: { id: string } } } }).rvw.state.caseView?.id ?? '');
-      const counterPeer = await k.evaluate(() => sessionStorage.getItem('rvw.peerId') ?? '');
       expect(caseId).not.toBe('');
 
       await step(shots, 'complete', [clerk, counter], async () => {
@@ -548,8 +556,7 @@ describe('the journey through the pages', () => {
         await soft('the call session is gone on the server', async () => {
           await expect.poll(() => j.node.registry.get(caseId), { timeout: 10_000 }).toBeUndefined();
         });
-        const left = j.node.registry.all().flatMap((s) => s.listProducers().filter((p) => p.peerId === counterPeer).map((p) => `${s.id}:${p.source}`));
-        expect.soft(left, 'producers of the counter still on the server').toEqual([]);
+        expect.soft(producersOf(counterPeer), 'producers of the counter still on the server').toEqual([]);
         // Nothing of the last case lingers on the screen either: no old error toasts.
         expect.soft(await k.locator('#toasts .toast-error').count(), 'error toasts carried over').toBe(0);
       });
