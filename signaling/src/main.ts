@@ -21,7 +21,8 @@ let redisUrl = config.redisUrl;
 if (!redisUrl) {
   redisServer = await RedisServer.start({ dataDir: path.join(config.dataDir, 'redis') });
   redisUrl = redisServer.url;
-  logger.info({ redisUrl, dataDir: redisServer.dataDir }, 'private redis-server started (AOF always)');
+  // The URL carries the generated password: log where it listens, not the URL.
+  logger.info({ port: redisServer.port, dataDir: redisServer.dataDir }, 'private redis-server started (AOF always, password set)');
 }
 
 // The catalogue decides which regions need signing keys, so it is seeded before the node starts.
