@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../signaling/src/auth/Principal';
 import { OpenCaseInput } from '../../signaling/src/cases/CaseInputs';
+import { CASE_LIMITS } from '../../signaling/src/cases/CaseRecord';
 import { buildDocumentInput } from '../../signaling/src/issuing/buildDocumentInput';
 import type { PaymentHistorySource } from '../../signaling/src/issuing/PaymentHistorySource';
 import { pdfsig, pdftotext } from '../documents/support/popplerTools';
@@ -135,6 +137,19 @@ describe('signed documents under abuse', () => {
     const keysBefore = await documentKeys();
     expect((await clerk.request('document.issue', { caseId, docType: 'payment_certificate' })).error?.code).toBe('DOCUMENT_TYPE_NOT_OFFERED');
     expect((await clerk.request('document.issue', { caseId, docType: 'missing_notice' })).error?.code).toBe('NO_WAIVED_MATERIALS');
+    expect(await documentKeys()).toEqual(keysBefore);
+  });
+
+  it('F2: a case at its 50-document cap is refused before a number is taken', async () => {
+    const caseId = await openAcceptedCase(counter, clerk, ITEM_X);
+    // Fill the case to the cap through the attach use case itself (no rendering needed for that).
+    for (let i = 0; i < CASE_LIMITS.documents; i++) {
+      await t.node.cases.attachDocument(clerkPrincipal, caseId, { number: `CAP-${i}`, type: 'receipt', sha256: createHash('sha256').update(`cap-${i}`).digest('hex'), signer: 'CN=test' });
+    }
+    const keysBefore = await documentKeys();
+    const refused = await clerk.request('document.issue', { caseId, docType: 'receipt' });
+    expect(refused.error?.code).toBe('CASE_TOO_MANY_DOCUMENTS');
+    expect(refused.error?.message).toContain('最多 50 份');
     expect(await documentKeys()).toEqual(keysBefore);
   });
 

@@ -19,7 +19,7 @@ import type { Principal } from './Principal';
  *   and accept it; only the clerk HOLDING the case (`clerkId`) may read it once held, update,
  *   transition, capture, issue, chat, join media and end the session. Admins of either region
  *   may read cases (masked, see `caseView`) but never act on them, and never read the chat.
- * - Case fields have owners (FIELD_OWNERS): what the authority states (办理意见 `note`, 办理结果
+ * - Case fields have owners (fieldOwner, AUTHORITY_FIELDS): what the authority states (办理意见 `note`, 办理结果
  *   `result`, anything under `authority.`) is written by the holding clerk alone; everything else
  *   is the application form, which the applicant side (its counter) and the holding clerk fill in.
  *   Documents print authority fields only (see issuing/buildDocumentInput).
