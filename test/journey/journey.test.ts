@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inbound } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startJourneyNode, type JourneyNode } from './support/journeyNode';
 import { expectInViewport, launchPerson, reveal, soft, StepShots, type Person } from './support/person';
@@ -43,14 +44,6 @@ async function step(shots: StepShots, name: string, pages: Person[], body: () =>
 /** Today in China (the node's calendar), plus `days`, as YYYY-MM-DD. */
 function chinaDate(days: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 864e5));
-}
-
-/** The page's inbound media per remote source, from RTCPeerConnection.getStats. */
-async function inbound(page: Page): Promise<{ source: string; kind: string; framesDecoded: number; bytesReceived: number }[]> {
-  return page.evaluate(async () => {
-    const w = window as unknown as { rvw?: { call?: { inboundStats(): Promise<{ source: string; kind: string; framesDecoded: number; bytesReceived: number }[]> } } };
-    return (await w.rvw?.call?.inboundStats()) ?? [];
-  });
 }
 
 /** Waits until each video source decoded frames and each audio source received bytes. */
