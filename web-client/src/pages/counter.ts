@@ -313,11 +313,21 @@ async function startCall(caseId: string, options: { paused?: boolean } = {}): Pr
   if (state.call || startingCall) return;
   startingCall = true;
   heldBack = options.paused ?? false;
+  let next: CaseViewLike | undefined;
   try {
     state.local ??= await captureLocal(true);
+    // The case may have closed (or the applicant left) while the devices started.
+    const current = state.caseView;
+    if (current?.id !== caseId || CLOSED.includes(current.state) || state.endedCallOf === caseId) {
+      // Another open case waits for the call this one would have been; else nobody needs the devices.
+      if (current && current.id !== caseId && !CLOSED.includes(current.state)) next = current;
+      else await endMedia();
+      return;
+    }
     await joinCall(caseId, state.local);
   } finally {
     startingCall = false;
+    if (next) void startCall(next.id, { paused: next.state === 'queued' }).catch((e: unknown) => toast(messageFor(e, CALL_FAILED), 'error'));
   }
 }
 
