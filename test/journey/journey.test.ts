@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,8 @@ async function drawSignature(page: Page, selector: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  // Screenshots of an earlier run must not be mistaken for this run's.
+  await rm(RESULTS, { recursive: true, force: true });
   j = await startJourneyNode();
   [admin, clerk, counter] = await Promise.all([launchPerson('admin', { passkey: true }), launchPerson('clerk', { passkey: true }), launchPerson('counter')]);
 }, 180_000);
