@@ -44,9 +44,9 @@ import { caseFacts, caseHandlers } from '../ws/handlers/caseHandlers';
 import { mediaHandlers } from '../ws/handlers/mediaHandlers';
 import { Hub } from '../ws/Hub';
 import { SignalingServer } from '../ws/SignalingServer';
+import { RedisRateLimitStore } from '../auth/RedisRateLimitStore';
 import { createCaseFilesRouter } from './createCaseFilesRouter';
 import type { Connection } from '../ws/Connection';
-import { RedisRateLimitStore } from '../auth/RedisRateLimitStore';
 import { ClerkPresence, PRESENCE_TTL_SECONDS } from '../queue/ClerkPresence';
 import { createCounterRouter } from './createCounterRouter';
 import { turnCredentials } from './turnCredentials';
@@ -121,8 +121,8 @@ export class RegionalNode {
         const hall = await catalog.get('hall', id);
         return hall ? { id: hall.id, regionCode: hall.regionCode, name: hall.name } : undefined;
       },
-    });
       nameOf: async (kind, code) => (await catalog.get(kind, code))?.name,
+    });
     closers.push(() => auth.close());
 
     // Documents: per-region signers from the PKI directory, one font parse per process.
@@ -282,6 +282,8 @@ export class RegionalNode {
       createVerifyRouter({
         store: documentStore,
         verify: (bytes) => verifyPdf(bytes, { trustAnchors, store: documentStore }),
+        // Per IP across every node sharing the Redis, so adding nodes does not multiply the budget.
+        rateLimit: { windowMs: 60_000, limit: 30, store: new RedisRateLimitStore(redis, 'verify:') },
       }),
     );
     const principalOfCase = async (req: Request, caseId: string, action: 'case.read' | 'document.issue') => {
@@ -289,8 +291,6 @@ export class RegionalNode {
       const record = await cases.getCase(caseId);
       authorize(principal, action, { case: caseFacts(record) });
       return principal;
-        // Per IP across every node sharing the Redis, so adding nodes does not multiply the budget.
-        rateLimit: { windowMs: 60_000, limit: 30, store: new RedisRateLimitStore(redis, 'verify:') },
     };
     app.use(
       createPrintRouter({
