@@ -182,7 +182,7 @@ describe('a partnership made in admin.html carries a case from queue to 办结 a
     // ---- 5. The clerk enrols a passkey from the invite link and signs in. ----
     await addVirtualAuthenticator(clerk);
     await clerk.goto(inviteUrl);
-    await expect.poll(() => clerk.locator('#scope').textContent()).toContain(ITEM.code);
+    await expect.poll(() => clerk.locator('#scope').textContent()).toContain(ITEM.name);
     await clerk.fill('#name', CLERK_NAME);
     await clerk.click('#register');
     await clerk.waitForSelector('#status[data-state="ok"]', { timeout: 20_000 });
