@@ -291,6 +291,15 @@ describe('the journey through the pages', () => {
       await step(shots, 'see-and-hear', [clerk, counter], async () => {
         await expectMedia(c, ['face', 'document'], ['mic']);
         await expectMedia(k, ['face'], ['mic']);
+        // And the pages play it: pictures with a size in the tiles, sound playing in the audio element.
+        const playing = (page: Page, videos: string[]) =>
+          page.evaluate((ids) => {
+            const audio = document.getElementById('remote-audio') as HTMLAudioElement;
+            const live = (el: HTMLMediaElement) => el.srcObject instanceof MediaStream && el.srcObject.getTracks().some((t) => t.readyState === 'live');
+            return [...ids.map((id) => (document.getElementById(id) as HTMLVideoElement).videoWidth > 0), live(audio) && !audio.paused && !audio.muted].every(Boolean);
+          }, videos);
+        await expect.poll(() => playing(c, ['remote-face', 'remote-document']), { timeout: 10_000 }).toBe(true);
+        await expect.poll(() => playing(k, ['remote-face']), { timeout: 10_000 }).toBe(true);
         // The counter's media as the server holds it (checked again, as gone, for the next applicant).
         counterPeer = await k.evaluate(() => sessionStorage.getItem('rvw.peerId') ?? '');
         expect(producersOf(counterPeer).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/:mic$/), expect.stringMatching(/:face$/), expect.stringMatching(/:document$/)]));
