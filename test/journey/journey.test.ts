@@ -513,6 +513,13 @@ describe('the journey through the pages', () => {
           await expect
             .poll(() => k.evaluate(() => (window as unknown as { __rvwTracks: MediaStreamTrack[] }).__rvwTracks.filter((t) => t.readyState === 'live').map((t) => t.kind)), { timeout: 10_000 })
             .toEqual([]);
+          // Nor does the clerk's voice keep playing at the counter.
+          const hearing = () =>
+            k.evaluate(() => {
+              const audio = document.getElementById('remote-audio') as HTMLAudioElement;
+              return !audio.paused && audio.srcObject instanceof MediaStream && audio.srcObject.getTracks().some((t) => t.readyState === 'live' && t.enabled && !t.muted);
+            });
+          await expect.poll(hearing, { timeout: 10_000 }).toBe(false);
         });
         // After 办结 the clerk can change nothing on the case.
         await soft('clerk actions disabled after 办结', async () => {
