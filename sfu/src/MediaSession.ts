@@ -61,6 +61,10 @@ interface ConsumerAppData extends types.AppData {
 
 interface PeerMedia {
   transports: Map<string, types.WebRtcTransport>;
+  /** Transports being created: counted against the budgets before the first await. */
+  pendingTransports: number;
+  /** Sources being produced: "one track per source" holds for concurrent requests too. */
+  pendingSources: Set<MediaSource>;
   producers: Map<string, ProducerEntry>;
   /** Each consumer's appData names its transport (a piped-in producer starts once that is connected). */
   consumers: Map<string, types.Consumer<ConsumerAppData>>;
@@ -145,6 +149,19 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   /** Sources of the receiving slots nothing feeds yet (sorted), for tests and diagnostics. */
   idleSlots(): MediaSource[] {
     return [...this.#slots.values()].map((s) => s.source).sort();
+  }
+
+  /** WebRTC transports (RTC ports) of the session, those being created included. */
+  transportCount(): number {
+    let n = 0;
+    for (const p of this.#peers.values()) n += p.transports.size + p.pendingTransports;
+    return n;
+  }
+
+  /** WebRTC transports of one peer, those being created included. */
+  peerTransportCount(peerId: string): number {
+    const p = this.#peers.get(peerId);
+    return p ? p.transports.size + p.pendingTransports : 0;
   }
 
   /** True when the peer has media objects here. */
@@ -469,18 +486,36 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   async createWebRtcTransport(peerId: string, direction: 'send' | 'recv' = 'send'): Promise<TransportParams> {
     this.#assertOpen();
     const peer = this.#peer(peerId);
+    const limits = this.#listen.limits;
+    // Counted before the first await, so concurrent requests cannot all pass the check.
+    if (limits && peer.transports.size + peer.pendingTransports >= limits.transportsPerPeer) {
+      throw SfuError.budget('transportsPerPeer', limits.transportsPerPeer, `每个终端最多 ${limits.transportsPerPeer} 条媒体通道，请刷新页面后重试 (too many transports)`);
+    }
+    if (limits && this.transportCount() >= limits.transportsPerSession) {
+      throw SfuError.budget('transportsPerSession', limits.transportsPerSession, `本次通话的媒体通道已达上限（${limits.transportsPerSession}），请刷新页面后重试 (too many transports in this call)`);
+    }
     const { listenIp, announcedAddress, minPort, maxPort } = this.#listen;
     const portRange = { min: minPort, max: maxPort };
-    const transport = await this.#router.createWebRtcTransport({
-      listenInfos: [
-        { protocol: 'udp', ip: listenIp, announcedAddress, portRange },
-        { protocol: 'tcp', ip: listenIp, announcedAddress, portRange },
-      ],
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: 1_000_000,
-      enableSctp: direction === 'recv',
-      appData: { peerId },
-    });
+    peer.pendingTransports += 1;
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await this.#router.createWebRtcTransport({
+        listenInfos: [
+          { protocol: 'udp', ip: listenIp, announcedAddress, portRange },
+          { protocol: 'tcp', ip: listenIp, announcedAddress, portRange },
+        ],
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: 1_000_000,
+        enableSctp: direction === 'recv',
+        appData: { peerId },
+      });
+    } catch (e) {
+      // The worker's port range is full: expected under load, the client may retry later.
+      if (e instanceof Error && /no more available ports/i.test(e.message)) throw SfuError.portsExhausted();
+      throw e;
+    } finally {
+      peer.pendingTransports -= 1;
+    }
     if (this.#closed) {
       transport.close();
       throw SfuError.sessionClosed(this.id);
@@ -512,9 +547,18 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   async openDataChannel(peerId: string, transportId: string): Promise<DataChannelParams> {
     const transport = this.#transport(peerId, transportId);
     if (!transport.sctpParameters) throw new SfuError('NO_DATA_CHANNEL', '该传输通道不支持数据通道 (transport has no SCTP)');
-    this.#dataSource ??= this.#router.createDirectTransport().then((direct) => direct.produceData({ label: 'rvw', protocol: 'rvw-session' }));
-    const source = await this.#dataSource;
-    const channel = await transport.consumeData({ dataProducerId: source.id });
+    let channel: types.DataConsumer;
+    let source: types.DataProducer;
+    try {
+      this.#dataSource ??= this.#router.createDirectTransport().then((direct) => direct.produceData({ label: 'rvw', protocol: 'rvw-session' }));
+      source = await this.#dataSource;
+      channel = await transport.consumeData({ dataProducerId: source.id });
+    } catch (e) {
+      // The transport or the session closed meanwhile (a page reloading): a stable answer, not INTERNAL.
+      if (this.#closed) throw SfuError.sessionClosed(this.id);
+      if (transport.closed) throw SfuError.notFound('TRANSPORT_NOT_FOUND', transportId);
+      throw e;
+    }
     return {
       id: channel.id,
       dataProducerId: source.id,
@@ -544,10 +588,28 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   ): Promise<string> {
     const transport = this.#transport(peerId, transportId);
     const peer = this.#peer(peerId);
+    // Checked and reserved before the first await: two concurrent requests for one source cannot both pass.
+    if (peer.pendingSources.has(source)) throw SfuError.duplicateSource(source);
+    let own = peer.pendingSources.size;
     for (const p of peer.producers.values()) {
       if (p.source === source) throw SfuError.duplicateSource(source);
+      if (p.origin === undefined) own += 1;
     }
-    const producer = await transport.produce({ kind, rtpParameters, appData: { peerId, source } });
+    const limits = this.#listen.limits;
+    if (limits && own >= limits.producersPerPeer) {
+      throw SfuError.budget('producersPerPeer', limits.producersPerPeer, `每个终端最多同时发送 ${limits.producersPerPeer} 路音视频 (too many tracks)`);
+    }
+    peer.pendingSources.add(source);
+    let producer: types.Producer;
+    try {
+      producer = await transport.produce({ kind, rtpParameters, appData: { peerId, source } });
+    } finally {
+      peer.pendingSources.delete(source);
+    }
+    if (this.#closed || transport.closed) {
+      producer.close();
+      throw this.#closed ? SfuError.sessionClosed(this.id) : SfuError.notFound('TRANSPORT_NOT_FOUND', transportId);
+    }
     const info: ProducerInfo = { producerId: producer.id, peerId, kind, source };
     this.#dropIdleSlots(source, peerId);
     peer.producers.set(producer.id, { producer, source });
@@ -664,7 +726,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     this.#assertOpen();
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), producers: new Map(), consumers: new Map() };
+      peer = { transports: new Map(), pendingTransports: 0, pendingSources: new Set(), producers: new Map(), consumers: new Map() };
       this.#peers.set(peerId, peer);
     }
     return peer;

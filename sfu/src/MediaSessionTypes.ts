@@ -11,6 +11,15 @@ export interface TransportListenOptions {
   maxPort: number;
   /** Cap on what one peer may send (bps); protects the SFU from a misbehaving terminal. */
   maxIncomingBitrate?: number;
+  /** What one peer and one session may hold; unlimited when absent. */
+  limits?: MediaLimits;
+}
+
+/** Budgets of one session's media objects (each WebRTC transport holds an RTC port). */
+export interface MediaLimits {
+  transportsPerPeer: number;
+  producersPerPeer: number;
+  transportsPerSession: number;
 }
 
 /** A producer as other peers learn about it. */

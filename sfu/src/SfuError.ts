@@ -6,6 +6,8 @@ export class SfuError extends Error {
     /** Stable code, e.g. TRANSPORT_NOT_FOUND. */
     readonly code: string,
     message: string,
+    /** Extra machine-readable facts, e.g. which budget was exceeded. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -18,6 +20,16 @@ export class SfuError extends Error {
   /** The session was closed (hang-up or worker failure). */
   static sessionClosed(sessionId: string): SfuError {
     return new SfuError('SESSION_CLOSED', `会话 ${sessionId} 已结束 (media session closed)`);
+  }
+
+  /** A budget (see signaling config.budgets) would be exceeded: nothing was created. */
+  static budget(budget: string, limit: number, message: string): SfuError {
+    return new SfuError('BUDGET_EXCEEDED', message, { budget, limit });
+  }
+
+  /** The node has no RTC port left: an expected condition under load, not an internal error. */
+  static portsExhausted(): SfuError {
+    return new SfuError('RTC_PORTS_EXHAUSTED', '媒体服务器繁忙（端口已满），请稍后重试 (no RTC port available)');
   }
 
   /** A peer may produce each source (mic, face, document, screen) once. */

@@ -39,7 +39,46 @@ const EnvSchema = z.object({
   RVW_METRICS_TOKEN: z.string().min(24, 'RVW_METRICS_TOKEN must be at least 24 characters').optional(),
   /** Grace period before a vanished peer is removed from a session. */
   RVW_PEER_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  // Budgets per principal (see Config.budgets): defaults a real hall never reaches.
+  RVW_BUDGET_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(16),
+  RVW_BUDGET_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(100),
+  RVW_BUDGET_REQUEST_BURST: z.coerce.number().int().min(1).default(400),
+  RVW_BUDGET_TRANSPORTS_PER_PEER: z.coerce.number().int().min(2).default(6),
+  RVW_BUDGET_PRODUCERS_PER_PEER: z.coerce.number().int().min(1).default(6),
+  RVW_BUDGET_TRANSPORTS_PER_SESSION: z.coerce.number().int().min(2).default(24),
+  RVW_BUDGET_TRANSPORTS_PER_PRINCIPAL: z.coerce.number().int().min(2).default(24),
+  RVW_BUDGET_CASES_WAITING_PER_COUNTER: z.coerce.number().int().min(1).default(3),
+  RVW_BUDGET_MATERIAL_MB_PER_CASE: z.coerce.number().min(1).default(200),
+  RVW_BUDGET_MATERIAL_MB_PER_COUNTER_HOUR: z.coerce.number().min(1).default(1000),
 });
+
+/**
+ * What one principal (a staff member or a counter terminal) may hold or spend. Each refusal is
+ * BUDGET_EXCEEDED (or RATE_LIMITED) with `details.budget` naming the budget, counted in
+ * rvw_budget_refusals_total{budget}.
+ */
+export interface Budgets {
+  /** Open WebSocket connections of one principal on one node. */
+  socketsPerPrincipal: number;
+  /** Sustained signaling requests per second of one principal (all its sockets on a node together). */
+  requestsPerSecond: number;
+  /** Requests one principal may send at once before the sustained rate applies. */
+  requestBurst: number;
+  /** WebRTC transports (each holds an RTC port) of one peer. */
+  transportsPerPeer: number;
+  /** Tracks one peer may send at once. */
+  producersPerPeer: number;
+  /** RTC ports (transports) one media session (a call or a desk) may hold. */
+  transportsPerSession: number;
+  /** RTC ports one principal may hold across all its sessions on a node. */
+  transportsPerPrincipal: number;
+  /** Cases one counter terminal may have waiting in queues at once. */
+  casesWaitingPerCounter: number;
+  /** Material bytes one case may hold. */
+  materialBytesPerCase: number;
+  /** Material bytes one counter terminal may upload per clock hour. */
+  materialBytesPerCounterHour: number;
+}
 
 /** Parsed, typed configuration. */
 export interface Config {
@@ -56,6 +95,7 @@ export interface Config {
   peerGraceMs: number;
   /** Scrape token for /metrics (undefined: generated under the data directory). */
   metricsToken: string | undefined;
+  budgets: Budgets;
 }
 
 /** Parses the environment (or a test's record) into a frozen Config; throws with every problem listed. */
@@ -96,6 +136,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tsaUrl: e.RVW_TSA_URL,
     peerGraceMs: e.RVW_PEER_GRACE_MS,
     metricsToken: e.RVW_METRICS_TOKEN,
+    budgets: {
+      socketsPerPrincipal: e.RVW_BUDGET_SOCKETS_PER_PRINCIPAL,
+      requestsPerSecond: e.RVW_BUDGET_REQUESTS_PER_SECOND,
+      requestBurst: e.RVW_BUDGET_REQUEST_BURST,
+      transportsPerPeer: e.RVW_BUDGET_TRANSPORTS_PER_PEER,
+      producersPerPeer: e.RVW_BUDGET_PRODUCERS_PER_PEER,
+      transportsPerSession: e.RVW_BUDGET_TRANSPORTS_PER_SESSION,
+      transportsPerPrincipal: e.RVW_BUDGET_TRANSPORTS_PER_PRINCIPAL,
+      casesWaitingPerCounter: e.RVW_BUDGET_CASES_WAITING_PER_COUNTER,
+      materialBytesPerCase: Math.round(e.RVW_BUDGET_MATERIAL_MB_PER_CASE * 1024 * 1024),
+      materialBytesPerCounterHour: Math.round(e.RVW_BUDGET_MATERIAL_MB_PER_COUNTER_HOUR * 1024 * 1024),
+    },
   };
   return deepFreeze(config);
 }

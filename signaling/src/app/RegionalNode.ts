@@ -44,6 +44,9 @@ import { caseFacts, caseHandlers } from '../ws/handlers/caseHandlers';
 import { mediaHandlers } from '../ws/handlers/mediaHandlers';
 import { Hub } from '../ws/Hub';
 import { SignalingServer } from '../ws/SignalingServer';
+import { PrincipalBudgets } from '../ws/PrincipalBudgets';
+import { hashToken } from '../auth/hashToken';
+import { parseCookies } from '../auth/parseCookies';
 import { RedisRateLimitStore } from '../auth/RedisRateLimitStore';
 import { createCaseFilesRouter } from './createCaseFilesRouter';
 import type { Connection } from '../ws/Connection';
@@ -150,6 +153,11 @@ export class RegionalNode {
       minPort: config.rtc.minPort,
       maxPort: config.rtc.maxPort,
       maxIncomingBitrate: 6_000_000,
+      limits: {
+        transportsPerPeer: config.budgets.transportsPerPeer,
+        producersPerPeer: config.budgets.producersPerPeer,
+        transportsPerSession: config.budgets.transportsPerSession,
+      },
     });
     closers.unshift(() => registry.closeAll());
     const hub = new Hub((conn, event) => can(conn.principal, 'queue.read', { queue: { servingRegion: event.servingRegion, itemCode: event.itemCode } }));
@@ -157,6 +165,7 @@ export class RegionalNode {
       registry,
       hub,
       peerGraceMs: config.peerGraceMs,
+      transportsPerPrincipal: config.budgets.transportsPerPrincipal,
       logger,
       iceServers: (p) => turnCredentials(config.rtc, p, clock),
       authorizeJoin: async (principal, sessionId) => {
@@ -341,9 +350,15 @@ export class RegionalNode {
         leftQueues(conn);
       },
       onRequest: (type, ok, ms) => metrics.observeRequest(type, ok, ms),
+      budgets: new PrincipalBudgets(config.budgets),
+      onBudgetRefused: (budget) => metrics.budgetRefusals.inc({ budget }),
+      sessionKeyOf: (req) => {
+        const sid = parseCookies(req.headers.cookie).get(auth.cookies.session);
+        return sid ? hashToken(sid) : undefined;
+      },
     });
     auth.onPrincipalRevoked((event) => {
-      const conns = event.kind === 'staff' ? hub.byStaff(event.staffId) : hub.byCounter(event.counterId);
+      const conns = event.kind === 'staff' ? hub.byStaff(event.staffId) : event.kind === 'counter' ? hub.byCounter(event.counterId) : hub.bySessionKey(event.sessionKey);
       for (const c of conns) {
         c.send({ type: 'auth.revoked', reason: event.reason });
         c.socket.close(4003, 'revoked');

@@ -96,6 +96,7 @@ export class AuthModule {
         staffAdmin,
         counters,
         sessions,
+        revocations,
         resolvePrincipal,
         cookies,
         logger,

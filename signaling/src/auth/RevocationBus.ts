@@ -6,7 +6,9 @@ import { authKeys } from './authKeys';
 /** A principal lost its access: close its WebSocket connections now. */
 export type RevocationEvent =
   | { kind: 'staff'; staffId: string; reason: 'staff.disabled' | 'credential.revoked'; credentialId?: string }
-  | { kind: 'counter'; counterId: string; reason: 'counter.revoked' };
+  | { kind: 'counter'; counterId: string; reason: 'counter.revoked' }
+  /** One sign-in session ended (logout): `sessionKey` is the hash of its cookie, never the cookie. */
+  | { kind: 'session'; sessionKey: string; reason: 'session.logout' };
 
 /** Listener for {@link RevocationBus.onPrincipalRevoked}. */
 export type RevocationListener = (event: RevocationEvent) => void;

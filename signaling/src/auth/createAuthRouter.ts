@@ -13,10 +13,12 @@ import type { ResolvePrincipal } from './createPrincipalResolver';
 import type { InviteService } from './InviteService';
 import { isAllowedOrigin } from './isAllowedOrigin';
 import { parseCookies } from './parseCookies';
+import { hashToken } from './hashToken';
 import type { PasskeyService } from './PasskeyService';
 import type { Principal } from './Principal';
 import { httpErrorOf } from '../http/httpErrorOf';
 import { respondWithError } from './respondWithError';
+import type { RevocationBus } from './RevocationBus';
 import type { SessionStore } from './SessionStore';
 import type { StaffAdmin } from './StaffAdmin';
 
@@ -59,6 +61,8 @@ export interface AuthRouterDeps {
   staffAdmin: StaffAdmin;
   counters: CounterRegistry;
   sessions: SessionStore;
+  /** Where logout announces the session's end, so its open sockets close on every node. */
+  revocations: RevocationBus;
   resolvePrincipal: ResolvePrincipal;
   cookies: AuthCookies;
   logger: Logger;
@@ -143,7 +147,11 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   });
   router.post('/api/auth/logout', async (req, res) => {
     const sid = parseCookies(req.headers.cookie).get(cookies.session);
-    if (sid) await sessions.destroy(sid);
+    if (sid) {
+      await sessions.destroy(sid);
+      // Sockets opened with this session stop answering too (on whichever node holds them).
+      await deps.revocations.publish({ kind: 'session', sessionKey: hashToken(sid), reason: 'session.logout' });
+    }
     res.clearCookie(cookies.session, { ...cookies.attributes(0), maxAge: undefined });
     ok(res, { loggedOut: true });
   });

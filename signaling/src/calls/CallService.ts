@@ -23,6 +23,8 @@ export interface CallServiceOptions {
   authorizeDesk: (principal: Principal) => string;
   /** How long a vanished peer keeps its media before it is removed and the other side told. */
   peerGraceMs: number;
+  /** RTC ports (WebRTC transports) one principal may hold across its sessions on this node. */
+  transportsPerPrincipal?: number;
   /** TURN/STUN servers for a principal (short-lived TURN credentials). */
   iceServers: (principal: Principal) => IceServer[];
   logger: Logger;
@@ -75,6 +77,8 @@ export class CallService {
   readonly #o: CallServiceOptions;
   /** sessionId → peerId → role */
   readonly #members = new Map<string, Map<string, 'counter' | 'clerk'>>();
+  /** sessionId → peerId → principal key: a peer id belongs to the principal that first used it. */
+  readonly #owners = new Map<string, Map<string, string>>();
   readonly #graceTimers = new Map<string, NodeJS.Timeout>();
   readonly #linksByDesk = new Map<string, DeskLink>();
   readonly #linksByCase = new Map<string, DeskLink>();
@@ -116,6 +120,7 @@ export class CallService {
     const deskId = conn.sessionId;
     const peerId = conn.peerId;
     if (!deskId || !isDeskId(deskId) || !peerId) throw new AppError('NOT_IN_SESSION', '请先进入坐席 (desk.join first)', 409);
+    this.#claimPeer(conn, caseId, peerId);
     const previous = this.#linksByDesk.get(deskId);
     if (previous && previous.caseId !== caseId) this.#unlink(previous, 'left');
     const other = this.#linksByCase.get(caseId);
@@ -150,8 +155,11 @@ export class CallService {
     resumeTransportIds: string[],
     rtpCapabilities: types.RtpCapabilities | undefined,
   ): Promise<JoinResult> {
+    this.#claimPeer(conn, sessionId, peerId);
     if (conn.sessionId && conn.sessionId !== sessionId) this.leave(conn);
     const session = await this.#o.registry.getOrCreate(sessionId);
+    // Claimed again after the await: the first claim may have gone with a session ended meanwhile.
+    this.#claimPeer(conn, sessionId, peerId);
     const key = `${sessionId}/${peerId}`;
     const timer = this.#graceTimers.get(key);
     if (timer) {
@@ -187,6 +195,50 @@ export class CallService {
       peers: [...members].filter(([p]) => p !== peerId).map(([p, r]) => ({ peerId: p, role: r })),
       iceServers: this.#o.iceServers(conn.principal),
     };
+  }
+
+  /**
+   * Takes a peer id in a session for the connection's principal, or refuses PEER_NOT_OWNED when
+   * another principal uses it: a participant who read the other side's peer id from `peers[]`
+   * cannot join with it and so evict that side. The same principal reconnecting takes it back.
+   */
+  #claimPeer(conn: Connection, sessionId: string, peerId: string): void {
+    let owners = this.#owners.get(sessionId);
+    if (!owners) {
+      owners = new Map();
+      this.#owners.set(sessionId, owners);
+    }
+    const owner = owners.get(peerId);
+    if (owner !== undefined && owner !== conn.principalKey) {
+      throw new AppError('PEER_NOT_OWNED', '该终端标识已被其他用户使用，请刷新页面后重试 (peer id belongs to someone else)', 409);
+    }
+    owners.set(peerId, conn.principalKey);
+  }
+
+  /**
+   * Creates a WebRTC transport for the connection's peer, within the principal's budget of RTC
+   * ports across all its sessions on this node (the session itself caps per peer and per session).
+   */
+  async createTransport(conn: Connection, direction: 'send' | 'recv'): Promise<unknown> {
+    const { session, peerId } = this.mediaOf(conn);
+    const limit = this.#o.transportsPerPrincipal;
+    const key = conn.principalKey;
+    if (limit !== undefined && this.#transportsOf(key) >= limit) {
+      throw new AppError('BUDGET_EXCEEDED', `媒体通道已达上限（${limit}），请关闭多余的页面后重试 (too many transports)`, 429, { budget: 'transportsPerPrincipal', limit });
+    }
+    // No await between the check and the session counting the new transport as pending.
+    return await session.createWebRtcTransport(peerId, direction);
+  }
+
+  /** RTC ports a principal holds on this node (created and being created). */
+  #transportsOf(key: string): number {
+    let n = 0;
+    for (const [sessionId, owners] of this.#owners) {
+      const session = this.#o.registry.get(sessionId);
+      if (!session || session.closed) continue;
+      for (const [peerId, owner] of owners) if (owner === key) n += session.peerTransportCount(peerId);
+    }
+    return n;
   }
 
   /** The RTP capabilities every router of this node has (same codecs everywhere). */
@@ -225,6 +277,7 @@ export class CallService {
     // The clerk's desk stays (ready for the next call); only the link goes.
     if (link) this.#forgetLink(link);
     this.#members.delete(sessionId);
+    this.#owners.delete(sessionId);
     for (const [key, t] of this.#graceTimers) {
       if (key.startsWith(`${sessionId}/`)) {
         clearTimeout(t);
@@ -261,9 +314,11 @@ export class CallService {
     this.#o.registry.get(sessionId)?.closePeer(peerId);
     const members = this.#members.get(sessionId);
     if (members?.delete(peerId)) this.#o.hub.deliver({ type: 'peer.left', sessionId, peerId, reason });
+    this.#owners.get(sessionId)?.delete(peerId);
     // The last one out closes the router so nothing lingers on the worker.
     if (members && members.size === 0) {
       this.#members.delete(sessionId);
+      this.#owners.delete(sessionId);
       this.#o.registry.close(sessionId);
     }
   }

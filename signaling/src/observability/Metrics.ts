@@ -30,6 +30,9 @@ export class Metrics {
   /** Documents issued. */
   readonly documentsIssued = new Counter({ name: 'rvw_documents_issued_total', help: 'Signed documents issued', labelNames: ['type'] as const, registers: [this.registry] });
 
+  /** Requests refused because a principal exceeded one of its budgets (config.budgets), by budget. */
+  readonly budgetRefusals = new Counter({ name: 'rvw_budget_refusals_total', help: 'Requests refused by a per-principal budget', labelNames: ['budget'] as const, registers: [this.registry] });
+
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rvw_' });
   }

@@ -18,32 +18,19 @@ export class Connection {
   queueSubscribed = false;
   /** Queues (`servingRegion|itemCode`) in which this counter has a case waiting: its position moves with them. */
   readonly waitingIn = new Set<string>();
-  #tokens: number;
-  #lastRefill = Date.now();
 
   constructor(
     readonly socket: WebSocket,
     /** Who this is; re-checked on revocation. */
     public principal: Principal,
-    /** Requests per second allowed after the burst. */
-    private readonly ratePerSecond = 50,
-    private readonly burst = 200,
-  ) {
-    this.#tokens = burst;
-  }
+    /** Whose budgets this socket spends (see PrincipalBudgets). */
+    readonly principalKey: string,
+    /** Hash of the sign-in session the socket was opened with (staff), so logging out ends it. */
+    readonly sessionKey?: string,
+  ) {}
 
   /** Sends a message if the socket is open; drops it otherwise (the client resyncs on reconnect). */
   send(message: ServerMessage): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
-  }
-
-  /** Token bucket: false when the client exceeds its request rate. */
-  takeToken(): boolean {
-    const now = Date.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#lastRefill) / 1000) * this.ratePerSecond);
-    this.#lastRefill = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }

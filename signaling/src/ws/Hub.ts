@@ -55,6 +55,11 @@ export class Hub {
     return [...this.#connections].filter((c) => c.principal.kind === 'staff' && c.principal.staffId === staffId);
   }
 
+  /** Connections opened with one sign-in session (its hashed cookie), to end them on logout. */
+  bySessionKey(sessionKey: string): Connection[] {
+    return [...this.#connections].filter((c) => c.sessionKey === sessionKey);
+  }
+
   /** Connections of one counter terminal. */
   byCounter(counterId: string): Connection[] {
     return [...this.#connections].filter((c) => c.principal.kind === 'counter' && c.principal.counterId === counterId);

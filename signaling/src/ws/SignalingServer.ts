@@ -7,6 +7,7 @@ import { AppError } from '../errors/AppError';
 import type { Logger } from '../observability/logger';
 import { MAX_FRAME_BYTES, parseClientFrame, type ClientRequest, type WireError } from '../protocol';
 import { Connection } from './Connection';
+import { principalKey, type PrincipalBudgets } from './PrincipalBudgets';
 import type { HandlerTable } from './handlerTypes';
 import type { Hub } from './Hub';
 
@@ -23,6 +24,12 @@ export interface SignalingServerOptions {
   onClose?: (conn: Connection) => void;
   /** Observes each handled request (metrics). */
   onRequest?: (type: string, ok: boolean, ms: number) => void;
+  /** Sockets and request rate per principal. */
+  budgets: PrincipalBudgets;
+  /** Observes each refusal by a budget (metrics): `budget` is the Budgets field's name. */
+  onBudgetRefused?: (budget: string) => void;
+  /** The sign-in session an upgrade carries (hashed), if any: logout closes that session's sockets. */
+  sessionKeyOf?: (req: IncomingMessage) => string | undefined;
   logger: Logger;
 }
 
@@ -73,11 +80,22 @@ export class SignalingServer {
       );
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, principal));
+    const key = principalKey(principal, req.socket.remoteAddress);
+    if (!this.#options.budgets.openSocket(key)) {
+      this.#options.onBudgetRefused?.('socketsPerPrincipal');
+      const err = new AppError('BUDGET_EXCEEDED', '同时打开的页面或连接过多，请关闭多余的页面后重试 (too many connections)', 429, { budget: 'socketsPerPrincipal' });
+      const body = JSON.stringify({ ok: false, error: err.toWire() });
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    // The TCP socket closes whether or not the upgrade completes: the slot is returned either way.
+    socket.once('close', () => this.#options.budgets.closeSocket(key));
+    const sessionKey = this.#options.sessionKeyOf?.(req);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, principal, key, sessionKey));
   }
 
-  #onConnection(ws: WebSocket, principal: Principal): void {
-    const conn = new Connection(ws, principal);
+  #onConnection(ws: WebSocket, principal: Principal, key: string, sessionKey: string | undefined): void {
+    const conn = new Connection(ws, principal, key, sessionKey);
     const { hub, logger } = this.#options;
     hub.add(conn);
     conn.send({
@@ -107,8 +125,9 @@ export class SignalingServer {
   }
 
   async #onFrame(conn: Connection, raw: string): Promise<void> {
-    if (!conn.takeToken()) {
-      conn.send({ type: 'response', id: null, ok: false, error: { code: 'RATE_LIMITED', message: '请求过于频繁，请稍后再试 (too many requests)' } });
+    if (!this.#options.budgets.takeToken(conn.principalKey)) {
+      this.#options.onBudgetRefused?.('requestsPerSecond');
+      conn.send({ type: 'response', id: null, ok: false, error: { code: 'RATE_LIMITED', message: '请求过于频繁，请稍后再试 (too many requests)', details: { budget: 'requestsPerSecond' } } });
       return;
     }
     const parsed = parseClientFrame(raw);
@@ -125,6 +144,7 @@ export class SignalingServer {
       this.#options.onRequest?.(request.type, true, performance.now() - started);
     } catch (e) {
       const error = toWireError(e);
+      if (error.code === 'BUDGET_EXCEEDED') this.#options.onBudgetRefused?.(String(error.details?.budget ?? 'unknown'));
       if (error.code === 'INTERNAL') this.#options.logger.error({ err: e, type: request.type }, 'request failed');
       conn.send({ type: 'response', id: request.id, ok: false, error });
       this.#options.onRequest?.(request.type, false, performance.now() - started);
@@ -141,7 +161,7 @@ export class SignalingServer {
 /** Maps anything a handler throws to a wire error; internal failures never leak details. */
 export function toWireError(e: unknown): WireError {
   if (e instanceof AppError) return e.toWire();
-  if (e instanceof SfuError) return { code: e.code, message: e.message };
+  if (e instanceof SfuError) return e.details ? { code: e.code, message: e.message, details: e.details } : { code: e.code, message: e.message };
   // mediasoup throws TypeError for semantically invalid RTP/DTLS parameters, UnsupportedError for
   // codecs the router lacks, and RangeError when cloning absurd structures.
   if (e instanceof TypeError || e instanceof RangeError || (e instanceof Error && e.name === 'UnsupportedError')) {

@@ -34,10 +34,7 @@ export function mediaHandlers(calls: CallService): { [T in MediaRequestType]: Ha
     },
     // Outside a call: the capabilities every router of this node has (clients preload their Device).
     getRouterRtpCapabilities: async (conn) => (conn.sessionId ? calls.mediaOf(conn).session.rtpCapabilities : calls.routerCapabilities()),
-    createWebRtcTransport: async (conn, r) => {
-      const { session, peerId } = calls.mediaOf(conn);
-      return session.createWebRtcTransport(peerId, r.direction);
-    },
+    createWebRtcTransport: (conn, r) => calls.createTransport(conn, r.direction),
     openDataChannel: async (conn, r) => {
       const { session, peerId } = calls.mediaOf(conn);
       return session.openDataChannel(peerId, r.transportId);

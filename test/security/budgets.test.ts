@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaSession, SfuError, WorkerPool } from '../../sfu/src';
+import { freePort } from '../../infra/redis/freePort';
+import { startTestNode, type TestNode } from '../harness/testNode';
+import { HUOQIU, ITEM_CERT, ITEM_X, PARTNERSHIP, applicant, opusRtpParameters } from './support/fixtures';
+import { WsClient, refusedUpgrade, wsUrlOf, type WsResponse } from './support/wsClient';
+
+// Budgets per principal (#12 F3, F4, F10, F11) on one real node with small budgets: what one
+// counter terminal may hold or spend, whatever number of sockets it opens, and that its refusals
+// (stable codes, counted in metrics) leave every other principal's service untouched.
+
+const BUDGET_ENV = {
+  RVW_BUDGET_SOCKETS_PER_PRINCIPAL: '4',
+  RVW_BUDGET_REQUESTS_PER_SECOND: '20',
+  RVW_BUDGET_REQUEST_BURST: '40',
+  RVW_BUDGET_TRANSPORTS_PER_PEER: '3',
+  RVW_BUDGET_TRANSPORTS_PER_SESSION: '5',
+  RVW_BUDGET_TRANSPORTS_PER_PRINCIPAL: '8',
+  RVW_BUDGET_CASES_WAITING_PER_COUNTER: '2',
+  RVW_BUDGET_MATERIAL_MB_PER_CASE: '1',
+};
+
+let t: TestNode;
+let counterCookie: string;
+let clerkCookie: string;
+
+/** Refusals counted under one budget label. */
+async function refusals(budget: string): Promise<number> {
+  const metric = await t.node.metrics.budgetRefusals.get();
+  return metric.values.find((v) => v.labels.budget === budget)?.value ?? 0;
+}
+
+/** Waits until a principal's bucket (burst 40 at 20/s) is full again. */
+const refill = () => new Promise((r) => setTimeout(r, 2100));
+
+beforeAll(async () => {
+  t = await startTestNode({ env: BUDGET_ENV });
+  counterCookie = `rvw_dev=${(await t.counter('wujiang-kyth-01')).cookie.value}`;
+  clerkCookie = `rvw_sid=${(await t.clerk(HUOQIU, [ITEM_X, ITEM_CERT], '霍邱窗口 预算')).cookie.value}`;
+});
+
+afterAll(async () => {
+  await t?.dispose();
+});
+
+describe('sockets per principal (F4)', () => {
+  it('a counter gets 4 sockets; the 5th upgrade is refused BUDGET_EXCEEDED, a clerk still connects, a closed socket frees its slot', async () => {
+    const before = await refusals('socketsPerPrincipal');
+    const mine = await Promise.all([1, 2, 3, 4].map(() => WsClient.connect(t.origin, counterCookie)));
+    const refused = await refusedUpgrade(wsUrlOf(t.origin), { origin: t.origin, cookie: counterCookie });
+    expect(refused.status).toBe(429);
+    expect(refused.body?.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { budget: 'socketsPerPrincipal' } });
+    expect(refused.body?.error?.message).toMatch(/连接过多/);
+    expect(await refusals('socketsPerPrincipal')).toBe(before + 1);
+    // Another principal is not affected.
+    const clerk = await WsClient.connect(t.origin, clerkCookie);
+    expect((await clerk.request('ping')).ok).toBe(true);
+    // A closed socket gives its slot back.
+    await mine[0]!.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await WsClient.connect(t.origin, counterCookie);
+    expect((await again.request('ping')).ok).toBe(true);
+    for (const c of [...mine, again, clerk]) await c.close();
+  });
+});
+
+describe('requests per second per principal (F4)', () => {
+  it('four sockets of one counter share one bucket: 200 pings get at most burst + rate·t answers; the clerk meanwhile is never limited', async () => {
+    await refill();
+    const before = await refusals('requestsPerSecond');
+    const sockets = await Promise.all([1, 2, 3, 4].map(() => WsClient.connect(t.origin, counterCookie)));
+    const clerk = await WsClient.connect(t.origin, clerkCookie);
+    const started = Date.now();
+    for (const s of sockets) for (let i = 0; i < 50; i++) s.socket.send(JSON.stringify({ id: i, type: 'ping' }));
+    const clerkAnswers: WsResponse[] = [];
+    for (let i = 0; i < 10; i++) clerkAnswers.push(await clerk.request('ping'));
+    // Every frame is answered: ok, or RATE_LIMITED.
+    const responses = (s: WsClient) => s.inbox.filter((m) => m.type === 'response').length;
+    const deadline = Date.now() + 5000;
+    while (sockets.some((s) => responses(s) < 50) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(sockets.map(responses)).toEqual([50, 50, 50, 50]);
+    const elapsed = (Date.now() - started) / 1000;
+    const answers = sockets.flatMap((s) => s.inbox.filter((m) => m.type === 'response'));
+    const ok = answers.filter((m) => m.ok).length;
+    const limited = answers.filter((m) => !m.ok && m.error?.code === 'RATE_LIMITED');
+    expect(ok).toBeLessThanOrEqual(40 + Math.ceil(20 * elapsed) + 1);
+    expect(limited.length).toBeGreaterThanOrEqual(100);
+    expect(limited[0]?.error).toMatchObject({ details: { budget: 'requestsPerSecond' } });
+    expect(limited[0]?.error?.message).toMatch(/请求过于频繁/);
+    expect(clerkAnswers.every((a) => a.ok)).toBe(true);
+    expect(await refusals('requestsPerSecond')).toBeGreaterThanOrEqual(before + limited.length);
+    for (const c of [...sockets, clerk]) await c.close();
+  });
+});
+
+describe('RTC ports: transports per peer, per session, per principal (F3)', () => {
+  it('a queued counter pre-connects within its caps; more transports are refused BUDGET_EXCEEDED and another call still gets its ports', async () => {
+    await refill();
+    const counter = await WsClient.connect(t.origin, counterCookie);
+    const second = await WsClient.connect(t.origin, counterCookie);
+    const caseA = (await counter.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() })).id;
+    const caseB = (await second.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
+    const create = (c: WsClient) => c.request('createWebRtcTransport', { direction: 'recv' });
+
+    // Per peer: 3 (the fast call start needs 2: send and receive).
+    await counter.call('session.join', { sessionId: caseA, peerId: 'counter-p1' });
+    const p1 = await Promise.all([1, 2, 3, 4].map(() => create(counter)));
+    expect(p1.filter((r) => r.ok)).toHaveLength(3);
+    expect(p1.find((r) => !r.ok)?.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { budget: 'transportsPerPeer', limit: 3 } });
+
+    // Per session: 5, whatever the number of peer ids.
+    await second.call('session.join', { sessionId: caseA, peerId: 'counter-p2' });
+    const p2 = await Promise.all([1, 2, 3].map(() => create(second)));
+    expect(p2.filter((r) => r.ok)).toHaveLength(2);
+    expect(p2.find((r) => !r.ok)?.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { budget: 'transportsPerSession' } });
+    expect(t.node.registry.get(caseA)?.counts().transports).toBe(5);
+
+    // Per principal: 8 across its sessions on the node.
+    // (A socket is in one session at a time: joining another would leave the first.)
+    const fourth = await WsClient.connect(t.origin, counterCookie);
+    await fourth.call('session.join', { sessionId: caseB, peerId: 'counter-p3' });
+    const p3 = await Promise.all([1, 2, 3].map(() => create(fourth)));
+    expect(p3.filter((r) => r.ok)).toHaveLength(3);
+    const third = await WsClient.connect(t.origin, counterCookie);
+    await third.call('session.join', { sessionId: caseB, peerId: 'counter-p4' });
+    const p4 = await create(third);
+    expect(p4.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { budget: 'transportsPerPrincipal', limit: 8 } });
+    expect(p4.error?.message).toMatch(/媒体通道已达上限/);
+    expect(await refusals('transportsPerPrincipal')).toBeGreaterThanOrEqual(1);
+
+    // Another principal's call is untouched: the clerk's desk gets its transports.
+    const clerk = await WsClient.connect(t.origin, clerkCookie);
+    await clerk.call('desk.join', { peerId: 'clerk-desk' });
+    expect((await create(clerk)).ok).toBe(true);
+    expect((await clerk.request('createWebRtcTransport', { direction: 'send' })).ok).toBe(true);
+
+    // Leaving gives the ports back.
+    await counter.call('session.leave');
+    expect((await create(third)).ok).toBe(true);
+    for (const c of [counter, second, third, fourth, clerk]) await c.close();
+  });
+
+  it('two concurrent produce(mic) on one peer: exactly one succeeds, the other is DUPLICATE_SOURCE (F10)', async () => {
+    await refill();
+    // Another terminal (霍邱's), with budgets of its own.
+    const counter = await WsClient.connect(t.origin, `rvw_dev=${(await t.counter('huoqiu-kyth-01')).cookie.value}`);
+    const caseId = (await counter.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
+    await counter.call('session.join', { sessionId: caseId, peerId: 'counter-race' });
+    const send = await counter.call<{ id: string }>('createWebRtcTransport', { direction: 'send' });
+    const answers = await Promise.all([
+      counter.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(7001), source: 'mic' }),
+      counter.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(7002), source: 'mic' }),
+    ]);
+    expect(answers.filter((a) => a.ok)).toHaveLength(1);
+    expect(answers.find((a) => !a.ok)?.error?.code).toBe('DUPLICATE_SOURCE');
+    expect(t.node.registry.get(caseId)?.ownProducers().filter((p) => p.peerId === 'counter-race')).toHaveLength(1);
+    await counter.close();
+  });
+});
+
+describe('RTC port exhaustion is an expected condition (F11)', () => {
+  it('a worker whose port range is full answers RTC_PORTS_EXHAUSTED, not an internal error', async () => {
+    const pool = await WorkerPool.create({ numWorkers: 1 });
+    try {
+      const minPort = await freePort();
+      // Two ports: each transport takes one UDP and one TCP port of the range.
+      const session = await MediaSession.create({ sessionId: 'ports', pool, listen: { listenIp: '127.0.0.1', minPort, maxPort: minPort + 1 } });
+      const made: unknown[] = [];
+      let failure: unknown;
+      for (let i = 0; i < 6 && !failure; i++) {
+        try {
+          made.push(await session.createWebRtcTransport(`peer-${i}`, 'send'));
+        } catch (e) {
+          failure = e;
+        }
+      }
+      expect(made.length).toBeGreaterThanOrEqual(1);
+      expect(failure).toBeInstanceOf(SfuError);
+      expect(failure).toMatchObject({ code: 'RTC_PORTS_EXHAUSTED' });
+      expect((failure as Error).message).toMatch(/端口已满/);
+      session.close();
+    } finally {
+      pool.close();
+    }
+  });
+});
