@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaSession, SfuError, WorkerPool } from '../../sfu/src';
 import { freePort } from '../../infra/redis/freePort';
 import { startTestNode, type TestNode } from '../harness/testNode';
-import { HUOQIU, ITEM_CERT, ITEM_X, PARTNERSHIP, applicant, opusRtpParameters } from './support/fixtures';
+import { HUOQIU, ITEM_CERT, ITEM_X, PARTNERSHIP, TINY_PNG_BASE64, applicant, opusRtpParameters } from './support/fixtures';
 import { WsClient, refusedUpgrade, wsUrlOf, type WsResponse } from './support/wsClient';
 
 // Budgets per principal (#12 F3, F4, F10, F11) on one real node with small budgets: what one
@@ -182,5 +182,40 @@ describe('RTC port exhaustion is an expected condition (F11)', () => {
     } finally {
       pool.close();
     }
+  });
+});
+
+describe('cases waiting per counter and material bytes (F4)', () => {
+  it('a counter with 2 cases waiting is refused a 3rd (no case, no number, nothing queued); once one is accepted it may queue again', async () => {
+    await refill();
+    const counter = await WsClient.connect(t.origin, counterCookie);
+    const clerk = await WsClient.connect(t.origin, clerkCookie);
+    // The F3 test above left this terminal with 2 cases waiting (the budget).
+    const queued = async () => (await t.node.cases.store.getMany(await queueIds())).filter((r) => r?.state === 'queued' && r.counterId === 'wujiang-kyth-01');
+    // Every case record of the node (case:{id}), whoever opened it.
+    const queueIds = async () => (await t.node.redis.keys('case:{*}')).map((k) => k.slice('case:{'.length, -1));
+    while ((await queued()).length < 2) await counter.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() });
+    const before = await queued();
+    expect(before).toHaveLength(2);
+    const refused = await counter.request('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() });
+    expect(refused.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { budget: 'casesWaitingPerCounter', limit: 2 } });
+    expect(refused.error?.message).toMatch(/在排队/);
+    expect(await queued()).toHaveLength(2);
+    expect(await refusals('casesWaitingPerCounter')).toBeGreaterThanOrEqual(1);
+
+    // The clerk takes one: a place is free again.
+    await clerk.call('queue.accept', { caseId: before[0]!.id });
+    const again = await counter.request('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() });
+    expect(again.ok).toBe(true);
+
+    // Material bytes per case (1 MB here): 600 KB fits once, not twice; the other case is untouched.
+    const png = Buffer.from(TINY_PNG_BASE64, 'base64');
+    const big = Buffer.concat([png, Buffer.alloc(600 * 1024, 1)]).toString('base64');
+    const first = await counter.request('material.capture', { caseId: before[0]!.id, mime: 'image/png', dataBase64: big });
+    expect(first.ok).toBe(true);
+    const second = await counter.request('material.capture', { caseId: before[0]!.id, mime: 'image/png', dataBase64: big });
+    expect(second.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { budget: 'materialBytesPerCase' } });
+    expect((await t.node.cases.getCase(before[0]!.id)).materials).toHaveLength(1);
+    for (const c of [counter, clerk]) await c.close();
   });
 });

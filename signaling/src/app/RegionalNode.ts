@@ -115,7 +115,7 @@ export class RegionalNode {
     const blobs = await BlobStore.create({ dataDir: config.dataDir });
     const bus = await EventBus.create({ redis, logger });
     closers.push(() => bus.close());
-    const cases = await CaseService.create({ redis, catalog, blobs, publish: bus.publish, clock, enforceServiceHours: opts.enforceServiceHours ?? true, log: logger });
+    const cases = await CaseService.create({ redis, catalog, blobs, publish: bus.publish, clock, enforceServiceHours: opts.enforceServiceHours ?? true, log: logger, budgets: config.budgets });
     const auth = await AuthModule.create({
       redis,
       config,

@@ -1,4 +1,5 @@
 import type { BlobStore } from '../blobs/BlobStore';
+import type { CaseBudgets } from './CaseBudgets';
 import type { CatalogStore } from '../catalog/CatalogStore';
 import type { Logger } from '../observability/logger';
 import type { QueueStore } from '../queue/QueueStore';
@@ -20,4 +21,6 @@ export interface CaseDeps {
   enforceServiceHours: boolean;
   newId: () => string;
   log: Logger;
+  /** Cases waiting per counter and material bytes (config.budgets); unlimited when absent. */
+  budgets?: CaseBudgets;
 }

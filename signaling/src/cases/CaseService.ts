@@ -15,6 +15,8 @@ import type { RedisClient } from '../store/redisClient';
 import { addChat } from './addChat';
 import { attachDocument } from './attachDocument';
 import { captureMaterial } from './captureMaterial';
+import { CaseBudgets } from './CaseBudgets';
+import type { Budgets } from '../config';
 import type { CaseDeps } from './CaseDeps';
 import type {
   AttachDocumentInput,
@@ -50,6 +52,8 @@ export interface CaseServiceOptions {
   clock?: () => Date;
   /** Refuse OUTSIDE_SERVICE_HOURS outside the partnership's hours; default true (demos and tests pass false). */
   enforceServiceHours?: boolean;
+  /** Budgets of case use cases (cases waiting per counter, material bytes); unlimited when absent. */
+  budgets?: Pick<Budgets, 'casesWaitingPerCounter' | 'materialBytesPerCase' | 'materialBytesPerCounterHour'>;
   /** Case id generator; default a random UUID. */
   newId?: () => string;
   log?: Logger;
@@ -82,6 +86,7 @@ export class CaseService {
       enforceServiceHours: opts.enforceServiceHours ?? true,
       newId: opts.newId ?? randomUUID,
       log: opts.log ?? silentLogger(),
+      ...(opts.budgets ? { budgets: new CaseBudgets(opts.redis, opts.budgets) } : {}),
     });
   }
 

@@ -27,6 +27,10 @@ export async function captureMaterial(deps: CaseDeps, principal: Principal, case
     assertParticipant(record, principal, ['counter', 'clerk']);
     assertCaseState(record, ['in_session', 'pending_materials'], '提交材料');
     assertMaterialCapacity(record);
+    const perCase = deps.budgets?.limits.materialBytesPerCase;
+    if (perCase !== undefined && record.materials.reduce((sum, x) => sum + x.size, 0) + m.bytes.byteLength > perCase) {
+      throw new AppError('BUDGET_EXCEEDED', `本办件的材料已达上限（${Math.round(perCase / 1048576)} MB） (material budget of the case)`, 429, { budget: 'materialBytesPerCase', limit: perCase });
+    }
     const line = m.materialId === undefined ? undefined : record.checklist.find((c) => c.materialId === m.materialId);
     if (m.materialId !== undefined && !line) {
       throw new AppError('CASE_MATERIAL_NOT_IN_CHECKLIST', `材料清单中没有 ${m.materialId}`, 400, { materialId: m.materialId });
@@ -35,33 +39,44 @@ export async function captureMaterial(deps: CaseDeps, principal: Principal, case
   };
   // Refuse what can be refused before writing bytes to disk; the commit below checks again.
   check(await deps.cases.require(caseId));
-  const blob = await deps.blobs.put(m.bytes);
+  // A terminal's hourly upload budget is charged before the bytes reach the disk, and given back if
+  // the material is not recorded after all.
+  const chargedAt = deps.clock();
+  const charged = principal.kind === 'counter' && deps.budgets ? { budgets: deps.budgets, counterId: principal.counterId } : undefined;
+  await charged?.budgets.chargeMaterial(charged.counterId, m.bytes.byteLength, chargedAt);
+  let record: CaseRecord;
+  try {
+    const blob = await deps.blobs.put(m.bytes);
 
-  const actor = actorOf(principal);
-  const record = await deps.cases.update(caseId, (draft) => {
-    const line = check(draft);
-    const name = m.name ?? line?.name ?? '材料';
-    draft.materials.push({
-      sha256: blob.sha256,
-      kind: m.kind,
-      mime,
-      size: blob.size,
-      name,
-      ...(m.materialId !== undefined ? { materialId: m.materialId } : {}),
-      capturedAt: deps.clock().toISOString(),
-      capturedBy: actor.id,
+    const actor = actorOf(principal);
+    record = await deps.cases.update(caseId, (draft) => {
+      const line = check(draft);
+      const name = m.name ?? line?.name ?? '材料';
+      draft.materials.push({
+        sha256: blob.sha256,
+        kind: m.kind,
+        mime,
+        size: blob.size,
+        name,
+        ...(m.materialId !== undefined ? { materialId: m.materialId } : {}),
+        capturedAt: deps.clock().toISOString(),
+        capturedBy: actor.id,
+      });
+      if (line) {
+        // A waived line keeps its waiver as history: 容缺 then supplied.
+        line.status = 'provided';
+        line.blobSha256 = blob.sha256;
+      }
+      return {
+        actor,
+        action: 'material.captured',
+        data: { sha256: blob.sha256, kind: m.kind, mime, size: blob.size, name, ...(m.materialId !== undefined ? { materialId: m.materialId } : {}) },
+      };
     });
-    if (line) {
-      // A waived line keeps its waiver as history: 容缺 then supplied.
-      line.status = 'provided';
-      line.blobSha256 = blob.sha256;
-    }
-    return {
-      actor,
-      action: 'material.captured',
-      data: { sha256: blob.sha256, kind: m.kind, mime, size: blob.size, name, ...(m.materialId !== undefined ? { materialId: m.materialId } : {}) },
-    };
-  });
+  } catch (e) {
+    await charged?.budgets.refundMaterial(charged.counterId, m.bytes.byteLength, chargedAt).catch(() => undefined);
+    throw e;
+  }
   notifyCase(deps, record);
   return record;
 }

@@ -48,42 +48,50 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
   const item = await deps.catalog.require('item', req.itemCode);
 
   const id = deps.newId();
-  // Taken only after every check passed: a refused request leaves no gap in the day's numbers.
-  const number = await deps.numbers.next(offer.servingRegion, now);
-  const record = await deps.cases.insert(
-    {
-      id,
-      number,
-      state: 'queued',
-      partnershipId: partnership.id,
-      itemCode: item.code,
-      itemName: item.name,
-      servingRegion: offer.servingRegion,
-      applicantRegion: offer.applicantRegion,
-      hallId: hall.id,
-      counterId: counter.id,
-      applicant: req.applicant,
-      fields: req.fields ?? {},
-      checklist: item.materials.map((m) => ({ materialId: m.id, name: m.name, mandatory: m.mandatory, status: 'missing' as const })),
-      materials: [],
-      documents: [],
-      chat: [],
-      ratings: {},
-    },
-    {
-      actor: actorOf(principal),
-      action: 'case.opened',
-      data: {
+  // One terminal cannot fill the clerks' queue: its place is reserved before the number is taken.
+  await deps.budgets?.reserveWaiting(principal.counterId, id, now, async (ids) => (await deps.cases.getMany(ids)).map((r) => r?.state === 'queued'));
+  let record: CaseRecord;
+  try {
+    // Taken only after every check passed: a refused request leaves no gap in the day's numbers.
+    const number = await deps.numbers.next(offer.servingRegion, now);
+    record = await deps.cases.insert(
+      {
+        id,
         number,
+        state: 'queued',
         partnershipId: partnership.id,
         itemCode: item.code,
+        itemName: item.name,
         servingRegion: offer.servingRegion,
-        applicant: { name: req.applicant.name, idNumber: maskIdNumber(req.applicant.idNumber) },
+        applicantRegion: offer.applicantRegion,
+        hallId: hall.id,
+        counterId: counter.id,
+        applicant: req.applicant,
         fields: req.fields ?? {},
+        checklist: item.materials.map((m) => ({ materialId: m.id, name: m.name, mandatory: m.mandatory, status: 'missing' as const })),
+        materials: [],
+        documents: [],
+        chat: [],
+        ratings: {},
       },
-      queue: { key: queueKey({ partnershipId: partnership.id, servingRegion: offer.servingRegion, itemCode: item.code }), op: 'add', score: now.getTime() },
-    },
-  );
+      {
+        actor: actorOf(principal),
+        action: 'case.opened',
+        data: {
+          number,
+          partnershipId: partnership.id,
+          itemCode: item.code,
+          servingRegion: offer.servingRegion,
+          applicant: { name: req.applicant.name, idNumber: maskIdNumber(req.applicant.idNumber) },
+          fields: req.fields ?? {},
+        },
+        queue: { key: queueKey({ partnershipId: partnership.id, servingRegion: offer.servingRegion, itemCode: item.code }), op: 'add', score: now.getTime() },
+      },
+    );
+  } catch (e) {
+    await deps.budgets?.releaseWaiting(principal.counterId, id).catch(() => undefined);
+    throw e;
+  }
   notifyCase(deps, record, { queueChanged: true });
   return record;
 }
