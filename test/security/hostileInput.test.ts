@@ -212,23 +212,26 @@ describe('hostile WebSocket frames: each answered with its stable code, nothing 
     await again.close();
   });
 
-  it('a flood beyond the burst → RATE_LIMITED for the excess, every frame answered, other sockets unaffected', async () => {
+  it('a flood beyond the burst → RATE_LIMITED for the excess, every frame answered, the bystander unaffected', async () => {
     const flooder = await WsClient.connect(t.origin, counterACookie);
-    const N = 320; // bounded: burst 200 + whatever refills (50/s) while we send
+    // The budget is the principal's (burst 400, 100/s), whatever socket spends it.
+    const N = 640;
+    const started = Date.now();
     for (let i = 1; i <= N; i++) flooder.socket.send(JSON.stringify({ id: i, type: 'ping' }));
     const answers: WsResponse[] = [];
     while (answers.length < N) answers.push(await flooder.waitFor<WsResponse>((m) => m.type === 'response', 10_000));
+    const elapsed = (Date.now() - started) / 1000;
     const limited = answers.filter((a) => !a.ok && a.error?.code === 'RATE_LIMITED');
     const ok = answers.filter((a) => a.ok);
     expect(limited.length + ok.length).toBe(N);
-    expect(ok.length).toBeGreaterThanOrEqual(200);
-    expect(limited.length).toBeGreaterThanOrEqual(N - 200 - 60);
-    // Another socket of the same counter has its own bucket; the bystander is untouched.
-    expect((await attacker.request('ping')).ok).toBe(true);
+    expect(ok.length).toBeLessThanOrEqual(400 + Math.ceil(100 * elapsed) + 1);
+    expect(limited.length).toBeGreaterThanOrEqual(N - 400 - Math.ceil(100 * elapsed) - 1);
+    // Another principal is untouched (that the counter's other sockets share the budget is in budgets.test.ts).
     await bystanderAlive();
-    // The flooder recovers at the sustained rate.
-    await new Promise((r) => setTimeout(r, 200));
+    // The counter recovers at the sustained rate (enough for the tests that follow).
+    await new Promise((r) => setTimeout(r, 2000));
     expect((await flooder.request('ping')).ok).toBe(true);
+    expect((await attacker.request('ping')).ok).toBe(true);
     await flooder.close();
   });
 
