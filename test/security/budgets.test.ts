@@ -159,7 +159,7 @@ describe('RTC ports: transports per peer, per session, per principal (F3)', () =
 });
 
 describe('RTC port exhaustion is an expected condition (F11)', () => {
-  it('a worker whose port range is full answers RTC_PORTS_EXHAUSTED, not an internal error', async () => {
+  it('a worker whose port range is full answers RTC_PORTS_EXHAUSTED; the openDataChannel close race answers a stable code', async () => {
     const pool = await WorkerPool.create({ numWorkers: 1 });
     try {
       const minPort = await freePort();
@@ -179,6 +179,18 @@ describe('RTC port exhaustion is an expected condition (F11)', () => {
       expect(failure).toMatchObject({ code: 'RTC_PORTS_EXHAUSTED' });
       expect((failure as Error).message).toMatch(/端口已满/);
       session.close();
+
+      // The openDataChannel close race: the transport (a page reloading) or the session (a hang-up)
+      // goes while the channel is being opened — a stable code, not INTERNAL.
+      const raced = await MediaSession.create({ sessionId: 'race', pool, listen: { listenIp: '127.0.0.1', minPort: 45000, maxPort: 45999 } });
+      const recv = await raced.createWebRtcTransport('peer-r', 'recv');
+      const opening = raced.openDataChannel('peer-r', recv.id);
+      raced.closePeer('peer-r');
+      await expect(opening).rejects.toMatchObject({ code: 'TRANSPORT_NOT_FOUND' });
+      const recv2 = await raced.createWebRtcTransport('peer-s', 'recv');
+      const opening2 = raced.openDataChannel('peer-s', recv2.id);
+      raced.close();
+      await expect(opening2).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
     } finally {
       pool.close();
     }
