@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaSession, SfuError, WorkerPool } from '../../sfu/src';
 import { freePort } from '../../infra/redis/freePort';
+import { toWireError } from '../../signaling/src/ws/SignalingServer';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { HUOQIU, ITEM_CERT, ITEM_X, PARTNERSHIP, TINY_PNG_BASE64, applicant, opusRtpParameters } from './support/fixtures';
 import { WsClient, refusedUpgrade, wsUrlOf, type WsResponse } from './support/wsClient';
@@ -191,6 +192,9 @@ describe('RTC port exhaustion is an expected condition (F11)', () => {
       const opening2 = raced.openDataChannel('peer-s', recv2.id);
       raced.close();
       await expect(opening2).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
+      // Any other request racing a closing object answers a stable code too.
+      const closedChannel = Object.assign(new Error('Channel closed'), { name: 'InvalidStateError' });
+      expect(toWireError(closedChannel).code).toBe('MEDIA_OBJECT_CLOSED');
     } finally {
       pool.close();
     }

@@ -167,5 +167,10 @@ export function toWireError(e: unknown): WireError {
   if (e instanceof TypeError || e instanceof RangeError || (e instanceof Error && e.name === 'UnsupportedError')) {
     return { code: 'INVALID_MEDIA_PARAMETERS', message: `媒体参数无效 (${e.message.slice(0, 200)})` };
   }
+  // mediasoup's InvalidStateError: the object closed while the request was on its way (a page
+  // reloading, a hang-up) — an expected race, not a server fault.
+  if (e instanceof Error && e.name === 'InvalidStateError') {
+    return { code: 'MEDIA_OBJECT_CLOSED', message: '媒体连接已关闭，请刷新页面后重试 (media object closed)' };
+  }
   return { code: 'INTERNAL', message: '服务器内部错误，请稍后重试 (internal error)' };
 }
