@@ -213,11 +213,21 @@ describe('a partnership made in admin.html carries a case from queue to 办结 a
     // ... one more snapshot kept as a loose material ...
     await clerk.click('#btn-snapshot');
     await expect.poll(async () => (await t.node.cases.getCase(caseId)).materials.length, { timeout: 10_000 }).toBe(2);
-    // ... and 户口簿 accepted as missing (容缺) with a note and a deadline, asked by prompt().
+    // ... and 户口簿 accepted as missing (容缺) with a note and a deadline, in the page's own dialog
+    // (a native prompt() is recorded and fails the test).
     const deadline = new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10);
-    clerk.on('dialog', (d) => void d.accept(d.message().includes('补交期限') ? deadline : '申请人承诺一周内补交户口簿'));
+    const nativeDialogs: string[] = [];
+    clerk.on('dialog', (d) => {
+      nativeDialogs.push(d.message());
+      void d.dismiss();
+    });
     await checklistButton(clerk, '户口簿', '容缺').click();
+    await clerk.waitForSelector('#waive-dialog[open]');
+    await clerk.fill('#waive-note', '申请人承诺一周内补交户口簿');
+    await clerk.fill('#waive-deadline', deadline);
+    await clerk.click('#waive-confirm');
     await expect.poll(async () => (await t.node.cases.getCase(caseId)).checklist.find((c) => c.materialId === 'household_register')?.status, { timeout: 10_000 }).toBe('waived');
+    expect(nativeDialogs).toEqual([]);
 
     await clerk.fill('#chat-text', CLERK_CHAT);
     await clerk.click('#btn-chat');
