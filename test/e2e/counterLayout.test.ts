@@ -25,7 +25,7 @@ describe('counter layout, hours, toasts and 大字模式', () => {
 
   beforeAll(async () => {
     t = await startTestNode({ enforceServiceHours: true });
-    const clerk = await t.clerk('341522', [ITEM], '霍邱社保 李娜');
+    const clerk = await t.clerk('341522', [ITEM, LONG_ITEM], '霍邱社保 李娜');
     clerkWs = await WsClient.connect(t.origin, clerk.cookie);
     // The clerk's page watches the queue: a clerk serving the item is present, and idle.
     await clerkWs.request('queue.subscribe', {});
@@ -248,7 +248,55 @@ describe('counter layout, hours, toasts and 大字模式', () => {
     expect(await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize))).toBe(16);
     expect(problems()).toEqual([]);
   });
+
+  // The item with the longest checklist (five materials): every row reachable in the case card,
+  // each status on one line, the 办件编号 unbroken — in both modes at 1366×768.
+  for (const mode of ['normal', 'large'] as const) {
+    it(`the case card shows every checklist row, unbroken, in ${mode === 'large' ? '大字模式' : 'normal type'}`, { timeout: 120_000 }, async () => {
+      const page = counter.page;
+      await setHours(true);
+      await page.setViewportSize({ width: 1366, height: 768 });
+      await page.goto(`${t.origin}/counter.html`);
+      if ((await page.locator('#btn-large-type').innerText()) !== (mode === 'large' ? '标准字体' : '大字模式')) await page.click('#btn-large-type');
+      await expect.poll(() => page.locator('#service-hours').innerText(), { timeout: 15_000 }).toContain('营业中');
+      await page.selectOption('#item', LONG_ITEM);
+      await page.fill('#app-name', '欧阳秀英');
+      await page.fill('#app-id', withCheckDigit(mode === 'large' ? '32058419500101002' : '32058419520202004'));
+      await page.click('#btn-queue');
+      await page.waitForSelector('#step-wait:not(.hidden)');
+      const caseId = await page.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+      await clerkWs.request('queue.accept', { caseId });
+      await page.waitForSelector('#step-call:not(.hidden)');
+      const rows = page.locator('#checklist tr');
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(5);
+
+      const card = page.locator('#case-summary').locator('xpath=..');
+      for (let i = 0; i < 5; i++) {
+        const row = rows.nth(i);
+        await row.evaluate((r) => r.scrollIntoView({ block: 'nearest' }));
+        const [r, c] = [(await row.boundingBox())!, (await card.boundingBox())!];
+        // Reachable: after scrolling, the whole row is inside the card and inside the window.
+        expect(r.y, `row ${i + 1} top`).toBeGreaterThanOrEqual(c.y - 1);
+        expect(r.y + r.height, `row ${i + 1} bottom`).toBeLessThanOrEqual(c.y + c.height + 1);
+        expect(r.y + r.height, `row ${i + 1} in window`).toBeLessThanOrEqual(768);
+      }
+      // One line each: a status like 未提交 never breaks into 未提/交, nor the case number at its hyphens.
+      const statusLines = await page.locator('#checklist .material-status').evaluateAll((els) => els.map((e) => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; }));
+      expect(statusLines).toEqual([1, 1, 1, 1, 1]);
+      const numberLines = await page.locator('#case-number').evaluate((e) => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; });
+      expect(numberLines).toBe(1);
+      await new StepShots(path.resolve(`test-results/counter-layout/${mode}`)).take(page, 'call-long-checklist');
+
+      const view = await t.node.cases.getCase(caseId);
+      await clerkWs.request('case.transition', { caseId, expectedVersion: view.version, to: 'rejected', reason: '测试结束' });
+      await page.waitForSelector('#step-finish:not(.hidden)');
+      expect(problems()).toEqual([]);
+    });
+  }
 });
+
+/** The item with five checklist rows (城乡居民基本养老保险个人账户一次性支付). */
+const LONG_ITEM = '000117005000';
 
 /** A 1×1 PNG, the smallest material a clerk can capture. */
 const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';

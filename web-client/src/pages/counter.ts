@@ -238,13 +238,19 @@ async function endMedia(): Promise<void> {
 function renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
   byId('case-summary').replaceChildren(
     h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge' }, STATE_LABELS[view.state] ?? view.state)),
-    h('div', { className: 'muted' }, `申请人：${view.applicant.name}　证件号：${view.applicant.idNumber}`),
+    // Each field is one unbreakable piece: a name or a number split over two lines misreads.
+    h('div', { className: 'muted' }, h('span', { className: 'nowrap' }, `申请人：${view.applicant.name}`), '　', h('span', { className: 'nowrap' }, `证件号：${view.applicant.idNumber}`)),
     // The human case number (办件编号), as printed on the documents; the internal id stays internal.
-    ...(view.number ? [h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number' }, view.number))] : []),
+    ...(view.number ? [h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number', className: 'nowrap' }, view.number))] : []),
   );
   byId('checklist').replaceChildren(
     ...view.checklist.map((c) =>
-      h('tr', {}, h('td', {}, c.name, c.mandatory ? '' : '（选）'), h('td', {}, MATERIAL_STATUS[c.status] ?? c.status, c.waiver ? `，${c.waiver.deadline} 前补交` : '')),
+      h(
+        'tr',
+        {},
+        h('td', {}, c.name, c.mandatory ? '' : '（选）'),
+        h('td', { className: 'status-cell' }, h('span', { className: 'material-status' }, MATERIAL_STATUS[c.status] ?? c.status), c.waiver ? h('div', { className: 'waiver-note' }, `${c.waiver.deadline} 前补交`) : null),
+      ),
     ),
   );
   byId('sign-status').textContent = view.applicantSignatureSha256 ? '已签字确认' : '';
