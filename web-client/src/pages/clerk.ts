@@ -56,6 +56,10 @@ async function loadQueue(): Promise<void> {
 }
 
 function renderQueue(): void {
+  // Shown on every view: a clerk looking at a closed case still notices who is waiting.
+  const count = byId('queue-count');
+  count.textContent = `排队 ${state.queue.length} 人`;
+  count.className = `badge${state.queue.length ? ' q-fair waiting' : ''}`;
   const body = byId('queue');
   if (!state.queue.length) {
     body.replaceChildren(h('tr', {}, h('td', { colspan: 5, className: 'muted' }, '暂无排队')));
@@ -131,7 +135,7 @@ async function openDesk(local: { mic: MediaStreamTrack; face: MediaStreamTrack }
     onJoined: () => {
       const caseId = state.inCall;
       if (caseId) void signal.request('session.link', { sessionId: caseId }).catch((e: Error & { code?: string }) => {
-        if (e.code === 'SESSION_NOT_ACTIVE' || e.code === 'FORBIDDEN') endView();
+        if (e.code === 'SESSION_NOT_ACTIVE' || e.code === 'FORBIDDEN') void onCallEnded();
       });
     },
   });
@@ -165,7 +169,21 @@ function ensureDesk(): Promise<CallClient> {
   return deskReady;
 }
 
+/** The call is over; a closed case stays on screen (final state, print state, reprint) until the clerk leaves it. */
+async function onCallEnded(): Promise<void> {
+  const caseId = state.inCall;
+  endCall();
+  if (caseId) await refreshCase(caseId).catch(() => undefined);
+  if (!state.caseView || !FINAL_STATES.includes(state.caseView.state)) showQueueView();
+}
+
 function endView(): void {
+  endCall();
+  showQueueView();
+}
+
+/** Releases the call's media: the desk stops sending and is rebuilt for the next applicant. */
+function endCall(): void {
   const wasInCall = state.inCall !== undefined;
   state.inCall = undefined;
   state.call?.pauseSending();
@@ -174,6 +192,11 @@ function endView(): void {
   if (wasInCall) void state.call?.renew().catch(() => undefined);
   state.sharing = false;
   byId('btn-screen').textContent = '共享屏幕';
+}
+
+function showQueueView(): void {
+  // Forget the case: its later changes no longer concern this screen.
+  state.caseView = undefined;
   byId('call-view').classList.add('hidden');
   byId('queue-view').classList.remove('hidden');
   void loadQueue();
@@ -294,13 +317,12 @@ async function loadDocTypes(caseId: string): Promise<void> {
 /** After 办结 (or any final state) nothing on the case can be changed from this page any more. */
 function applyClosed(view: CaseViewLike, closed: boolean): void {
   const noTypes = !state.docTypes?.types.length;
-  for (const id of ['btn-snapshot', 'btn-save', 'btn-complete', 'btn-pending', 'btn-suspend', 'btn-reject', 'btn-chat', 'chat-text', 'field-note', 'doc-type']) {
+  for (const id of ['btn-snapshot', 'btn-screen', 'btn-hangup', 'btn-save', 'btn-complete', 'btn-pending', 'btn-suspend', 'btn-reject', 'btn-chat', 'chat-text', 'field-note', 'doc-type']) {
     (byId(id) as HTMLButtonElement | HTMLInputElement).disabled = closed;
   }
   byId<HTMLButtonElement>('btn-issue').disabled = closed || noTypes;
-  const banner = byId('case-closed');
-  banner.textContent = closed ? `本办件${STATE_LABELS[view.state] ?? ''}，办理操作已停用。` : '';
-  banner.classList.toggle('hidden', !closed);
+  byId('case-closed').textContent = closed ? `本办件${STATE_LABELS[view.state] ?? ''}，办理操作已停用。` : '';
+  byId('case-closed-bar').classList.toggle('hidden', !closed);
 }
 
 /** Shows the document as it would be issued (marked 预览, unsigned); 确认签章出具 issues it. */
@@ -492,6 +514,10 @@ async function main(): Promise<void> {
     }
   });
   byId('btn-issue').addEventListener('click', () => void previewAndIssue());
+  byId('btn-back-queue').addEventListener('click', () => {
+    if (state.inCall) endCall();
+    showQueueView();
+  });
   byId('btn-complete').addEventListener('click', () => void transition('completed'));
   byId('btn-pending').addEventListener('click', () => void transition('pending_materials', { title: '要求补正', label: '需补正的材料及说明' }));
   byId('btn-suspend').addEventListener('click', () => void transition('suspended', { title: '挂起办件', label: '挂起原因' }));
@@ -508,7 +534,7 @@ async function main(): Promise<void> {
       byId('me').textContent = `${n.principal.name ?? ''} · 异地窗口工作人员`;
     }
     if (n.type === 'queue.changed') void loadQueue();
-    if (n.type === 'session.ended' && n.sessionId === state.inCall) endView();
+    if (n.type === 'session.ended' && n.sessionId === state.inCall) void onCallEnded();
     if (n.type === 'peer.left' && n.sessionId === state.inCall) toast('申请人端已断开，等待重新连接…');
     if ((n.type === 'case.changed' || n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);
     if (n.type === 'auth.revoked') {
