@@ -54,6 +54,26 @@ describe('admin: pending invites; enrolment names; login without a passkey', () 
     await openStaffTab();
     expect(await page.textContent('#invites-body')).toContain('没有尚未使用的邀请');
     const url = await inviteClerk('000117005000');
+    // A 1366×768 screen less the browser's own bars; the link at the bottom of the window (as after
+    // 生成邀请链接 on such a screen): 复制 and its toast cover neither the link nor 复制.
+    await page.setViewportSize({ width: 1366, height: 657 });
+    await page.locator('#invite-url').evaluate((e) => e.scrollIntoView({ block: 'end' }));
+    await page.click('#btn-copy-invite');
+    await page.waitForSelector('#toasts .toast:has-text("已复制")');
+    for (const sel of ['#invite-url', '#btn-copy-invite']) {
+      const target = page.locator(sel);
+      await target.evaluate((e) => e.scrollIntoView({ block: 'nearest' }));
+      const box = (await target.boundingBox())!;
+      for (const toastBox of await page.locator('#toasts .toast').evaluateAll((ts) => ts.map((x) => x.getBoundingClientRect().toJSON() as DOMRect))) {
+        const apart = toastBox.right <= box.x || toastBox.left >= box.x + box.width || toastBox.bottom <= box.y || toastBox.top >= box.y + box.height;
+        expect(apart, `a toast covers ${sel}`).toBe(true);
+      }
+      // What a click at the middle of the control reaches is the control itself.
+      const hit = await page.evaluate(([x, y, s]) => document.elementFromPoint(x!, y!)?.closest(s!) !== null, [box.x + box.width / 2, box.y + box.height / 2, sel] as const);
+      expect(hit, `${sel} reachable`).toBe(true);
+    }
+    await shots.take(page, 'invite-link-toast');
+    await page.setViewportSize({ width: 1366, height: 768 });
     const row = page.locator('#invites-body tr[data-invite]');
     await expect.poll(() => row.count()).toBe(1);
     const text = await row.first().innerText();
