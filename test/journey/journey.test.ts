@@ -523,7 +523,16 @@ describe('the journey through the pages', () => {
         });
         // After 办结 the clerk can change nothing on the case.
         await soft('clerk actions disabled after 办结', async () => {
-          for (const id of ['#btn-complete', '#btn-issue', '#btn-snapshot']) expect(await c.locator(id).isDisabled(), id).toBe(true);
+          for (const id of ['#btn-complete', '#btn-issue', '#btn-snapshot', '#btn-pending', '#btn-suspend', '#btn-reject', '#btn-hangup']) expect(await c.locator(id).isDisabled(), id).toBe(true);
+        });
+        // The clerk sees how the case ended (the call is over, the case stays on screen) and how to move on.
+        await soft('the clerk sees the final state, not the queue', async () => {
+          await c.waitForTimeout(1000);
+          expect(await c.locator('#call-view').isVisible()).toBe(true);
+          expect(await c.locator('#case-closed').innerText()).toBe('本办件已办结，办理操作已停用。');
+          await reveal(c.locator('#btn-back-queue'));
+          await expectInViewport(c.locator('#btn-back-queue'), '返回队列');
+          await expectInViewport(c.locator('#queue-count'), '排队人数');
         });
       });
 
@@ -549,6 +558,11 @@ describe('the journey through the pages', () => {
       });
 
       await step(shots, 'next-applicant', [counter, clerk], async () => {
+        // The clerk leaves the closed case for the queue.
+        const back = c.getByRole('button', { name: '返回队列，接待下一位' });
+        await reveal(back);
+        await back.click();
+        await c.waitForSelector('#queue-view:not(.hidden)');
         const next = k.getByRole('button', { name: '办理下一件' });
         await expectInViewport(next, '办理下一件');
         await next.click();
