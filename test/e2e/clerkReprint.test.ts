@@ -13,6 +13,9 @@ describe('clerk page: print state and reprint approval', () => {
   let t: TestNode;
   let browser: TestBrowser;
   const logs: string[][] = [];
+  // The one 吴江 counter terminal, activated once for both tests.
+  let device: Awaited<ReturnType<TestNode['counter']>> | undefined;
+  const counterDevice = async () => (device ??= await t.counter('wujiang-kyth-01'));
 
   beforeAll(async () => {
     t = await startTestNode();
@@ -25,7 +28,7 @@ describe('clerk page: print state and reprint approval', () => {
 
   it('shows 已打印 1 次 and approves a reprint that the counter can then use once', async () => {
     const clerkAuth = await t.clerk('341522', ['000117013000'], '霍邱 郑洁');
-    const counterAuth = await t.counter('wujiang-kyth-01');
+    const counterAuth = await counterDevice();
     await t.addCookie(browser.context, clerkAuth.cookie);
     const page = await browser.context.newPage();
     logs.push(collectPageLog(page, 'clerk'));
@@ -78,7 +81,7 @@ describe('clerk page: print state and reprint approval', () => {
 
   it('after 办结 the closed case stays on screen: final state, actions disabled, print state live, reprint approved, then 返回队列', async () => {
     const clerkAuth = await t.clerk('341522', ['000117013000'], '霍邱 孙倩');
-    const counterAuth = await t.counter('wujiang-kyth-01');
+    const counterAuth = await counterDevice();
     // The journey's guard: console errors, CSP violations, page errors, native dialogs fail the test.
     const clerk = await launchPerson('clerk');
     await t.addCookie(clerk.browser.context, clerkAuth.cookie);
