@@ -155,6 +155,27 @@ describe('clerk page: print state and reprint approval', () => {
     counter.close();
     await clerk.close();
   });
+
+  it('退出 in one tab of a sign-in takes its other tab to the login page without an error message', async () => {
+    const clerkAuth = await t.clerk('341522', ['000117013000'], '霍邱 周敏');
+    const clerk = await launchPerson('clerk');
+    await t.addCookie(clerk.browser.context, clerkAuth.cookie);
+    const first = clerk.page;
+    await first.goto(`${t.origin}/clerk.html`);
+    const second = await clerk.browser.context.newPage();
+    await second.goto(`${t.origin}/clerk.html`);
+    await second.waitForSelector('#queue-view:not(.hidden)');
+    await first.waitForSelector('#queue-view:not(.hidden)');
+
+    await first.getByRole('link', { name: '退出' }).click();
+    await first.waitForURL(/\/login\.html/);
+    // The other tab's socket was closed by the logout (auth.revoked, reason session.logout): it
+    // follows to the login page, and nothing tells the clerk the sign-in "expired".
+    await second.waitForURL(/\/login\.html/, { timeout: 10_000 });
+    expect(clerk.guard.messages.filter((m) => m.includes('失效'))).toEqual([]);
+    expect(clerk.guard.takeProblems('sign-out')).toEqual([]);
+    await clerk.close();
+  });
 });
 
 /** A 1×1 PNG, the smallest material a side can capture. */

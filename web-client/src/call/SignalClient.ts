@@ -1,5 +1,8 @@
 import type { RequestPayload, RequestType, ServerMessage, ServerNotification, WireError } from '../../../signaling/src/protocol';
 
+/** Close code of a socket whose sign-in the server ended (RegionalNode's auth.onPrincipalRevoked). */
+const REVOKED_CLOSE_CODE = 4003;
+
 /** A request that failed with a wire error; `code` is the server's stable code. */
 export class SignalError extends Error {
   constructor(
@@ -109,8 +112,11 @@ export class SignalClient {
       }
     };
     ws.onmessage = (ev) => this.#onMessage(String(ev.data));
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.#ws !== ws) return;
+      // 4003: the server ended this sign-in (logout, revocation, a disabled terminal). Every
+      // reconnect would be refused at the upgrade, so stop; the page tells the person what to do.
+      if (ev.code === REVOKED_CLOSE_CODE) this.#stopped = true;
       this.#o.onStateChange?.('closed');
       for (const [id, p] of this.#pending) {
         window.clearTimeout(p.timer);

@@ -538,7 +538,9 @@ async function main(): Promise<void> {
     if (n.type === 'peer.left' && n.sessionId === state.inCall) toast('申请人端已断开，等待重新连接…');
     if ((n.type === 'case.changed' || n.type === 'chat.message' || n.type === 'document.issued') && state.caseView?.id === n.caseId) void refreshCase(n.caseId);
     if (n.type === 'auth.revoked') {
-      toast('您的登录已失效，请重新登录', 'error');
+      // 退出 (here or in another tab of the same sign-in) ends this socket too: no error to show,
+      // just go to the login page like the tab that signed out.
+      if (n.reason !== 'session.logout') toast('您的登录已失效，请重新登录', 'error');
       setTimeout(() => (location.href = '/login.html'), 1500);
     }
   });
