@@ -1,11 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/redis/freePort';
-import { RegionalNode } from '../../signaling/src/app/RegionalNode';
-import { loadConfig } from '../../signaling/src/config';
-import { silentLogger } from '../../signaling/src/observability/logger';
+import type { RegionalNode } from '../../signaling/src/app/RegionalNode';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient } from '../harness/wsClient';
@@ -17,31 +11,13 @@ import { opusRtpParameters, TINY_PNG_BASE64 } from '../security/support/fixtures
 describe('two nodes: presence and the end of a case travel through Redis', () => {
   let t: TestNode;
   let b: RegionalNode;
-  let webDir: string;
 
   beforeAll(async () => {
     t = await startTestNode();
-    webDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-node-b-'));
-    const port = await freePort();
-    b = await RegionalNode.create({
-      config: loadConfig({
-        RVW_HTTP_PORT: String(port),
-        RVW_HTTP_HOST: '127.0.0.1',
-        // Same data directory (documents, blobs, PKI) and Redis: a second process of one region.
-        RVW_DATA_DIR: path.dirname(t.node.configPkiDir),
-        RVW_LOG_LEVEL: 'silent',
-        RVW_SFU_WORKERS: '1',
-      }),
-      redisUrl: t.redis.url,
-      logger: silentLogger(),
-      enforceServiceHours: false,
-      webOutDir: webDir,
-    });
+    b = await t.startSecondNode();
   });
   afterAll(async () => {
-    await b?.close();
     await t?.dispose();
-    if (webDir) await rm(webDir, { recursive: true, force: true });
   });
 
   it('the clerk on B makes the estimate on A 即将接通, and closing the case on B ends the call on A', async () => {

@@ -34,6 +34,11 @@ export interface TestNode {
    * data: what a restarted signaling process looks like to clients.
    */
   restartNode(): Promise<RegionalNode>;
+  /**
+   * Starts another node on the same Redis and data directory, on a port of its own: a second
+   * process of the region (what a load balancer spreads clients over). Closed by `dispose()`.
+   */
+  startSecondNode(): Promise<RegionalNode>;
   /** Puts a cookie into a browser context for this origin. */
   addCookie(context: BrowserContext, cookie: { name: string; value: string }): Promise<void>;
   dispose(): Promise<void>;
@@ -46,7 +51,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
   const redis = await startTestRedis();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-node-'));
   const port = await freePort();
-  const config = loadConfig({
+  const configEnv = {
     RVW_HTTP_PORT: String(port),
     RVW_HTTP_HOST: '127.0.0.1',
     RVW_DATA_DIR: dataDir,
@@ -54,25 +59,27 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
     RVW_PEER_GRACE_MS: '3000',
     RVW_SFU_WORKERS: '1',
     ...options.env,
-  });
+  };
+  const config = loadConfig(configEnv);
   const seedClient = await connectRedis(redis.url);
   const catalog = await CatalogStore.create({ redis: seedClient });
   const demo = await seedDemoCatalog(catalog);
   const regions = await catalog.list('region');
   await seedClient.quit();
   await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
-  const createNode = () =>
+  const createNode = (nodeConfig = config, webDir = 'web') =>
     RegionalNode.create({
-      config,
+      config: nodeConfig,
       redisUrl: redis.url,
       // RVW_TEST_LOG=debug prints the node's structured log to stderr when a test needs explaining.
       logger: process.env.RVW_TEST_LOG ? createLogger({ level: process.env.RVW_TEST_LOG, destination: process.stderr }) : silentLogger(),
       // Off unless a test is about service hours: tests run at any hour.
       enforceServiceHours: options.enforceServiceHours ?? false,
-      webOutDir: path.join(dataDir, 'web'),
+      webOutDir: path.join(dataDir, webDir),
       ...(options.pool ? { pool: options.pool } : {}),
     });
   let node = await createNode();
+  const others: RegionalNode[] = [];
   const origin = config.http.publicOrigin;
   const admin = new ApiClient(origin, origin);
   const boot = await node.auth.ensureBootstrapInvite();
@@ -116,10 +123,16 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       node = await createNode();
       return node;
     },
+    async startSecondNode() {
+      const other = await createNode(loadConfig({ ...configEnv, RVW_HTTP_PORT: String(await freePort()) }), `web-${others.length + 2}`);
+      others.push(other);
+      return other;
+    },
     async addCookie(context, cookie) {
       await context.addCookies([{ name: cookie.name, value: cookie.value, url: origin, httpOnly: true, sameSite: 'Strict' }]);
     },
     async dispose() {
+      for (const other of others.splice(0)) await other.close();
       await node.close();
       await redis.dispose();
       await rm(dataDir, { recursive: true, force: true });

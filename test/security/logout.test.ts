@@ -1,11 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/redis/freePort';
-import { RegionalNode } from '../../signaling/src/app/RegionalNode';
-import { loadConfig } from '../../signaling/src/config';
-import { silentLogger } from '../../signaling/src/observability/logger';
+import type { RegionalNode } from '../../signaling/src/app/RegionalNode';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { HUOQIU, ITEM_X, enrolStaff, openAcceptedCase } from './support/fixtures';
 import { WsClient } from './support/wsClient';
@@ -15,29 +9,13 @@ import { WsClient } from './support/wsClient';
 describe('logout ends the session\'s sockets (F5)', () => {
   let t: TestNode;
   let b: RegionalNode;
-  let webDir: string;
 
   beforeAll(async () => {
     t = await startTestNode();
-    webDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-logout-b-'));
-    b = await RegionalNode.create({
-      config: loadConfig({
-        RVW_HTTP_PORT: String(await freePort()),
-        RVW_HTTP_HOST: '127.0.0.1',
-        RVW_DATA_DIR: path.dirname(t.node.configPkiDir),
-        RVW_LOG_LEVEL: 'silent',
-        RVW_SFU_WORKERS: '1',
-      }),
-      redisUrl: t.redis.url,
-      logger: silentLogger(),
-      enforceServiceHours: false,
-      webOutDir: webDir,
-    });
+    b = await t.startSecondNode();
   });
   afterAll(async () => {
-    await b?.close();
     await t?.dispose();
-    if (webDir) await rm(webDir, { recursive: true, force: true });
   });
 
   it('after POST /api/auth/logout the sockets of that session on both nodes get auth.revoked and close 4003; another session of the same clerk keeps answering', async () => {
