@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'web-client/dist/**', 'data/**', '.cache/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '.cache/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

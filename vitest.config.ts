@@ -1,10 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+// Packages import each other by name (@rvw/*); the "source" export condition makes vitest load
+// their TypeScript sources instead of the compiled dist/ output.
+const conditions = ['source', 'module', 'node', 'development|production'];
+
 // Integration tests start real redis-server, mediasoup workers and Chromium; on a 2-core machine
 // two test files at a time is the most that keeps timing-sensitive media assertions stable.
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
-    include: ['test/**/*.test.ts', 'sfu/**/*.test.ts', 'signaling/**/*.test.ts', 'documents/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     minWorkers: 1,

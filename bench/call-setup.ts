@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Page } from 'playwright-core';
-import { isDeskId } from '../signaling/src/calls/CallService';
+import { isDeskId } from '@rvw/signaling/calls/CallService';
 import { launchChromium } from '../test/harness/browser';
 import { collectPageLog, queueFromCounter } from '../test/harness/callPages';
 import { withCheckDigit } from '../test/harness/idNumber';

@@ -9,9 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RedisServer } from '../infra/redis/RedisServer';
-import { CaseStore, type NewCase } from '../signaling/src/cases/CaseStore';
-import { connectRedis } from '../signaling/src/store/redisClient';
+import { RedisServer } from '@rvw/infra/redis/RedisServer';
+import { CaseStore, type NewCase } from '@rvw/signaling/cases/CaseStore';
+import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { percentile, printResult } from './runBench';
 
 const SEQUENTIAL_UPDATES = 2_000;

@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { ensureDevPki } from '../infra/pki/ensureDevPki';
-import { RedisServer } from '../infra/redis/RedisServer';
-import { connectRedis } from '../signaling/src/store/redisClient';
-import { DocumentService, DocumentStore, FontCache, SignerRegistry, type DocumentInputData } from '../documents/src';
+import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
+import { RedisServer } from '@rvw/infra/redis/RedisServer';
+import { connectRedis } from '@rvw/signaling/store/redisClient';
+import { DocumentService, DocumentStore, FontCache, SignerRegistry, type DocumentInputData } from '@rvw/documents';
 import { percentile, printResult } from './runBench';
 
 const SEQUENTIAL = 200;

@@ -8,7 +8,7 @@
  */
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { MEDIA_CODECS, RegionPipe, WorkerPool } from '../sfu/src';
+import { MEDIA_CODECS, RegionPipe, WorkerPool } from '@rvw/sfu';
 import { percentile, printResult } from './runBench';
 
 const PACKETS = Number(process.env.PACKETS ?? 2000);

@@ -5,4 +5,4 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash infra/install.sh
-exec npx tsx signaling/src/main.ts
+exec npx tsx --conditions=source signaling/src/main.ts

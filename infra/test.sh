@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash infra/install.sh
 echo '[test] typecheck'
-npx tsc -p tsconfig.json --noEmit
+npm run --silent typecheck
 echo '[test] lint'
 npx eslint . --max-warnings=0
 echo '[test] vitest'

@@ -23,6 +23,8 @@ export async function buildWebClient(options: { outDir?: string; minify?: boolea
     entryPoints,
     outdir: outDir,
     bundle: true,
+    // Workspace packages (@rvw/*) are bundled from their TypeScript sources.
+    conditions: ['source'],
     format: 'esm',
     target: 'es2022',
     platform: 'browser',

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../../signaling/src/errors/AppError';
-import { DocumentInputSchema, type DocumentInput, type DocumentInputData } from './DocumentInput';
-import { FontCache } from './font/FontCache';
-import type { SignerRegistry } from './pki/SignerRegistry';
-import { maskPersonName } from './privacy/maskPersonName';
-import { renderDocument } from './render/renderDocument';
-import { signPdf } from './signing/signPdf';
-import type { Timestamper } from './signing/Timestamper';
-import type { DocumentStore } from './store/DocumentStore';
-import type { DocumentRecord } from './store/DocumentRecord';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { DocumentInputSchema, type DocumentInput, type DocumentInputData } from './DocumentInput.js';
+import { FontCache } from './font/FontCache.js';
+import type { SignerRegistry } from './pki/SignerRegistry.js';
+import { maskPersonName } from './privacy/maskPersonName.js';
+import { renderDocument } from './render/renderDocument.js';
+import { signPdf } from './signing/signPdf.js';
+import type { Timestamper } from './signing/Timestamper.js';
+import type { DocumentStore } from './store/DocumentStore.js';
+import type { DocumentRecord } from './store/DocumentRecord.js';
 
 /** What {@link DocumentService.issue} returns. */
 export interface IssuedDocument {

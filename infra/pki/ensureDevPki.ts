@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileExists, issueDevCertificate } from './issueDevCertificate';
-import { runOpenssl } from './runOpenssl';
+import { fileExists, issueDevCertificate } from './issueDevCertificate.js';
+import { runOpenssl } from './runOpenssl.js';
 
 /** A region that needs a signing certificate: its 6-digit administrative code and the authority named in the certificate. */
 export interface DevRegion {

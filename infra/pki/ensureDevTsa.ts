@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileExists, issueDevCertificate } from './issueDevCertificate';
+import { fileExists, issueDevCertificate } from './issueDevCertificate.js';
 
 /**
  * Creates, idempotently, a development time-stamping authority certificate under

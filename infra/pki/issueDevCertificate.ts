@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runOpenssl } from './runOpenssl';
+import { runOpenssl } from './runOpenssl.js';
 
 /** What {@link issueDevCertificate} makes. */
 export interface DevCertificateRequest {

@@ -2,9 +2,9 @@
 // Creates (idempotently) the dev CA and one signing certificate per region; prints one JSON line.
 // Without --pki-dir the configured RVW_PKI_DIR (default <data>/pki) is used.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../signaling/src/config';
-import { ensureDevPki, type DevRegion } from './ensureDevPki';
-import { ensureDevTsa } from './ensureDevTsa';
+import { loadConfig } from '@rvw/signaling/config';
+import { ensureDevPki, type DevRegion } from './ensureDevPki.js';
+import { ensureDevTsa } from './ensureDevTsa.js';
 
 // Two regions of a typical 跨域通办 partnership (Anhui labour-export county ↔ Jiangsu city).
 const DEFAULT_REGIONS: DevRegion[] = [

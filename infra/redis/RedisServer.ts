@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort } from './freePort';
+import { freePort } from './freePort.js';
 
 /** Options for {@link RedisServer.start}. */
 export interface RedisServerOptions {

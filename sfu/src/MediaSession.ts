@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
-import { MEDIA_CODECS } from './mediaCodecs';
+import { MEDIA_CODECS } from './mediaCodecs.js';
 import type {
   ConsumerParams,
   DataChannelParams,
@@ -10,9 +10,9 @@ import type {
   ProducerInfo,
   TransportListenOptions,
   TransportParams,
-} from './MediaSessionTypes';
-import { SfuError } from './SfuError';
-import type { WorkerPool } from './WorkerPool';
+} from './MediaSessionTypes.js';
+import { SfuError } from './SfuError.js';
+import type { WorkerPool } from './WorkerPool.js';
 
 /** Options for {@link MediaSession.create}. */
 export interface MediaSessionOptions {

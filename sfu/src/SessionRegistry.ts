@@ -1,9 +1,9 @@
 import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
-import { MEDIA_CODECS } from './mediaCodecs';
-import { MediaSession } from './MediaSession';
-import type { TransportListenOptions } from './MediaSessionTypes';
-import type { WorkerPool } from './WorkerPool';
+import { MEDIA_CODECS } from './mediaCodecs.js';
+import { MediaSession } from './MediaSession.js';
+import type { TransportListenOptions } from './MediaSessionTypes.js';
+import type { WorkerPool } from './WorkerPool.js';
 
 /** Events of a {@link SessionRegistry}. */
 export type SessionRegistryEvents = {

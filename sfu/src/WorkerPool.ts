@@ -1,7 +1,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
-import { assertWorkerBinary } from './workerBinary';
+import { assertWorkerBinary } from './workerBinary.js';
 
 /** Options for {@link WorkerPool.create}. */
 export interface WorkerPoolOptions {

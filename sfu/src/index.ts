@@ -1,10 +1,10 @@
 /** The SFU: mediasoup worker pool, one router per call session, WebRTC transports. */
-export { WorkerPool, type WorkerPoolOptions, type WorkerPoolEvents } from './WorkerPool';
-export { MediaSession, type MediaSessionOptions } from './MediaSession';
-export { SessionRegistry, type SessionRegistryEvents } from './SessionRegistry';
-export { SfuError } from './SfuError';
-export { RegionPipe, type PipeEndpoint, type PipedProducer, type RegionPipeEvents, type RegionPipeOptions } from './RegionPipe';
-export { MEDIA_CODECS } from './mediaCodecs';
+export { WorkerPool, type WorkerPoolOptions, type WorkerPoolEvents } from './WorkerPool.js';
+export { MediaSession, type MediaSessionOptions } from './MediaSession.js';
+export { SessionRegistry, type SessionRegistryEvents } from './SessionRegistry.js';
+export { SfuError } from './SfuError.js';
+export { RegionPipe, type PipeEndpoint, type PipedProducer, type RegionPipeEvents, type RegionPipeOptions } from './RegionPipe.js';
+export { MEDIA_CODECS } from './mediaCodecs.js';
 export type {
   ConsumerParams,
   DataChannelParams,
@@ -14,4 +14,4 @@ export type {
   ProducerInfo,
   TransportListenOptions,
   TransportParams,
-} from './MediaSessionTypes';
+} from './MediaSessionTypes.js';

@@ -5,13 +5,13 @@
  * demo counter terminal, and prints the URL with the first administrator's invite.
  */
 import path from 'node:path';
-import { ensureDevPki } from '../../infra/pki/ensureDevPki';
-import { RedisServer } from '../../infra/redis/RedisServer';
-import { RegionalNode } from './app/RegionalNode';
-import { seedDemo, seedDemoCatalogAt } from './app/seedDemo';
-import { loadConfig } from './config';
-import { METRICS_TOKEN_FILE } from './http/metricsAccess';
-import { createLogger } from './observability/logger';
+import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
+import { RedisServer } from '@rvw/infra/redis/RedisServer';
+import { RegionalNode } from './app/RegionalNode.js';
+import { seedDemo, seedDemoCatalogAt } from './app/seedDemo.js';
+import { loadConfig } from './config.js';
+import { METRICS_TOKEN_FILE } from './http/metricsAccess.js';
+import { createLogger } from './observability/logger.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });

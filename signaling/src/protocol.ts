@@ -5,9 +5,9 @@
  * types are derived from them so the two can never drift. docs/protocol.md describes it.
  */
 import { z } from 'zod';
-import { FieldKey, FieldValue } from './cases/CaseInputs';
-import { Applicant } from './cases/CaseRecord';
-import { describeInvalidInput, GENERIC_ADVICE } from './errors/describeInvalidInput';
+import { FieldKey, FieldValue } from './cases/CaseInputs.js';
+import { Applicant } from './cases/CaseRecord.js';
+import { describeInvalidInput, GENERIC_ADVICE } from './errors/describeInvalidInput.js';
 
 /** Largest frame the server accepts (bytes); a document-camera snapshot fits with room to spare. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;

@@ -1,10 +1,10 @@
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { authCookies } from '../../signaling/src/auth/authCookies';
-import { authKeys } from '../../signaling/src/auth/authKeys';
-import { hashToken } from '../../signaling/src/auth/hashToken';
-import { RevocationBus, type RevocationEvent } from '../../signaling/src/auth/RevocationBus';
-import { silentLogger } from '../../signaling/src/observability/logger';
+import { authCookies } from '@rvw/signaling/auth/authCookies';
+import { authKeys } from '@rvw/signaling/auth/authKeys';
+import { hashToken } from '@rvw/signaling/auth/hashToken';
+import { RevocationBus, type RevocationEvent } from '@rvw/signaling/auth/RevocationBus';
+import { silentLogger } from '@rvw/signaling/observability/logger';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 import { ApiClient, tokenOf } from './apiClient';
 import { startAuthTestServer, type AuthTestServer } from './authTestServer';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../signaling/src/errors/AppError';
+import { isAppError } from '@rvw/signaling/errors/AppError';
 import {
   ACTIONS,
   authorize,
@@ -9,8 +9,8 @@ import {
   type Action,
   type CaseFacts,
   type ResourceFor,
-} from '../../signaling/src/auth/policy';
-import type { Principal } from '../../signaling/src/auth/Principal';
+} from '@rvw/signaling/auth/policy';
+import type { Principal } from '@rvw/signaling/auth/Principal';
 
 /*
  * The reviewed authorization spec. Regions: A serves (its clerks handle the case), B is the

@@ -1,4 +1,4 @@
-import type { Clock } from '../../signaling/src/auth/Clock';
+import type { Clock } from '@rvw/signaling/auth/Clock';
 
 /** A clock that follows real time plus an offset the test can push forward. */
 export interface TestClock extends Clock {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../signaling/src/errors/AppError';
+import { AppError } from '@rvw/signaling/errors/AppError';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 import { APPLICANT, ITEMS, WUJIANG_COUNTER, huoqiuClerk, startCaseWorld, type CaseWorld } from './fixtures';
 

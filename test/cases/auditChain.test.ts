@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../signaling/src/audit/AuditEvent';
-import { hashAuditEvent } from '../../signaling/src/audit/hashAuditEvent';
-import { verifyAuditChain } from '../../signaling/src/audit/verifyAuditChain';
-import { CaseStore } from '../../signaling/src/cases/CaseStore';
-import { canonicalJson } from '../../signaling/src/audit/canonicalJson';
+import type { AuditEvent } from '@rvw/signaling/audit/AuditEvent';
+import { hashAuditEvent } from '@rvw/signaling/audit/hashAuditEvent';
+import { verifyAuditChain } from '@rvw/signaling/audit/verifyAuditChain';
+import { CaseStore } from '@rvw/signaling/cases/CaseStore';
+import { canonicalJson } from '@rvw/signaling/audit/canonicalJson';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 import { APPLICANT, WUJIANG_COUNTER, huoqiuClerk, jpegBytes, openAndAccept, pngBytes, startCaseWorld, type CaseWorld } from './fixtures';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../signaling/src/auth/Principal';
-import { AppError } from '../../signaling/src/errors/AppError';
+import type { Principal } from '@rvw/signaling/auth/Principal';
+import { AppError } from '@rvw/signaling/errors/AppError';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 import { WUJIANG_COUNTER, huoqiuClerk, openAndAccept, startCaseWorld, type CaseWorld } from './fixtures';
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../../signaling/src/store/redisClient';
-import { CaseStore } from '../../signaling/src/cases/CaseStore';
-import { verifyAuditChain } from '../../signaling/src/audit/verifyAuditChain';
+import { connectRedis } from '@rvw/signaling/store/redisClient';
+import { CaseStore } from '@rvw/signaling/cases/CaseStore';
+import { verifyAuditChain } from '@rvw/signaling/audit/verifyAuditChain';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 import { WUJIANG_COUNTER, openAndAccept, startCaseWorld, type CaseWorld } from './fixtures';
 

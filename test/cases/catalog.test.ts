@@ -2,12 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogStore } from '../../signaling/src/catalog/CatalogStore';
-import type { Partnership } from '../../signaling/src/catalog/CatalogTypes';
-import { createCatalogRouter } from '../../signaling/src/catalog/createCatalogRouter';
-import { seedDemoCatalog } from '../../signaling/src/catalog/seedDemoCatalog';
-import { AppError } from '../../signaling/src/errors/AppError';
-import { connectRedis, type RedisClient } from '../../signaling/src/store/redisClient';
+import { CatalogStore } from '@rvw/signaling/catalog/CatalogStore';
+import type { Partnership } from '@rvw/signaling/catalog/CatalogTypes';
+import { createCatalogRouter } from '@rvw/signaling/catalog/createCatalogRouter';
+import { seedDemoCatalog } from '@rvw/signaling/catalog/seedDemoCatalog';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { connectRedis, type RedisClient } from '@rvw/signaling/store/redisClient';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 import { ITEMS, expectCode, snapshotRedis } from './fixtures';
 

@@ -2,14 +2,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Principal } from '../../signaling/src/auth/Principal';
-import { BlobStore } from '../../signaling/src/blobs/BlobStore';
-import { CaseService } from '../../signaling/src/cases/CaseService';
-import type { CaseNotification } from '../../signaling/src/cases/CaseNotification';
-import { CatalogStore } from '../../signaling/src/catalog/CatalogStore';
-import { seedDemoCatalog, type DemoCatalog } from '../../signaling/src/catalog/seedDemoCatalog';
-import { AppError } from '../../signaling/src/errors/AppError';
-import { connectRedis, type RedisClient } from '../../signaling/src/store/redisClient';
+import type { Principal } from '@rvw/signaling/auth/Principal';
+import { BlobStore } from '@rvw/signaling/blobs/BlobStore';
+import { CaseService } from '@rvw/signaling/cases/CaseService';
+import type { CaseNotification } from '@rvw/signaling/cases/CaseNotification';
+import { CatalogStore } from '@rvw/signaling/catalog/CatalogStore';
+import { seedDemoCatalog, type DemoCatalog } from '@rvw/signaling/catalog/seedDemoCatalog';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { connectRedis, type RedisClient } from '@rvw/signaling/store/redisClient';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 
 /** Item codes of the demo catalogue. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../signaling/src/audit/canonicalJson';
-import { isValidIdNumber } from '../../signaling/src/cases/isValidIdNumber';
-import { maskIdNumber } from '../../signaling/src/cases/maskIdNumber';
-import { maskName } from '../../signaling/src/cases/maskName';
-import { maskPhone } from '../../signaling/src/cases/maskPhone';
-import { redactPersonalData } from '../../signaling/src/cases/redactPersonalData';
-import { chinaStandardTime } from '../../signaling/src/catalog/chinaStandardTime';
+import { canonicalJson } from '@rvw/signaling/audit/canonicalJson';
+import { isValidIdNumber } from '@rvw/signaling/cases/isValidIdNumber';
+import { maskIdNumber } from '@rvw/signaling/cases/maskIdNumber';
+import { maskName } from '@rvw/signaling/cases/maskName';
+import { maskPhone } from '@rvw/signaling/cases/maskPhone';
+import { redactPersonalData } from '@rvw/signaling/cases/redactPersonalData';
+import { chinaStandardTime } from '@rvw/signaling/catalog/chinaStandardTime';
 import { idNumber } from './fixtures';
 
 // Pure helpers; no Redis needed.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toCaseView } from '../../signaling/src/cases/toCaseView';
+import { toCaseView } from '@rvw/signaling/cases/toCaseView';
 import {
   APPLICANT,
   WUJIANG_COUNTER,

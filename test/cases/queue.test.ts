@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HANDLING_SECONDS } from '../../signaling/src/queue/QueueStore';
+import { DEFAULT_HANDLING_SECONDS } from '@rvw/signaling/queue/QueueStore';
 import {
   APPLICANT,
   HUOQIU_COUNTER,

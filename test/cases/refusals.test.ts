@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../signaling/src/auth/Principal';
+import type { Principal } from '@rvw/signaling/auth/Principal';
 import {
   APPLICANT,
   HUOQIU_COUNTER,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeServiceHours } from '../../signaling/src/queue/describeServiceHours';
-import { isWithinServiceHours } from '../../signaling/src/queue/isWithinServiceHours';
+import { describeServiceHours } from '@rvw/signaling/queue/describeServiceHours';
+import { isWithinServiceHours } from '@rvw/signaling/queue/isWithinServiceHours';
 
 // The hours a counter shows before anything is typed, and whether it is open, by the server's
 // clock in China Standard Time (whatever the server's own time zone).

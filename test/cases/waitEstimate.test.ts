@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClerkPresence, PRESENCE_TTL_SECONDS } from '../../signaling/src/queue/ClerkPresence';
-import { DEFAULT_HANDLING_SECONDS } from '../../signaling/src/queue/QueueStore';
+import { ClerkPresence, PRESENCE_TTL_SECONDS } from '@rvw/signaling/queue/ClerkPresence';
+import { DEFAULT_HANDLING_SECONDS } from '@rvw/signaling/queue/QueueStore';
 import { APPLICANT, ITEMS, WUJIANG_COUNTER, fakeClock, huoqiuClerk, jpegBytes, pngBytes, useCaseWorld } from './fixtures';
 
 const time = fakeClock();

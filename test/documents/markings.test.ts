@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocumentInputData } from '../../documents/src';
+import type { DocumentInputData } from '@rvw/documents';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
 import { pdfsig, pdftotext } from './support/popplerTools';

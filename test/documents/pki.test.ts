@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDevPki } from '../../infra/pki/ensureDevPki';
-import { RegionSigner, SignerRegistry } from '../../documents/src';
+import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
+import { RegionSigner, SignerRegistry } from '@rvw/documents';
 import { REGIONS } from './support/fixtures';
 
 const run = promisify(execFile);

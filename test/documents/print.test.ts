@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../signaling/src/errors/AppError';
-import { createPrintRouter, LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '../../documents/src';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { createPrintRouter, LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '@rvw/documents';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
 import { startHttpServer } from './support/httpServer';

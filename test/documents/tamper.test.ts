@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifyRouter, type IssuedDocument, type VerifyVerdict } from '../../documents/src';
+import { createVerifyRouter, type IssuedDocument, type VerifyVerdict } from '@rvw/documents';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
 import { startHttpServer } from './support/httpServer';

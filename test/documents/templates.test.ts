@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocumentInputData, IssuedDocument } from '../../documents/src';
+import type { DocumentInputData, IssuedDocument } from '@rvw/documents';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { ISSUED_AT, SAMPLE_INPUTS } from './support/fixtures';
 import { darkRatio, pdfsig, pdftotext, qpdfCheck, renderPage1 } from './support/popplerTools';

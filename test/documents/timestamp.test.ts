@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DocumentService, FontCache, HttpTimestamper, type IssuedDocument } from '../../documents/src';
+import { DocumentService, FontCache, HttpTimestamper, type IssuedDocument } from '@rvw/documents';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { ISSUED_AT, PUBLIC_ORIGIN, SAMPLE_INPUTS } from './support/fixtures';
 import { pdfsig } from './support/popplerTools';

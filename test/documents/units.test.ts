@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fontkit from '@pdf-lib/fontkit';
-import { DocumentInputSchema, FontCache } from '../../documents/src';
-import { TrueTypeSubset } from '../../documents/src/font/TrueTypeSubset';
-import { maskPersonName } from '../../documents/src/privacy/maskPersonName';
-import { wrapText } from '../../documents/src/render/wrapText';
-import { formatChineseDate } from '../../documents/src/time/formatChineseDate';
+import { DocumentInputSchema, FontCache } from '@rvw/documents';
+import { TrueTypeSubset } from '@rvw/documents/font/TrueTypeSubset';
+import { maskPersonName } from '@rvw/documents/privacy/maskPersonName';
+import { wrapText } from '@rvw/documents/render/wrapText';
+import { formatChineseDate } from '@rvw/documents/time/formatChineseDate';
 import { SAMPLE_INPUTS } from './support/fixtures';
 
 // 10 points per CJK character, 5 per Latin one: easy arithmetic for line-breaking rules.

@@ -1,6 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifyRouter, type IssuedDocument } from '../../documents/src';
+import { createVerifyRouter, type IssuedDocument } from '@rvw/documents';
 import { launchChromium } from '../harness/browser';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';

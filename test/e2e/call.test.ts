@@ -4,7 +4,7 @@ import { launchChromium, type TestBrowser } from '../harness/browser';
 import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
-import { isDeskId } from '../../signaling/src/calls/CallService';
+import { isDeskId } from '@rvw/signaling/calls/CallService';
 
 // The remote window call end to end: a 吴江 counter and a 霍邱 clerk in two real Chromiums
 // (fake camera/mic), media through a real mediasoup worker, signaling over the real node. The

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chinaStandardTime } from '../../signaling/src/catalog/chinaStandardTime';
+import { chinaStandardTime } from '@rvw/signaling/catalog/chinaStandardTime';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient } from '../harness/wsClient';

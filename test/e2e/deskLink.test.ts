@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerNotification } from '../../signaling/src/protocol';
+import type { ServerNotification } from '@rvw/signaling/protocol';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient, WsRequestError } from '../harness/wsClient';

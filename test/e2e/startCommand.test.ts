@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/redis/freePort';
+import { freePort } from '@rvw/infra/redis/freePort';
 
 // README command one ends in `tsx signaling/src/main.ts`: a fresh data directory must come up
 // with its own redis-server, dev PKI, demo catalogue, the first admin's invite and the counter
@@ -20,7 +20,7 @@ describe('the start command', () => {
   it('starts on a fresh data directory, prints the URL and invites, serves, and stops on SIGTERM', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-start-'));
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'signaling/src/main.ts'], {
+    child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'signaling/src/main.ts'], {
       env: { ...process.env, RVW_HTTP_PORT: String(port), RVW_DATA_DIR: dataDir, RVW_LOG_LEVEL: 'warn', RVW_SFU_WORKERS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

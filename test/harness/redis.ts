@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { RedisServer } from '../../infra/redis/RedisServer';
+import { RedisServer } from '@rvw/infra/redis/RedisServer';
 
 /** A private redis-server in a temp dir on a free port, for one test file. */
 export interface TestRedis {

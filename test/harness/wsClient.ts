@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { RequestPayload, RequestType, ServerNotification } from '../../signaling/src/protocol';
+import type { RequestPayload, RequestType, ServerNotification } from '@rvw/signaling/protocol';
 
 /** A failed request: the server's stable code and message. */
 export class WsRequestError extends Error {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ClientRequestSchema, MAX_FRAME_BYTES, REQUEST_TYPES, parseClientFrame } from '../../signaling/src/protocol';
+import { ClientRequestSchema, MAX_FRAME_BYTES, REQUEST_TYPES, parseClientFrame } from '@rvw/signaling/protocol';
 import { withCheckDigit } from '../harness/idNumber';
 
 // docs/protocol.md is the contract client developers read: every request type and every error code

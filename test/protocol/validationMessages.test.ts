@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseInput } from '../../signaling/src/catalog/parseInput';
-import { OpenCaseInput } from '../../signaling/src/cases/CaseInputs';
-import { AppError } from '../../signaling/src/errors/AppError';
-import { parseClientFrame } from '../../signaling/src/protocol';
+import { parseInput } from '@rvw/signaling/catalog/parseInput';
+import { OpenCaseInput } from '@rvw/signaling/cases/CaseInputs';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { parseClientFrame } from '@rvw/signaling/protocol';
 import { withCheckDigit } from '../harness/idNumber';
 
 // What a person sees of refused input: a Chinese sentence saying what to do, never a schema path,

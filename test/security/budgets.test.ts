@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MediaSession, SfuError, WorkerPool } from '../../sfu/src';
-import { freePort } from '../../infra/redis/freePort';
-import { toWireError } from '../../signaling/src/ws/SignalingServer';
+import { MediaSession, SfuError, WorkerPool } from '@rvw/sfu';
+import { freePort } from '@rvw/infra/redis/freePort';
+import { toWireError } from '@rvw/signaling/ws/SignalingServer';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { HUOQIU, ITEM_CERT, ITEM_X, PARTNERSHIP, TINY_PNG_BASE64, applicant, opusRtpParameters } from './support/fixtures';
 import { WsClient, refusedUpgrade, wsUrlOf, type WsResponse } from './support/wsClient';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES } from '../../signaling/src/protocol';
+import { MAX_FRAME_BYTES } from '@rvw/signaling/protocol';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import {
   FAKE_DTLS,

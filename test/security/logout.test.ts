@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegionalNode } from '../../signaling/src/app/RegionalNode';
+import type { RegionalNode } from '@rvw/signaling/app/RegionalNode';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { HUOQIU, ITEM_X, enrolStaff, openAcceptedCase } from './support/fixtures';
 import { WsClient } from './support/wsClient';

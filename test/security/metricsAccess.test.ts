@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureMetricsToken } from '../../signaling/src/http/metricsAccess';
+import { ensureMetricsToken } from '@rvw/signaling/http/metricsAccess';
 import { startTestNode, type TestNode } from '../harness/testNode';
 
 // Issue #12 F9: /metrics is for the monitoring system (a bearer token), not for anyone who asks.

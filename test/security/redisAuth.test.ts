@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../../signaling/src/store/redisClient';
+import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 
 /** One raw RESP exchange without credentials: what another local user or process would get. */

@@ -1,6 +1,6 @@
 // Real mediasoup-worker, real RTP: ffmpeg (Debian) encodes a VP8 test pattern and sends it over UDP
 // to a PlainTransport producer; a PlainTransport consumer forwards it to a UDP socket we own.
-import { assertWorkerBinary } from '../../sfu/src/workerBinary';
+import { assertWorkerBinary } from '@rvw/sfu/workerBinary';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';

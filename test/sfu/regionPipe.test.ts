@@ -5,7 +5,7 @@
 //     (router B, 吴江) -> consumer on plain out --RTP--> sink
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { types } from 'mediasoup';
-import { MEDIA_CODECS, RegionPipe, WorkerPool } from '../../sfu/src';
+import { MEDIA_CODECS, RegionPipe, WorkerPool } from '@rvw/sfu';
 import { GENERATOR_MARKER, parseRtpHeader, sendRtpStream, startUdpSink, waitFor } from './rtp';
 
 const LISTEN = { protocol: 'udp' as const, ip: '127.0.0.1' };

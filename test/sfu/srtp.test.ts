@@ -6,7 +6,7 @@
 //     -> consumerOut on Out (plain) --RTP--> sink
 //
 // Media only reaches the sink if B decrypts what A encrypted; with a wrong key nothing must arrive.
-import { assertWorkerBinary } from '../../sfu/src/workerBinary';
+import { assertWorkerBinary } from '@rvw/sfu/workerBinary';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';

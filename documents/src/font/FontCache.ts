@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import fontkit from '@pdf-lib/fontkit';
 import type { PDFDocument, PDFFont } from 'pdf-lib';
-import { TrueTypeFace } from './TrueTypeFace';
-import { TrueTypeSubset } from './TrueTypeSubset';
+import { TrueTypeFace } from './TrueTypeFace.js';
+import { TrueTypeSubset } from './TrueTypeSubset.js';
 
 /** Debian's fonts-wqy-microhei: TrueType outlines, which fontkit subsets correctly (its CFF subsetter breaks CJK OTFs). */
 export const DEFAULT_FONT_PATH = '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc';

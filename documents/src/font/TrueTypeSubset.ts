@@ -1,4 +1,4 @@
-import type { TrueTypeFace } from './TrueTypeFace';
+import type { TrueTypeFace } from './TrueTypeFace.js';
 
 /** Composite glyph component flags (OpenType 'glyf' spec). */
 const ARG_1_AND_2_ARE_WORDS = 0x0001;

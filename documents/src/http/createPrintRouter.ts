@@ -1,13 +1,13 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import type { Principal } from '../../../signaling/src/auth/Principal';
-import type { PrintEvent } from '../print/PrintEvent';
-import type { PrintTokens } from '../print/PrintTokens';
-import type { DocumentRecord } from '../store/DocumentRecord';
-import { DocumentNumberSchema } from './createVerifyRouter';
-import { documentsErrorHandler } from './documentsErrorHandler';
-import { allowSameOriginFraming } from '../../../signaling/src/http/security';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import type { Principal } from '@rvw/signaling/auth/Principal';
+import type { PrintEvent } from '../print/PrintEvent.js';
+import type { PrintTokens } from '../print/PrintTokens.js';
+import type { DocumentRecord } from '../store/DocumentRecord.js';
+import { DocumentNumberSchema } from './createVerifyRouter.js';
+import { documentsErrorHandler } from './documentsErrorHandler.js';
+import { allowSameOriginFraming } from '@rvw/signaling/http/security';
 
 /** A counter terminal principal. */
 export type CounterPrincipal = Extract<Principal, { kind: 'counter' }>;

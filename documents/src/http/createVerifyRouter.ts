@@ -1,12 +1,12 @@
 import express, { Router, type Request, type Response } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
 import { z } from 'zod';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import type { DocumentRecord } from '../store/DocumentRecord';
-import type { VerifyVerdict } from '../verify/VerifyVerdict';
-import { documentsErrorHandler } from './documentsErrorHandler';
-import { renderVerifyPage } from './renderVerifyPage';
-import { verifyPageAssets } from './verifyPageAssets';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import type { DocumentRecord } from '../store/DocumentRecord.js';
+import type { VerifyVerdict } from '../verify/VerifyVerdict.js';
+import { documentsErrorHandler } from './documentsErrorHandler.js';
+import { renderVerifyPage } from './renderVerifyPage.js';
+import { verifyPageAssets } from './verifyPageAssets.js';
 
 /** Document number as accepted in URLs (same alphabet as issued numbers). */
 export const DocumentNumberSchema = z.string().regex(/^[A-Z0-9][A-Z0-9-]{5,63}$/);

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import { httpErrorOf } from '../../../signaling/src/http/httpErrorOf';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { httpErrorOf } from '@rvw/signaling/http/httpErrorOf';
 
 /**
  * Express error middleware for the document routers: every failure leaves as

@@ -1,6 +1,6 @@
-import type { DocumentRecord } from '../store/DocumentRecord';
-import { formatChineseDate } from '../time/formatChineseDate';
-import type { VerifyVerdict } from '../verify/VerifyVerdict';
+import type { DocumentRecord } from '../store/DocumentRecord.js';
+import { formatChineseDate } from '../time/formatChineseDate.js';
+import type { VerifyVerdict } from '../verify/VerifyVerdict.js';
 
 /**
  * The public verification page (Simplified Chinese). Shows the document's registry entry and the

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createPrivateKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Signer, SignRequest } from './Signer';
-import { decodePem } from './decodePem';
+import type { Signer, SignRequest } from './Signer.js';
+import { decodePem } from './decodePem.js';
 
 /**
  * A region's software signing key (ECDSA P-256) and certificate chain loaded from PEM or

@@ -1,9 +1,9 @@
 import { readdir, readFile, access } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import { decodePem } from './decodePem';
-import { RegionSigner } from './RegionSigner';
-import type { Signer } from './Signer';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { decodePem } from './decodePem.js';
+import { RegionSigner } from './RegionSigner.js';
+import type { Signer } from './Signer.js';
 
 /**
  * The signing keys of the regions this node issues for, and the CA certificates documents are

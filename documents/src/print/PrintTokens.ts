@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import type { RedisClient } from '../../../signaling/src/store/redisClient';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import type { RedisClient } from '@rvw/signaling/store/redisClient';
 
 /**
  * How many times a document may be loaded at the counter without a confirmed print before the

@@ -1,5 +1,5 @@
-import type { DocumentInput } from '../DocumentInput';
-import type { PageWriter } from './PageWriter';
+import type { DocumentInput } from '../DocumentInput.js';
+import type { PageWriter } from './PageWriter.js';
 
 /**
  * A document type's wording and body layout. The frame every document shares (title, number,

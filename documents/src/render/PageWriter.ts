@@ -20,8 +20,8 @@ import {
   type PDFOperator,
   type PDFPage,
 } from 'pdf-lib';
-import type { FontCache } from '../font/FontCache';
-import { wrapText } from './wrapText';
+import type { FontCache } from '../font/FontCache.js';
+import { wrapText } from './wrapText.js';
 
 /** A4 in PDF points. */
 export const A4: [number, number] = [595.28, 841.89];

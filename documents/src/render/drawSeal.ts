@@ -1,5 +1,5 @@
 import { BlendMode, degrees, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import type { FontCache } from '../font/FontCache';
+import type { FontCache } from '../font/FontCache.js';
 
 /** Seal red (朱红), close to the ink of physical official seals. */
 const SEAL_RED = rgb(0.85, 0.1, 0.12);

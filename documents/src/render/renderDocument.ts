@@ -1,17 +1,17 @@
 import { degrees, PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import type { DocumentInput, DocumentType } from '../DocumentInput';
-import type { FontCache } from '../font/FontCache';
-import { formatChineseDate } from '../time/formatChineseDate';
-import type { DocumentTemplate } from './DocumentTemplate';
-import { drawQrCode } from './drawQrCode';
-import { drawSeal } from './drawSeal';
-import { A4, PageWriter } from './PageWriter';
-import { completionNoticeTemplate } from './templates/completionNoticeTemplate';
-import { missingNoticeTemplate } from './templates/missingNoticeTemplate';
-import { paymentCertificateTemplate } from './templates/paymentCertificateTemplate';
-import { receiptTemplate } from './templates/receiptTemplate';
-import { wrapText } from './wrapText';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import type { DocumentInput, DocumentType } from '../DocumentInput.js';
+import type { FontCache } from '../font/FontCache.js';
+import { formatChineseDate } from '../time/formatChineseDate.js';
+import type { DocumentTemplate } from './DocumentTemplate.js';
+import { drawQrCode } from './drawQrCode.js';
+import { drawSeal } from './drawSeal.js';
+import { A4, PageWriter } from './PageWriter.js';
+import { completionNoticeTemplate } from './templates/completionNoticeTemplate.js';
+import { missingNoticeTemplate } from './templates/missingNoticeTemplate.js';
+import { paymentCertificateTemplate } from './templates/paymentCertificateTemplate.js';
+import { receiptTemplate } from './templates/receiptTemplate.js';
+import { wrapText } from './wrapText.js';
 
 const TEMPLATES: { [K in DocumentType]: DocumentTemplate<Extract<DocumentInput, { type: K }>> } = {
   receipt: receiptTemplate,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import { OID } from './oids';
-import type { Timestamper } from './Timestamper';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import { OID } from './oids.js';
+import type { Timestamper } from './Timestamper.js';
 
 /**
  * Timestamps over HTTP (RFC 3161 §3.4: POST application/timestamp-query). Checks that the token

@@ -1,5 +1,5 @@
 import { PDFArray, PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument, type PDFPage } from 'pdf-lib';
-import { toChinaTime } from '../time/toChinaTime';
+import { toChinaTime } from '../time/toChinaTime.js';
 
 /** Hex digits reserved for the CMS in /Contents: room for ECDSA, a 3-certificate chain and an RFC 3161 token. */
 export const CONTENTS_HEX_LENGTH = 16_384;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { Signer } from '../pki/Signer';
-import { OID } from './oids';
-import { PreEncodedCertificate } from './PreEncodedCertificate';
-import type { Timestamper } from './Timestamper';
+import type { Signer } from '../pki/Signer.js';
+import { OID } from './oids.js';
+import { PreEncodedCertificate } from './PreEncodedCertificate.js';
+import type { Timestamper } from './Timestamper.js';
 
 interface ParsedChain {
   certificates: pkijs.Certificate[];

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { PDFDocument, PDFPage } from 'pdf-lib';
-import type { Signer } from '../pki/Signer';
-import { addSignaturePlaceholder, BYTE_RANGE_PLACEHOLDER, CONTENTS_HEX_LENGTH } from './addSignaturePlaceholder';
-import { buildCadesSignature } from './buildCadesSignature';
-import { savePdf } from './savePdf';
-import type { Timestamper } from './Timestamper';
+import type { Signer } from '../pki/Signer.js';
+import { addSignaturePlaceholder, BYTE_RANGE_PLACEHOLDER, CONTENTS_HEX_LENGTH } from './addSignaturePlaceholder.js';
+import { buildCadesSignature } from './buildCadesSignature.js';
+import { savePdf } from './savePdf.js';
+import type { Timestamper } from './Timestamper.js';
 
 // Exactly as pdf-lib serializes the placeholder array (it pads brackets with spaces).
 const BYTE_RANGE_TEXT = Buffer.from(`/ByteRange [ 0 /${BYTE_RANGE_PLACEHOLDER} /${BYTE_RANGE_PLACEHOLDER} /${BYTE_RANGE_PLACEHOLDER} ]`, 'latin1');

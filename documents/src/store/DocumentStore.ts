@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../../../signaling/src/errors/AppError';
-import type { RedisClient } from '../../../signaling/src/store/redisClient';
-import { toChinaTime } from '../time/toChinaTime';
-import type { DocumentRecord } from './DocumentRecord';
+import { AppError } from '@rvw/signaling/errors/AppError';
+import type { RedisClient } from '@rvw/signaling/store/redisClient';
+import { toChinaTime } from '../time/toChinaTime.js';
+import type { DocumentRecord } from './DocumentRecord.js';
 
 // A number is claimed at most once. Single-key on purpose: it stays valid on Redis Cluster,
 // where the record and the sha256 pointer live in different slots.

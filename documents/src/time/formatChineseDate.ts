@@ -1,4 +1,4 @@
-import { toChinaTime } from './toChinaTime';
+import { toChinaTime } from './toChinaTime.js';
 
 /**
  * Formats a date the way Chinese official documents print it: `2026年11月23日` (optionally with

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { DocumentRecord } from '../store/DocumentRecord';
-import { OID } from '../signing/oids';
-import { VERDICT_MESSAGES, type VerifyReason, type VerifyVerdict } from './VerifyVerdict';
+import type { DocumentRecord } from '../store/DocumentRecord.js';
+import { OID } from '../signing/oids.js';
+import { VERDICT_MESSAGES, type VerifyReason, type VerifyVerdict } from './VerifyVerdict.js';
 
 const BYTE_RANGE = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g;
 

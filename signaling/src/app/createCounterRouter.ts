@@ -1,10 +1,10 @@
 import express, { type Router } from 'express';
-import type { ResolvePrincipal } from '../auth/createPrincipalResolver';
-import { authorize } from '../auth/policy';
-import type { CatalogStore } from '../catalog/CatalogStore';
-import { AppError } from '../errors/AppError';
-import { describeServiceHours } from '../queue/describeServiceHours';
-import { isWithinServiceHours } from '../queue/isWithinServiceHours';
+import type { ResolvePrincipal } from '../auth/createPrincipalResolver.js';
+import { authorize } from '../auth/policy.js';
+import type { CatalogStore } from '../catalog/CatalogStore.js';
+import { AppError } from '../errors/AppError.js';
+import { describeServiceHours } from '../queue/describeServiceHours.js';
+import { isWithinServiceHours } from '../queue/isWithinServiceHours.js';
 
 /**
  * What a counter terminal may offer its applicants: `GET /api/counter/offers` lists the active

@@ -1,11 +1,11 @@
-import type { Principal } from '../auth/Principal';
-import { ANY_REGION } from '../auth/policy';
-import { CatalogStore } from '../catalog/CatalogStore';
-import type { Region } from '../catalog/CatalogTypes';
-import { seedDemoCatalog } from '../catalog/seedDemoCatalog';
-import { AppError } from '../errors/AppError';
-import { connectRedis } from '../store/redisClient';
-import type { RegionalNode } from './RegionalNode';
+import type { Principal } from '../auth/Principal.js';
+import { ANY_REGION } from '../auth/policy.js';
+import { CatalogStore } from '../catalog/CatalogStore.js';
+import type { Region } from '../catalog/CatalogTypes.js';
+import { seedDemoCatalog } from '../catalog/seedDemoCatalog.js';
+import { AppError } from '../errors/AppError.js';
+import { connectRedis } from '../store/redisClient.js';
+import type { RegionalNode } from './RegionalNode.js';
 
 /** The setup step acting as a provincial administrator: it only seeds what is absent. */
 const SETUP_ACTOR: Principal = { kind: 'staff', role: 'admin', staffId: 'system-setup', name: '系统初始化', regionCodes: [ANY_REGION] };

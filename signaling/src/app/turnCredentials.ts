@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { Principal } from '../auth/Principal';
-import type { IceServer } from '../calls/CallService';
-import type { Config } from '../config';
+import type { Principal } from '../auth/Principal.js';
+import type { IceServer } from '../calls/CallService.js';
+import type { Config } from '../config.js';
 
 /**
  * ICE servers for a client: coturn's REST-API scheme (`use-auth-secret`): the username is

@@ -1,6 +1,6 @@
-import type { Principal } from '../auth/Principal';
-import { AppError } from '../errors/AppError';
-import type { AuditActor } from './AuditEvent';
+import type { Principal } from '../auth/Principal.js';
+import { AppError } from '../errors/AppError.js';
+import type { AuditActor } from './AuditEvent.js';
 
 /** The audit actor for a principal; anonymous principals never act on a case. */
 export function actorOf(principal: Principal): AuditActor {

@@ -1,5 +1,5 @@
-import { GENESIS_HASH, type AuditEvent } from './AuditEvent';
-import { hashAuditEvent } from './hashAuditEvent';
+import { GENESIS_HASH, type AuditEvent } from './AuditEvent.js';
+import { hashAuditEvent } from './hashAuditEvent.js';
 
 /** The verdict on an audit chain: intact, or the first seq where it breaks and why. */
 export type AuditVerdict =

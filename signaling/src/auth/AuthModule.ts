@@ -1,23 +1,23 @@
 import type { Router } from 'express';
-import type { Config } from '../config';
-import type { Logger } from '../observability/logger';
-import type { RedisClient } from '../store/redisClient';
-import { authCookies, type AuthCookies } from './authCookies';
-import { defaultAuthTimeouts, type AuthTimeouts } from './authTimeouts';
-import { ChallengeStore } from './ChallengeStore';
-import { systemClock, type Clock } from './Clock';
-import { CounterRegistry, type GetHall } from './CounterRegistry';
-import { createAuthRouter, type AuthRateLimits } from './createAuthRouter';
-import { createPrincipalResolver, type ResolvePrincipal } from './createPrincipalResolver';
-import { createUpgradeAuthenticator, type AuthenticateUpgrade } from './createUpgradeAuthenticator';
-import { InviteService, type IssuedInvite } from './InviteService';
-import { PasskeyService } from './PasskeyService';
-import type { NameOf } from './createAuthRouter';
-import { RedisRateLimitStore } from './RedisRateLimitStore';
-import { RevocationBus, type RevocationListener } from './RevocationBus';
-import { SessionStore } from './SessionStore';
-import { StaffAdmin } from './StaffAdmin';
-import { StaffStore } from './StaffStore';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { authCookies, type AuthCookies } from './authCookies.js';
+import { defaultAuthTimeouts, type AuthTimeouts } from './authTimeouts.js';
+import { ChallengeStore } from './ChallengeStore.js';
+import { systemClock, type Clock } from './Clock.js';
+import { CounterRegistry, type GetHall } from './CounterRegistry.js';
+import { createAuthRouter, type AuthRateLimits } from './createAuthRouter.js';
+import { createPrincipalResolver, type ResolvePrincipal } from './createPrincipalResolver.js';
+import { createUpgradeAuthenticator, type AuthenticateUpgrade } from './createUpgradeAuthenticator.js';
+import { InviteService, type IssuedInvite } from './InviteService.js';
+import { PasskeyService } from './PasskeyService.js';
+import type { NameOf } from './createAuthRouter.js';
+import { RedisRateLimitStore } from './RedisRateLimitStore.js';
+import { RevocationBus, type RevocationListener } from './RevocationBus.js';
+import { SessionStore } from './SessionStore.js';
+import { StaffAdmin } from './StaffAdmin.js';
+import { StaffStore } from './StaffStore.js';
 
 /** Options of {@link AuthModule.create}. */
 export interface AuthModuleOptions {

@@ -1,8 +1,8 @@
-import { AppError } from '../errors/AppError';
-import type { RedisClient } from '../store/redisClient';
-import { authKeys } from './authKeys';
-import type { Clock } from './Clock';
-import { hashToken } from './hashToken';
+import { AppError } from '../errors/AppError.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { authKeys } from './authKeys.js';
+import type { Clock } from './Clock.js';
+import { hashToken } from './hashToken.js';
 
 /** What a pending challenge was issued for. */
 export type ChallengeContext =

@@ -1,13 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AppError } from '../errors/AppError';
-import type { RedisClient } from '../store/redisClient';
-import { authKeys } from './authKeys';
-import type { Clock } from './Clock';
-import { hashToken } from './hashToken';
-import { authorize, can, requireAdmin } from './policy';
-import type { Principal } from './Principal';
-import { randomToken } from './randomToken';
-import type { RevocationBus } from './RevocationBus';
+import { AppError } from '../errors/AppError.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { authKeys } from './authKeys.js';
+import type { Clock } from './Clock.js';
+import { hashToken } from './hashToken.js';
+import { authorize, can, requireAdmin } from './policy.js';
+import type { Principal } from './Principal.js';
+import { randomToken } from './randomToken.js';
+import type { RevocationBus } from './RevocationBus.js';
 
 /** A hall as the catalogue knows it (the catalogue engineer owns halls). */
 export interface Hall {

@@ -1,13 +1,13 @@
-import { AppError } from '../errors/AppError';
-import type { RedisClient } from '../store/redisClient';
-import { authKeys } from './authKeys';
-import type { Clock } from './Clock';
-import { hashToken } from './hashToken';
-import { ANY_REGION, authorize, can, requireAdmin } from './policy';
-import type { Principal } from './Principal';
-import { randomToken } from './randomToken';
-import { staffRegions } from './staffRegions';
-import type { StaffScope, StaffStore } from './StaffStore';
+import { AppError } from '../errors/AppError.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { authKeys } from './authKeys.js';
+import type { Clock } from './Clock.js';
+import { hashToken } from './hashToken.js';
+import { ANY_REGION, authorize, can, requireAdmin } from './policy.js';
+import type { Principal } from './Principal.js';
+import { randomToken } from './randomToken.js';
+import { staffRegions } from './staffRegions.js';
+import type { StaffScope, StaffStore } from './StaffStore.js';
 
 /** What an administrator asks for: a new clerk, a new admin, or one more passkey for existing staff. */
 export type InviteRequest =

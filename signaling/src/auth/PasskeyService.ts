@@ -10,16 +10,16 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
-import type { Config } from '../config';
-import { AppError } from '../errors/AppError';
-import type { ChallengeStore } from './ChallengeStore';
-import type { Clock } from './Clock';
-import { hashToken } from './hashToken';
-import type { InviteRecord, InviteService } from './InviteService';
-import type { StaffPrincipal } from './Principal';
-import type { SessionStore } from './SessionStore';
-import type { StaffRecord, StaffScope, StaffStore } from './StaffStore';
-import { toStaffPrincipal } from './toStaffPrincipal';
+import type { Config } from '../config.js';
+import { AppError } from '../errors/AppError.js';
+import type { ChallengeStore } from './ChallengeStore.js';
+import type { Clock } from './Clock.js';
+import { hashToken } from './hashToken.js';
+import type { InviteRecord, InviteService } from './InviteService.js';
+import type { StaffPrincipal } from './Principal.js';
+import type { SessionStore } from './SessionStore.js';
+import type { StaffRecord, StaffScope, StaffStore } from './StaffStore.js';
+import { toStaffPrincipal } from './toStaffPrincipal.js';
 
 /** What an invite grants, shown on the enrolment page before the ceremony. */
 export interface InviteSummary {

@@ -1,6 +1,6 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
-import type { RedisClient } from '../store/redisClient';
-import { authKeys } from './authKeys';
+import type { RedisClient } from '../store/redisClient.js';
+import { authKeys } from './authKeys.js';
 
 const INCR_SCRIPT = `
 local hits = redis.call('INCR', KEYS[1])

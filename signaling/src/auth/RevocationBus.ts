@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../observability/logger';
-import type { RedisClient } from '../store/redisClient';
-import { authKeys } from './authKeys';
+import type { Logger } from '../observability/logger.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { authKeys } from './authKeys.js';
 
 /** A principal lost its access: close its WebSocket connections now. */
 export type RevocationEvent =

@@ -1,8 +1,8 @@
-import type { RedisClient } from '../store/redisClient';
-import { authKeys } from './authKeys';
-import type { Clock } from './Clock';
-import { hashToken } from './hashToken';
-import { randomToken } from './randomToken';
+import type { RedisClient } from '../store/redisClient.js';
+import { authKeys } from './authKeys.js';
+import type { Clock } from './Clock.js';
+import { hashToken } from './hashToken.js';
+import { randomToken } from './randomToken.js';
 
 /** A staff session as stored under `auth:session:{sha256(sessionId)}`. */
 export interface SessionRecord {

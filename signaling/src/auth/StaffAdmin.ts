@@ -1,11 +1,11 @@
-import { AppError } from '../errors/AppError';
-import type { Clock } from './Clock';
-import { authorize, can, requireAdmin } from './policy';
-import type { Principal } from './Principal';
-import type { RevocationBus } from './RevocationBus';
-import type { SessionStore } from './SessionStore';
-import { staffRegions } from './staffRegions';
-import type { CredentialRecord, StaffRecord, StaffScope, StaffStore } from './StaffStore';
+import { AppError } from '../errors/AppError.js';
+import type { Clock } from './Clock.js';
+import { authorize, can, requireAdmin } from './policy.js';
+import type { Principal } from './Principal.js';
+import type { RevocationBus } from './RevocationBus.js';
+import type { SessionStore } from './SessionStore.js';
+import { staffRegions } from './staffRegions.js';
+import type { CredentialRecord, StaffRecord, StaffScope, StaffStore } from './StaffStore.js';
 
 /** A passkey as an administrator sees it (no key material). */
 export interface CredentialView {

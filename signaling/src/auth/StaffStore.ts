@@ -1,5 +1,5 @@
-import type { RedisClient } from '../store/redisClient';
-import { authKeys } from './authKeys';
+import type { RedisClient } from '../store/redisClient.js';
+import { authKeys } from './authKeys.js';
 
 interface StaffBase {
   id: string;

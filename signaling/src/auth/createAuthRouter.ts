@@ -2,25 +2,25 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
 import { z } from 'zod';
-import type { Config } from '../config';
-import { AppError } from '../errors/AppError';
-import { requirePrincipal } from '../http/security';
-import type { Logger } from '../observability/logger';
-import type { AuthCookies } from './authCookies';
-import { authSchemas } from './authSchemas';
-import type { CounterRegistry } from './CounterRegistry';
-import type { ResolvePrincipal } from './createPrincipalResolver';
-import type { InviteService } from './InviteService';
-import { isAllowedOrigin } from './isAllowedOrigin';
-import { parseCookies } from './parseCookies';
-import { hashToken } from './hashToken';
-import type { PasskeyService } from './PasskeyService';
-import type { Principal } from './Principal';
-import { httpErrorOf } from '../http/httpErrorOf';
-import { respondWithError } from './respondWithError';
-import type { RevocationBus } from './RevocationBus';
-import type { SessionStore } from './SessionStore';
-import type { StaffAdmin } from './StaffAdmin';
+import type { Config } from '../config.js';
+import { AppError } from '../errors/AppError.js';
+import { requirePrincipal } from '../http/security.js';
+import type { Logger } from '../observability/logger.js';
+import type { AuthCookies } from './authCookies.js';
+import { authSchemas } from './authSchemas.js';
+import type { CounterRegistry } from './CounterRegistry.js';
+import type { ResolvePrincipal } from './createPrincipalResolver.js';
+import type { InviteService } from './InviteService.js';
+import { isAllowedOrigin } from './isAllowedOrigin.js';
+import { parseCookies } from './parseCookies.js';
+import { hashToken } from './hashToken.js';
+import type { PasskeyService } from './PasskeyService.js';
+import type { Principal } from './Principal.js';
+import { httpErrorOf } from '../http/httpErrorOf.js';
+import { respondWithError } from './respondWithError.js';
+import type { RevocationBus } from './RevocationBus.js';
+import type { SessionStore } from './SessionStore.js';
+import type { StaffAdmin } from './StaffAdmin.js';
 
 /** A rate limit: at most `limit` requests per client IP per `windowMs`. */
 export interface RateLimitRule {

@@ -1,10 +1,10 @@
-import type { AuthCookies } from './authCookies';
-import type { CounterRegistry } from './CounterRegistry';
-import { parseCookies } from './parseCookies';
-import type { Principal } from './Principal';
-import type { SessionStore } from './SessionStore';
-import type { StaffStore } from './StaffStore';
-import { toStaffPrincipal } from './toStaffPrincipal';
+import type { AuthCookies } from './authCookies.js';
+import type { CounterRegistry } from './CounterRegistry.js';
+import { parseCookies } from './parseCookies.js';
+import type { Principal } from './Principal.js';
+import type { SessionStore } from './SessionStore.js';
+import type { StaffStore } from './StaffStore.js';
+import { toStaffPrincipal } from './toStaffPrincipal.js';
 
 /** Anything with request headers: an express Request or a raw http.IncomingMessage. */
 export interface RequestWithHeaders {

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '../errors/AppError';
-import type { RequestWithHeaders, ResolvePrincipal } from './createPrincipalResolver';
-import { isAllowedOrigin } from './isAllowedOrigin';
-import type { Principal } from './Principal';
+import { AppError } from '../errors/AppError.js';
+import type { RequestWithHeaders, ResolvePrincipal } from './createPrincipalResolver.js';
+import { isAllowedOrigin } from './isAllowedOrigin.js';
+import type { Principal } from './Principal.js';
 
 /** Authenticates a WebSocket upgrade request; resolves to a non-anonymous principal or throws. */
 export type AuthenticateUpgrade = (req: IncomingMessage | RequestWithHeaders) => Promise<Principal>;

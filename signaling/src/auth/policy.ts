@@ -1,5 +1,5 @@
-import { AppError } from '../errors/AppError';
-import type { Principal } from './Principal';
+import { AppError } from '../errors/AppError.js';
+import type { Principal } from './Principal.js';
 
 /**
  * Authorization: the ONE place that decides who may do what. Routes and WebSocket handlers call

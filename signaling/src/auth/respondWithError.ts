@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { toAppError } from '../errors/AppError';
+import { toAppError } from '../errors/AppError.js';
 
 /** Sends any thrown value as the JSON error body `{ ok: false, error: { code, message, details? } }`. */
 export function respondWithError(res: Response, error: unknown): void {

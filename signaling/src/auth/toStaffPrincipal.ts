@@ -1,5 +1,5 @@
-import type { StaffPrincipal } from './Principal';
-import type { StaffRecord } from './StaffStore';
+import type { StaffPrincipal } from './Principal.js';
+import type { StaffRecord } from './StaffStore.js';
 
 /** The principal of a (live, enabled) staff record. */
 export function toStaffPrincipal(s: StaffRecord): StaffPrincipal {

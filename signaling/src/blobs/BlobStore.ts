@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../errors/AppError';
+import { AppError } from '../errors/AppError.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 

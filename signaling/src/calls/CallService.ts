@@ -1,10 +1,10 @@
 import type { types } from 'mediasoup';
-import type { MediaSession, SessionRegistry } from '../../../sfu/src';
-import type { Principal } from '../auth/Principal';
-import { AppError } from '../errors/AppError';
-import type { Logger } from '../observability/logger';
-import type { Connection } from '../ws/Connection';
-import type { Hub } from '../ws/Hub';
+import type { MediaSession, SessionRegistry } from '@rvw/sfu';
+import type { Principal } from '../auth/Principal.js';
+import { AppError } from '../errors/AppError.js';
+import type { Logger } from '../observability/logger.js';
+import type { Connection } from '../ws/Connection.js';
+import type { Hub } from '../ws/Hub.js';
 
 /** An ICE server as the browser's RTCPeerConnection takes it. */
 export interface IceServer {

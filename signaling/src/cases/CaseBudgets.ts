@@ -1,6 +1,6 @@
-import type { Budgets } from '../config';
-import { AppError } from '../errors/AppError';
-import type { RedisClient } from '../store/redisClient';
+import type { Budgets } from '../config.js';
+import { AppError } from '../errors/AppError.js';
+import type { RedisClient } from '../store/redisClient.js';
 
 /** Keys of the case budgets (shared by every node through Redis). */
 const keys = {

@@ -1,11 +1,11 @@
-import type { BlobStore } from '../blobs/BlobStore';
-import type { CaseBudgets } from './CaseBudgets';
-import type { CatalogStore } from '../catalog/CatalogStore';
-import type { Logger } from '../observability/logger';
-import type { QueueStore } from '../queue/QueueStore';
-import type { Publish } from './CaseNotification';
-import type { CaseNumbers } from './CaseNumbers';
-import type { CaseStore } from './CaseStore';
+import type { BlobStore } from '../blobs/BlobStore.js';
+import type { CaseBudgets } from './CaseBudgets.js';
+import type { CatalogStore } from '../catalog/CatalogStore.js';
+import type { Logger } from '../observability/logger.js';
+import type { QueueStore } from '../queue/QueueStore.js';
+import type { Publish } from './CaseNotification.js';
+import type { CaseNumbers } from './CaseNumbers.js';
+import type { CaseStore } from './CaseStore.js';
 
 /** What every case use case gets handed: repositories, the clock and the publish callback — nothing global. */
 export interface CaseDeps {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { fieldOwner } from '../auth/policy';
-import { Sha256Hex } from '../audit/AuditEvent';
-import { CatalogId, DocumentType, ItemCode } from '../catalog/CatalogTypes';
-import { Applicant, IsoDate, MaterialMime } from './CaseRecord';
+import { fieldOwner } from '../auth/policy.js';
+import { Sha256Hex } from '../audit/AuditEvent.js';
+import { CatalogId, DocumentType, ItemCode } from '../catalog/CatalogTypes.js';
+import { Applicant, IsoDate, MaterialMime } from './CaseRecord.js';
 
 // Input schemas of the case use cases. The WebSocket/HTTP edge validates with these same schemas;
 // the use cases validate again, so no caller can skip it.

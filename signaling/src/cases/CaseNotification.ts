@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ItemCode, RegionCode } from '../catalog/CatalogTypes';
-import { CaseState } from './CaseRecord';
+import { ItemCode, RegionCode } from '../catalog/CatalogTypes.js';
+import { CaseState } from './CaseRecord.js';
 
 /**
  * What the case service tells the WebSocket layer after a committed change; it fans them out to

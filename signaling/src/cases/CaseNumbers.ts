@@ -1,5 +1,5 @@
-import { chinaStandardTime } from '../catalog/chinaStandardTime';
-import type { RedisClient } from '../store/redisClient';
+import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
+import type { RedisClient } from '../store/redisClient.js';
 
 /** A human case number: serving region code, China calendar day, sequence of the day (≥ 4 digits). */
 export const CASE_NUMBER_PATTERN = /^\d{6}-\d{8}-\d{4,}$/;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { Sha256Hex } from '../audit/AuditEvent';
-import { DocumentType, ItemCode, RegionCode } from '../catalog/CatalogTypes';
-import { CASE_NUMBER_PATTERN } from './CaseNumbers';
-import { isValidIdNumber } from './isValidIdNumber';
+import { Sha256Hex } from '../audit/AuditEvent.js';
+import { DocumentType, ItemCode, RegionCode } from '../catalog/CatalogTypes.js';
+import { CASE_NUMBER_PATTERN } from './CaseNumbers.js';
+import { isValidIdNumber } from './isValidIdNumber.js';
 
 /** States of a case; CASE_TRANSITIONS (caseTransitions.ts) says which moves are legal. */
 export const CaseState = z.enum(['queued', 'in_session', 'pending_materials', 'suspended', 'completed', 'rejected', 'abandoned']);

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEvent } from '../audit/AuditEvent';
-import type { AuditVerdict } from '../audit/verifyAuditChain';
-import type { Principal } from '../auth/Principal';
-import type { BlobStore } from '../blobs/BlobStore';
-import type { CatalogStore } from '../catalog/CatalogStore';
-import { silentLogger, type Logger } from '../observability/logger';
-import { acceptCase } from '../queue/acceptCase';
-import { leaveQueue } from '../queue/leaveQueue';
-import { listQueue, type QueueEntry } from '../queue/listQueue';
-import { openCase } from '../queue/openCase';
-import { queuePosition, type QueuePosition } from '../queue/queuePosition';
-import { QueueStore } from '../queue/QueueStore';
-import type { RedisClient } from '../store/redisClient';
-import { addChat } from './addChat';
-import { attachDocument } from './attachDocument';
-import { captureMaterial } from './captureMaterial';
-import { CaseBudgets } from './CaseBudgets';
-import type { Budgets } from '../config';
-import type { CaseDeps } from './CaseDeps';
+import type { AuditEvent } from '../audit/AuditEvent.js';
+import type { AuditVerdict } from '../audit/verifyAuditChain.js';
+import type { Principal } from '../auth/Principal.js';
+import type { BlobStore } from '../blobs/BlobStore.js';
+import type { CatalogStore } from '../catalog/CatalogStore.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { acceptCase } from '../queue/acceptCase.js';
+import { leaveQueue } from '../queue/leaveQueue.js';
+import { listQueue, type QueueEntry } from '../queue/listQueue.js';
+import { openCase } from '../queue/openCase.js';
+import { queuePosition, type QueuePosition } from '../queue/queuePosition.js';
+import { QueueStore } from '../queue/QueueStore.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { addChat } from './addChat.js';
+import { attachDocument } from './attachDocument.js';
+import { captureMaterial } from './captureMaterial.js';
+import { CaseBudgets } from './CaseBudgets.js';
+import type { Budgets } from '../config.js';
+import type { CaseDeps } from './CaseDeps.js';
 import type {
   AttachDocumentInput,
   CaptureMaterialInput,
@@ -28,18 +28,18 @@ import type {
   SignatureInput,
   TransitionInput,
   WaiveMaterialInput,
-} from './CaseInputs';
-import type { Publish } from './CaseNotification';
-import type { CaseRecord } from './CaseRecord';
-import { CaseNumbers } from './CaseNumbers';
-import { CaseStore } from './CaseStore';
-import { confirmSignature } from './confirmSignature';
-import { rateCase } from './rateCase';
-import { recordPrint, type PrintEventInput } from './recordPrint';
-import { transitionCase } from './transitionCase';
-import { updateCaseFields } from './updateCaseFields';
-import { verifyCaseAudit } from './verifyCaseAudit';
-import { waiveMaterial } from './waiveMaterial';
+} from './CaseInputs.js';
+import type { Publish } from './CaseNotification.js';
+import type { CaseRecord } from './CaseRecord.js';
+import { CaseNumbers } from './CaseNumbers.js';
+import { CaseStore } from './CaseStore.js';
+import { confirmSignature } from './confirmSignature.js';
+import { rateCase } from './rateCase.js';
+import { recordPrint, type PrintEventInput } from './recordPrint.js';
+import { transitionCase } from './transitionCase.js';
+import { updateCaseFields } from './updateCaseFields.js';
+import { verifyCaseAudit } from './verifyCaseAudit.js';
+import { waiveMaterial } from './waiveMaterial.js';
 
 /** Options of {@link CaseService.create}. */
 export interface CaseServiceOptions {

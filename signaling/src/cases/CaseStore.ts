@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GENESIS_HASH, type AuditActor, type AuditEvent } from '../audit/AuditEvent';
-import { canonicalJson } from '../audit/canonicalJson';
-import { hashAuditEvent } from '../audit/hashAuditEvent';
-import { RedisScript } from '../catalog/RedisScript';
-import { AppError } from '../errors/AppError';
-import type { RedisClient } from '../store/redisClient';
-import type { CaseRecord } from './CaseRecord';
-import { redactPersonalData } from './redactPersonalData';
+import { GENESIS_HASH, type AuditActor, type AuditEvent } from '../audit/AuditEvent.js';
+import { canonicalJson } from '../audit/canonicalJson.js';
+import { hashAuditEvent } from '../audit/hashAuditEvent.js';
+import { RedisScript } from '../catalog/RedisScript.js';
+import { AppError } from '../errors/AppError.js';
+import type { RedisClient } from '../store/redisClient.js';
+import type { CaseRecord } from './CaseRecord.js';
+import { redactPersonalData } from './redactPersonalData.js';
 
 // `case:{<id>}` is a hash {version, doc}; the literal braces make it and its event stream
 // `case:{<id>}:events` share a Redis Cluster slot. `version` mirrors the JSON in `doc` so the

@@ -1,6 +1,6 @@
-import type { Principal } from '../auth/Principal';
-import { AppError } from '../errors/AppError';
-import type { CaseRecord } from './CaseRecord';
+import type { Principal } from '../auth/Principal.js';
+import { AppError } from '../errors/AppError.js';
+import type { CaseRecord } from './CaseRecord.js';
 
 /** A side of a case session. */
 export type CaseSide = 'counter' | 'clerk';

@@ -1,13 +1,13 @@
-import { actorOf } from '../audit/actorOf';
-import type { Principal } from '../auth/Principal';
-import { parseInput } from '../catalog/parseInput';
-import { AppError } from '../errors/AppError';
-import { assertCaseState } from './assertCaseState';
-import { assertParticipant } from './assertParticipant';
-import type { CaseDeps } from './CaseDeps';
-import { AttachDocumentInput } from './CaseInputs';
-import { CASE_LIMITS, type CaseRecord } from './CaseRecord';
-import { notifyCase } from './notifyCase';
+import { actorOf } from '../audit/actorOf.js';
+import type { Principal } from '../auth/Principal.js';
+import { parseInput } from '../catalog/parseInput.js';
+import { AppError } from '../errors/AppError.js';
+import { assertCaseState } from './assertCaseState.js';
+import { assertParticipant } from './assertParticipant.js';
+import type { CaseDeps } from './CaseDeps.js';
+import { AttachDocumentInput } from './CaseInputs.js';
+import { CASE_LIMITS, type CaseRecord } from './CaseRecord.js';
+import { notifyCase } from './notifyCase.js';
 
 /**
  * The case's refusals of any new document, as a pure check: the holding clerk, a state that takes

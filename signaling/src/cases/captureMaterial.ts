@@ -1,15 +1,15 @@
-import { actorOf } from '../audit/actorOf';
-import type { Principal } from '../auth/Principal';
-import { sniffMime } from '../blobs/sniffMime';
-import { parseInput } from '../catalog/parseInput';
-import { AppError } from '../errors/AppError';
-import { assertCaseState } from './assertCaseState';
-import { assertMaterialCapacity } from './assertMaterialCapacity';
-import { assertParticipant } from './assertParticipant';
-import type { CaseDeps } from './CaseDeps';
-import { CaptureMaterialInput } from './CaseInputs';
-import type { CaseRecord } from './CaseRecord';
-import { notifyCase } from './notifyCase';
+import { actorOf } from '../audit/actorOf.js';
+import type { Principal } from '../auth/Principal.js';
+import { sniffMime } from '../blobs/sniffMime.js';
+import { parseInput } from '../catalog/parseInput.js';
+import { AppError } from '../errors/AppError.js';
+import { assertCaseState } from './assertCaseState.js';
+import { assertMaterialCapacity } from './assertMaterialCapacity.js';
+import { assertParticipant } from './assertParticipant.js';
+import type { CaseDeps } from './CaseDeps.js';
+import { CaptureMaterialInput } from './CaseInputs.js';
+import type { CaseRecord } from './CaseRecord.js';
+import { notifyCase } from './notifyCase.js';
 
 /**
  * Either side adds a material in session: a document-camera snapshot or an upload. The bytes go to

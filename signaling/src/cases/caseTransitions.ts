@@ -1,5 +1,5 @@
-import { AppError } from '../errors/AppError';
-import { CASE_STATE_LABELS, type CaseState } from './CaseRecord';
+import { AppError } from '../errors/AppError.js';
+import { CASE_STATE_LABELS, type CaseState } from './CaseRecord.js';
 
 /**
  * The legal moves between case states. `suspended` is a pause (network failure, applicant steps

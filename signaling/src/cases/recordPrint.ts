@@ -1,9 +1,9 @@
-import type { PrintEvent } from '../../../documents/src/print/PrintEvent';
-import type { AuditActor } from '../audit/AuditEvent';
-import { AppError } from '../errors/AppError';
-import type { CaseDeps } from './CaseDeps';
-import type { CaseRecord } from './CaseRecord';
-import { notifyCase } from './notifyCase';
+import type { PrintEvent } from '@rvw/documents/print/PrintEvent';
+import type { AuditActor } from '../audit/AuditEvent.js';
+import { AppError } from '../errors/AppError.js';
+import type { CaseDeps } from './CaseDeps.js';
+import type { CaseRecord } from './CaseRecord.js';
+import { notifyCase } from './notifyCase.js';
 
 /** A print event from the document service (token issued, printed, reported, reprint approved). */
 export type PrintEventInput = PrintEvent;

@@ -1,5 +1,5 @@
-import { maskIdNumber } from './maskIdNumber';
-import { maskPhone } from './maskPhone';
+import { maskIdNumber } from './maskIdNumber.js';
+import { maskPhone } from './maskPhone.js';
 
 // An 18-character ID number or an 11-digit mobile number anywhere inside a string, but not inside a
 // longer run of letters and digits, so SHA-256 hex digests and similar tokens stay intact.

@@ -1,8 +1,8 @@
-import { caseView } from '../auth/policy';
-import type { Principal } from '../auth/Principal';
-import type { CaseRecord, CaseState } from './CaseRecord';
-import { maskIdNumber } from './maskIdNumber';
-import { maskPhone } from './maskPhone';
+import { caseView } from '../auth/policy.js';
+import type { Principal } from '../auth/Principal.js';
+import type { CaseRecord, CaseState } from './CaseRecord.js';
+import { maskIdNumber } from './maskIdNumber.js';
+import { maskPhone } from './maskPhone.js';
 
 /** A case as sent to one viewer: the applicant's ID and phone numbers masked unless the viewer needs them. */
 export type CaseView = Omit<CaseRecord, 'applicant'> & {

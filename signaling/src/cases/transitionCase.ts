@@ -1,13 +1,13 @@
-import { actorOf } from '../audit/actorOf';
-import type { Principal } from '../auth/Principal';
-import { parseInput } from '../catalog/parseInput';
-import { AppError } from '../errors/AppError';
-import { assertParticipant } from './assertParticipant';
-import type { CaseDeps } from './CaseDeps';
-import { TransitionInput } from './CaseInputs';
-import type { CaseRecord } from './CaseRecord';
-import { assertTransition } from './caseTransitions';
-import { notifyCase } from './notifyCase';
+import { actorOf } from '../audit/actorOf.js';
+import type { Principal } from '../auth/Principal.js';
+import { parseInput } from '../catalog/parseInput.js';
+import { AppError } from '../errors/AppError.js';
+import { assertParticipant } from './assertParticipant.js';
+import type { CaseDeps } from './CaseDeps.js';
+import { TransitionInput } from './CaseInputs.js';
+import type { CaseRecord } from './CaseRecord.js';
+import { assertTransition } from './caseTransitions.js';
+import { notifyCase } from './notifyCase.js';
 
 /**
  * The accepting clerk moves the case: request materials (补正), materials received, suspend, resume,

@@ -1,14 +1,14 @@
-import { actorOf } from '../audit/actorOf';
-import { authorizeFieldWrite } from '../auth/policy';
-import type { Principal } from '../auth/Principal';
-import { parseInput } from '../catalog/parseInput';
-import { AppError } from '../errors/AppError';
-import { assertCaseState } from './assertCaseState';
-import { assertParticipant } from './assertParticipant';
-import type { CaseDeps } from './CaseDeps';
-import { CaseFieldsPatch } from './CaseInputs';
-import { CASE_LIMITS, type CaseRecord } from './CaseRecord';
-import { notifyCase } from './notifyCase';
+import { actorOf } from '../audit/actorOf.js';
+import { authorizeFieldWrite } from '../auth/policy.js';
+import type { Principal } from '../auth/Principal.js';
+import { parseInput } from '../catalog/parseInput.js';
+import { AppError } from '../errors/AppError.js';
+import { assertCaseState } from './assertCaseState.js';
+import { assertParticipant } from './assertParticipant.js';
+import type { CaseDeps } from './CaseDeps.js';
+import { CaseFieldsPatch } from './CaseInputs.js';
+import { CASE_LIMITS, type CaseRecord } from './CaseRecord.js';
+import { notifyCase } from './notifyCase.js';
 
 /**
  * Either side edits the case fields it owns (policy: the authority's words — 办理意见, 办理结果 —

@@ -1,14 +1,14 @@
-import { actorOf } from '../audit/actorOf';
-import type { Principal } from '../auth/Principal';
-import { chinaStandardTime } from '../catalog/chinaStandardTime';
-import { parseInput } from '../catalog/parseInput';
-import { AppError } from '../errors/AppError';
-import { assertCaseState } from './assertCaseState';
-import { assertParticipant } from './assertParticipant';
-import type { CaseDeps } from './CaseDeps';
-import { WaiveMaterialInput } from './CaseInputs';
-import type { CaseRecord } from './CaseRecord';
-import { notifyCase } from './notifyCase';
+import { actorOf } from '../audit/actorOf.js';
+import type { Principal } from '../auth/Principal.js';
+import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
+import { parseInput } from '../catalog/parseInput.js';
+import { AppError } from '../errors/AppError.js';
+import { assertCaseState } from './assertCaseState.js';
+import { assertParticipant } from './assertParticipant.js';
+import type { CaseDeps } from './CaseDeps.js';
+import { WaiveMaterialInput } from './CaseInputs.js';
+import type { CaseRecord } from './CaseRecord.js';
+import { notifyCase } from './notifyCase.js';
 
 /**
  * 容缺受理: the clerk accepts a missing mandatory material with a note and a deadline (today or

@@ -1,8 +1,8 @@
-import { AppError } from '../errors/AppError';
-import type { RedisClient } from '../store/redisClient';
-import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from './CatalogTypes';
-import { parseInput } from './parseInput';
-import { RedisScript } from './RedisScript';
+import { AppError } from '../errors/AppError.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from './CatalogTypes.js';
+import { parseInput } from './parseInput.js';
+import { RedisScript } from './RedisScript.js';
 
 // Every catalogue key shares the `{catalog}` hash tag, so the scripts below touch one slot even on
 // Redis Cluster. Layout: `{catalog}:<kind>` hash id → JSON; `{catalog}:refs:<kind>:<id>` the

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../store/redisClient';
+import type { RedisClient } from '../store/redisClient.js';
 
 /**
  * A Lua script run by EVALSHA, falling back to EVAL when the server does not know it — which is

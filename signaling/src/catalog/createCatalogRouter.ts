@@ -1,11 +1,11 @@
 import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
-import { respondWithError } from '../auth/respondWithError';
-import { AppError } from '../errors/AppError';
-import { httpErrorOf } from '../http/httpErrorOf';
-import { silentLogger, type Logger } from '../observability/logger';
-import type { CatalogStore } from './CatalogStore';
-import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from './CatalogTypes';
-import { parseInput } from './parseInput';
+import { respondWithError } from '../auth/respondWithError.js';
+import { AppError } from '../errors/AppError.js';
+import { httpErrorOf } from '../http/httpErrorOf.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import type { CatalogStore } from './CatalogStore.js';
+import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from './CatalogTypes.js';
+import { parseInput } from './parseInput.js';
 
 /**
  * Decides whether the request comes from an administrator who manages every one of `regionCodes`

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { AppError } from '../errors/AppError';
-import { describeInvalidInput } from '../errors/describeInvalidInput';
+import { AppError } from '../errors/AppError.js';
+import { describeInvalidInput } from '../errors/describeInvalidInput.js';
 
 /**
  * Parses untrusted input with a schema; a refusal becomes AppError `VALIDATION_FAILED` (400) listing

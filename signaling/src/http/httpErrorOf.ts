@@ -1,4 +1,4 @@
-import { AppError, toAppError } from '../errors/AppError';
+import { AppError, toAppError } from '../errors/AppError.js';
 
 /**
  * The one mapping from anything an express route or middleware throws to a stable AppError:

@@ -2,8 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { respondWithError } from '../auth/respondWithError';
-import { AppError } from '../errors/AppError';
+import { respondWithError } from '../auth/respondWithError.js';
+import { AppError } from '../errors/AppError.js';
 
 /** File under the data directory holding the generated scrape token when RVW_METRICS_TOKEN is unset. */
 export const METRICS_TOKEN_FILE = 'metrics-token';

@@ -1,9 +1,9 @@
 import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import type { ResolvePrincipal } from '../auth/createPrincipalResolver';
-import { isAllowedOrigin } from '../auth/isAllowedOrigin';
-import { respondWithError } from '../auth/respondWithError';
-import { AppError } from '../errors/AppError';
+import type { ResolvePrincipal } from '../auth/createPrincipalResolver.js';
+import { isAllowedOrigin } from '../auth/isAllowedOrigin.js';
+import { respondWithError } from '../auth/respondWithError.js';
+import { AppError } from '../errors/AppError.js';
 
 /**
  * Security headers (helmet): a CSP allowing only our own origin for scripts, styles, fetch and

@@ -1,11 +1,11 @@
-import type { DocumentInputData, DocumentType } from '../../../documents/src';
-import { fieldOwner } from '../auth/policy';
-import type { Principal } from '../auth/Principal';
-import type { CaseRecord } from '../cases/CaseRecord';
-import { maskIdNumber } from '../cases/maskIdNumber';
-import type { CatalogStore } from '../catalog/CatalogStore';
-import { AppError } from '../errors/AppError';
-import type { PaymentHistorySource } from './PaymentHistorySource';
+import type { DocumentInputData, DocumentType } from '@rvw/documents';
+import { fieldOwner } from '../auth/policy.js';
+import type { Principal } from '../auth/Principal.js';
+import type { CaseRecord } from '../cases/CaseRecord.js';
+import { maskIdNumber } from '../cases/maskIdNumber.js';
+import type { CatalogStore } from '../catalog/CatalogStore.js';
+import { AppError } from '../errors/AppError.js';
+import type { PaymentHistorySource } from './PaymentHistorySource.js';
 
 /** The issuing authority printed for a region: the county/district government service bureau. */
 export function authorityOf(regionName: string, docType: DocumentType): string {

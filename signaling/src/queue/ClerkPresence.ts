@@ -1,4 +1,4 @@
-import type { RedisClient } from '../store/redisClient';
+import type { RedisClient } from '../store/redisClient.js';
 
 /** Seconds a clerk counts as present after the last sign of life; nodes refresh well within it. */
 export const PRESENCE_TTL_SECONDS = 60;

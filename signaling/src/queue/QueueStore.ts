@@ -1,6 +1,6 @@
-import type { RedisClient } from '../store/redisClient';
-import { ClerkPresence } from './ClerkPresence';
-import { queueKey, type QueueRef } from './queueKey';
+import type { RedisClient } from '../store/redisClient.js';
+import { ClerkPresence } from './ClerkPresence.js';
+import { queueKey, type QueueRef } from './queueKey.js';
 
 /** How many recent cases the average handling time is taken over. */
 const WINDOW = 20;

@@ -1,11 +1,11 @@
-import { actorOf } from '../audit/actorOf';
-import type { Principal } from '../auth/Principal';
-import { assertTransition } from '../cases/caseTransitions';
-import type { CaseDeps } from '../cases/CaseDeps';
-import type { CaseRecord } from '../cases/CaseRecord';
-import { notifyCase } from '../cases/notifyCase';
-import { AppError } from '../errors/AppError';
-import { queueKey } from './queueKey';
+import { actorOf } from '../audit/actorOf.js';
+import type { Principal } from '../auth/Principal.js';
+import { assertTransition } from '../cases/caseTransitions.js';
+import type { CaseDeps } from '../cases/CaseDeps.js';
+import type { CaseRecord } from '../cases/CaseRecord.js';
+import { notifyCase } from '../cases/notifyCase.js';
+import { AppError } from '../errors/AppError.js';
+import { queueKey } from './queueKey.js';
 
 /**
  * A clerk of the serving region, assigned to the item, takes a queued case into session. The

@@ -1,11 +1,11 @@
-import { actorOf } from '../audit/actorOf';
-import type { Principal } from '../auth/Principal';
-import { assertParticipant } from '../cases/assertParticipant';
-import { assertTransition } from '../cases/caseTransitions';
-import type { CaseDeps } from '../cases/CaseDeps';
-import type { CaseRecord } from '../cases/CaseRecord';
-import { notifyCase } from '../cases/notifyCase';
-import { queueKey } from './queueKey';
+import { actorOf } from '../audit/actorOf.js';
+import type { Principal } from '../auth/Principal.js';
+import { assertParticipant } from '../cases/assertParticipant.js';
+import { assertTransition } from '../cases/caseTransitions.js';
+import type { CaseDeps } from '../cases/CaseDeps.js';
+import type { CaseRecord } from '../cases/CaseRecord.js';
+import { notifyCase } from '../cases/notifyCase.js';
+import { queueKey } from './queueKey.js';
 
 /** The applicant gives up waiting: the counter takes its case out of the queue (`abandoned`). */
 export async function leaveQueue(deps: CaseDeps, principal: Principal, caseId: string): Promise<CaseRecord> {

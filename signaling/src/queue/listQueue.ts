@@ -1,5 +1,5 @@
-import type { CaseDeps } from '../cases/CaseDeps';
-import { maskName } from '../cases/maskName';
+import type { CaseDeps } from '../cases/CaseDeps.js';
+import { maskName } from '../cases/maskName.js';
 
 /** One waiting case as a clerk's queue list shows it (before acceptance, so the name is masked). */
 export interface QueueEntry {

@@ -1,14 +1,14 @@
-import { actorOf } from '../audit/actorOf';
-import type { Principal } from '../auth/Principal';
-import { parseInput } from '../catalog/parseInput';
-import type { CaseDeps } from '../cases/CaseDeps';
-import { OpenCaseInput } from '../cases/CaseInputs';
-import type { CaseRecord } from '../cases/CaseRecord';
-import { maskIdNumber } from '../cases/maskIdNumber';
-import { notifyCase } from '../cases/notifyCase';
-import { AppError } from '../errors/AppError';
-import { isWithinServiceHours } from './isWithinServiceHours';
-import { queueKey } from './queueKey';
+import { actorOf } from '../audit/actorOf.js';
+import type { Principal } from '../auth/Principal.js';
+import { parseInput } from '../catalog/parseInput.js';
+import type { CaseDeps } from '../cases/CaseDeps.js';
+import { OpenCaseInput } from '../cases/CaseInputs.js';
+import type { CaseRecord } from '../cases/CaseRecord.js';
+import { maskIdNumber } from '../cases/maskIdNumber.js';
+import { notifyCase } from '../cases/notifyCase.js';
+import { AppError } from '../errors/AppError.js';
+import { isWithinServiceHours } from './isWithinServiceHours.js';
+import { queueKey } from './queueKey.js';
 
 /**
  * A counter opens a case for the applicant in front of it: the partnership must be active, the

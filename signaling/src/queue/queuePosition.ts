@@ -1,5 +1,5 @@
-import type { CaseDeps } from '../cases/CaseDeps';
-import { AppError } from '../errors/AppError';
+import type { CaseDeps } from '../cases/CaseDeps.js';
+import { AppError } from '../errors/AppError.js';
 
 /** Where a waiting case stands in its queue. */
 export interface QueuePosition {

@@ -1,6 +1,6 @@
-import { CaseNotification } from '../cases/CaseNotification';
-import type { Logger } from '../observability/logger';
-import type { RedisClient } from './redisClient';
+import { CaseNotification } from '../cases/CaseNotification.js';
+import type { Logger } from '../observability/logger.js';
+import type { RedisClient } from './redisClient.js';
 
 /** The Redis channel case notifications travel on between nodes. */
 export const EVENTS_CHANNEL = 'rvw:events';

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
-import type { Principal } from '../auth/Principal';
-import type { ServerMessage } from '../protocol';
+import type { Principal } from '../auth/Principal.js';
+import type { ServerMessage } from '../protocol.js';
 
 /** One authenticated WebSocket and what it has joined. */
 export class Connection {

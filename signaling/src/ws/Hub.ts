@@ -1,5 +1,5 @@
-import type { ServerNotification } from '../protocol';
-import type { Connection } from './Connection';
+import type { ServerNotification } from '../protocol.js';
+import type { Connection } from './Connection.js';
 
 /**
  * The live sockets of this node, indexed by what they listen to, and the routing rule of every

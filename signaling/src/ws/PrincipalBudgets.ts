@@ -1,5 +1,5 @@
-import type { Principal } from '../auth/Principal';
-import type { Budgets } from '../config';
+import type { Principal } from '../auth/Principal.js';
+import type { Budgets } from '../config.js';
 
 /** The key budgets are counted under: one staff member or one counter terminal, whatever its sockets. */
 export function principalKey(principal: Principal, remoteAddress: string | undefined): string {

@@ -1,15 +1,15 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { SfuError } from '../../../sfu/src/SfuError';
-import type { Principal } from '../auth/Principal';
-import { AppError } from '../errors/AppError';
-import type { Logger } from '../observability/logger';
-import { MAX_FRAME_BYTES, parseClientFrame, type ClientRequest, type WireError } from '../protocol';
-import { Connection } from './Connection';
-import { principalKey, type PrincipalBudgets } from './PrincipalBudgets';
-import type { HandlerTable } from './handlerTypes';
-import type { Hub } from './Hub';
+import { SfuError } from '@rvw/sfu/SfuError';
+import type { Principal } from '../auth/Principal.js';
+import { AppError } from '../errors/AppError.js';
+import type { Logger } from '../observability/logger.js';
+import { MAX_FRAME_BYTES, parseClientFrame, type ClientRequest, type WireError } from '../protocol.js';
+import { Connection } from './Connection.js';
+import { principalKey, type PrincipalBudgets } from './PrincipalBudgets.js';
+import type { HandlerTable } from './handlerTypes.js';
+import type { Hub } from './Hub.js';
 
 /** Options for {@link SignalingServer.attach}. */
 export interface SignalingServerOptions {

@@ -1,5 +1,5 @@
-import type { RequestOf, RequestType } from '../protocol';
-import type { Connection } from './Connection';
+import type { RequestOf, RequestType } from '../protocol.js';
+import type { Connection } from './Connection.js';
 
 /** Handles one request type; returns the response `data` or throws an AppError/SfuError. */
 export type Handler<T extends RequestType> = (conn: Connection, request: RequestOf<T>) => Promise<unknown>;

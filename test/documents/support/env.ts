@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureDevPki } from '../../../infra/pki/ensureDevPki';
-import { connectRedis, type RedisClient } from '../../../signaling/src/store/redisClient';
-import { DocumentService, DocumentStore, FontCache, SignerRegistry, verifyPdf, type Timestamper, type VerifyVerdict } from '../../../documents/src';
+import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
+import { connectRedis, type RedisClient } from '@rvw/signaling/store/redisClient';
+import { DocumentService, DocumentStore, FontCache, SignerRegistry, verifyPdf, type Timestamper, type VerifyVerdict } from '@rvw/documents';
 import { startTestRedis, type TestRedis } from '../../harness/redis';
 import { ISSUED_AT, PUBLIC_ORIGIN, REGIONS } from './fixtures';
 

@@ -1,4 +1,4 @@
-import type { DocumentInputData } from '../../../documents/src';
+import type { DocumentInputData } from '@rvw/documents';
 
 /** The fixed instant documents in tests are issued at: 2026-11-23 09:30 China time. */
 export const ISSUED_AT = new Date('2026-11-23T01:30:00Z');

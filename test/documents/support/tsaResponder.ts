@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureDevTsa } from '../../../infra/pki/ensureDevTsa';
+import { ensureDevTsa } from '@rvw/infra/pki/ensureDevTsa';
 
 const run = promisify(execFile);
 

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDevPki } from '../../../infra/pki/ensureDevPki';
-import { freePort } from '../../../infra/redis/freePort';
-import { RegionalNode } from '../../../signaling/src/app/RegionalNode';
-import { seedDemo, seedDemoCatalogAt } from '../../../signaling/src/app/seedDemo';
-import { loadConfig } from '../../../signaling/src/config';
-import { createLogger, silentLogger } from '../../../signaling/src/observability/logger';
+import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
+import { freePort } from '@rvw/infra/redis/freePort';
+import { RegionalNode } from '@rvw/signaling/app/RegionalNode';
+import { seedDemo, seedDemoCatalogAt } from '@rvw/signaling/app/seedDemo';
+import { loadConfig } from '@rvw/signaling/config';
+import { createLogger, silentLogger } from '@rvw/signaling/observability/logger';
 import { startTestRedis, type TestRedis } from '../../harness/redis';
 
 /** A fresh node started the way README command one starts it, and what that command prints. */

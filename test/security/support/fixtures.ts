@@ -1,4 +1,4 @@
-import { CaseStore } from '../../../signaling/src/cases/CaseStore';
+import { CaseStore } from '@rvw/signaling/cases/CaseStore';
 import { ApiClient, tokenOf } from '../../auth/apiClient';
 import { SoftAuthenticator } from '../../auth/softAuthenticator';
 import { withCheckDigit } from '../../harness/idNumber';

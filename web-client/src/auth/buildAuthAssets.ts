@@ -26,6 +26,8 @@ export async function buildAuthAssets(opts: { outDir?: string; minify?: boolean 
       auth: path.join(here, 'auth.css'),
     },
     bundle: true,
+    // Workspace packages (@rvw/*) are bundled from their TypeScript sources.
+    conditions: ['source'],
     format: 'esm',
     platform: 'browser',
     target: ['chrome109', 'edge109', 'safari16', 'firefox115'],

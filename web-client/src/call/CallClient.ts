@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import type { ConsumerWire, ProducerInfoWire, ServerNotification } from '../../../signaling/src/protocol';
+import type { ConsumerWire, ProducerInfoWire, ServerNotification } from '@rvw/signaling/protocol';
 import type { SignalClient } from './SignalClient';
 
 /** A track source, as in the protocol. */

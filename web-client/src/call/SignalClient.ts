@@ -1,4 +1,4 @@
-import type { RequestPayload, RequestType, ServerMessage, ServerNotification, WireError } from '../../../signaling/src/protocol';
+import type { RequestPayload, RequestType, ServerMessage, ServerNotification, WireError } from '@rvw/signaling/protocol';
 
 /** Close code of a socket whose sign-in the server ended (RegionalNode's auth.onPrincipalRevoked). */
 const REVOKED_CLOSE_CODE = 4003;

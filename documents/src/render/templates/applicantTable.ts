@@ -1,6 +1,6 @@
-import type { DocumentInput } from '../../DocumentInput';
-import type { PageWriter } from '../PageWriter';
-import { printedCaseNumber } from './printedCaseNumber';
+import type { DocumentInput } from '../../DocumentInput.js';
+import type { PageWriter } from '../PageWriter.js';
+import { printedCaseNumber } from './printedCaseNumber.js';
 
 /**
  * The label/value table every document type prints — case, applicant (masked ID only), service

@@ -1,8 +1,8 @@
-import type { DocumentInput } from '../../DocumentInput';
-import { formatChineseDate } from '../../time/formatChineseDate';
-import type { DocumentTemplate } from '../DocumentTemplate';
-import { applicantTable } from './applicantTable';
-import { printedCaseNumber } from './printedCaseNumber';
+import type { DocumentInput } from '../../DocumentInput.js';
+import { formatChineseDate } from '../../time/formatChineseDate.js';
+import type { DocumentTemplate } from '../DocumentTemplate.js';
+import { applicantTable } from './applicantTable.js';
+import { printedCaseNumber } from './printedCaseNumber.js';
 
 type CompletionNoticeInput = Extract<DocumentInput, { type: 'completion_notice' }>;
 

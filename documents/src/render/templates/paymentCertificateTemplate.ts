@@ -1,6 +1,6 @@
-import type { DocumentInput, PaymentRowInput } from '../../DocumentInput';
-import type { DocumentTemplate } from '../DocumentTemplate';
-import { printedCaseNumber } from './printedCaseNumber';
+import type { DocumentInput, PaymentRowInput } from '../../DocumentInput.js';
+import type { DocumentTemplate } from '../DocumentTemplate.js';
+import { printedCaseNumber } from './printedCaseNumber.js';
 
 type PaymentCertificateInput = Extract<DocumentInput, { type: 'payment_certificate' }>;
 

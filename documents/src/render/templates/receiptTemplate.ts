@@ -1,7 +1,7 @@
-import type { DocumentInput } from '../../DocumentInput';
-import { formatChineseDate } from '../../time/formatChineseDate';
-import type { DocumentTemplate } from '../DocumentTemplate';
-import { applicantTable } from './applicantTable';
+import type { DocumentInput } from '../../DocumentInput.js';
+import { formatChineseDate } from '../../time/formatChineseDate.js';
+import type { DocumentTemplate } from '../DocumentTemplate.js';
+import { applicantTable } from './applicantTable.js';
 
 type ReceiptInput = Extract<DocumentInput, { type: 'receipt' }>;
 

@@ -1,17 +1,17 @@
-import { authorize, can, type CaseFacts } from '../../auth/policy';
-import type { Principal } from '../../auth/Principal';
-import { isDeskId, type CallService } from '../../calls/CallService';
-import { assertCaseTakesDocuments } from '../../cases/attachDocument';
-import type { CaseRecord } from '../../cases/CaseRecord';
-import type { CaseService } from '../../cases/CaseService';
-import { toCaseView, type CaseView } from '../../cases/toCaseView';
-import type { CatalogStore } from '../../catalog/CatalogStore';
-import { AppError } from '../../errors/AppError';
-import type { RequestType } from '../../protocol';
-import type { Connection } from '../Connection';
-import type { Handler } from '../handlerTypes';
-import type { MediaRequestType } from './mediaHandlers';
-import type { Hub } from '../Hub';
+import { authorize, can, type CaseFacts } from '../../auth/policy.js';
+import type { Principal } from '../../auth/Principal.js';
+import { isDeskId, type CallService } from '../../calls/CallService.js';
+import { assertCaseTakesDocuments } from '../../cases/attachDocument.js';
+import type { CaseRecord } from '../../cases/CaseRecord.js';
+import type { CaseService } from '../../cases/CaseService.js';
+import { toCaseView, type CaseView } from '../../cases/toCaseView.js';
+import type { CatalogStore } from '../../catalog/CatalogStore.js';
+import { AppError } from '../../errors/AppError.js';
+import type { RequestType } from '../../protocol.js';
+import type { Connection } from '../Connection.js';
+import type { Handler } from '../handlerTypes.js';
+import type { MediaRequestType } from './mediaHandlers.js';
+import type { Hub } from '../Hub.js';
 
 /** The case and queue request types: everything that is not a media request. */
 export type CaseRequestType = Exclude<RequestType, MediaRequestType>;

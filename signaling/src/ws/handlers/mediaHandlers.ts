@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
-import type { CallService } from '../../calls/CallService';
-import type { RequestType } from '../../protocol';
-import type { Handler } from '../handlerTypes';
+import type { CallService } from '../../calls/CallService.js';
+import type { RequestType } from '../../protocol.js';
+import type { Handler } from '../handlerTypes.js';
 
 /** The media request types (mediasoup's model plus join/leave). */
 export type MediaRequestType = Extract<
