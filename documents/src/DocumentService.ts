@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError } from '@rvw/signaling/errors/AppError';
+import { DocumentError } from './errors/DocumentError.js';
 import { DocumentInputSchema, type DocumentInput, type DocumentInputData } from './DocumentInput.js';
 import { FontCache } from './font/FontCache.js';
 import type { SignerRegistry } from './pki/SignerRegistry.js';
@@ -135,7 +135,7 @@ function parseInput(data: DocumentInputData): DocumentInput {
   const parsed = DocumentInputSchema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new AppError('DOCUMENT_INPUT_INVALID', `文书内容不完整或格式错误：${problems.join('；')}`, 400, { problems });
+    throw new DocumentError('DOCUMENT_INPUT_INVALID', `文书内容不完整或格式错误：${problems.join('；')}`, { problems });
   }
   return parsed.data;
 }

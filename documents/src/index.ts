@@ -4,6 +4,7 @@
 export { DocumentService, type DocumentServiceOptions, type IssuedDocument } from './DocumentService.js';
 export { DocumentInputSchema, type DocumentInput, type DocumentInputData, type DocumentType, type PaymentRowInput } from './DocumentInput.js';
 export { FontCache, DEFAULT_FONT_PATH } from './font/FontCache.js';
+export { DOCUMENT_ERROR_CODES, DocumentError, type DocumentErrorCode } from './errors/DocumentError.js';
 
 export type { Signer, SignRequest } from './pki/Signer.js';
 export { RegionSigner } from './pki/RegionSigner.js';

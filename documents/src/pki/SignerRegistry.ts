@@ -1,6 +1,6 @@
 import { readdir, readFile, access } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '@rvw/signaling/errors/AppError';
+import { DocumentError } from '../errors/DocumentError.js';
 import { decodePem } from './decodePem.js';
 import { RegionSigner } from './RegionSigner.js';
 import type { Signer } from './Signer.js';
@@ -61,7 +61,7 @@ export class SignerRegistry {
   /** The signer of `regionCode`; SIGNER_NOT_FOUND when this node holds no key for it. */
   require(regionCode: string): Signer {
     const signer = this.#signers.get(regionCode);
-    if (!signer) throw new AppError('SIGNER_NOT_FOUND', `本节点没有地区 ${regionCode} 的签名证书，无法出具文书 (no signing key for region)`, 500, { regionCode });
+    if (!signer) throw new DocumentError('SIGNER_NOT_FOUND', `本节点没有地区 ${regionCode} 的签名证书，无法出具文书 (no signing key for region)`, { regionCode });
     return signer;
   }
 }

@@ -1,5 +1,5 @@
 import { degrees, PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
-import { AppError } from '@rvw/signaling/errors/AppError';
+import { DocumentError } from '../errors/DocumentError.js';
 import type { DocumentInput, DocumentType } from '../DocumentInput.js';
 import type { FontCache } from '../font/FontCache.js';
 import { formatChineseDate } from '../time/formatChineseDate.js';
@@ -51,7 +51,7 @@ export async function renderDocument(
   const marks = [...(context.preview ? [PREVIEW_MARK] : []), ...(input.sample ? [SAMPLE_MARK] : [])];
   const missing = fonts.missingCharacters(JSON.stringify(input));
   if (missing.length > 0) {
-    throw new AppError('DOCUMENT_UNSUPPORTED_CHARACTER', `文书字体不支持以下字符：${missing.join('')}，请改用规范汉字 (unsupported characters)`, 422, { characters: missing });
+    throw new DocumentError('DOCUMENT_UNSUPPORTED_CHARACTER', `文书字体不支持以下字符：${missing.join('')}，请改用规范汉字 (unsupported characters)`, { characters: missing });
   }
   const template = TEMPLATES[input.type] as DocumentTemplate;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { AppError } from '@rvw/signaling/errors/AppError';
+import { DocumentError } from '../errors/DocumentError.js';
 import { OID } from './oids.js';
 import type { Timestamper } from './Timestamper.js';
 
@@ -42,22 +42,22 @@ export class HttpTimestamper implements Timestamper {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = await response.arrayBuffer();
     } catch (e) {
-      throw new AppError('TIMESTAMP_FAILED', `时间戳服务不可用，请稍后重试 (TSA request failed: ${(e as Error).message})`, 502);
+      throw new DocumentError('TIMESTAMP_FAILED', `时间戳服务不可用，请稍后重试 (TSA request failed: ${(e as Error).message})`);
     }
     const reply = pkijs.TimeStampResp.fromBER(body);
     // PKIStatus granted (0) or grantedWithMods (1).
     if (reply.status.status > 1 || !reply.timeStampToken) {
-      throw new AppError('TIMESTAMP_FAILED', `时间戳服务拒绝请求 (TSA status ${reply.status.status})`, 502);
+      throw new DocumentError('TIMESTAMP_FAILED', `时间戳服务拒绝请求 (TSA status ${reply.status.status})`);
     }
     const signed = new pkijs.SignedData({ schema: reply.timeStampToken.content });
     const eContent = signed.encapContentInfo.eContent;
-    if (signed.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new AppError('TIMESTAMP_FAILED', '时间戳令牌格式错误 (not a TSTInfo)', 502);
+    if (signed.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new DocumentError('TIMESTAMP_FAILED', '时间戳令牌格式错误 (not a TSTInfo)');
     const info = pkijs.TSTInfo.fromBER(eContent.getValue());
     const hashed = new Uint8Array(info.messageImprint.hashedMessage.valueBlock.valueHexView);
     if (info.messageImprint.hashAlgorithm.algorithmId !== OID.sha256 || Buffer.compare(hashed, imprint) !== 0) {
-      throw new AppError('TIMESTAMP_FAILED', '时间戳令牌与签名不符 (imprint mismatch)', 502);
+      throw new DocumentError('TIMESTAMP_FAILED', '时间戳令牌与签名不符 (imprint mismatch)');
     }
-    if (!info.nonce || !info.nonce.isEqual(nonce)) throw new AppError('TIMESTAMP_FAILED', '时间戳令牌与请求不符 (nonce mismatch)', 502);
+    if (!info.nonce || !info.nonce.isEqual(nonce)) throw new DocumentError('TIMESTAMP_FAILED', '时间戳令牌与请求不符 (nonce mismatch)');
     return new Uint8Array(reply.timeStampToken.toSchema().toBER());
   }
 }

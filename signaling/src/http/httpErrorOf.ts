@@ -1,4 +1,6 @@
+import { DocumentError } from '@rvw/documents';
 import { AppError, toAppError } from '../errors/AppError.js';
+import { fromDocumentError } from '../errors/fromDocumentError.js';
 
 /**
  * The one mapping from anything an express route or middleware throws to a stable AppError:
@@ -9,6 +11,7 @@ import { AppError, toAppError } from '../errors/AppError.js';
  */
 export function httpErrorOf(err: unknown, overrides: { tooLarge?: AppError } = {}): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof DocumentError) return fromDocumentError(err);
   const e = (err ?? {}) as { status?: unknown; statusCode?: unknown; type?: unknown };
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
   switch (e.type) {

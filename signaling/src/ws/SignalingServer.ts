@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SfuError } from '@rvw/sfu/SfuError';
 import type { Principal } from '../auth/Principal.js';
+import { DocumentError } from '@rvw/documents';
 import { AppError } from '../errors/AppError.js';
+import { fromDocumentError } from '../errors/fromDocumentError.js';
 import type { Logger } from '../observability/logger.js';
 import { MAX_FRAME_BYTES, parseClientFrame, type ClientRequest, type WireError } from '../protocol.js';
 import { Connection } from './Connection.js';
@@ -161,6 +163,7 @@ export class SignalingServer {
 /** Maps anything a handler throws to a wire error; internal failures never leak details. */
 export function toWireError(e: unknown): WireError {
   if (e instanceof AppError) return e.toWire();
+  if (e instanceof DocumentError) return fromDocumentError(e).toWire();
   if (e instanceof SfuError) return e.details ? { code: e.code, message: e.message, details: e.details } : { code: e.code, message: e.message };
   // mediasoup throws TypeError for semantically invalid RTP/DTLS parameters, UnsupportedError for
   // codecs the router lacks, and RangeError when cloning absurd structures.
