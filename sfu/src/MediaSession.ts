@@ -1,5 +1,7 @@
 import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
+import { ConsumerPush } from './ConsumerPush.js';
+import { startWhenConnected } from './keyframeGate.js';
 import { MEDIA_CODECS } from './mediaCodecs.js';
 import type {
   ConsumerParams,
@@ -11,6 +13,9 @@ import type {
   TransportListenOptions,
   TransportParams,
 } from './MediaSessionTypes.js';
+import { consumerParams, PeerMedia, type ConsumerAppData, type OwnedProducer } from './PeerMedia.js';
+import { ReceivingSlots } from './ReceivingSlots.js';
+import { SessionPipes, type PipeInlet } from './SessionPipes.js';
 import { SfuError } from './SfuError.js';
 import type { WorkerPool } from './WorkerPool.js';
 
@@ -23,80 +28,26 @@ export interface MediaSessionOptions {
 }
 
 /**
- * A producer of the session. `origin` (the other session's id), `copyOf` (the original producer's
- * id) and `pipe` (the paused-until-consumed pipe consumer feeding it) are set for a producer piped
- * in from another session (see {@link MediaSession.pipeProducerTo}).
- */
-interface ProducerEntry {
-  producer: types.Producer;
-  source: MediaSource;
-  origin?: string;
-  copyOf?: string;
-  pipe?: types.Consumer;
-}
-
-/**
- * A receiving slot (see {@link MediaSession.enablePush}): a producer in this router on a loopback
- * PlainTransport of its own, already consumed by `receiver`, that nothing feeds yet. Binding it
- * (see {@link MediaSession.pipeProducerTo}) sends another session's producer into it, matched by
- * MID, and the receiver's picture starts without a renegotiation.
- */
-interface Slot {
-  producer: types.Producer;
-  source: MediaSource;
-  receiver: string;
-  /** The slot's consumer on the receiver's receive transport. */
-  consumer: types.Consumer<ConsumerAppData>;
-  /** Where feeds send to; one per receive transport, shared by its slots. */
-  port: types.PlainTransport;
-}
-
-/** The MID header extension: how a slot's transport tells its producers apart. */
-const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
-
-interface ConsumerAppData extends types.AppData {
-  peerId: string;
-  transportId: string;
-}
-
-interface PeerMedia {
-  transports: Map<string, types.WebRtcTransport>;
-  /** Transports being created: counted against the budgets before the first await. */
-  pendingTransports: number;
-  /** Sources being produced: "one track per source" holds for concurrent requests too. */
-  pendingSources: Set<MediaSource>;
-  producers: Map<string, ProducerEntry>;
-  /** Each consumer's appData names its transport (a piped-in producer starts once that is connected). */
-  consumers: Map<string, types.Consumer<ConsumerAppData>>;
-  /**
-   * Set when the client gave its RTP capabilities on joining: the server then creates this peer's
-   * consumers itself, on its receive transport, and announces them with `consumernew` (no consume
-   * request, one round trip less before each picture).
-   */
-  push?: {
-    rtpCapabilities: types.RtpCapabilities;
-    recvTransportId?: string;
-    chain?: Promise<void>;
-    /** Sources to hold receiving slots for, and the receive transport they were last made on. */
-    slots?: MediaSource[];
-    slotsMadeOn?: string;
-  };
-}
-
-/**
  * The media side of one call: a Router on the least-loaded worker and each peer's transports,
- * producers and consumers. Every id a peer passes is looked up in that peer's own maps, so a
- * peer can never touch another peer's (or another session's) objects. `close()` cascades and
- * is idempotent.
+ * producers and consumers (PeerMedia). Every id a peer passes is looked up in that peer's own
+ * maps, so a peer can never touch another peer's (or another session's) objects. `close()`
+ * cascades and is idempotent.
+ *
+ * Its parts, each given narrow views of the session and heard through typed events:
+ * - PeerMedia: one peer's transports, producers and consumers;
+ * - SessionPipes: this session's producers piped into other sessions of the node;
+ * - ReceivingSlots: tracks negotiated before anything feeds them (a desk waiting for a call);
+ * - ConsumerPush: consumers the server creates and announces itself.
  */
 export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   readonly #router: types.Router;
   readonly #listen: TransportListenOptions;
   readonly #peers = new Map<string, PeerMedia>();
-  /** Receiving slots nothing feeds yet, by their producer id (a bound slot is a peer's producer). */
-  readonly #slots = new Map<string, Slot>();
-  /** This session's feeds into other sessions' slot ports, by the port's id. */
-  readonly #feeds = new Map<string, Promise<types.PlainTransport>>();
+  readonly #slots: ReceivingSlots;
+  readonly #push: ConsumerPush;
+  readonly #pipes: SessionPipes;
+  /** What other sessions' pipes see of this one. */
+  readonly #inlet: PipeInlet;
   /** The session's data source for receive transports' data channels (created on first use). */
   #dataSource: Promise<types.DataProducer> | undefined;
   #closed = false;
@@ -110,6 +61,31 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     super();
     this.#router = router;
     this.#listen = listen;
+    this.#slots = new ReceivingSlots({
+      router,
+      isClosed: () => this.#closed,
+      sourcesBesides: (peerId) => new Set(this.listProducers(peerId).map((p) => p.source)),
+    });
+    this.#slots.on('slotdropped', (receiver, consumerId) => this.safeEmit('consumerclosed', receiver, consumerId));
+    this.#push = new ConsumerPush({
+      peer: (peerId) => this.#peers.get(peerId),
+      peers: () => this.#peers.values(),
+      isClosed: () => this.#closed,
+      ownerOf: (producerId) => this.#producerOwner(producerId),
+      producersBesides: (peerId) => this.listProducers(peerId),
+      consume: (peerId, transportId, producerId, caps) => this.consume(peerId, transportId, producerId, caps),
+      slots: this.#slots,
+    });
+    this.#push.on('consumernew', (peerId, consumers, transportId) => this.safeEmit('consumernew', peerId, consumers, transportId));
+    this.#pipes = new SessionPipes({ sessionId: id, router });
+    this.#inlet = {
+      router,
+      isClosed: () => this.#closed,
+      hasCopyOf: (producerId) => this.hasCopyOf(producerId),
+      takeSlot: (owner) => this.#slots.take(owner),
+      adopt: (peerId, producer, source, origin, copyOf, pipe) => this.#adopt(peerId, producer, source, origin, copyOf, pipe),
+      slotTransport: (slot) => this.#peers.get(slot.receiver)?.transports.get(slot.consumer.appData.transportId),
+    };
     // A dead worker closes the router under us: the session is unusable and must be rebuilt.
     router.on('workerclose', () => this.#closeWith('workerdied'));
   }
@@ -148,20 +124,19 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
 
   /** Sources of the receiving slots nothing feeds yet (sorted), for tests and diagnostics. */
   idleSlots(): MediaSource[] {
-    return [...this.#slots.values()].map((s) => s.source).sort();
+    return this.#slots.idleSources();
   }
 
   /** WebRTC transports (RTC ports) of the session, those being created included. */
   transportCount(): number {
     let n = 0;
-    for (const p of this.#peers.values()) n += p.transports.size + p.pendingTransports;
+    for (const p of this.#peers.values()) n += p.transportCount;
     return n;
   }
 
   /** WebRTC transports of one peer, those being created included. */
   peerTransportCount(peerId: string): number {
-    const p = this.#peers.get(peerId);
-    return p ? p.transports.size + p.pendingTransports : 0;
+    return this.#peers.get(peerId)?.transportCount ?? 0;
   }
 
   /** True when the peer has media objects here. */
@@ -194,190 +169,14 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
 
   /**
    * Makes one of this session's own producers available in `target` (another session of this
-   * node, any worker): a pipe consumer here feeds a copy produced in the target's router over a
-   * loopback PipeTransport pair of its own. The copy has an id of its own (mediasoup's
-   * pipeToRouter keeps the id, which two routers of one worker cannot share), the same peer and
-   * source. The target's peers learn of it through `producernew` and consume it like any other;
-   * closing either end closes the other. A no-op when the target already has a copy.
-   *
-   * The pipe stays paused until a consumer in the target resumes (see resumeConsumer): starting
-   * it asks the sender for a keyframe, and Chrome ignores a second request within 300 ms, so a
-   * pipe started early would cost the real consumer its first picture (mediasoup retries after
-   * a whole second). The pair is connected only after the pipe consumer is paused, because a
-   * consumer asks for that keyframe the moment its transport connects.
+   * node, any worker), fed into one of its receiving slots or piped into a copy (see
+   * SessionPipes.pipe). A no-op when the target already has a copy.
    */
   async pipeProducerTo(producerId: string, target: MediaSession): Promise<void> {
     this.#assertOpen();
     const owner = this.#producerOwner(producerId);
     if (!owner || owner.origin !== undefined) throw SfuError.notFound('PRODUCER_NOT_FOUND', producerId);
-    if (target.closed || target.hasCopyOf(producerId)) return;
-    const slot = target.#takeSlot(owner);
-    if (slot) return this.#feed(owner, target, slot);
-    // Both ends on loopback: the two routers live in this node's own worker processes.
-    const options = { listenInfo: { protocol: 'udp' as const, ip: '127.0.0.1' }, enableSctp: false, enableRtx: false };
-    const ends = await Promise.allSettled([this.#router.createPipeTransport(options), target.#router.createPipeTransport(options)]);
-    const [local, remote] = ends.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-    if (!local || !remote) {
-      local?.close();
-      remote?.close();
-      throw (ends.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
-    }
-    local.observer.once('close', () => remote.close());
-    remote.observer.once('close', () => local.close());
-    try {
-      // The copy's end may connect at once; ours only once the pipe consumer is paused (video).
-      const [pipeConsumer] = await Promise.all([local.consume({ producerId }), remote.connect({ ip: local.tuple.localAddress, port: local.tuple.localPort })]);
-      const [copy] = await Promise.all([
-        remote.produce({ kind: pipeConsumer.kind, rtpParameters: pipeConsumer.rtpParameters, paused: pipeConsumer.producerPaused }),
-        // Audio has no keyframe to protect: it flows at once (and is dropped until consumed).
-        pipeConsumer.kind === 'video' ? pipeConsumer.pause() : Promise.resolve(),
-      ]);
-      await local.connect({ ip: remote.tuple.localAddress, port: remote.tuple.localPort });
-      // One pair per producer: when either end of the copy goes, the pair goes.
-      pipeConsumer.observer.once('close', () => local.close());
-      copy.observer.once('close', () => local.close());
-      if (target.closed || pipeConsumer.closed || target.hasCopyOf(producerId)) {
-        local.close();
-        return;
-      }
-      target.#adopt(owner.peerId, copy, owner.source, this.id, producerId, pipeConsumer);
-    } catch (e) {
-      local.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Feeds one of this session's producers into a receiving slot of `target`: a consumer on a
-   * loopback PlainTransport here, carrying the slot's MID, sends to the slot's port, whose producer
-   * takes the stream as it comes. The slot's producer becomes the copy (same peer, source, origin
-   * and pipe bookkeeping as {@link pipeProducerTo}); its consumer was negotiated long ago, so the
-   * receiver needs no renegotiation and no resume. Video starts paused, and is started exactly when
-   * a piped copy would be (the keyframe request must reach a consumer that can take it).
-   */
-  async #feed(owner: ProducerEntry & { peerId: string }, target: MediaSession, slot: Slot): Promise<void> {
-    const producerId = owner.producer.id;
-    let pipe: types.Consumer;
-    try {
-      pipe = await (await this.#feedTo(slot.port)).consume({
-        producerId,
-        rtpCapabilities: this.#router.rtpCapabilities,
-        paused: owner.producer.kind === 'video',
-        mid: slot.source,
-        enableRtx: false,
-      });
-    } catch (e) {
-      slot.producer.close();
-      throw e;
-    }
-    pipe.observer.once('close', () => slot.producer.close());
-    slot.producer.observer.once('close', () => pipe.close());
-    if (target.closed || slot.producer.closed || pipe.closed || target.hasCopyOf(producerId)) {
-      slot.producer.close();
-      return;
-    }
-    target.#adopt(owner.peerId, slot.producer, owner.source, this.id, producerId, pipe);
-    // The receiver resumes its slot consumer when it joins: the pipe starts once that is done and
-    // the receive transport is connected. A resume still in flight reads as paused (mediasoup flips
-    // the flag when the worker answers) and has already looked for a pipe to start, so wait for it.
-    const transport = target.#peers.get(slot.receiver)?.transports.get(slot.consumer.appData.transportId);
-    if (pipe.kind === 'video' && transport) {
-      if (!slot.consumer.paused) startWhenConnected(transport, pipe);
-      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe));
-    }
-  }
-
-  /** The PlainTransport feeding `port` (another session's slot port) from here; one per port. */
-  #feedTo(port: types.PlainTransport): Promise<types.PlainTransport> {
-    let feed = this.#feeds.get(port.id);
-    if (!feed) {
-      feed = this.#router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false, enableSctp: false }).then(async (t) => {
-        t.observer.once('close', () => this.#feeds.delete(port.id));
-        port.observer.once('close', () => t.close());
-        if (port.closed) t.close();
-        await t.connect({ ip: port.tuple.localAddress, port: port.tuple.localPort });
-        return t;
-      });
-      feed.catch(() => this.#feeds.delete(port.id));
-      this.#feeds.set(port.id, feed);
-    }
-    return feed;
-  }
-
-  /** Takes an idle slot that can carry the producer (same source and codec), if there is one. */
-  #takeSlot(owner: ProducerEntry & { peerId: string }): Slot | undefined {
-    const mime = owner.producer.rtpParameters.codecs[0]?.mimeType.toLowerCase();
-    for (const slot of this.#slots.values()) {
-      if (slot.source !== owner.source || slot.receiver === owner.peerId || slot.producer.closed) continue;
-      if (slot.producer.rtpParameters.codecs[0]?.mimeType.toLowerCase() !== mime) continue;
-      this.#slots.delete(slot.producer.id);
-      return slot;
-    }
-    return undefined;
-  }
-
-  /**
-   * Makes the push peer's receiving slots on its receive transport: for each source no other peer
-   * sends yet, a producer on the transport's slot port and a paused consumer of it. Returns what
-   * to announce.
-   */
-  async #makeSlots(peerId: string, peer: PeerMedia, transportId: string, sources: MediaSource[]): Promise<ConsumerParams[]> {
-    const recv = peer.transports.get(transportId);
-    const present = () => new Set(this.listProducers(peerId).map((p) => p.source));
-    const wanted = sources.filter((s) => !present().has(s));
-    if (!recv || !peer.push || !wanted.length) return [];
-    const rtpCapabilities = peer.push.rtpCapabilities;
-    const port = await this.#router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true, enableSctp: false });
-    recv.observer.once('close', () => port.close());
-    if (recv.closed) port.close();
-    const made = await Promise.allSettled(
-      wanted.map(async (source) => {
-        const kind: types.MediaKind = source === 'mic' ? 'audio' : 'video';
-        const producer = await port.produce({ kind, rtpParameters: slotRtpParameters(this.#router.rtpCapabilities, kind, source, `slot-${transportId}`), appData: { slot: source } });
-        try {
-          const consumer = await recv.consume<ConsumerAppData>({ producerId: producer.id, rtpCapabilities, paused: true, appData: { peerId, transportId } });
-          this.#register(peerId, peer, consumer);
-          return { producer, source, receiver: peerId, consumer, port } satisfies Slot;
-        } catch (e) {
-          producer.close();
-          throw e;
-        }
-      }),
-    );
-    const out: ConsumerParams[] = [];
-    const now = present();
-    for (const r of made) {
-      if (r.status !== 'fulfilled') continue;
-      const slot = r.value;
-      // Another peer's track of this source arrived meanwhile: it is consumed directly instead.
-      if (now.has(slot.source) || this.#closed) {
-        slot.producer.close();
-        continue;
-      }
-      this.#slots.set(slot.producer.id, slot);
-      slot.producer.observer.once('close', () => {
-        if (this.#slots.get(slot.producer.id) === slot) this.#slots.delete(slot.producer.id);
-      });
-      out.push(slotParams(slot));
-    }
-    return out;
-  }
-
-  /**
-   * Closes idle slots of `source` (a track of that source arrived by another way; no duplicates).
-   * The receiver is told here, synchronously, so that it hears of it before the new consumer is
-   * announced: the worker's own notification may come after that.
-   */
-  #dropIdleSlots(source: MediaSource, ownerPeerId: string): void {
-    for (const slot of [...this.#slots.values()]) {
-      if (slot.source !== source || slot.receiver === ownerPeerId) continue;
-      this.#slots.delete(slot.producer.id);
-      if (!slot.consumer.closed) {
-        slot.consumer.close();
-        this.safeEmit('consumerclosed', slot.receiver, slot.consumer.id);
-      }
-      slot.producer.close();
-    }
+    return this.#pipes.pipe(owner, target.#inlet);
   }
 
   /** Closes every producer piped in from session `origin` (it closed, or the link between the two ended). */
@@ -387,18 +186,12 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
   }
 
+  /** A copy piped in from another session becomes a producer of `peerId` here. */
   #adopt(peerId: string, producer: types.Producer, source: MediaSource, origin: string, copyOf: string, pipe: types.Consumer): void {
     const peer = this.#peer(peerId);
-    const info: ProducerInfo = { producerId: producer.id, peerId, kind: producer.kind, source };
     // Told before the new consumer is announced, so a receiver never shows an empty slot's track.
-    this.#dropIdleSlots(source, peerId);
-    peer.producers.set(producer.id, { producer, source, origin, copyOf, pipe });
-    producer.observer.once('close', () => {
-      peer.producers.delete(producer.id);
-      // A peer that is only here through pipes is gone with its last copy.
-      if (!peer.transports.size && !peer.producers.size && !peer.consumers.size && this.#peers.get(peerId) === peer) this.#peers.delete(peerId);
-      this.safeEmit('producerclosed', info);
-    });
+    this.#slots.dropIdle(source, peerId);
+    const info = peer.addPipedProducer(producer, source, origin, copyOf, pipe);
     this.safeEmit('producernew', info);
   }
 
@@ -415,67 +208,31 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Lets the server create the peer's consumers (see PeerMedia.push): from now on every producer
-   * of another peer is consumed on the peer's receive transport as soon as both exist (piped-in
+   * Lets the server create the peer's consumers (see ConsumerPush): from now on every producer of
+   * another peer is consumed on the peer's receive transport as soon as both exist (piped-in
    * producers once the pipe's caller calls {@link pushConsumers}, so a batch goes out together).
    *
    * `slots` names tracks the peer is waiting for from a session not linked yet (a desk waits for
    * an applicant's face, document camera and microphone; a queued counter for the clerk's face and
-   * microphone). Each receive transport then gets a receiving slot per source (see {@link Slot}),
+   * microphone). Each receive transport then gets a receiving slot per source (see ReceivingSlots),
    * negotiated with the transport's first consumers, so that when the link comes the pictures
    * start without any renegotiation or consume round trip.
    */
   enablePush(peerId: string, rtpCapabilities: types.RtpCapabilities, options: { slots?: MediaSource[] } = {}): void {
-    const peer = this.#peer(peerId);
-    peer.push = {
-      rtpCapabilities,
-      ...(peer.push?.recvTransportId ? { recvTransportId: peer.push.recvTransportId } : {}),
-      ...(peer.push?.slotsMadeOn ? { slotsMadeOn: peer.push.slotsMadeOn } : {}),
-      ...(options.slots?.length ? { slots: options.slots } : {}),
-    };
+    this.#push.enable(this.#peer(peerId), rtpCapabilities, options.slots);
   }
 
   /**
-   * Creates the push peer's missing consumers (one per producer of the other peers, pictures
-   * first) and announces them in ONE `consumernew` event, so the client sets them all up in one
-   * renegotiation. With `again`, consumers that already exist are announced too (a client that
-   * reconnected may have missed them; it skips the ones it has). Runs one at a time per peer.
+   * Creates the push peer's missing consumers and announces them in ONE `consumernew` event (see
+   * ConsumerPush.push); with `again`, existing ones are announced too (after a reconnect).
    */
   pushConsumers(peerId: string, options: { again?: boolean } = {}): Promise<void> {
-    const peer = this.#peers.get(peerId);
-    if (!peer?.push) return Promise.resolve();
-    const push = peer.push;
-    push.chain = (push.chain ?? Promise.resolve()).then(async () => {
-      const transportId = push.recvTransportId;
-      if (!transportId || this.#closed || this.#peers.get(peerId) !== peer) return;
-      const announce: ConsumerParams[] = [];
-      if (options.again) {
-        for (const c of peer.consumers.values()) {
-          if (c.appData.transportId !== transportId) continue;
-          const owner = this.#producerOwner(c.producerId);
-          const slot = this.#slots.get(c.producerId);
-          if (owner) announce.push(consumerParams(c, owner));
-          else if (slot) announce.push(slotParams(slot));
-        }
-      }
-      if (push.slots && push.slotsMadeOn !== transportId) {
-        push.slotsMadeOn = transportId;
-        announce.push(...(await this.#makeSlots(peerId, peer, transportId, push.slots)));
-      }
-      const have = new Set([...peer.consumers.values()].map((c) => c.producerId));
-      const missing = this.listProducers(peerId).filter((p) => !have.has(p.producerId));
-      const made = await Promise.allSettled(missing.map((p) => this.consume(peerId, transportId, p.producerId, push.rtpCapabilities)));
-      // A producer, the transport or the session may have gone meanwhile: nothing to announce for it.
-      for (const r of made) if (r.status === 'fulfilled') announce.push(r.value);
-      announce.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
-      if (announce.length && !this.#closed) this.safeEmit('consumernew', peerId, announce, transportId);
-    });
-    return push.chain;
+    return this.#push.push(peerId, options);
   }
 
   /** {@link pushConsumers} for every push peer but one (the owner of what is new). */
-  async pushToOthers(exceptPeerId: string): Promise<void> {
-    await Promise.all([...this.#peers].filter(([peerId, peer]) => peerId !== exceptPeerId && peer.push).map(([peerId]) => this.pushConsumers(peerId)));
+  pushToOthers(exceptPeerId: string): Promise<void> {
+    return this.#push.pushToOthers(exceptPeerId);
   }
 
   /**
@@ -488,7 +245,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     const peer = this.#peer(peerId);
     const limits = this.#listen.limits;
     // Counted before the first await, so concurrent requests cannot all pass the check.
-    if (limits && peer.transports.size + peer.pendingTransports >= limits.transportsPerPeer) {
+    if (limits && peer.transportCount >= limits.transportsPerPeer) {
       throw SfuError.budget('transportsPerPeer', limits.transportsPerPeer, `每个终端最多 ${limits.transportsPerPeer} 条媒体通道，请刷新页面后重试 (too many transports)`);
     }
     if (limits && this.transportCount() >= limits.transportsPerSession) {
@@ -520,13 +277,9 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       transport.close();
       throw SfuError.sessionClosed(this.id);
     }
-    peer.transports.set(transport.id, transport);
-    transport.observer.once('close', () => peer.transports.delete(transport.id));
-    if (direction === 'recv' && peer.push) {
-      peer.push.recvTransportId = transport.id;
-      // What is already there is consumed right away (pictures first).
-      void this.pushConsumers(peerId);
-    }
+    peer.addTransport(transport);
+    // What is already there is consumed right away (pictures first).
+    if (direction === 'recv') this.#push.receiveTransportCreated(peer, transport.id);
     if (this.#listen.maxIncomingBitrate) {
       await transport.setMaxIncomingBitrate(this.#listen.maxIncomingBitrate).catch(() => undefined);
     }
@@ -578,6 +331,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return this.#transport(peerId, transportId).restartIce();
   }
 
+
   /** Starts receiving a track from the peer; other peers are told through `producernew`. */
   async produce(
     peerId: string,
@@ -590,11 +344,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     const peer = this.#peer(peerId);
     // Checked and reserved before the first await: two concurrent requests for one source cannot both pass.
     if (peer.pendingSources.has(source)) throw SfuError.duplicateSource(source);
-    let own = peer.pendingSources.size;
-    for (const p of peer.producers.values()) {
-      if (p.source === source) throw SfuError.duplicateSource(source);
-      if (p.origin === undefined) own += 1;
-    }
+    for (const p of peer.producers.values()) if (p.source === source) throw SfuError.duplicateSource(source);
+    const own = peer.pendingSources.size + peer.ownProducerCount;
     const limits = this.#listen.limits;
     if (limits && own >= limits.producersPerPeer) {
       throw SfuError.budget('producersPerPeer', limits.producersPerPeer, `每个终端最多同时发送 ${limits.producersPerPeer} 路音视频 (too many tracks)`);
@@ -610,17 +361,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       producer.close();
       throw this.#closed ? SfuError.sessionClosed(this.id) : SfuError.notFound('TRANSPORT_NOT_FOUND', transportId);
     }
-    const info: ProducerInfo = { producerId: producer.id, peerId, kind, source };
-    this.#dropIdleSlots(source, peerId);
-    peer.producers.set(producer.id, { producer, source });
-    producer.observer.once('close', () => {
-      peer.producers.delete(producer.id);
-      this.safeEmit('producerclosed', info);
-    });
-    producer.on('score', (scores) => {
-      const score = Math.min(...scores.map((s) => s.score));
-      if (Number.isFinite(score)) this.safeEmit('score', peerId, { producerId: producer.id, score });
-    });
+    this.#slots.dropIdle(source, peerId);
+    const info = peer.addOwnProducer(producer, source);
     this.safeEmit('producernew', info);
     void this.pushToOthers(peerId);
     return producer.id;
@@ -652,20 +394,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       throw new SfuError('CANNOT_CONSUME', '终端不支持该媒体编码 (client RTP capabilities cannot consume this producer)');
     }
     const consumer = await transport.consume<ConsumerAppData>({ producerId, rtpCapabilities, paused: true, appData: { peerId, transportId } });
-    this.#register(peerId, peer, consumer);
+    peer.addConsumer(consumer);
     return consumerParams(consumer, owner);
-  }
-
-  /** Keeps a new consumer of the peer; the client is told when its producer goes. */
-  #register(peerId: string, peer: PeerMedia, consumer: types.Consumer<ConsumerAppData>): void {
-    peer.consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
-    consumer.on('producerclose', () => {
-      consumer.close();
-      this.safeEmit('consumerclosed', peerId, consumer.id);
-    });
-    consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
-    consumer.on('score', (s) => this.safeEmit('score', peerId, { consumerId: consumer.id, score: s.score }));
   }
 
   /** Resumes a paused consumer and asks the sender for a keyframe so video starts at once. */
@@ -699,10 +429,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     const peer = this.#peers.get(peerId);
     if (!peer) return;
     this.#peers.delete(peerId);
-    // Closing a transport closes its producers and consumers (and emits producerclosed); producers
-    // piped in for this peer have no transport here and are closed one by one.
-    for (const t of [...peer.transports.values()]) t.close();
-    for (const { producer } of [...peer.producers.values()]) producer.close();
+    peer.close();
   }
 
   /** Closes the router and with it every transport, producer and consumer; idempotent. */
@@ -722,12 +449,21 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     if (this.#closed) throw SfuError.sessionClosed(this.id);
   }
 
+  /** The peer's media here, created on first use and wired to the session's events. */
   #peer(peerId: string): PeerMedia {
     this.#assertOpen();
     let peer = this.#peers.get(peerId);
     if (!peer) {
-      peer = { transports: new Map(), pendingTransports: 0, pendingSources: new Set(), producers: new Map(), consumers: new Map() };
-      this.#peers.set(peerId, peer);
+      const created = new PeerMedia(peerId);
+      created.on('producerclosed', (info, piped) => {
+        // A peer that is only here through pipes is gone with its last copy.
+        if (piped && created.isEmpty && this.#peers.get(peerId) === created) this.#peers.delete(peerId);
+        this.safeEmit('producerclosed', info);
+      });
+      created.on('consumerclosed', (consumerId) => this.safeEmit('consumerclosed', peerId, consumerId));
+      created.on('score', (score) => this.safeEmit('score', peerId, score));
+      this.#peers.set(peerId, created);
+      peer = created;
     }
     return peer;
   }
@@ -740,66 +476,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   }
 
   /** A live producer of any peer (produced here or piped in), with its peer. */
-  #producerOwner(producerId: string): (ProducerEntry & { peerId: string }) | undefined {
+  #producerOwner(producerId: string): OwnedProducer | undefined {
     for (const [peerId, peer] of this.#peers) {
       const entry = peer.producers.get(producerId);
       if (entry) return { ...entry, peerId };
     }
     return undefined;
   }
-}
-
-/**
- * Resumes `pipe` once the transport is DTLS-connected (at once if it is): its start asks the
- * sender for a keyframe, which must find a consumer able to pass it on.
- */
-function startWhenConnected(transport: types.WebRtcTransport, pipe: types.Consumer): void {
-  const start = () => {
-    if (!pipe.closed && pipe.paused) void pipe.resume().catch(() => undefined);
-  };
-  if (transport.dtlsState === 'connected') return start();
-  // Listen before anything is awaited: the handshake may complete meanwhile.
-  const onState = (state: types.DtlsState) => {
-    if (state !== 'connected') return;
-    transport.removeListener('dtlsstatechange', onState);
-    start();
-  };
-  transport.on('dtlsstatechange', onState);
-}
-
-/**
- * A slot producer's parameters: the router's first codec of the kind (what the pages send; another
- * codec is not fed into the slot, see takeSlot), its payload type and feedback, and the MID header
- * extension its feed marks packets with. No SSRC: the producer takes the one stream that comes.
- */
-function slotRtpParameters(caps: types.RtpCapabilities, kind: types.MediaKind, mid: string, cname: string): types.RtpParameters {
-  const codec = caps.codecs?.find((c) => c.kind === kind && !/\/rtx$/i.test(c.mimeType));
-  const ext = caps.headerExtensions?.find((h) => h.kind === kind && h.uri === MID_URI);
-  if (!codec || codec.preferredPayloadType === undefined || !ext) throw new SfuError('CANNOT_CONSUME', `no ${kind} codec for a receiving slot`);
-  return {
-    mid,
-    codecs: [
-      {
-        mimeType: codec.mimeType,
-        payloadType: codec.preferredPayloadType,
-        clockRate: codec.clockRate,
-        ...(codec.channels ? { channels: codec.channels } : {}),
-        parameters: codec.parameters ?? {},
-        rtcpFeedback: codec.rtcpFeedback ?? [],
-      },
-    ],
-    headerExtensions: [{ uri: MID_URI, id: ext.preferredId }],
-    encodings: [{}],
-    rtcp: { cname, reducedSize: true },
-  };
-}
-
-/** What a client needs to set up its side of a consumer, with whose track it carries. */
-function consumerParams(consumer: types.Consumer, owner: { peerId: string; source: MediaSource }): ConsumerParams {
-  return { id: consumer.id, producerId: consumer.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, peerId: owner.peerId, source: owner.source };
-}
-
-/** A receiving slot's consumer as announced while nothing feeds it: no peer yet. */
-function slotParams(slot: Slot): ConsumerParams {
-  return { ...consumerParams(slot.consumer, { peerId: '', source: slot.source }), slot: true };
 }

@@ -1,0 +1,155 @@
+import type { types } from 'mediasoup';
+import { startWhenConnected } from './keyframeGate.js';
+import type { MediaSource } from './MediaSessionTypes.js';
+import type { OwnedProducer } from './PeerMedia.js';
+import type { Slot } from './ReceivingSlots.js';
+
+/**
+ * What a session offers the pipes of another session of this node: the narrow side of it that
+ * piping needs, never the session itself.
+ */
+export interface PipeInlet {
+  /** The target's router: the copy's end of a pipe pair is created there. */
+  readonly router: types.Router;
+  isClosed(): boolean;
+  /** True when a copy of the producer is already here. */
+  hasCopyOf(producerId: string): boolean;
+  /** Takes an idle receiving slot that can carry the producer, if there is one. */
+  takeSlot(owner: OwnedProducer): Slot | undefined;
+  /** Makes `producer` (the copy) a producer of `peerId` here; announced as producernew. */
+  adopt(peerId: string, producer: types.Producer, source: MediaSource, origin: string, copyOf: string, pipe: types.Consumer): void;
+  /** The receive transport a slot's consumer runs on, while it lives. */
+  slotTransport(slot: Slot): types.WebRtcTransport | undefined;
+}
+
+/** Options for {@link SessionPipes}. */
+export interface SessionPipesOptions {
+  /** The id of the session the producers come from (the copies' origin). */
+  sessionId: string;
+  router: types.Router;
+}
+
+/**
+ * A session's pipes into the other sessions of this node (a clerk's desk and the call it is
+ * linked to): a producer is fed into an idle receiving slot of the target when one fits, or else
+ * into a copy made over a loopback PipeTransport pair of its own.
+ */
+export class SessionPipes {
+  readonly #o: SessionPipesOptions;
+  /** This session's feeds into other sessions' slot ports, by the port's id. */
+  readonly #feeds = new Map<string, Promise<types.PlainTransport>>();
+
+  constructor(options: SessionPipesOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Makes one of this session's own producers available in `target`: a pipe consumer here feeds a
+   * copy produced in the target's router over a loopback PipeTransport pair of its own. The copy
+   * has an id of its own (mediasoup's pipeToRouter keeps the id, which two routers of one worker
+   * cannot share), the same peer and source. The target's peers learn of it through `producernew`
+   * and consume it like any other; closing either end closes the other. A no-op when the target
+   * already has a copy.
+   *
+   * The pipe stays paused until a consumer in the target resumes (see MediaSession.resumeConsumer):
+   * starting it asks the sender for a keyframe, and Chrome ignores a second request within 300 ms,
+   * so a pipe started early would cost the real consumer its first picture (mediasoup retries
+   * after a whole second). The pair is connected only after the pipe consumer is paused, because a
+   * consumer asks for that keyframe the moment its transport connects.
+   */
+  async pipe(owner: OwnedProducer, target: PipeInlet): Promise<void> {
+    const producerId = owner.producer.id;
+    if (target.isClosed() || target.hasCopyOf(producerId)) return;
+    const slot = target.takeSlot(owner);
+    if (slot) return this.#feed(owner, target, slot);
+    // Both ends on loopback: the two routers live in this node's own worker processes.
+    const options = { listenInfo: { protocol: 'udp' as const, ip: '127.0.0.1' }, enableSctp: false, enableRtx: false };
+    const ends = await Promise.allSettled([this.#o.router.createPipeTransport(options), target.router.createPipeTransport(options)]);
+    const [local, remote] = ends.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    if (!local || !remote) {
+      local?.close();
+      remote?.close();
+      throw (ends.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    local.observer.once('close', () => remote.close());
+    remote.observer.once('close', () => local.close());
+    try {
+      // The copy's end may connect at once; ours only once the pipe consumer is paused (video).
+      const [pipeConsumer] = await Promise.all([local.consume({ producerId }), remote.connect({ ip: local.tuple.localAddress, port: local.tuple.localPort })]);
+      const [copy] = await Promise.all([
+        remote.produce({ kind: pipeConsumer.kind, rtpParameters: pipeConsumer.rtpParameters, paused: pipeConsumer.producerPaused }),
+        // Audio has no keyframe to protect: it flows at once (and is dropped until consumed).
+        pipeConsumer.kind === 'video' ? pipeConsumer.pause() : Promise.resolve(),
+      ]);
+      await local.connect({ ip: remote.tuple.localAddress, port: remote.tuple.localPort });
+      // One pair per producer: when either end of the copy goes, the pair goes.
+      pipeConsumer.observer.once('close', () => local.close());
+      copy.observer.once('close', () => local.close());
+      if (target.isClosed() || pipeConsumer.closed || target.hasCopyOf(producerId)) {
+        local.close();
+        return;
+      }
+      target.adopt(owner.peerId, copy, owner.source, this.#o.sessionId, producerId, pipeConsumer);
+    } catch (e) {
+      local.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Feeds one of this session's producers into a receiving slot of `target`: a consumer on a
+   * loopback PlainTransport here, carrying the slot's MID, sends to the slot's port, whose producer
+   * takes the stream as it comes. The slot's producer becomes the copy (same peer, source, origin
+   * and pipe bookkeeping as a piped copy); its consumer was negotiated long ago, so the receiver
+   * needs no renegotiation and no resume. Video starts paused, and is started exactly when a piped
+   * copy would be (the keyframe request must reach a consumer that can take it).
+   */
+  async #feed(owner: OwnedProducer, target: PipeInlet, slot: Slot): Promise<void> {
+    const producerId = owner.producer.id;
+    let pipe: types.Consumer;
+    try {
+      pipe = await (await this.#feedTo(slot.port)).consume({
+        producerId,
+        rtpCapabilities: this.#o.router.rtpCapabilities,
+        paused: owner.producer.kind === 'video',
+        mid: slot.source,
+        enableRtx: false,
+      });
+    } catch (e) {
+      slot.producer.close();
+      throw e;
+    }
+    pipe.observer.once('close', () => slot.producer.close());
+    slot.producer.observer.once('close', () => pipe.close());
+    if (target.isClosed() || slot.producer.closed || pipe.closed || target.hasCopyOf(producerId)) {
+      slot.producer.close();
+      return;
+    }
+    target.adopt(owner.peerId, slot.producer, owner.source, this.#o.sessionId, producerId, pipe);
+    // The receiver resumes its slot consumer when it joins: the pipe starts once that is done and
+    // the receive transport is connected. A resume still in flight reads as paused (mediasoup flips
+    // the flag when the worker answers) and has already looked for a pipe to start, so wait for it.
+    const transport = target.slotTransport(slot);
+    if (pipe.kind === 'video' && transport) {
+      if (!slot.consumer.paused) startWhenConnected(transport, pipe);
+      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe));
+    }
+  }
+
+  /** The PlainTransport feeding `port` (another session's slot port) from here; one per port. */
+  #feedTo(port: types.PlainTransport): Promise<types.PlainTransport> {
+    let feed = this.#feeds.get(port.id);
+    if (!feed) {
+      feed = this.#o.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false, enableSctp: false }).then(async (t) => {
+        t.observer.once('close', () => this.#feeds.delete(port.id));
+        port.observer.once('close', () => t.close());
+        if (port.closed) t.close();
+        await t.connect({ ip: port.tuple.localAddress, port: port.tuple.localPort });
+        return t;
+      });
+      feed.catch(() => this.#feeds.delete(port.id));
+      this.#feeds.set(port.id, feed);
+    }
+    return feed;
+  }
+}

@@ -1,0 +1,160 @@
+// MediaSession's parts on a real mediasoup worker pool, without signaling: receiving slots,
+// server-made consumers (push), piping between two sessions of one node (a clerk's desk and a
+// call), and a peer that is only there through pipes. mediasoup accepts producers on transports
+// nobody connected, so no browser is needed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { types } from 'mediasoup';
+import { MediaSession, WorkerPool, type ConsumerParams, type ProducerInfo } from '@rvw/sfu';
+
+const LISTEN = { listenIp: '127.0.0.1', minPort: 46000, maxPort: 46999 };
+
+function opus(ssrc: number): types.RtpParameters {
+  return {
+    codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] }],
+    headerExtensions: [],
+    encodings: [{ ssrc }],
+    rtcp: { cname: `cname-${ssrc}`, reducedSize: true },
+  };
+}
+
+/** Everything a session tells its owner, in order. */
+function record(session: MediaSession) {
+  const log = {
+    producernew: [] as ProducerInfo[],
+    producerclosed: [] as ProducerInfo[],
+    consumernew: [] as { peerId: string; consumers: ConsumerParams[]; transportId: string }[],
+    consumerclosed: [] as { peerId: string; consumerId: string }[],
+    order: [] as string[],
+  };
+  session.on('producernew', (p) => (log.producernew.push(p), log.order.push(`producernew:${p.source}`)));
+  session.on('producerclosed', (p) => (log.producerclosed.push(p), log.order.push(`producerclosed:${p.source}`)));
+  session.on('consumernew', (peerId, consumers, transportId) => (log.consumernew.push({ peerId, consumers, transportId }), log.order.push('consumernew')));
+  session.on('consumerclosed', (peerId, consumerId) => (log.consumerclosed.push({ peerId, consumerId }), log.order.push('consumerclosed')));
+  return log;
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('MediaSession: slots, server-made consumers and pipes between sessions', () => {
+  let pool: WorkerPool;
+  let n = 0;
+
+  beforeAll(async () => {
+    pool = await WorkerPool.create({ numWorkers: 2 });
+  });
+  afterAll(() => pool?.close());
+
+  const session = (prefix: string) => MediaSession.create({ sessionId: `${prefix}-${++n}`, pool, listen: LISTEN });
+
+  it('a push peer with slots gets a paused consumer per source nobody sends, in one batch on its receive transport; a track of that source closes the idle slot first', async () => {
+    const desk = await session('desk');
+    const log = record(desk);
+    desk.enablePush('clerk', desk.rtpCapabilities, { slots: ['face', 'document', 'mic'] });
+    const recv = await desk.createWebRtcTransport('clerk', 'recv');
+    await until(() => log.consumernew.length === 1);
+    const batch = log.consumernew[0]!;
+    expect(batch.peerId).toBe('clerk');
+    expect(batch.transportId).toBe(recv.id);
+    // Pictures first, each a slot with no peer yet.
+    expect(batch.consumers.map((c) => [c.kind, c.slot, c.peerId])).toEqual([
+      ['video', true, ''],
+      ['video', true, ''],
+      ['audio', true, ''],
+    ]);
+    expect(batch.consumers.map((c) => c.source).sort()).toEqual(['document', 'face', 'mic']);
+    expect(desk.idleSlots()).toEqual(['document', 'face', 'mic']);
+    // Slots are not producers of anyone: nothing to list, nothing to pipe.
+    expect(desk.listProducers()).toEqual([]);
+    expect(desk.counts()).toEqual({ peers: 1, transports: 1, producers: 0, consumers: 3 });
+
+    // Another peer sends a microphone into this session: the idle mic slot goes, its receiver is
+    // told before the new producer is announced, and the real track is consumed instead.
+    const send = await desk.createWebRtcTransport('visitor', 'send');
+    const mic = await desk.produce('visitor', send.id, 'audio', opus(1111), 'mic');
+    const micSlot = batch.consumers.find((c) => c.source === 'mic')!;
+    expect(log.consumerclosed).toEqual([{ peerId: 'clerk', consumerId: micSlot.id }]);
+    expect(log.order.slice(-2)).toEqual(['consumerclosed', 'producernew:mic']);
+    expect(desk.idleSlots()).toEqual(['document', 'face']);
+    await until(() => log.consumernew.length === 2);
+    expect(log.consumernew[1]!.consumers).toMatchObject([{ producerId: mic, peerId: 'visitor', source: 'mic', kind: 'audio' }]);
+    expect(log.consumernew[1]!.consumers[0]!.slot).toBeUndefined();
+    // One track per source and peer, also when asked twice.
+    await expect(desk.produce('visitor', send.id, 'audio', opus(1112), 'mic')).rejects.toMatchObject({ code: 'DUPLICATE_SOURCE' });
+    desk.close();
+    expect(desk.counts()).toEqual({ peers: 0, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it('piping: a track fills the other session’s idle slot (no new consumer); one with no slot is piped over a pair and consumed by the server; copies close with their original', async () => {
+    const call = await session('case');
+    const desk = await session('desk');
+    const deskLog = record(desk);
+    desk.enablePush('clerk', desk.rtpCapabilities, { slots: ['face', 'mic'] });
+    await desk.createWebRtcTransport('clerk', 'recv');
+    await until(() => deskLog.consumernew.length === 1);
+    const micSlot = deskLog.consumernew[0]!.consumers.find((c) => c.source === 'mic')!;
+
+    const send = await call.createWebRtcTransport('counter', 'send');
+    const mic = await call.produce('counter', send.id, 'audio', opus(2221), 'mic');
+    await call.pipeProducerTo(mic, desk);
+    // The slot's producer became the copy: announced as the counter's, under the slot's id.
+    expect(deskLog.producernew).toEqual([{ producerId: micSlot.producerId, peerId: 'counter', kind: 'audio', source: 'mic' }]);
+    expect(desk.hasCopyOf(mic)).toBe(true);
+    expect(desk.idleSlots()).toEqual(['face']);
+    expect(desk.isOwnProducer(micSlot.producerId)).toBe(false);
+    expect(desk.ownProducers()).toEqual([]);
+    // Piping again is a no-op; a copy is never piped on.
+    await call.pipeProducerTo(mic, desk);
+    expect(deskLog.producernew).toHaveLength(1);
+    await expect(desk.pipeProducerTo(micSlot.producerId, call)).rejects.toMatchObject({ code: 'PRODUCER_NOT_FOUND' });
+    await desk.pushConsumers('clerk');
+    expect(deskLog.consumernew).toHaveLength(1);
+
+    // No slot for a screen share: a copy over a PipeTransport pair, with an id of its own, which
+    // the server consumes for the push peer.
+    const screen = await call.produce('counter', send.id, 'audio', opus(2222), 'screen');
+    await call.pipeProducerTo(screen, desk);
+    const copy = deskLog.producernew.find((p) => p.source === 'screen')!;
+    expect(copy).toMatchObject({ peerId: 'counter', kind: 'audio' });
+    expect(copy.producerId).not.toBe(screen);
+    await desk.pushConsumers('clerk');
+    expect(deskLog.consumernew[1]!.consumers).toMatchObject([{ producerId: copy.producerId, peerId: 'counter', source: 'screen' }]);
+    expect(desk.counts()).toEqual({ peers: 2, transports: 1, producers: 2, consumers: 3 });
+
+    // Stopping the original stops the copy, and the clerk's consumer of it.
+    call.closeProducer('counter', screen);
+    await until(() => deskLog.producerclosed.some((p) => p.producerId === copy.producerId));
+    expect(deskLog.consumerclosed.map((c) => c.peerId)).toEqual(['clerk']);
+    expect(desk.hasCopyOf(screen)).toBe(false);
+
+    // The call goes: the counter is in the desk only through its copies, so it goes with the last.
+    call.close();
+    await until(() => desk.counts().peers === 1);
+    expect(desk.counts()).toEqual({ peers: 1, transports: 1, producers: 0, consumers: 2 });
+    expect(desk.hasPeer('counter')).toBe(false);
+    desk.close();
+  });
+
+  it('dropImportsFrom closes what came from one session and leaves the session’s own tracks', async () => {
+    const call = await session('case');
+    const desk = await session('desk');
+    const deskSend = await desk.createWebRtcTransport('clerk', 'send');
+    const own = await desk.produce('clerk', deskSend.id, 'audio', opus(3331), 'mic');
+    const callSend = await call.createWebRtcTransport('counter', 'send');
+    const counterMic = await call.produce('counter', callSend.id, 'audio', opus(3332), 'mic');
+    await Promise.all([desk.pipeProducerTo(own, call), call.pipeProducerTo(counterMic, desk)]);
+    expect(call.hasCopyOf(own) && desk.hasCopyOf(counterMic)).toBe(true);
+    desk.dropImportsFrom(call.id);
+    await until(() => !desk.hasCopyOf(counterMic));
+    expect(desk.ownProducers().map((p) => p.producerId)).toEqual([own]);
+    // The call still has the desk's copy: dropping is one direction only.
+    expect(call.hasCopyOf(own)).toBe(true);
+    call.close();
+    desk.close();
+  });
+});
