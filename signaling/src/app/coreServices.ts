@@ -1,0 +1,57 @@
+import { AuthModule } from '../auth/AuthModule.js';
+import { BlobStore } from '../blobs/BlobStore.js';
+import { CaseService } from '../cases/CaseService.js';
+import { CatalogStore } from '../catalog/CatalogStore.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/Metrics.js';
+import { EventBus } from '../store/EventBus.js';
+import { connectRedis, type RedisClient } from '../store/redisClient.js';
+import type { Closers } from './Closers.js';
+
+/** Options for {@link createCoreServices}. */
+export interface CoreServicesOptions {
+  config: Readonly<Config>;
+  redisUrl: string;
+  logger: Logger;
+  clock: () => Date;
+  enforceServiceHours: boolean;
+  closers: Closers;
+}
+
+/** The stores and services every other part of a node is built on. */
+export interface CoreServices {
+  redis: RedisClient;
+  metrics: Metrics;
+  catalog: CatalogStore;
+  blobs: BlobStore;
+  bus: EventBus;
+  cases: CaseService;
+  auth: AuthModule;
+}
+
+/** Connects Redis and builds the catalogue, blobs, event bus, case service and sign-in. */
+export async function createCoreServices(opts: CoreServicesOptions): Promise<CoreServices> {
+  const { config, logger, clock, closers } = opts;
+  const redis = await connectRedis(opts.redisUrl);
+  closers.add(() => redis.quit().then(() => undefined, () => undefined));
+  const metrics = new Metrics();
+
+  const catalog = await CatalogStore.create({ redis });
+  const blobs = await BlobStore.create({ dataDir: config.dataDir });
+  const bus = await EventBus.create({ redis, logger });
+  closers.add(() => bus.close());
+  const cases = await CaseService.create({ redis, catalog, blobs, publish: bus.publish, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets });
+  const auth = await AuthModule.create({
+    redis,
+    config,
+    logger,
+    getHall: async (id) => {
+      const hall = await catalog.get('hall', id);
+      return hall ? { id: hall.id, regionCode: hall.regionCode, name: hall.name } : undefined;
+    },
+    nameOf: async (kind, code) => (await catalog.get(kind, code))?.name,
+  });
+  closers.add(() => auth.close());
+  return { redis, metrics, catalog, blobs, bus, cases, auth };
+}

@@ -1,0 +1,102 @@
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
+import type { WorkerPool, SessionRegistry } from '@rvw/sfu';
+import type { AuthModule } from '../auth/AuthModule.js';
+import { authorize, can } from '../auth/policy.js';
+import type { BlobStore } from '../blobs/BlobStore.js';
+import type { CaseService } from '../cases/CaseService.js';
+import type { CatalogStore } from '../catalog/CatalogStore.js';
+import { createCatalogRouter } from '../catalog/createCatalogRouter.js';
+import type { Config } from '../config.js';
+import { httpErrorOf } from '../http/httpErrorOf.js';
+import { ensureMetricsToken, requireMetricsToken } from '../http/metricsAccess.js';
+import { requireSameOrigin, securityHeaders } from '../http/security.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/Metrics.js';
+import type { RedisClient } from '../store/redisClient.js';
+import type { Hub } from '../ws/Hub.js';
+import { createCaseFilesRouter, type CaseFilesRouterDeps } from './createCaseFilesRouter.js';
+import { createCounterRouter } from './createCounterRouter.js';
+
+/** Options for {@link createHttpApp}. */
+export interface HttpAppOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  clock: () => Date;
+  enforceServiceHours: boolean;
+  redis: RedisClient;
+  metrics: Metrics;
+  auth: AuthModule;
+  catalog: CatalogStore;
+  cases: Pick<CaseService, 'getCase'>;
+  blobs: Pick<BlobStore, 'get'>;
+  /** Gauges for /metrics and /healthz. */
+  pool: Pick<WorkerPool, 'workers'>;
+  registry: Pick<SessionRegistry, 'size'>;
+  hub: Pick<Hub, 'size'>;
+  previewDocument: CaseFilesRouterDeps['previewDocument'];
+  /** The document routes (verify, print), mounted after the case files. */
+  documentRouters: Router[];
+  /** The pages (see webAssets), mounted last before the 404. */
+  webAssets: Router;
+}
+
+/** The HTTP API and pages of a node, behind the security headers and the same-origin check. */
+export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
+  const { config, logger, redis, metrics, auth, catalog, cases } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(securityHeaders({ publicOrigin: config.http.publicOrigin, allowedOrigins: config.http.allowedOrigins }));
+  // CSRF: every POST/PUT/DELETE proves it comes from our pages (POST /verify only reads a PDF).
+  app.use(requireSameOrigin({ allowedOrigins: config.http.allowedOrigins, exempt: ['/verify'] }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, data: { redis: redis.isReady, workers: opts.pool.workers.length } });
+  });
+  const metricsAccess = await ensureMetricsToken(config.metricsToken, config.dataDir);
+  app.get('/metrics', requireMetricsToken(metricsAccess.token), async (_req, res) => {
+    metrics.wsConnections.set(opts.hub.size);
+    metrics.mediaSessions.set(opts.registry.size);
+    metrics.sfuWorkers.set(opts.pool.workers.length);
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(auth.router());
+  app.use(
+    createCatalogRouter({
+      catalog,
+      log: logger,
+      authorizeAdmin: async (req, regionCodes) => {
+        const principal = await auth.resolvePrincipal(req);
+        if (regionCodes.length <= 1) {
+          if (principal.kind !== 'staff' || principal.role !== 'admin') authorize(principal, 'catalog.write', { regionCode: regionCodes[0] ?? '' });
+          else if (regionCodes[0]) authorize(principal, 'catalog.write', { regionCode: regionCodes[0] });
+        } else authorize(principal, 'partnership.write', { regionCodes });
+      },
+      adminSees: async (req) => {
+        const principal = await auth.resolvePrincipal(req);
+        return (regionCode) => can(principal, 'counter.list', { regionCode });
+      },
+    }),
+  );
+  app.use(createCounterRouter({ catalog, resolvePrincipal: auth.resolvePrincipal, clock: opts.clock, enforceServiceHours: opts.enforceServiceHours }));
+  app.use(
+    createCaseFilesRouter({
+      resolvePrincipal: auth.resolvePrincipal,
+      getCase: (caseId) => cases.getCase(caseId),
+      readBlob: (sha256) => opts.blobs.get(sha256),
+      documentTypes: async (record) => (await catalog.require('item', record.itemCode)).issuedDocuments,
+      previewDocument: opts.previewDocument,
+      log: logger,
+    }),
+  );
+  for (const router of opts.documentRouters) app.use(router);
+  app.use(opts.webAssets);
+  app.use((req: Request, res: Response) => {
+    res.status(404).json({ ok: false, error: { code: 'NOT_FOUND', message: `未找到 ${req.method} ${req.path}` } });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = httpErrorOf(err);
+    if (e.code === 'INTERNAL') logger.error({ err }, 'http request failed');
+    res.status(e.httpStatus).json({ ok: false, error: e.toWire() });
+  });
+  return app;
+}

@@ -1,0 +1,78 @@
+import { SessionRegistry, WorkerPool } from '@rvw/sfu';
+import { authorize } from '../auth/policy.js';
+import { CallService } from '../calls/CallService.js';
+import type { CaseService } from '../cases/CaseService.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors/AppError.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/Metrics.js';
+import { caseFacts } from '../ws/handlers/caseHandlers.js';
+import type { Hub } from '../ws/Hub.js';
+import type { Closers } from './Closers.js';
+import { turnCredentials } from './turnCredentials.js';
+
+/** Options for {@link createMediaWiring}. */
+export interface MediaWiringOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  clock: () => Date;
+  metrics: Metrics;
+  /** A worker pool to share (tests); one is created from config.sfu when omitted (and closed with the node). */
+  pool?: WorkerPool;
+  cases: Pick<CaseService, 'getCase'>;
+  hub: Hub;
+  closers: Closers;
+}
+
+/** The SFU of a node and the calls over it. */
+export interface MediaWiring {
+  pool: WorkerPool;
+  registry: SessionRegistry;
+  calls: CallService;
+}
+
+/** Starts (or shares) the mediasoup workers, the session registry and the call service. */
+export async function createMediaWiring(opts: MediaWiringOptions): Promise<MediaWiring> {
+  const { config, logger, clock, metrics, cases, hub, closers } = opts;
+  const pool = opts.pool ?? (await WorkerPool.create({ numWorkers: config.sfu.numWorkers }));
+  if (!opts.pool) closers.add(() => pool.close());
+  pool.on('workerdied', () => metrics.sfuWorkerDeaths.inc());
+  const registry = new SessionRegistry(pool, {
+    listenIp: config.rtc.listenIp,
+    announcedAddress: config.rtc.announcedAddress,
+    minPort: config.rtc.minPort,
+    maxPort: config.rtc.maxPort,
+    maxIncomingBitrate: 6_000_000,
+    limits: {
+      transportsPerPeer: config.budgets.transportsPerPeer,
+      producersPerPeer: config.budgets.producersPerPeer,
+      transportsPerSession: config.budgets.transportsPerSession,
+    },
+  });
+  closers.addFirst(() => registry.closeAll());
+  const calls = new CallService({
+    registry,
+    hub,
+    peerGraceMs: config.peerGraceMs,
+    transportsPerPrincipal: config.budgets.transportsPerPrincipal,
+    logger,
+    iceServers: (p) => turnCredentials(config.rtc, p, clock),
+    authorizeJoin: async (principal, sessionId) => {
+      const record = await cases.getCase(sessionId);
+      authorize(principal, 'session.join', { case: caseFacts(record) });
+      // The counter may connect while its case waits (its tracks paused, nobody can consume them
+      // before a clerk accepts), so accepting only has to resume them; clerks join once they hold it.
+      const open = principal.kind === 'counter' ? ['queued', 'in_session', 'pending_materials', 'suspended'] : ['in_session', 'pending_materials', 'suspended'];
+      if (!open.includes(record.state)) {
+        throw new AppError('SESSION_NOT_ACTIVE', `办件当前状态为 ${record.state}，不能进入视频通话`, 409);
+      }
+      return principal.kind === 'counter' ? 'counter' : 'clerk';
+    },
+    authorizeDesk: (principal) => {
+      authorize(principal, 'desk.join', {});
+      return principal.kind === 'staff' ? principal.staffId : '';
+    },
+  });
+  closers.addFirst(() => calls.close());
+  return { pool, registry, calls };
+}

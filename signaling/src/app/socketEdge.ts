@@ -1,0 +1,71 @@
+import type http from 'node:http';
+import type { AuthModule } from '../auth/AuthModule.js';
+import { hashToken } from '../auth/hashToken.js';
+import { parseCookies } from '../auth/parseCookies.js';
+import type { CallService } from '../calls/CallService.js';
+import type { CaseService } from '../cases/CaseService.js';
+import type { CatalogStore } from '../catalog/CatalogStore.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/Metrics.js';
+import { caseHandlers, type CaseHandlerDeps } from '../ws/handlers/caseHandlers.js';
+import { mediaHandlers } from '../ws/handlers/mediaHandlers.js';
+import type { HandlerTable } from '../ws/handlerTypes.js';
+import type { Hub } from '../ws/Hub.js';
+import { PrincipalBudgets } from '../ws/PrincipalBudgets.js';
+import { SignalingServer } from '../ws/SignalingServer.js';
+import type { ClerkPresenceWiring } from './clerkPresenceWiring.js';
+
+/** Options for {@link createSocketEdge}. */
+export interface SocketEdgeOptions {
+  httpServer: http.Server;
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: Metrics;
+  auth: AuthModule;
+  hub: Hub;
+  cases: CaseService;
+  catalog: CatalogStore;
+  calls: CallService;
+  presence: ClerkPresenceWiring;
+  issueDocument: CaseHandlerDeps['issueDocument'];
+}
+
+/**
+ * The WebSocket endpoint of a node: the handler table (media, case, queue), budgets, metrics,
+ * and the sockets a revoked sign-in loses.
+ */
+export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
+  const { config, auth, hub, calls, presence, metrics } = opts;
+  const handlers: HandlerTable = {
+    ...mediaHandlers(calls),
+    ...caseHandlers({ cases: opts.cases, catalog: opts.catalog, calls, hub, issueDocument: opts.issueDocument }),
+  };
+  handlers['queue.subscribe'] = presence.watchQueues(handlers['queue.subscribe']);
+  const signaling = SignalingServer.attach({
+    httpServer: opts.httpServer,
+    authenticate: auth.authenticateUpgrade,
+    hub,
+    handlers,
+    logger: opts.logger,
+    onClose: (conn) => {
+      calls.onConnectionClosed(conn);
+      presence.connectionClosed(conn);
+    },
+    onRequest: (type, ok, ms) => metrics.observeRequest(type, ok, ms),
+    budgets: new PrincipalBudgets(config.budgets),
+    onBudgetRefused: (budget) => metrics.budgetRefusals.inc({ budget }),
+    sessionKeyOf: (req) => {
+      const sid = parseCookies(req.headers.cookie).get(auth.cookies.session);
+      return sid ? hashToken(sid) : undefined;
+    },
+  });
+  auth.onPrincipalRevoked((event) => {
+    const conns = event.kind === 'staff' ? hub.byStaff(event.staffId) : event.kind === 'counter' ? hub.byCounter(event.counterId) : hub.bySessionKey(event.sessionKey);
+    for (const c of conns) {
+      c.send({ type: 'auth.revoked', reason: event.reason });
+      c.socket.close(4003, 'revoked');
+    }
+  });
+  return signaling;
+}
