@@ -1,13 +1,20 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '@rvw/signaling/errors/AppError';
 import {
   ACTIONS,
   authorize,
+  authorizeParty,
+  authorizeWithReason,
   can,
   caseView,
   requireAdmin,
+  requireClerk,
+  requireCounter,
   type Action,
   type CaseFacts,
+  type CounterRegistration,
   type ResourceFor,
 } from '@rvw/signaling/auth/policy';
 import type { Principal } from '@rvw/signaling/auth/Principal';
@@ -38,6 +45,9 @@ const COLUMNS = Object.keys(PRINCIPALS) as Who[];
 /** A case in A's queue (not accepted yet) and the same case held by clerkAX. */
 const queued: CaseFacts = { servingRegion: 'A', applicantRegion: 'B', counterId: 'ctr-B1', itemCode: 'X' };
 const held: CaseFacts = { ...queued, clerkId: 'clk-ax' };
+/** Where the catalogue registered ctr-B1 (hall H-B1 of region B) — and a terminal moved to hall H-B2. */
+const registeredB1: CounterRegistration = { counterId: 'ctr-B1', hallId: 'H-B1', regionCode: 'B' };
+const movedB2: CounterRegistration = { counterId: 'ctr-B2', hallId: 'H-B1', regionCode: 'B' };
 
 interface Row {
   action: Action;
@@ -87,9 +97,19 @@ const MATRIX: Row[] = [
   row('queue.read', 'B / item X', { queue: { servingRegion: 'B', itemCode: 'X' } }, '.  Y  Y  .   .    .   Y   .   .   .  .'),
   row('queue.accept', 'queued case', { case: queued },          '.  .  .  Y   Y    .   .   .   .   .  .'),
   row('queue.accept', 'case held by clerkAX', { case: held },   '.  .  .  Y   Y    .   .   .   .   .  .'),
+  // Only clerks watch the queue (which entries they see is queue.read's, above).
+  row('queue.subscribe', 'the queue page', {},                  '.  .  .  Y   Y    Y   Y   .   .   .  .'),
+  row('material.waive', 'held case', { case: held },            '.  .  .  Y   .    .   .   .   .   .  .'),
+  // A terminal acts only from the hall the catalogue registered it in: ctr-B2's credential says H-B2.
+  row('counter.act', 'ctr-B1 registered in H-B1', { registration: registeredB1 }, '.  .  .  .   .    .   .   Y   .   .  .'),
+  row('counter.act', 'ctr-B2 registered in H-B1', { registration: movedB2 }, '.  .  .  .   .    .   .   .   .   .  .'),
+  row('document.print', 'held case', { case: held },            '.  .  .  .   .    .   .   Y   .   .  .'),
+  row('document.reprint', 'issued by clerkAX', { case: held, document: { issuedBy: 'clk-ax' } }, '.  .  .  Y   .    .   .   .   .   .  .'),
+  row('document.reprint', 'issued by another clerk', { case: held, document: { issuedBy: 'clk-ax2' } }, '.  .  .  .   .    .   .   .   .   .  .'),
   row('session.join', 'held case', { case: held },              '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('session.end', 'held case', { case: held },               '.  .  .  Y   .    .   .   .   .   .  .'),
   row('desk.join', 'own desk', {},                              '.  .  .  Y   Y    Y   Y   .   .   .  .'),
+  row('desk.link', 'held case', { case: held },                 '.  .  .  Y   .    .   .   .   .   .  .'),
 ];
 
 function cells(r: Row): boolean[] {
@@ -134,6 +154,10 @@ describe('policy matrix', () => {
           if (who === 'anonymous') expect([err.code, err.httpStatus]).toEqual(['UNAUTHENTICATED', 401]);
           else expect([err.code, err.httpStatus]).toEqual(['FORBIDDEN', 403]);
         }
+        // The use cases' variant decides the same; only the words differ.
+        const withReason = authorizeWithReason as (p: Principal, a: Action, res: unknown) => void;
+        if (allow) expect(() => withReason(principal, r.action, r.resource)).not.toThrow();
+        else expect(() => withReason(principal, r.action, r.resource)).toThrow(expect.objectContaining({ code: who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN' }));
       });
     });
   }
@@ -183,5 +207,153 @@ describe('policy details', () => {
     expect(() => requireAdmin(PRINCIPALS.clerkAX)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     expect(() => requireAdmin(PRINCIPALS.counterA)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     expect(() => requireAdmin(PRINCIPALS.anonymous)).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+  });
+});
+
+/** What a refusal says: code, HTTP status, message, details (undefined: none). */
+interface Said {
+  code: string;
+  httpStatus: number;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+function refusal(attempt: () => void): Said {
+  try {
+    attempt();
+  } catch (e) {
+    expect(isAppError(e)).toBe(true);
+    const err = e as Said;
+    return { code: err.code, httpStatus: err.httpStatus, message: err.message, details: err.details };
+  }
+  throw new Error('not refused');
+}
+
+const heldCase: CaseFacts = { ...held, caseId: 'case-1' };
+const queuedCase: CaseFacts = { ...queued, caseId: 'case-1' };
+const forbidden = (message: string, details?: Record<string, unknown>): Said => ({ code: 'FORBIDDEN', httpStatus: 403, message, details });
+const NOT_ALLOWED = '无权执行此操作 (not allowed)';
+
+describe('refusals a use case explains (authorizeWithReason)', () => {
+  // The words the people at the screens have always been given: the use cases' own refusals
+  // before these decisions moved into the policy module.
+  const CASES: { name: string; who: Who | Principal; attempt: (p: Principal) => void; said: Said }[] = [
+    { name: 'a counter accepting a case', who: 'counterB1', attempt: (p) => authorizeWithReason(p, 'queue.accept', { case: queuedCase }), said: forbidden('只有受理人员可以接入办件') },
+    { name: 'an administrator accepting a case', who: 'adminAll', attempt: (p) => authorizeWithReason(p, 'queue.accept', { case: queuedCase }), said: forbidden('只有受理人员可以接入办件') },
+    { name: 'a clerk accepting outside its items', who: 'clerkAY', attempt: (p) => authorizeWithReason(p, 'queue.accept', { case: queuedCase }), said: forbidden('此办件不属于您负责的地区或事项', { caseId: 'case-1' }) },
+    { name: 'a clerk accepting outside its region', who: 'clerkBX', attempt: (p) => authorizeWithReason(p, 'queue.accept', { case: queuedCase }), said: forbidden('此办件不属于您负责的地区或事项', { caseId: 'case-1' }) },
+    { name: 'an administrator watching the queue', who: 'adminA', attempt: (p) => authorizeWithReason(p, 'queue.subscribe', {}), said: forbidden('只有异地窗口工作人员可以查看待受理队列') },
+    { name: 'a counter watching the queue', who: 'counterB1', attempt: (p) => authorizeWithReason(p, 'queue.subscribe', {}), said: forbidden('只有异地窗口工作人员可以查看待受理队列') },
+    { name: 'a counter of another hall than registered', who: 'counterB2', attempt: (p) => authorizeWithReason(p, 'counter.act', { registration: movedB2 }), said: forbidden('窗口终端登记信息与所属大厅不一致，请联系管理员', { counterId: 'ctr-B2' }) },
+    { name: 'a counter whose credential names another region', who: { ...PRINCIPALS.counterB1, regionCode: 'A' }, attempt: (p) => authorizeWithReason(p, 'counter.act', { registration: registeredB1 }), said: forbidden('窗口终端登记信息与所属大厅不一致，请联系管理员', { counterId: 'ctr-B1' }) },
+    { name: 'a clerk acting as a terminal', who: 'clerkAX', attempt: (p) => authorizeWithReason(p, 'counter.act', { registration: registeredB1 }), said: forbidden(NOT_ALLOWED, { action: 'counter.act' }) },
+    { name: 'another counter chatting on the case', who: 'counterB2', attempt: (p) => authorizeParty(p, 'chat.send', heldCase), said: forbidden('您不是此案件的办理方，无权进行此操作', { caseId: 'case-1' }) },
+    { name: 'another clerk of the item chatting', who: 'clerkAX2', attempt: (p) => authorizeParty(p, 'chat.send', heldCase), said: forbidden('您不是此案件的办理方，无权进行此操作', { caseId: 'case-1' }) },
+    { name: 'an administrator capturing a material', who: 'adminA', attempt: (p) => authorizeParty(p, 'material.capture', heldCase), said: forbidden('您不是此案件的办理方，无权进行此操作', { caseId: 'case-1' }) },
+    { name: 'the counter moving the case', who: 'counterB1', attempt: (p) => authorizeParty(p, 'case.transition', heldCase), said: forbidden('此操作只能由受理人员进行', { caseId: 'case-1', side: 'counter' }) },
+    { name: 'the counter waiving a material', who: 'counterB1', attempt: (p) => authorizeParty(p, 'material.waive', heldCase), said: forbidden('此操作只能由受理人员进行', { caseId: 'case-1', side: 'counter' }) },
+    { name: 'the clerk signing for the applicant', who: 'clerkAX', attempt: (p) => authorizeParty(p, 'case.sign', heldCase), said: forbidden('此操作只能由申请窗口进行', { caseId: 'case-1', side: 'clerk' }) },
+    { name: 'the clerk rating', who: 'clerkAX', attempt: (p) => authorizeParty(p, 'rating.submit', heldCase), said: forbidden('此操作只能由申请窗口进行', { caseId: 'case-1', side: 'clerk' }) },
+    { name: 'the clerk leaving the queue', who: 'clerkAX', attempt: (p) => authorizeParty(p, 'queue.leave', heldCase), said: forbidden('此操作只能由申请窗口进行', { caseId: 'case-1', side: 'clerk' }) },
+    { name: 'the counter linking a desk', who: 'counterB1', attempt: (p) => authorizeWithReason(p, 'desk.link', { case: heldCase }), said: forbidden('只有受理该办件的工作人员可以接入 (clerks only)') },
+    // A party on its own side, refused all the same, is told no more than the edge tells anyone.
+    { name: 'the holder after losing the item', who: { ...PRINCIPALS.clerkAX, itemCodes: ['Y'] }, attempt: (p) => authorizeParty(p, 'chat.send', heldCase), said: forbidden(NOT_ALLOWED, { action: 'chat.send' }) },
+    { name: 'the owning counter writing 办理意见', who: 'counterB1', attempt: (p) => authorizeWithReason(p, 'case.update', { case: heldCase, fields: ['note'] }), said: forbidden(NOT_ALLOWED, { action: 'case.update' }) },
+    { name: 'anonymous', who: 'anonymous', attempt: (p) => authorizeParty(p, 'chat.send', heldCase), said: { code: 'UNAUTHENTICATED', httpStatus: 401, message: '请先登录 (sign-in required)', details: undefined } },
+  ];
+  for (const c of CASES) {
+    it(`${c.name}: ${c.said.code} “${c.said.message}”`, () => {
+      const principal: Principal = typeof c.who === 'string' ? PRINCIPALS[c.who] : c.who;
+      expect(refusal(() => c.attempt(principal))).toEqual(c.said);
+    });
+  }
+
+  it('authorizeParty names the side a party acts as', () => {
+    expect(authorizeParty(PRINCIPALS.counterB1, 'chat.send', heldCase)).toBe('counter');
+    expect(authorizeParty(PRINCIPALS.clerkAX, 'chat.send', heldCase)).toBe('clerk');
+  });
+});
+
+describe('gates before anything is looked up', () => {
+  const PAGE = '此页面仅供已登记的跨域通办窗口终端使用';
+  const OPEN = '只有跨域通办窗口终端可以发起办件';
+  const QUEUE = '只有异地窗口工作人员可以查看待受理队列';
+  // Per principal: [requireCounter('counter.offers'), requireCounter('case.open'), requireClerk('queue.subscribe')]; 'pass' or what the refusal says.
+  const GATES: Record<Who, [Said | 'pass', Said | 'pass', Said | 'pass']> = {
+    adminA: [forbidden(PAGE), forbidden(OPEN), forbidden(QUEUE)],
+    adminB: [forbidden(PAGE), forbidden(OPEN), forbidden(QUEUE)],
+    adminAll: [forbidden(PAGE), forbidden(OPEN), forbidden(QUEUE)],
+    clerkAX: [forbidden(PAGE), forbidden(OPEN), 'pass'],
+    clerkAX2: [forbidden(PAGE), forbidden(OPEN), 'pass'],
+    clerkAY: [forbidden(PAGE), forbidden(OPEN), 'pass'],
+    clerkBX: [forbidden(PAGE), forbidden(OPEN), 'pass'],
+    counterB1: ['pass', 'pass', forbidden(QUEUE)],
+    counterB2: ['pass', 'pass', forbidden(QUEUE)],
+    counterA: ['pass', 'pass', forbidden(QUEUE)],
+    anonymous: [
+      { code: 'UNAUTHENTICATED', httpStatus: 401, message: PAGE, details: undefined },
+      { code: 'UNAUTHENTICATED', httpStatus: 401, message: '请先登录 (sign-in required)', details: undefined },
+      { code: 'UNAUTHENTICATED', httpStatus: 401, message: '请先登录 (sign-in required)', details: undefined },
+    ],
+  };
+  for (const who of COLUMNS) {
+    const [offers, open, queue] = GATES[who];
+    const gates: [string, Said | 'pass', (p: Principal) => void][] = [
+      ['requireCounter(counter.offers)', offers, (p) => requireCounter(p, 'counter.offers')],
+      ['requireCounter(case.open)', open, (p) => requireCounter(p, 'case.open')],
+      ['requireClerk(queue.subscribe)', queue, (p) => requireClerk(p, 'queue.subscribe')],
+    ];
+    for (const [name, expected, gate] of gates) {
+      it(`${name} by ${who}: ${expected === 'pass' ? 'pass' : expected.code}`, () => {
+        const principal: Principal = PRINCIPALS[who];
+        if (expected === 'pass') expect(() => gate(principal)).not.toThrow();
+        else expect(refusal(() => gate(principal))).toEqual(expected);
+      });
+    }
+  }
+});
+
+describe('the policy module is the only place that refuses FORBIDDEN', () => {
+  const ROOT = join(import.meta.dirname, '../../signaling/src');
+  /**
+   * Documented exceptions, each with its reason in the file: the /metrics bearer token is
+   * authentication of the scraper, not an access decision about a principal.
+   */
+  const EXCEPTIONS = ['auth/policy.ts', 'http/metricsAccess.ts'];
+
+  async function sources(dir: string): Promise<string[]> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? sources(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))));
+    return nested.flat();
+  }
+
+  /** `FORBIDDEN` used as an error code (in a literal, not a comment) — in `new AppError(…)`, a `code:` or a ternary picking one. */
+  function forbiddenCodes(text: string): number[] {
+    const lines: number[] = [];
+    text.split('\n').forEach((line, i) => {
+      const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+      if (/(['"`])FORBIDDEN\1/.test(code)) lines.push(i + 1);
+    });
+    return lines;
+  }
+
+  it('finds the code where it is used (the check can fail)', () => {
+    expect(forbiddenCodes(`throw new AppError('FORBIDDEN', 'x', 403);`)).toEqual([1]);
+    expect(forbiddenCodes(`const e = { code: "FORBIDDEN" };\n// FORBIDDEN in a comment\n * FORBIDDEN in a doc comment`)).toEqual([1]);
+    expect(forbiddenCodes(`new AppError(anon ? 'UNAUTHENTICATED' : 'FORBIDDEN', m)`)).toEqual([1]);
+  });
+
+  it('no file of signaling/src but the documented exceptions throws FORBIDDEN', async () => {
+    const files = await sources(ROOT);
+    expect(files.length).toBeGreaterThan(50);
+    const found: string[] = [];
+    for (const file of files) {
+      const name = relative(ROOT, file).split('\\').join('/');
+      if (EXCEPTIONS.includes(name)) continue;
+      for (const line of forbiddenCodes(await readFile(file, 'utf8'))) found.push(`${name}:${line}`);
+    }
+    expect(found).toEqual([]);
+    // The exceptions are real (a stale entry would hide nothing and mislead).
+    for (const name of EXCEPTIONS) expect(forbiddenCodes(await readFile(join(ROOT, name), 'utf8')).length, name).toBeGreaterThan(0);
   });
 });

@@ -3,13 +3,13 @@ import type { ResolvePrincipal } from '../auth/createPrincipalResolver.js';
 import { authorize } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { respondWithError } from '../auth/respondWithError.js';
+import { caseFacts } from '../cases/caseFacts.js';
 import type { CaseRecord } from '../cases/CaseRecord.js';
 import { DocumentType } from '../catalog/CatalogTypes.js';
 import { AppError } from '../errors/AppError.js';
 import { allowSameOriginFraming } from '../http/security.js';
 import { httpErrorOf } from '../http/httpErrorOf.js';
 import type { Logger } from '../observability/logger.js';
-import { caseFacts } from '../ws/handlers/caseHandlers.js';
 
 /** Dependencies of {@link createCaseFilesRouter}; the node wires them to its stores and services. */
 export interface CaseFilesRouterDeps {

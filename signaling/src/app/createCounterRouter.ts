@@ -1,8 +1,7 @@
 import express, { type Router } from 'express';
 import type { ResolvePrincipal } from '../auth/createPrincipalResolver.js';
-import { authorize } from '../auth/policy.js';
+import { authorize, requireCounter } from '../auth/policy.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
-import { AppError } from '../errors/AppError.js';
 import { describeServiceHours } from '../queue/describeServiceHours.js';
 import { isWithinServiceHours } from '../queue/isWithinServiceHours.js';
 
@@ -23,7 +22,7 @@ export function createCounterRouter(deps: {
   const router = express.Router();
   router.get('/api/counter/offers', async (req, res) => {
     const principal = await deps.resolvePrincipal(req);
-    if (principal.kind !== 'counter') throw new AppError(principal.kind === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN', '此页面仅供已登记的跨域通办窗口终端使用', principal.kind === 'anonymous' ? 401 : 403);
+    requireCounter(principal, 'counter.offers');
     authorize(principal, 'catalog.read', { regionCode: principal.regionCode });
     const [partnerships, items, regions, hall] = await Promise.all([
       deps.catalog.list('partnership'),

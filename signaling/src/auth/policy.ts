@@ -23,6 +23,15 @@ import type { Principal } from './Principal.js';
  *   `result`, anything under `authority.`) is written by the holding clerk alone; everything else
  *   is the application form, which the applicant side (its counter) and the holding clerk fill in.
  *   Documents print authority fields only (see issuing/buildDocumentInput).
+ * - Queue: only clerks watch the queue (`queue.subscribe`); an entry shows to those who may
+ *   `queue.read` it. Only a counter terminal opens cases (`requireCounter`), and only from the hall
+ *   the catalogue registered it in (`counter.act`).
+ *
+ * Two ways to be refused: `authorize` (the edge, before a use case runs) answers only "not allowed";
+ * `authorizeWithReason` (a use case, on the committed record) says why in words the person can act
+ * on (not a party of the case, the other side's action, not your region or items). Same decisions.
+ * Not here: the `/metrics` bearer token (http/metricsAccess.ts) — that proves who the scraper is
+ * (authentication, like a session cookie), it grants no principal anything.
  */
 
 /** Every action the policy knows; a matrix test iterates this list. */
@@ -46,13 +55,19 @@ export const ACTIONS = [
   'material.capture',
   'material.read',
   'document.issue',
+  'document.print',
+  'document.reprint',
   'chat.send',
   'chat.read',
   'queue.read',
+  'queue.subscribe',
   'queue.accept',
+  'material.waive',
+  'counter.act',
   'session.join',
   'session.end',
   'desk.join',
+  'desk.link',
 ] as const;
 
 /** One authorizable action. */
@@ -73,7 +88,19 @@ export interface CaseFacts {
   itemCode: string;
   /** Clerk holding the case once accepted. */
   clerkId?: string;
+  /** The case's id, when it exists: named in a refusal's details. */
+  caseId?: string;
 }
+
+/** Where the catalogue registered a counter terminal (its hall and the hall's region). */
+export interface CounterRegistration {
+  counterId: string;
+  hallId: string;
+  regionCode: string;
+}
+
+/** A side of a case: the counter that opened it or the clerk holding it. */
+export type CaseSide = 'counter' | 'clerk';
 
 /** The resource each action is checked against. */
 export interface ActionResources {
@@ -97,14 +124,26 @@ export interface ActionResources {
   'material.capture': { case: CaseFacts };
   'material.read': { case: CaseFacts };
   'document.issue': { case: CaseFacts };
+  /** Printing an issued document of the case at the counter (token, confirm, report). */
+  'document.print': { case: CaseFacts };
+  /** Allowing one more print of a document of the case. */
+  'document.reprint': { case: CaseFacts; document: { issuedBy: string } };
   'chat.send': { case: CaseFacts };
   'chat.read': { case: CaseFacts };
   'queue.read': { queue: { servingRegion: string; itemCode: string } };
+  /** Watching the queue at all; which entries show is `queue.read`'s. */
+  'queue.subscribe': Record<string, never>;
   'queue.accept': { case: CaseFacts };
+  /** 容缺受理 of a missing mandatory material. */
+  'material.waive': { case: CaseFacts };
+  /** A terminal acting from where the catalogue registered it (its credential must agree). */
+  'counter.act': { registration: CounterRegistration };
   'session.join': { case: CaseFacts };
   'session.end': { case: CaseFacts };
   /** A clerk's standby media (no case yet). */
   'desk.join': Record<string, never>;
+  /** Linking the clerk's desk to the call of a case. */
+  'desk.link': { case: CaseFacts };
 }
 
 /** The resource type of action `A`. */
@@ -138,6 +177,48 @@ function adminOfCase(p: Known, c: CaseFacts): boolean {
   return managesRegion(p, c.servingRegion) || managesRegion(p, c.applicantRegion);
 }
 
+/**
+ * The actions of the two parties of a case and which side takes each: the rules below and the
+ * refusal's words ("此操作只能由申请窗口进行") both come from this one table.
+ */
+const PARTY_ACTIONS = {
+  // Both sides, each its own fields: the rule is case.update's own (field owners).
+  'case.update': ['counter', 'clerk'],
+  'case.transition': ['clerk'],
+  'material.waive': ['clerk'],
+  'case.sign': ['counter'],
+  'rating.submit': ['counter'],
+  'queue.leave': ['counter'],
+  'material.capture': ['counter', 'clerk'],
+  // Captured materials are ID cards and bank cards: only the two sides handling the case see
+  // them — not every clerk of the item, not administrators.
+  'material.read': ['counter', 'clerk'],
+  'document.issue': ['clerk'],
+  'chat.send': ['counter', 'clerk'],
+  // Chat carries what people say on a call (a bank card number read out): the two sides only.
+  'chat.read': ['counter', 'clerk'],
+  'session.join': ['counter', 'clerk'],
+  'session.end': ['clerk'],
+  'desk.link': ['clerk'],
+} as const satisfies Partial<Record<Action, readonly CaseSide[]>>;
+
+function isParty(p: Known, c: CaseFacts, sides: readonly CaseSide[]): boolean {
+  return (sides.includes('clerk') && holds(p, c)) || (sides.includes('counter') && ownsCase(p, c));
+}
+
+const party = (action: PartyAction) => (p: Known, r: { case: CaseFacts }) => isParty(p, r.case, PARTY_ACTIONS[action]);
+
+/**
+ * The side of the case `principal` claims to be, by identity alone (its counter id, or the
+ * holding clerk's staff id) — for naming a refusal and the author of a chat line; whether it may
+ * act is `can`'s, which also checks region and items.
+ */
+export function caseSide(principal: Principal, facts: CaseFacts): CaseSide | undefined {
+  if (principal.kind === 'counter' && principal.counterId === facts.counterId) return 'counter';
+  if (principal.kind === 'staff' && principal.role === 'clerk' && facts.clerkId !== undefined && principal.staffId === facts.clerkId) return 'clerk';
+  return undefined;
+}
+
 const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'catalog.read': () => true,
   'catalog.write': (p, r) => managesRegion(p, r.regionCode),
@@ -153,28 +234,37 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // and in-session detail belong to the two sides handling it.
   'case.read': (p, r) => holds(p, r.case) || (isClerkFor(p, r.case) && r.case.clerkId === undefined) || ownsCase(p, r.case) || adminOfCase(p, r.case),
   'case.update': (p, r) => holds(p, r.case) || (ownsCase(p, r.case) && (r.fields ?? []).every((k) => fieldOwner(k) === 'applicant')),
-  'case.transition': (p, r) => holds(p, r.case),
-  'case.sign': (p, r) => ownsCase(p, r.case),
-  'rating.submit': (p, r) => ownsCase(p, r.case),
-  'queue.leave': (p, r) => ownsCase(p, r.case),
-  'material.capture': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
-  // Captured materials are ID cards and bank cards: only the two sides handling the case see
-  // them — not every clerk of the item, not administrators.
-  'material.read': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
-  'document.issue': (p, r) => holds(p, r.case),
-  'chat.send': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
-  // Chat carries what people say on a call (a bank card number read out): the two sides only.
-  'chat.read': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
+  'case.transition': party('case.transition'),
+  'case.sign': party('case.sign'),
+  'rating.submit': party('rating.submit'),
+  'queue.leave': party('queue.leave'),
+  'material.capture': party('material.capture'),
+  'material.read': party('material.read'),
+  'material.waive': party('material.waive'),
+  'document.issue': party('document.issue'),
+  // 统一窗口出件: the applicant's counter prints what the remote clerk issued.
+  'document.print': (p, r) => ownsCase(p, r.case),
+  // Only the clerk who signed it, while holding its case: a reprint is a second copy of their document.
+  'document.reprint': (p, r) => holds(p, r.case) && p.kind === 'staff' && p.staffId === r.document.issuedBy,
+  'chat.send': party('chat.send'),
+  'chat.read': party('chat.read'),
   'queue.read': (p, r) =>
     (p.kind === 'staff' && p.role === 'clerk' && p.regionCode === r.queue.servingRegion && p.itemCodes.includes(r.queue.itemCode)) ||
     managesRegion(p, r.queue.servingRegion),
+  // Watching the queue is the clerk page's job; no administrator or counter page subscribes.
+  'queue.subscribe': (p) => p.kind === 'staff' && p.role === 'clerk',
   // Any clerk serving the item may try; the accept use case lets exactly one win and answers the
   // others CASE_ALREADY_ACCEPTED, which tells a late clerk more than FORBIDDEN would.
   'queue.accept': (p, r) => isClerkFor(p, r.case),
-  'session.join': (p, r) => holds(p, r.case) || ownsCase(p, r.case),
-  'session.end': (p, r) => holds(p, r.case),
+  // The device credential and the catalogue must agree on where this counter stands: a terminal
+  // moved to another hall (or a forged credential) opens nothing until an administrator re-registers it.
+  'counter.act': (p, r) =>
+    p.kind === 'counter' && p.counterId === r.registration.counterId && p.hallId === r.registration.hallId && p.regionCode === r.registration.regionCode,
+  'session.join': party('session.join'),
+  'session.end': party('session.end'),
   // Any clerk may keep a desk; nothing reaches it until a case it holds is linked.
   'desk.join': (p) => p.kind === 'staff' && p.role === 'clerk',
+  'desk.link': party('desk.link'),
 };
 
 /** Who may write a case field: the serving authority (the holding clerk) or the applicant side. */
@@ -199,7 +289,7 @@ export function fieldOwner(key: string): FieldOwner {
  * it may edit the case but some keys belong to the authority.
  */
 export function authorizeFieldWrite(principal: Principal, facts: CaseFacts, keys: readonly string[]): void {
-  authorize(principal, 'case.update', { case: facts });
+  authorizeWithReason(principal, 'case.update', { case: facts });
   if (can(principal, 'case.update', { case: facts, fields: keys })) return;
   const fields = keys.filter((k) => fieldOwner(k) === 'authority');
   throw new AppError('CASE_FIELD_NOT_OWNED', `“办理意见”“办理结果”等由受理地工作人员填写，申请地窗口不能修改（${fields.join('、')}）`, 403, { fields });
@@ -219,6 +309,56 @@ export function requireAdmin(principal: Principal): asserts principal is AdminPr
   }
 }
 
+/** A counter terminal principal. */
+export type CounterPrincipal = Extract<Principal, { kind: 'counter' }>;
+
+/** What only a counter terminal does, each with the words of its refusal. */
+const COUNTER_PURPOSES = {
+  'case.open': '只有跨域通办窗口终端可以发起办件',
+  'counter.offers': '此页面仅供已登记的跨域通办窗口终端使用',
+} as const;
+
+/**
+ * Throws unless `principal` is a counter terminal: the gate in front of what only a terminal does
+ * (opening a case, the offers page), before anything is looked up by its counter id. Anonymous
+ * callers get UNAUTHENTICATED (401) — with the page's words for `counter.offers`, whose page
+ * shows them — everyone else FORBIDDEN (403).
+ */
+export function requireCounter(principal: Principal, purpose: keyof typeof COUNTER_PURPOSES): asserts principal is CounterPrincipal {
+  if (principal.kind === 'counter') return;
+  if (principal.kind === 'anonymous' && purpose === 'case.open') authorize(principal, 'case.open', { case: { servingRegion: '', applicantRegion: '', counterId: '', itemCode: '' } });
+  if (principal.kind === 'anonymous') throw new AppError('UNAUTHENTICATED', COUNTER_PURPOSES[purpose], 401);
+  throw new AppError('FORBIDDEN', COUNTER_PURPOSES[purpose], 403);
+}
+
+/** A clerk principal. */
+export type ClerkPrincipal = Extract<Principal, { kind: 'staff'; role: 'clerk' }>;
+
+/**
+ * `authorizeWithReason` for an action only a clerk can pass (issuing a document, approving its
+ * reprint), telling the compiler so: the use case then reads the clerk's id and name without a
+ * check of its own.
+ */
+export function authorizeClerkAction<A extends 'document.issue' | 'document.reprint'>(principal: Principal, action: A, resource: ResourceFor<A>): asserts principal is ClerkPrincipal {
+  authorizeWithReason(principal, action, resource);
+  // Unreachable: these rules admit the holding clerk only.
+  if (principal.kind !== 'staff' || principal.role !== 'clerk') throw notAllowed(action);
+}
+
+/** `authorizeWithReason` for an action only a counter terminal can pass (printing), narrowing the principal. */
+export function authorizeCounterAction<A extends 'document.print'>(principal: Principal, action: A, resource: ResourceFor<A>): asserts principal is CounterPrincipal {
+  authorizeWithReason(principal, action, resource);
+  // Unreachable: the rule admits the case's counter only.
+  if (principal.kind !== 'counter') throw notAllowed(action);
+}
+
+/** `authorizeWithReason` for what only a clerk does with no case yet (watching the queue), narrowing the principal. */
+export function requireClerk(principal: Principal, action: 'queue.subscribe'): asserts principal is ClerkPrincipal {
+  authorizeWithReason(principal, action, {});
+  // Unreachable: the rule admits clerks only. Refused rather than assumed all the same.
+  if (principal.kind !== 'staff' || principal.role !== 'clerk') throw notAllowed(action);
+}
+
 /** True when `principal` may perform `action` on `resource` (never throws). */
 export function can<A extends Action>(principal: Principal, action: A, resource: ResourceFor<A>): boolean {
   if (principal.kind === 'anonymous') return false;
@@ -235,9 +375,72 @@ export function authorize<A extends Action>(principal: Principal, action: A, res
   if (principal.kind === 'anonymous') {
     throw new AppError('UNAUTHENTICATED', '请先登录 (sign-in required)', 401, principal.reason ? { reason: principal.reason } : undefined);
   }
-  if (!can(principal, action, resource)) {
-    throw new AppError('FORBIDDEN', '无权执行此操作 (not allowed)', 403, { action });
+  if (!can(principal, action, resource)) throw notAllowed(action);
+}
+
+function notAllowed(action: Action): AppError {
+  return new AppError('FORBIDDEN', '无权执行此操作 (not allowed)', 403, { action });
+}
+
+/**
+ * The same decision as `authorize`, but a refusal says why: not a party of the case, an action of
+ * the other side, a case outside the clerk's region or items, a terminal whose registration does
+ * not match. For use cases deciding on the committed record; the edge keeps `authorize`'s
+ * "not allowed", which tells an outsider nothing.
+ */
+export function authorizeWithReason<A extends Action>(principal: Principal, action: A, resource: ResourceFor<A>): void {
+  if (principal.kind === 'anonymous' || can(principal, action, resource)) {
+    authorize(principal, action, resource);
+    return;
   }
+  throw refusalOf(principal, action, resource);
+}
+
+/** An action taken by a party of a case (its counter or its holding clerk). */
+export type PartyAction = keyof typeof PARTY_ACTIONS;
+
+/**
+ * `authorizeWithReason` for an action of a case's parties, on the case's facts; returns the side
+ * the principal acts as (a chat line's author, for one).
+ */
+export function authorizeParty(principal: Principal, action: PartyAction, facts: CaseFacts): CaseSide {
+  authorizeWithReason<PartyAction>(principal, action, { case: facts });
+  const side = caseSide(principal, facts);
+  // Unreachable: every party rule admits a side only. Refused rather than assumed all the same.
+  if (!side) throw notAllowed(action);
+  return side;
+}
+
+const SIDE_NAMES: Record<CaseSide, string> = { counter: '申请窗口', clerk: '受理人员' };
+
+function refusalOf<A extends Action>(p: Known, action: A, resource: ResourceFor<A>): AppError {
+  const facts = 'case' in resource ? (resource.case as CaseFacts) : undefined;
+  const caseId = facts?.caseId !== undefined ? { caseId: facts.caseId } : undefined;
+  switch (action) {
+    case 'queue.accept':
+      if (p.kind !== 'staff' || p.role !== 'clerk') return new AppError('FORBIDDEN', '只有受理人员可以接入办件', 403);
+      return new AppError('FORBIDDEN', '此办件不属于您负责的地区或事项', 403, caseId);
+    case 'queue.subscribe':
+      return new AppError('FORBIDDEN', '只有异地窗口工作人员可以查看待受理队列', 403);
+    case 'counter.act':
+      if (p.kind !== 'counter' || !('registration' in resource)) break;
+      return new AppError('FORBIDDEN', '窗口终端登记信息与所属大厅不一致，请联系管理员', 403, { counterId: (resource.registration as CounterRegistration).counterId });
+    case 'document.print':
+      return new AppError('FORBIDDEN', '只有申请地窗口终端可以打印', 403, caseId);
+    case 'document.reprint':
+      return new AppError('FORBIDDEN', '只有出具该文书的工作人员可以批准重新打印', 403, caseId);
+    case 'desk.link':
+      if (facts && caseSide(p, facts) === 'counter') return new AppError('FORBIDDEN', '只有受理该办件的工作人员可以接入 (clerks only)', 403);
+      break;
+  }
+  const sides: readonly CaseSide[] | undefined = (PARTY_ACTIONS as Partial<Record<Action, readonly CaseSide[]>>)[action];
+  if (facts && sides) {
+    const side = caseSide(p, facts);
+    if (!side) return new AppError('FORBIDDEN', '您不是此案件的办理方，无权进行此操作', 403, caseId);
+    if (!sides.includes(side)) return new AppError('FORBIDDEN', `此操作只能由${sides.map((s) => SIDE_NAMES[s]).join('或')}进行`, 403, { ...caseId, side });
+  }
+  // A party on its own side refused all the same (a clerk no longer assigned the item): nothing more to say.
+  return notAllowed(action);
 }
 
 /**

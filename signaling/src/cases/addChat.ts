@@ -1,20 +1,24 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { ChatInput } from './CaseInputs.js';
 import { CASE_LIMITS, type CaseRecord } from './CaseRecord.js';
 import { notifyCase } from './notifyCase.js';
 
-/** Either side appends a chat line; needs no client version (the store retries a lost race). */
+/**
+ * Chat: either side appends a line. Authorize → append → record (audit event) → notify. Needs no
+ * client version (the store retries a lost race).
+ */
 export async function addChat(deps: CaseDeps, principal: Principal, caseId: string, input: ChatInput): Promise<CaseRecord> {
   const { text } = parseInput(ChatInput, input);
-  const actor = actorOf(principal);
   const record = await deps.cases.update(caseId, (draft) => {
-    const side = assertParticipant(draft, principal, ['counter', 'clerk']);
+    const side = authorizeParty(principal, 'chat.send', caseFacts(draft));
+    const actor = actorOf(principal);
     assertCaseState(draft, ['in_session', 'pending_materials', 'suspended'], '发送消息');
     if (draft.chat.length >= CASE_LIMITS.chatLines) {
       throw new AppError('CASE_CHAT_FULL', `每个办件最多 ${CASE_LIMITS.chatLines} 条消息`, 409, { limit: CASE_LIMITS.chatLines });

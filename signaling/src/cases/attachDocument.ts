@@ -1,9 +1,10 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { AttachDocumentInput } from './CaseInputs.js';
 import { CASE_LIMITS, type CaseRecord } from './CaseRecord.js';
@@ -17,7 +18,7 @@ import { notifyCase } from './notifyCase.js';
  * and attachDocument runs it again inside the conditional write (the case may move in between).
  */
 export function assertCaseTakesDocuments(record: CaseRecord, principal: Principal): void {
-  assertParticipant(record, principal, ['clerk']);
+  authorizeParty(principal, 'document.issue', caseFacts(record));
   assertCaseState(record, ['in_session', 'pending_materials'], '出具文书');
   if (record.documents.length >= CASE_LIMITS.documents) {
     throw new AppError('CASE_TOO_MANY_DOCUMENTS', `每个办件最多 ${CASE_LIMITS.documents} 份文书`, 409, { limit: CASE_LIMITS.documents });
@@ -33,7 +34,7 @@ export async function attachDocument(deps: CaseDeps, principal: Principal, caseI
   const d = parseInput(AttachDocumentInput, input);
   const actor = actorOf(principal);
   const current = await deps.cases.require(caseId);
-  assertParticipant(current, principal, ['clerk']);
+  authorizeParty(principal, 'document.issue', caseFacts(current));
   const item = await deps.catalog.require('item', current.itemCode);
   if (!item.issuedDocuments.includes(d.type)) {
     throw new AppError('DOCUMENT_TYPE_NOT_ISSUED', `事项“${item.name}”不出具此类文书（${d.type}）`, 400, { type: d.type, itemCode: item.code });

@@ -1,17 +1,20 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { sniffMime } from '../blobs/sniffMime.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
 import { assertMaterialCapacity } from './assertMaterialCapacity.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { CaptureMaterialInput } from './CaseInputs.js';
 import type { CaseRecord } from './CaseRecord.js';
 import { notifyCase } from './notifyCase.js';
 
 /**
+ * Capture a material: authorize (and every other check) → charge the budget and store the bytes →
+ * record (material, checklist line and audit event, re-checked on the current version) → notify.
  * Either side adds a material in session: a document-camera snapshot or an upload. The bytes go to
  * the BlobStore (content-addressed, durable before the record refers to them), the record gets the
  * SHA-256, and a named checklist line is ticked `provided`.
@@ -24,7 +27,7 @@ export async function captureMaterial(deps: CaseDeps, principal: Principal, case
     throw new AppError('MATERIAL_TYPE_MISMATCH', `文件内容是 ${mime}，与声明的 ${m.mime} 不符`, 400, { declared: m.mime, actual: mime });
   }
   const check = (record: CaseRecord) => {
-    assertParticipant(record, principal, ['counter', 'clerk']);
+    authorizeParty(principal, 'material.capture', caseFacts(record));
     assertCaseState(record, ['in_session', 'pending_materials'], '提交材料');
     assertMaterialCapacity(record);
     const perCase = deps.budgets?.limits.materialBytesPerCase;

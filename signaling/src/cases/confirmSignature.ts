@@ -1,17 +1,20 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { sniffMime } from '../blobs/sniffMime.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
 import { assertMaterialCapacity } from './assertMaterialCapacity.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { SignatureInput } from './CaseInputs.js';
 import type { CaseRecord } from './CaseRecord.js';
 import { notifyCase } from './notifyCase.js';
 
 /**
+ * Confirm the signature: authorize (and every other check) → store the PNG → record (the
+ * material, the signature, the audit event, re-checked on the current version) → notify.
  * The applicant signs the confirmation on the counter's touch screen: the PNG is stored as a
  * material of kind `signature` and becomes the case's applicant signature (a later one replaces it).
  */
@@ -19,7 +22,7 @@ export async function confirmSignature(deps: CaseDeps, principal: Principal, cas
   const { png } = parseInput(SignatureInput, input);
   if (sniffMime(png) !== 'image/png') throw new AppError('MATERIAL_TYPE_UNSUPPORTED', '签名须为 PNG 图片', 415);
   const check = (record: CaseRecord) => {
-    assertParticipant(record, principal, ['counter']);
+    authorizeParty(principal, 'case.sign', caseFacts(record));
     assertCaseState(record, ['in_session', 'pending_materials'], '签字确认');
     assertMaterialCapacity(record);
   };

@@ -1,23 +1,24 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { RatingInput } from './CaseInputs.js';
 import type { CaseRecord } from './CaseRecord.js';
 import { notifyCase } from './notifyCase.js';
 
 /**
- * 好差评: the applicant, at the counter, rates the remote clerk and the local counter service
- * separately, once each. Only after the case is closed (completed or rejected): the rating is of
+ * Rate (好差评): authorize → store the rating → record (audit event) → notify. The applicant, at
+ * the counter, rates the remote clerk and the local counter service separately, once each. Only after the case is closed (completed or rejected): the rating is of
  * the outcome, and a rejected applicant's rating is the one that matters most.
  */
 export async function rateCase(deps: CaseDeps, principal: Principal, caseId: string, input: RatingInput): Promise<CaseRecord> {
   const r = parseInput(RatingInput, input);
   const record = await deps.cases.update(caseId, (draft) => {
-    assertParticipant(draft, principal, ['counter']);
+    authorizeParty(principal, 'rating.submit', caseFacts(draft));
     assertCaseState(draft, ['completed', 'rejected'], '评价（请在办结后评价）');
     if (draft.ratings[r.target]) {
       throw new AppError('CASE_ALREADY_RATED', '已评价过，不能重复评价', 409, { target: r.target });

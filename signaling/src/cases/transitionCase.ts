@@ -1,8 +1,9 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { TransitionInput } from './CaseInputs.js';
 import type { CaseRecord } from './CaseRecord.js';
@@ -10,16 +11,17 @@ import { assertTransition } from './caseTransitions.js';
 import { notifyCase } from './notifyCase.js';
 
 /**
- * The accepting clerk moves the case: request materials (补正), materials received, suspend, resume,
- * complete (办结) or reject. Completion needs every mandatory material provided or waived (容缺)
- * and the applicant's signature; closing records the handling time for the queue's estimates.
+ * Transition: authorize → move the state → record (audit event; on closing, the handling time and
+ * the clerk freed, for the queue's estimates) → notify. The holding clerk moves the case: request
+ * materials (补正), materials received, suspend, resume, complete (办结) or reject. Completion needs every mandatory material provided or waived (容缺)
+ * and the applicant's signature.
  */
 export async function transitionCase(deps: CaseDeps, principal: Principal, caseId: string, input: TransitionInput): Promise<CaseRecord> {
   const t = parseInput(TransitionInput, input);
   const record = await deps.cases.update(
     caseId,
     (draft) => {
-      assertParticipant(draft, principal, ['clerk']);
+      authorizeParty(principal, 'case.transition', caseFacts(draft));
       const from = draft.state;
       assertTransition(from, t.to);
       if (t.to === 'completed') assertReadyToComplete(draft);

@@ -4,13 +4,14 @@ import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { CaseFieldsPatch } from './CaseInputs.js';
 import { CASE_LIMITS, type CaseRecord } from './CaseRecord.js';
 import { notifyCase } from './notifyCase.js';
 
 /**
+ * Update fields: authorize (each key against its owner) → apply → record (audit event) → notify.
  * Either side edits the case fields it owns (policy: the authority's words — 办理意见, 办理结果 —
  * only by the holding clerk; the application form by both) against the version it saw; a stale version is refused with
  * CASE_VERSION_CONFLICT (409, `details.currentVersion`) so two regions never overwrite each other.
@@ -20,13 +21,8 @@ export async function updateCaseFields(deps: CaseDeps, principal: Principal, cas
   const record = await deps.cases.update(
     caseId,
     (draft) => {
-      assertParticipant(draft, principal, ['counter', 'clerk']);
       // Checked here as well as at the edge: no caller of the use case writes another side's field.
-      authorizeFieldWrite(
-        principal,
-        { servingRegion: draft.servingRegion, applicantRegion: draft.applicantRegion, counterId: draft.counterId, itemCode: draft.itemCode, ...(draft.clerkId ? { clerkId: draft.clerkId } : {}) },
-        [...Object.keys(p.set ?? {}), ...(p.remove ?? [])],
-      );
+      authorizeFieldWrite(principal, caseFacts(draft), [...Object.keys(p.set ?? {}), ...(p.remove ?? [])]);
       assertCaseState(draft, ['queued', 'in_session', 'pending_materials'], '修改办件信息');
       for (const key of p.remove ?? []) delete draft.fields[key];
       Object.assign(draft.fields, p.set ?? {});

@@ -1,24 +1,26 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
-import { assertParticipant } from './assertParticipant.js';
+import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { WaiveMaterialInput } from './CaseInputs.js';
 import type { CaseRecord } from './CaseRecord.js';
 import { notifyCase } from './notifyCase.js';
 
 /**
- * 容缺受理: the clerk accepts a missing mandatory material with a note and a deadline (today or
+ * Waive a material (容缺受理): authorize → mark the line waived → record (audit event) → notify.
+ * The holding clerk accepts a missing mandatory material with a note and a deadline (today or
  * later, Beijing time), and the case goes on; capturing the material later ticks it `provided`.
  */
 export async function waiveMaterial(deps: CaseDeps, principal: Principal, caseId: string, input: WaiveMaterialInput): Promise<CaseRecord> {
   const w = parseInput(WaiveMaterialInput, input);
   const actor = actorOf(principal);
   const record = await deps.cases.update(caseId, (draft) => {
-    assertParticipant(draft, principal, ['clerk']);
+    authorizeParty(principal, 'material.waive', caseFacts(draft));
     assertCaseState(draft, ['in_session', 'pending_materials'], '容缺受理');
     const line = draft.checklist.find((c) => c.materialId === w.materialId);
     if (!line) throw new AppError('CASE_MATERIAL_NOT_IN_CHECKLIST', `材料清单中没有 ${w.materialId}`, 400, { materialId: w.materialId });

@@ -30,6 +30,9 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * /metrics shows request volumes, sessions and documents per type: for the monitoring system
  * only. `Authorization: Bearer <token>` required — missing → 401 UNAUTHENTICATED (with a
  * WWW-Authenticate challenge), wrong → 403 FORBIDDEN; compared in constant time.
+ * Authentication, not access policy: the token proves the caller is the scraper (as a cookie proves
+ * a staff member), it is no principal and grants nothing the policy module decides — so the one
+ * FORBIDDEN outside auth/policy.ts (test/auth/policy.test.ts lists it as the exception).
  */
 export function requireMetricsToken(token: string): RequestHandler {
   const expected = digest(token);

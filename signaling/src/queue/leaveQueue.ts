@@ -1,16 +1,20 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeWithReason } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
-import { assertParticipant } from '../cases/assertParticipant.js';
+import { caseFacts } from '../cases/caseFacts.js';
 import { assertTransition } from '../cases/caseTransitions.js';
 import type { CaseDeps } from '../cases/CaseDeps.js';
 import type { CaseRecord } from '../cases/CaseRecord.js';
 import { notifyCase } from '../cases/notifyCase.js';
 import { queueKey } from './queueKey.js';
 
-/** The applicant gives up waiting: the counter takes its case out of the queue (`abandoned`). */
+/**
+ * Leave the queue: the applicant gives up waiting and the counter takes its case out of the queue
+ * (`abandoned`). Authorize → close the case → record (audit event, queue removal) → notify.
+ */
 export async function leaveQueue(deps: CaseDeps, principal: Principal, caseId: string): Promise<CaseRecord> {
   const record = await deps.cases.update(caseId, (draft) => {
-    assertParticipant(draft, principal, ['counter']);
+    authorizeWithReason(principal, 'queue.leave', { case: caseFacts(draft) });
     assertTransition(draft.state, 'abandoned');
     draft.state = 'abandoned';
     draft.closedAt = deps.clock().toISOString();

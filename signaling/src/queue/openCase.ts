@@ -1,4 +1,5 @@
 import { actorOf } from '../audit/actorOf.js';
+import { authorizeWithReason, requireCounter } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import type { CaseDeps } from '../cases/CaseDeps.js';
@@ -11,21 +12,19 @@ import { isWithinServiceHours } from './isWithinServiceHours.js';
 import { queueKey } from './queueKey.js';
 
 /**
- * A counter opens a case for the applicant in front of it: the partnership must be active, the
- * counter's region must be the applicant side of an offer listing the item, and (when enforced)
- * it must be within service hours. The case is created `queued` with the item's checklist and
- * enqueued in the same atomic write.
+ * Open a case: a counter opens one for the applicant in front of it. Authorize (a counter terminal,
+ * standing where the catalogue registered it) → check the offer (the partnership active, the item
+ * offered to the counter's region, within service hours when enforced) → reserve the counter's
+ * waiting place and take the day's number → record (the case `queued` with the item's checklist,
+ * its audit event and its queue entry in one atomic write) → notify.
  */
 export async function openCase(deps: CaseDeps, principal: Principal, input: OpenCaseInput): Promise<CaseRecord> {
-  if (principal.kind !== 'counter') throw new AppError('FORBIDDEN', '只有跨域通办窗口终端可以发起办件', 403);
+  requireCounter(principal, 'case.open');
   const req = parseInput(OpenCaseInput, input);
-
   const counter = await deps.catalog.require('counter', principal.counterId);
   const hall = await deps.catalog.require('hall', counter.hallId);
-  // The device credential and the catalogue must agree on where this counter stands.
-  if (hall.id !== principal.hallId || hall.regionCode !== principal.regionCode) {
-    throw new AppError('FORBIDDEN', '窗口终端登记信息与所属大厅不一致，请联系管理员', 403, { counterId: counter.id });
-  }
+  authorizeWithReason(principal, 'counter.act', { registration: { counterId: counter.id, hallId: hall.id, regionCode: hall.regionCode } });
+
   const partnership = await deps.catalog.require('partnership', req.partnershipId);
   if (!partnership.active) {
     throw new AppError('PARTNERSHIP_INACTIVE', `合作关系“${partnership.name}”已停用，暂不能办理`, 409, { partnershipId: partnership.id });
@@ -46,6 +45,8 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
     });
   }
   const item = await deps.catalog.require('item', req.itemCode);
+  // The case about to be created, as the policy sees it: this counter's own, for its own region.
+  authorizeWithReason(principal, 'case.open', { case: { servingRegion: offer.servingRegion, applicantRegion: offer.applicantRegion, counterId: counter.id, itemCode: item.code } });
 
   const id = deps.newId();
   // One terminal cannot fill the clerks' queue: its place is reserved before the number is taken.

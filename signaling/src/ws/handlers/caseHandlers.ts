@@ -1,7 +1,8 @@
-import { authorize, can, type CaseFacts } from '../../auth/policy.js';
+import { authorize, can, requireClerk } from '../../auth/policy.js';
 import type { Principal } from '../../auth/Principal.js';
 import { isDeskId, type CallService } from '../../calls/CallService.js';
 import { assertCaseTakesDocuments } from '../../cases/attachDocument.js';
+import { caseFacts } from '../../cases/caseFacts.js';
 import type { CaseRecord } from '../../cases/CaseRecord.js';
 import type { CaseService } from '../../cases/CaseService.js';
 import { toCaseView, type CaseView } from '../../cases/toCaseView.js';
@@ -40,16 +41,8 @@ export interface CaseHandlerDeps {
   issueDocument: (principal: Principal, record: CaseRecord, docType: IssuedDocumentRef['type'], accept: (doc: IssuedDocumentRef) => Promise<void>) => Promise<IssuedDocumentRef>;
 }
 
-/** The facts the policy decides on. */
-export function caseFacts(record: CaseRecord): CaseFacts {
-  return {
-    servingRegion: record.servingRegion,
-    applicantRegion: record.applicantRegion,
-    counterId: record.counterId,
-    itemCode: record.itemCode,
-    ...(record.clerkId ? { clerkId: record.clerkId } : {}),
-  };
-}
+// Moved to cases/caseFacts.ts; re-exported while the app wiring still imports it from here.
+export { caseFacts };
 
 /** The view a caller gets, with queue standing while queued. */
 async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number; clerksOnline: number } }> {
@@ -110,7 +103,7 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     },
     'queue.subscribe': async (conn) => {
       const p = conn.principal;
-      if (p.kind !== 'staff' || p.role !== 'clerk') throw new AppError('FORBIDDEN', '只有异地窗口工作人员可以查看待受理队列', 403);
+      requireClerk(p, 'queue.subscribe');
       const entries = await cases.listQueue(p.regionCode, p.itemCodes);
       conn.queueSubscribed = true;
       const regions = new Map((await deps.catalog.list('region')).map((reg) => [reg.code, reg.name]));
@@ -153,7 +146,7 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       return viewFor(deps, conn, record);
     },
     'material.waive': async (conn, r) => {
-      await load(conn, r.caseId, 'case.transition');
+      await load(conn, r.caseId, 'material.waive');
       return viewFor(deps, conn, await cases.waiveMaterial(conn.principal, r.caseId, { materialId: r.materialId, note: r.note, deadline: r.deadline }));
     },
     'document.issue': async (conn, r) => {
