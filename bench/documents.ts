@@ -14,6 +14,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
 import { RedisServer } from '@rvw/infra/redis/RedisServer';
 import { connectRedis } from '@rvw/signaling/store/redisClient';
+import { RedisDocumentIndex } from '@rvw/signaling/store/RedisDocumentIndex';
 import { DocumentService, DocumentStore, FontCache, SignerRegistry, type DocumentInputData } from '@rvw/documents';
 import { percentile, printResult } from './runBench';
 
@@ -55,7 +56,7 @@ async function openService(setup: Setup) {
   const service = await DocumentService.create({
     fontCache: await FontCache.load(),
     signers: await SignerRegistry.load({ pkiDir: setup.pkiDir }),
-    store: new DocumentStore(redis, setup.dataDir),
+    store: new DocumentStore({ index: new RedisDocumentIndex(redis), dataDir: setup.dataDir }),
     publicOrigin: 'https://rvw.example.gov.cn',
     clock: () => new Date(),
   });

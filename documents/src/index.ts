@@ -1,4 +1,6 @@
-// Public surface of the documents module: issue (render → sign → store), verify, print.
+// Public surface of the documents module: issue (render → sign → store), verify, print, and the
+// storage ports (DocumentIndex, PrintLedger) its host implements. No transport, no access
+// decisions: the host (signaling) authorizes, stores, and maps DocumentError to its wire.
 // Everything else under documents/src is internal and may change without notice.
 
 export { DocumentService, type DocumentServiceOptions, type IssuedDocument } from './DocumentService.js';
@@ -13,19 +15,13 @@ export { decodePem } from './pki/decodePem.js';
 export type { Timestamper } from './signing/Timestamper.js';
 export { HttpTimestamper } from './signing/HttpTimestamper.js';
 
-export { DocumentStore } from './store/DocumentStore.js';
+export { DocumentStore, type DocumentStoreOptions } from './store/DocumentStore.js';
+export type { DocumentIndex, DocumentPointer, DocumentState, IndexedDocument } from './store/DocumentIndex.js';
 export type { DocumentRecord } from './store/DocumentRecord.js';
+export { DocumentHandleSchema, DocumentNumberSchema } from './DocumentIds.js';
 export { verifyPdf, type VerifyPdfOptions } from './verify/verifyPdf.js';
 export { VERDICT_MESSAGES, type VerifyReason, type VerifyVerdict } from './verify/VerifyVerdict.js';
 
-export { LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type PrintStatus } from './print/PrintTokens.js';
+export { LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type PrintTokensOptions } from './print/PrintTokens.js';
+export type { PrintLedger, PrintStatus, PrintTokenBinding, TokenRefusal } from './print/PrintLedger.js';
 export type { PrintEvent } from './print/PrintEvent.js';
-export { createVerifyRouter, DocumentNumberSchema, type VerifyRouterDeps } from './http/createVerifyRouter.js';
-export {
-  createPrintRouter,
-  type AuthorizeClerk,
-  type AuthorizeCounter,
-  type ClerkPrincipal,
-  type CounterPrincipal,
-  type PrintRouterDeps,
-} from './http/createPrintRouter.js';

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '@rvw/signaling/errors/AppError';
-import { createPrintRouter, LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type ClerkPrincipal, type CounterPrincipal, type IssuedDocument, type PrintEvent } from '@rvw/documents';
+import { LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type IssuedDocument, type PrintEvent } from '@rvw/documents';
+import type { CaseFacts } from '@rvw/signaling/auth/policy';
+import type { Principal } from '@rvw/signaling/auth/Principal';
+import { createPrintRoutes } from '@rvw/signaling/http/documents/printRoutes';
+import { RedisPrintLedger } from '@rvw/signaling/store/RedisPrintLedger';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
 import { startHttpServer } from './support/httpServer';
@@ -12,22 +15,33 @@ let server: Awaited<ReturnType<typeof startHttpServer>>;
 let printTokens: PrintTokens;
 const events: PrintEvent[] = [];
 
-// Test auth: the principal is named by a header; the real integrator checks the session/device.
-function authorizeCounter(req: Request): CounterPrincipal {
-  const id = req.get('x-test-counter');
-  if (!id) throw new AppError('UNAUTHENTICATED', '请先登录', 401);
-  return { kind: 'counter', counterId: id, hallId: 'hall-1', regionCode: '320583', name: '昆山市跨域通办窗口' };
-}
-function authorizeClerk(req: Request): ClerkPrincipal {
-  const id = req.get('x-test-clerk');
-  if (!id) throw new AppError('UNAUTHENTICATED', '请先登录', 401);
-  return { kind: 'staff', role: 'clerk', staffId: id, name: '李四', regionCode: '341522', itemCodes: [] };
+// Test auth: the principal is named by a header; the real node resolves the session/device. The
+// policy decides as in production, on the facts of the documents' case: opened by counter-7 of
+// 昆山, held by clerk-1 of 霍邱 (who issued every sample document).
+const ITEMS = [...new Set(Object.values(SAMPLE_INPUTS).map((input) => input.item.code))];
+const CASE: CaseFacts = { servingRegion: '341522', applicantRegion: '320583', counterId: 'counter-7', itemCode: ITEMS[0]!, clerkId: 'clerk-1' };
+function resolvePrincipal(req: Request): Promise<Principal> {
+  const counter = req.get('x-test-counter');
+  if (counter) return Promise.resolve({ kind: 'counter', counterId: counter, hallId: 'hall-1', regionCode: '320583', name: '昆山市跨域通办窗口' });
+  const clerk = req.get('x-test-clerk');
+  if (clerk) return Promise.resolve({ kind: 'staff', role: 'clerk', staffId: clerk, name: '李四', regionCode: '341522', itemCodes: ITEMS });
+  return Promise.resolve({ kind: 'anonymous' });
 }
 
 beforeAll(async () => {
   env = await createDocumentsEnv();
-  printTokens = new PrintTokens(env.redis, { ttlSeconds: 60 });
-  server = await startHttpServer(createPrintRouter({ store: env.store, printTokens, authorizeCounter, authorizeClerk, onPrintEvent: (e) => void events.push(e) }));
+  printTokens = new PrintTokens({ ledger: new RedisPrintLedger(env.redis), ttlSeconds: 60 });
+  server = await startHttpServer(
+    createPrintRoutes({
+      resolvePrincipal,
+      documents: env.store,
+      printTokens,
+      caseFacts: (caseId) => Promise.resolve({ ...CASE, caseId }),
+      recordPrint: async (e) => void events.push(e),
+      log: { warn: () => undefined },
+      clock: () => new Date(),
+    }),
+  );
 });
 afterAll(async () => {
   await server?.close();

@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifyRouter, type IssuedDocument, type VerifyVerdict } from '@rvw/documents';
+import { createVerifyRoutes } from '@rvw/signaling/http/documents/verifyRoutes';
+import { type IssuedDocument, type VerifyVerdict } from '@rvw/documents';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
 import { startHttpServer } from './support/httpServer';
@@ -16,7 +17,7 @@ let server: Awaited<ReturnType<typeof startHttpServer>>;
 beforeAll(async () => {
   env = await createDocumentsEnv();
   issued = await env.service.issue(SAMPLE_INPUTS.payment_certificate);
-  server = await startHttpServer(createVerifyRouter({ store: env.store, verify: env.verify }));
+  server = await startHttpServer(createVerifyRoutes({ store: env.store, verify: env.verify }));
 });
 afterAll(async () => {
   await server?.close();

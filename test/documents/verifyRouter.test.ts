@@ -1,6 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifyRouter, type IssuedDocument } from '@rvw/documents';
+import { createVerifyRoutes } from '@rvw/signaling/http/documents/verifyRoutes';
+import { type IssuedDocument } from '@rvw/documents';
 import { launchChromium } from '../harness/browser';
 import { createDocumentsEnv, type DocumentsEnv } from './support/env';
 import { SAMPLE_INPUTS } from './support/fixtures';
@@ -14,7 +15,7 @@ beforeAll(async () => {
   env = await createDocumentsEnv();
   issued = await env.service.issue(SAMPLE_INPUTS.payment_certificate);
   // A generous budget here; the per-IP limit has its own server below.
-  server = await startHttpServer(createVerifyRouter({ store: env.store, verify: env.verify, rateLimit: { windowMs: 60_000, limit: 10_000 } }));
+  server = await startHttpServer(createVerifyRoutes({ store: env.store, verify: env.verify, rateLimit: { windowMs: 60_000, limit: 10_000 } }));
 });
 afterAll(async () => {
   await server?.close();
@@ -81,7 +82,7 @@ describe('GET /verify/:handle', () => {
   });
 
   it('limits look-ups per client IP with a Chinese page', async () => {
-    const limited = await startHttpServer(createVerifyRouter({ store: env.store, verify: env.verify, rateLimit: { windowMs: 60_000, limit: 5 } }));
+    const limited = await startHttpServer(createVerifyRoutes({ store: env.store, verify: env.verify, rateLimit: { windowMs: 60_000, limit: 5 } }));
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) {

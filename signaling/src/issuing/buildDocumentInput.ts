@@ -1,6 +1,5 @@
 import type { DocumentInputData, DocumentType } from '@rvw/documents';
-import { fieldOwner } from '../auth/policy.js';
-import type { Principal } from '../auth/Principal.js';
+import { fieldOwner, type ClerkPrincipal } from '../auth/policy.js';
 import type { CaseRecord } from '../cases/CaseRecord.js';
 import { maskIdNumber } from '../cases/maskIdNumber.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
@@ -32,15 +31,15 @@ function authorityField(record: CaseRecord, key: 'note' | 'result'): string | un
 /**
  * Builds the document service's input from a case: the record the use case already holds, the
  * catalogue for names, and (for payment certificates) the serving region's insurance records.
- * Only the masked ID number ever reaches the document.
+ * Only the masked ID number ever reaches the document. The issuing clerk is already authorized
+ * (issueDocument); the refusals here are the document's own (type not offered, no 容缺 material).
  */
 export async function buildDocumentInput(
   deps: { catalog: CatalogStore; payments: PaymentHistorySource; clock: () => Date },
-  principal: Principal,
+  principal: ClerkPrincipal,
   record: CaseRecord,
   docType: DocumentType,
 ): Promise<DocumentInputData> {
-  if (principal.kind !== 'staff' || principal.role !== 'clerk') throw new AppError('FORBIDDEN', '只有受理该办件的工作人员可以出具文书', 403);
   const item = await deps.catalog.require('item', record.itemCode);
   if (!item.issuedDocuments.includes(docType)) {
     throw new AppError('DOCUMENT_TYPE_NOT_OFFERED', `事项「${item.name}」不出具该类文书`, 400, { allowed: item.issuedDocuments });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
 import { connectRedis, type RedisClient } from '@rvw/signaling/store/redisClient';
+import { RedisDocumentIndex } from '@rvw/signaling/store/RedisDocumentIndex';
 import { DocumentService, DocumentStore, FontCache, SignerRegistry, verifyPdf, type Timestamper, type VerifyVerdict } from '@rvw/documents';
 import { startTestRedis, type TestRedis } from '../../harness/redis';
 import { ISSUED_AT, PUBLIC_ORIGIN, REGIONS } from './fixtures';
@@ -37,7 +38,7 @@ export async function createDocumentsEnv(options: { timestamper?: Timestamper } 
   await run('certutil', ['-A', '-n', 'rvw-ca', '-t', 'CT,C,C', '-i', pki.caCertFile, '-d', `sql:${nssDir}`]);
   const redis = await connectRedis(testRedis.url);
   const signers = await SignerRegistry.load({ pkiDir });
-  const store = new DocumentStore(redis, path.join(dir, 'data'));
+  const store = new DocumentStore({ index: new RedisDocumentIndex(redis), dataDir: path.join(dir, 'data') });
   const service = await DocumentService.create({
     fontCache: await FontCache.load(),
     signers,

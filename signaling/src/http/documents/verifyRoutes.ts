@@ -1,21 +1,13 @@
 import express, { Router, type Request, type Response } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
-import { z } from 'zod';
-import { AppError } from '@rvw/signaling/errors/AppError';
-import type { DocumentRecord } from '../store/DocumentRecord.js';
-import type { VerifyVerdict } from '../verify/VerifyVerdict.js';
+import { DocumentHandleSchema, type DocumentRecord, type VerifyVerdict } from '@rvw/documents';
+import { AppError } from '../../errors/AppError.js';
 import { documentsErrorHandler } from './documentsErrorHandler.js';
 import { renderVerifyPage } from './renderVerifyPage.js';
 import { verifyPageAssets } from './verifyPageAssets.js';
 
-/** Document number as accepted in URLs (same alphabet as issued numbers). */
-export const DocumentNumberSchema = z.string().regex(/^[A-Z0-9][A-Z0-9-]{5,63}$/);
-
-/** A document's public handle as it appears in `/verify/{handle}` (base64url, ≥ 128 bits). */
-export const DocumentHandleSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/);
-
-/** Dependencies of {@link createVerifyRouter}. */
-export interface VerifyRouterDeps {
+/** Dependencies of {@link createVerifyRoutes}. */
+export interface VerifyRoutesDeps {
   store: {
     getByHandle(handle: string): Promise<DocumentRecord | undefined>;
     readPdf(record: Pick<DocumentRecord, 'sha256' | 'number'>): Promise<Uint8Array>;
@@ -39,7 +31,7 @@ const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; conne
  * verdict on the stored copy + upload form), `POST /verify` (raw application/pdf body → JSON
  * verdict). No authentication: anyone holding a printed document may check it.
  */
-export function createVerifyRouter(deps: VerifyRouterDeps): Router {
+export function createVerifyRoutes(deps: VerifyRoutesDeps): Router {
   const router = Router();
   const page = (req: Request, res: Response, status: number, html: string) => {
     res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).send(html);

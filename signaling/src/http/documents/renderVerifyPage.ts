@@ -1,6 +1,5 @@
-import type { DocumentRecord } from '../store/DocumentRecord.js';
-import { formatChineseDate } from '../time/formatChineseDate.js';
-import type { VerifyVerdict } from '../verify/VerifyVerdict.js';
+import type { DocumentRecord, VerifyVerdict } from '@rvw/documents';
+import { formatChineseDate } from '@rvw/documents/time/formatChineseDate';
 
 /**
  * The public verification page (Simplified Chinese). Shows the document's registry entry and the

@@ -1,11 +1,11 @@
 import type { ErrorRequestHandler } from 'express';
-import { AppError } from '@rvw/signaling/errors/AppError';
-import { httpErrorOf } from '@rvw/signaling/http/httpErrorOf';
+import { AppError } from '../../errors/AppError.js';
+import { httpErrorOf } from '../httpErrorOf.js';
 
 /**
- * Express error middleware for the document routers: every failure leaves as
- * `{ok:false, error:{code, message}}` with the AppError's status. Body-parser failures get
- * stable codes of their own; anything unexpected becomes INTERNAL without leaking details.
+ * Error middleware of the document routes: every failure leaves as `{ok:false, error:{code,
+ * message}}` with its status (documents errors mapped by httpErrorOf). An upload over the limit
+ * is DOCUMENT_TOO_LARGE; anything unexpected becomes INTERNAL without leaking details.
  */
 export const documentsErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
   if (res.headersSent) {
