@@ -7,6 +7,7 @@ import {
   authorize,
   authorizeParty,
   authorizeWithReason,
+  authorizeCatalogChange,
   can,
   caseView,
   requireAdmin,
@@ -310,6 +311,25 @@ describe('gates before anything is looked up', () => {
         else expect(refusal(() => gate(principal))).toEqual(expected);
       });
     }
+  }
+});
+
+describe('authorizeCatalogChange (the admin catalogue API)', () => {
+  // Columns as in the matrix:                  aA aB a* cAX cAX2 cAY cBX kB1 kB2 kA anon
+  const ROWS: [string, string[], string][] = [
+    ['no region (read, unserved item)', [],      'Y  Y  Y  .   .    .   .   .   .   .  .'],
+    ['a hall in A', ['A'],                       'Y  .  Y  .   .    .   .   .   .   .  .'],
+    ['a partnership of A and B', ['A', 'B'],     '.  .  Y  .   .    .   .   .   .   .  .'],
+  ];
+  for (const [label, regions, expect_] of ROWS) {
+    const allowed = expect_.trim().split(/\s+/).map((c) => c === 'Y');
+    COLUMNS.forEach((who, i) => {
+      it(`${label} by ${who}: ${allowed[i] ? 'allow' : 'deny'}`, () => {
+        const attempt = () => authorizeCatalogChange(PRINCIPALS[who], regions);
+        if (allowed[i]) expect(attempt).not.toThrow();
+        else expect(refusal(attempt)).toMatchObject({ code: who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN' });
+      });
+    });
   }
 });
 

@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { WorkerPool, SessionRegistry } from '@rvw/sfu';
 import type { AuthModule } from '../auth/AuthModule.js';
-import { authorize, can } from '../auth/policy.js';
+import { authorizeCatalogChange, can } from '../auth/policy.js';
 import type { BlobStore } from '../blobs/BlobStore.js';
 import type { CaseService } from '../cases/CaseService.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
@@ -64,13 +64,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
     createCatalogRouter({
       catalog,
       log: logger,
-      authorizeAdmin: async (req, regionCodes) => {
-        const principal = await auth.resolvePrincipal(req);
-        if (regionCodes.length <= 1) {
-          if (principal.kind !== 'staff' || principal.role !== 'admin') authorize(principal, 'catalog.write', { regionCode: regionCodes[0] ?? '' });
-          else if (regionCodes[0]) authorize(principal, 'catalog.write', { regionCode: regionCodes[0] });
-        } else authorize(principal, 'partnership.write', { regionCodes });
-      },
+      authorizeAdmin: async (req, regionCodes) => authorizeCatalogChange(await auth.resolvePrincipal(req), regionCodes),
       adminSees: async (req) => {
         const principal = await auth.resolvePrincipal(req);
         return (regionCode) => can(principal, 'counter.list', { regionCode });

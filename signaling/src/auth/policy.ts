@@ -309,6 +309,26 @@ export function requireAdmin(principal: Principal): asserts principal is AdminPr
   }
 }
 
+/**
+ * Throws unless `principal` may change catalogue entries touching `regionCodes` (the admin
+ * catalogue API's gate): none — any administrator (reading, or national standard data nobody
+ * serves yet); one — an administrator managing it; several — one managing every one of them, as
+ * for a partnership.
+ */
+export function authorizeCatalogChange(principal: Principal, regionCodes: readonly string[]): void {
+  if (regionCodes.length > 1) {
+    authorize(principal, 'partnership.write', { regionCodes: [...regionCodes] });
+    return;
+  }
+  const [regionCode] = regionCodes;
+  if (regionCode) {
+    authorize(principal, 'catalog.write', { regionCode });
+    return;
+  }
+  // No region: any administrator; anyone else is refused as for a region nobody manages.
+  if (principal.kind !== 'staff' || principal.role !== 'admin') authorize(principal, 'catalog.write', { regionCode: '' });
+}
+
 /** A counter terminal principal. */
 export type CounterPrincipal = Extract<Principal, { kind: 'counter' }>;
 
