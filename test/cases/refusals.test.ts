@@ -100,6 +100,43 @@ describe('refusals', () => {
     }
   });
 
+  it('access refusals come from the policy module with the words of each case, and leave no trace', async () => {
+    const s = env.world.service;
+    const p = env.world.demo.partnershipId;
+    const clerk = huoqiuClerk();
+    const said = (e: { code: string; httpStatus: number; message: string; details?: unknown }) => ({ code: e.code, httpStatus: e.httpStatus, message: e.message, details: e.details });
+    // Opening: only a counter terminal, and only from the hall the catalogue registered it in.
+    expect(said(await refusedWithoutTrace(() => s.openCase(clerk, { partnershipId: p, itemCode: ITEMS.pension, applicant: APPLICANT }), 'FORBIDDEN'))).toEqual({
+      code: 'FORBIDDEN', httpStatus: 403, message: '只有跨域通办窗口终端可以发起办件', details: undefined,
+    });
+    const moved: Principal = { ...WUJIANG_COUNTER, hallId: 'huoqiu-zwfwzx' } as Principal;
+    expect(said(await refusedWithoutTrace(() => s.openCase(moved, { partnershipId: p, itemCode: ITEMS.pension, applicant: APPLICANT }), 'FORBIDDEN'))).toEqual({
+      code: 'FORBIDDEN', httpStatus: 403, message: '窗口终端登记信息与所属大厅不一致，请联系管理员', details: { counterId: 'wujiang-kyth-01' },
+    });
+    // Accepting: a clerk, of the serving region, assigned to the item.
+    const queued = await s.openCase(WUJIANG_COUNTER, { partnershipId: p, itemCode: ITEMS.pension, applicant: APPLICANT });
+    expect(said(await refusedWithoutTrace(() => s.acceptCase(WUJIANG_COUNTER, queued.id), 'FORBIDDEN'))).toEqual({
+      code: 'FORBIDDEN', httpStatus: 403, message: '只有受理人员可以接入办件', details: undefined,
+    });
+    expect(said(await refusedWithoutTrace(() => s.acceptCase({ ...clerk, itemCodes: [ITEMS.certificate] }, queued.id), 'FORBIDDEN'))).toEqual({
+      code: 'FORBIDDEN', httpStatus: 403, message: '此办件不属于您负责的地区或事项', details: { caseId: queued.id },
+    });
+    // The parties' actions: not a party at all, or the other side's action.
+    const caseId = await openAndAccept(env.world, clerk);
+    expect(said(await refusedWithoutTrace(() => s.addChat(HUOQIU_COUNTER, caseId, { text: '你好' }), 'FORBIDDEN'))).toEqual({
+      code: 'FORBIDDEN', httpStatus: 403, message: '您不是此案件的办理方，无权进行此操作', details: { caseId },
+    });
+    expect(said(await refusedWithoutTrace(() => s.transition(WUJIANG_COUNTER, caseId, { to: 'suspended', reason: '网络中断' }), 'FORBIDDEN'))).toEqual({
+      code: 'FORBIDDEN', httpStatus: 403, message: '此操作只能由受理人员进行', details: { caseId, side: 'counter' },
+    });
+    expect(said(await refusedWithoutTrace(() => s.confirmSignature(clerk, caseId, { png: pngBytes('sig') }), 'FORBIDDEN'))).toEqual({
+      code: 'FORBIDDEN', httpStatus: 403, message: '此操作只能由申请窗口进行', details: { caseId, side: 'clerk' },
+    });
+    // The holder who has since lost the item is refused too (the use case no longer trusts identity alone).
+    await refusedWithoutTrace(() => s.addChat({ ...clerk, itemCodes: [ITEMS.certificate] }, caseId, { text: '你好' }), 'FORBIDDEN');
+    expect((await s.addChat(clerk, caseId, { text: '你好' })).chat.at(-1)).toMatchObject({ role: 'clerk', by: clerk.staffId, text: '你好' });
+  });
+
   it('refuses illegal transitions with from/to', async () => {
     const clerk = huoqiuClerk();
     const caseId = await openAndAccept(env.world, clerk, ITEMS.certificate);

@@ -61,9 +61,9 @@ export interface CaseServiceOptions {
 
 /**
  * The case use cases bound to their dependencies: the one object the WebSocket and HTTP layers
- * call. Every method validates its input, checks the caller is the right side of the case, writes
- * one record version with its audit event, publishes, and returns the full record — pass it
- * through toCaseView before it leaves the server.
+ * call. Each method is one workflow in its own module, read as the story authorize (the policy
+ * module, on the current version of the record) → act → record (one record version with its audit
+ * event) → notify, and returns the full record — pass it through toCaseView before it leaves the server.
  */
 export class CaseService {
   readonly #deps: CaseDeps;
