@@ -12,7 +12,7 @@ import { notifyCase } from './notifyCase.js';
 
 /**
  * The case's refusals of any new document, as a pure check: the holding clerk, a state that takes
- * documents, room under the per-case cap. `document.issue` runs it BEFORE a number is taken or
+ * documents, room under the per-case cap. issueDocument (issuing/) runs it BEFORE a number is taken or
  * anything is rendered and signed (the document's own refusals — a type the item does not issue,
  * a 容缺 notice without waived materials — come from buildDocumentInput, also before the number),
  * and attachDocument runs it again inside the conditional write (the case may move in between).

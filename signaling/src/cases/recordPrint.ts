@@ -10,8 +10,9 @@ export type PrintEventInput = PrintEvent;
 
 /**
  * Writes a print event of an issued document into the case (its print log and the audit
- * chain): 统一窗口出件 is part of the case's story. The print router has already authorized the
- * actor; the record is updated with internal retries (no client version involved).
+ * chain): 统一窗口出件 is part of the case's story. The print use case (issuing/printDocument,
+ * issuing/approveReprint) has already authorized the actor by policy; the record is updated with
+ * internal retries (no client version involved).
  */
 export async function recordPrint(deps: CaseDeps, event: PrintEventInput): Promise<CaseRecord> {
   const current = await deps.cases.require(event.caseId);
