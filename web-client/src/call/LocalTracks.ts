@@ -1,0 +1,145 @@
+import type { types } from 'mediasoup-client';
+import type { SignalClient } from './SignalClient';
+import type { Source } from './RemoteTracks';
+
+/** How held-back tracks wait: black frames (encoder running) or nothing at all. */
+export type Hold = 'warm' | 'silent';
+
+/** Options of {@link LocalTracks}. */
+export interface LocalTracksOptions {
+  signal: SignalClient;
+  /** The call's send transport, while it has one. */
+  sendTransport: () => types.Transport | undefined;
+}
+
+/** Sources in the order they are produced (see {@link LocalTracks.produceAll}). */
+const PRODUCE_ORDER: Source[] = ['mic', 'face', 'document', 'screen'];
+
+/**
+ * What a call sends: copies of the caller's tracks, their producers, and holding them back. The
+ * caller's own tracks (its preview) are never touched; the copies stop when the call ends.
+ */
+export class LocalTracks {
+  readonly #o: LocalTracksOptions;
+  readonly #local = new Map<Source, MediaStreamTrack>();
+  readonly #producers = new Map<Source, types.Producer>();
+  /** Our copies of the caller's tracks (what we send), stopped when the call ends. */
+  readonly #clones: MediaStreamTrack[] = [];
+  /** True while our tracks are connected but held back (the counter waiting in the queue). */
+  #sendingPaused = false;
+  #hold: Hold = 'silent';
+
+  constructor(options: LocalTracksOptions) {
+    this.#o = options;
+  }
+
+  /** Takes copies of the tracks to send, held back (`paused`) or not, and how they are held. */
+  adopt(tracks: { source: Source; track: MediaStreamTrack }[], options: { paused: boolean; hold: Hold }): void {
+    this.#sendingPaused = options.paused;
+    this.#hold = options.hold;
+    for (const t of tracks) {
+      const copy = t.track.clone();
+      this.#clones.push(copy);
+      this.#local.set(t.source, copy);
+    }
+  }
+
+  /**
+   * Produces every live track on the (new) send transport. Audio first: with video as the first
+   * m-section, mediasoup-client 3.9.8 and Chromium 156 disagree on header-extension ids
+   * (video-orientation vs transport-cc) and the answer is refused.
+   */
+  async produceAll(): Promise<void> {
+    for (const source of PRODUCE_ORDER) {
+      const track = this.#local.get(source);
+      if (track?.readyState === 'live') await this.#produce(source, track);
+    }
+  }
+
+  /** Starts the held-back tracks. */
+  resumeSending(): void {
+    this.#sendingPaused = false;
+    this.#applyHoldToAll();
+  }
+
+  /** Holds the tracks back again. */
+  pauseSending(): void {
+    this.#sendingPaused = true;
+    this.#applyHoldToAll();
+  }
+
+  /** How held-back tracks wait; takes effect at once if they are held back. */
+  setHold(hold: Hold): void {
+    if (hold === this.#hold) return;
+    this.#hold = hold;
+    if (this.#sendingPaused) this.#applyHoldToAll();
+  }
+
+  /** Starts sending a screen share. */
+  async shareScreen(track: MediaStreamTrack): Promise<void> {
+    this.#local.set('screen', track);
+    track.addEventListener('ended', () => void this.stopScreen());
+    await this.#produce('screen', track);
+  }
+
+  /** Stops the screen share. */
+  async stopScreen(): Promise<void> {
+    const p = this.#producers.get('screen');
+    this.#local.delete('screen');
+    if (!p) return;
+    this.#producers.delete('screen');
+    p.close();
+    await this.#o.signal.request('closeProducer', { producerId: p.id }).catch(() => undefined);
+  }
+
+  /** Closes the producers (their transport is about to go); the tracks stay for the next ones. */
+  closeProducers(): void {
+    for (const p of this.#producers.values()) p.close();
+    this.#producers.clear();
+  }
+
+  /** Stops our copies: the call is over. */
+  stopClones(): void {
+    for (const t of this.#clones.splice(0)) t.stop();
+  }
+
+  #applyHoldToAll(): void {
+    for (const [source, producer] of this.#producers) void this.#applyHold(source, producer).catch(() => undefined);
+  }
+
+  /** Live: the track, enabled; warm: the track, disabled (black frames); silent: no track at all. */
+  async #applyHold(source: Source, producer: types.Producer): Promise<void> {
+    const track = this.#local.get(source);
+    if (!track || producer.closed) return;
+    const mode = this.#sendingPaused ? this.#hold : 'live';
+    if (mode === 'silent') {
+      if (producer.track) await producer.replaceTrack({ track: null });
+      return;
+    }
+    track.enabled = mode === 'live';
+    if (producer.track !== track) await producer.replaceTrack({ track });
+  }
+
+  async #produce(source: Source, track: MediaStreamTrack): Promise<void> {
+    const send = this.#o.sendTransport();
+    if (!send) return;
+    // Held back from the first frame on: nothing live leaves before #applyHold has run.
+    if (this.#sendingPaused) track.enabled = false;
+    const producer = await send.produce({
+      track,
+      appData: { source },
+      // Documents need detail more than frame rate; faces the other way round.
+      ...(source === 'document' || source === 'screen' ? { encodings: [{ maxBitrate: 1_500_000 }] } : {}),
+      // Chrome's bandwidth estimate starts at ~300 kbps and its pacer spreads the first keyframe
+      // accordingly; starting at 1 Mbps (what the SFU assumes too) shows the first frame sooner.
+      ...(track.kind === 'video' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+      stopTracks: false,
+      // Holding back is ours (#applyHold), not mediasoup-client's pause: it switches between
+      // black frames and no track at all while held back.
+      zeroRtpOnPause: false,
+      disableTrackOnPause: false,
+    });
+    this.#producers.set(source, producer);
+    await this.#applyHold(source, producer);
+  }
+}
