@@ -27,7 +27,7 @@ describe('queue', () => {
     expect(a.state).toBe('queued');
     expect(a.checklist.map((c) => c.materialId)).toEqual(['id_card', 'household_register', 'bank_card', 'death_or_other_proof', 'heir_relation']);
     expect(env.world.published).toEqual([
-      { type: 'case.changed', caseId: a.id, version: 1, state: 'queued', counterId: 'wujiang-kyth-01', servingRegion: '341522' },
+      { type: 'case.changed', caseId: a.id, version: 1, state: 'queued', counterId: 'wujiang-kyth-01', servingRegion: '341522', applicantRegion: '320509', itemCode: ITEMS.pension },
       { type: 'queue.changed', servingRegion: '341522', partnershipId: p, itemCode: ITEMS.pension },
     ]);
     time.advance(60);

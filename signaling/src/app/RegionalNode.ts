@@ -90,7 +90,7 @@ export class RegionalNode {
       resolvePrincipal: auth.resolvePrincipal,
       ...(opts.payments ? { payments: opts.payments } : {}),
     });
-    const hub = new Hub((conn, event) => can(conn.principal, 'queue.read', { queue: { servingRegion: event.servingRegion, itemCode: event.itemCode } }));
+    const hub = new Hub({ mayReceive: (conn, grant) => (grant.action === 'queue.read' ? can(conn.principal, 'queue.read', { queue: grant.queue }) : can(conn.principal, 'chat.read', { case: grant.case })) });
     const media = await createMediaWiring({ config, logger, clock, metrics, cases, hub, closers, ...(opts.pool ? { pool: opts.pool } : {}) });
     wireNotifications({ bus: core.bus, hub, registry: media.registry, calls: media.calls });
     const presence = wireClerkPresence({ redis, clock, hub, logger, closers });
@@ -114,7 +114,7 @@ export class RegionalNode {
       webAssets: await createWebAssets(opts.webOutDir ? { outDir: opts.webOutDir } : {}),
     });
     const server = await createHttpServer(config.http, app);
-    const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument });
+    const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, notifications: core.notifications, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument });
     const url = await listen(server, config.http);
     logger.info({ url, workers: media.pool.workers.length }, 'regional node listening');
     return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir);

@@ -5,6 +5,7 @@ import { CatalogStore } from '../catalog/CatalogStore.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/Metrics.js';
+import { Notifications } from '../notifications/Notifications.js';
 import { EventBus } from '../store/EventBus.js';
 import { connectRedis, type RedisClient } from '../store/redisClient.js';
 import type { Closers } from './Closers.js';
@@ -26,6 +27,8 @@ export interface CoreServices {
   catalog: CatalogStore;
   blobs: BlobStore;
   bus: EventBus;
+  /** Where every notification is published, with its route, to the sockets of every node. */
+  notifications: Notifications;
   cases: CaseService;
   auth: AuthModule;
 }
@@ -41,7 +44,8 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
   const blobs = await BlobStore.create({ dataDir: config.dataDir });
   const bus = await EventBus.create({ redis, logger });
   closers.add(() => bus.close());
-  const cases = await CaseService.create({ redis, catalog, blobs, publish: bus.publish, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets });
+  const notifications = new Notifications({ send: bus.publish });
+  const cases = await CaseService.create({ redis, catalog, blobs, publish: notifications.publishCase, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets });
   const auth = await AuthModule.create({
     redis,
     config,
@@ -53,5 +57,5 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
     nameOf: async (kind, code) => (await catalog.get(kind, code))?.name,
   });
   closers.add(() => auth.close());
-  return { redis, metrics, catalog, blobs, bus, cases, auth };
+  return { redis, metrics, catalog, blobs, bus, notifications, cases, auth };
 }

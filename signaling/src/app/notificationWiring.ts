@@ -9,21 +9,21 @@ const CLOSED_STATES: ReadonlySet<string> = new Set(['completed', 'rejected', 'ab
 /** Options for {@link wireNotifications}. */
 export interface NotificationWiringOptions {
   bus: EventBus;
-  hub: Hub;
+  hub: Pick<Hub, 'route'>;
   registry: Pick<SessionRegistry, 'get'>;
   calls: Pick<CallService, 'end'>;
 }
 
-/** Delivers what any node published on the bus to this node's sockets, and ends calls of closed cases. */
+/**
+ * Delivers what any node published on the bus to this node's sockets by its route, and ends the
+ * call of a closed case on whichever node hosts it.
+ */
 export function wireNotifications(opts: NotificationWiringOptions): void {
   const { bus, hub, registry, calls } = opts;
-  bus.onEvent((event) => {
-    if (event.type === 'queue.changed') hub.deliver(event);
-    else {
-      hub.deliver({ type: 'case.changed', caseId: event.caseId, version: event.version, state: event.state });
-      // A closed case ends its call on whichever node hosts it: nothing of the applicant keeps
-      // streaming (and no clerk audio keeps playing at the counter) once the case is done.
-      if (CLOSED_STATES.has(event.state) && registry.get(event.caseId)) calls.end(event.caseId, 'case_closed');
-    }
+  bus.onEvent(({ message, route }) => {
+    hub.route(message, route);
+    // Nothing of the applicant keeps streaming (and no clerk audio keeps playing at the counter)
+    // once the case is done.
+    if (message.type === 'case.changed' && CLOSED_STATES.has(message.state) && registry.get(message.caseId)) calls.end(message.caseId, 'case_closed');
   });
 }

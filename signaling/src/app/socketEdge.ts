@@ -7,6 +7,7 @@ import type { CaseService } from '../cases/CaseService.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
+import type { Notifications } from '../notifications/Notifications.js';
 import type { Metrics } from '../observability/Metrics.js';
 import { caseHandlers, type CaseHandlerDeps } from '../ws/handlers/caseHandlers.js';
 import { mediaHandlers } from '../ws/handlers/mediaHandlers.js';
@@ -24,6 +25,7 @@ export interface SocketEdgeOptions {
   metrics: Metrics;
   auth: AuthModule;
   hub: Hub;
+  notifications: Notifications;
   cases: CaseService;
   catalog: CatalogStore;
   calls: CallService;
@@ -39,7 +41,7 @@ export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
   const { config, auth, hub, calls, presence, metrics } = opts;
   const handlers: HandlerTable = {
     ...mediaHandlers(calls),
-    ...caseHandlers({ cases: opts.cases, catalog: opts.catalog, calls, hub, issueDocument: opts.issueDocument }),
+    ...caseHandlers({ cases: opts.cases, catalog: opts.catalog, calls, notifications: opts.notifications, issueDocument: opts.issueDocument }),
   };
   handlers['queue.subscribe'] = presence.watchQueues(handlers['queue.subscribe']);
   const signaling = SignalingServer.attach({

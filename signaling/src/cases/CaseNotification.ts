@@ -4,7 +4,8 @@ import { CaseState } from './CaseRecord.js';
 
 /**
  * What the case service tells the WebSocket layer after a committed change; it fans them out to
- * both regions' sockets. Sent after the write, so a receiver that re-reads sees the new state.
+ * both regions' sockets (see notifications/Notifications). Sent after the write, so a receiver that
+ * re-reads sees the new state.
  */
 export const CaseNotification = z.discriminatedUnion('type', [
   /** A queue gained or lost a case: clerks of servingRegion handling itemCode refresh their list. */
@@ -19,6 +20,8 @@ export const CaseNotification = z.discriminatedUnion('type', [
     counterId: z.string(),
     clerkId: z.string().optional(),
     servingRegion: RegionCode,
+    applicantRegion: RegionCode,
+    itemCode: ItemCode,
   }),
 ]);
 /** A notification from the case service. */

@@ -16,6 +16,8 @@ export function notifyCase(deps: Pick<CaseDeps, 'publish' | 'log'>, record: Case
       counterId: record.counterId,
       ...(record.clerkId ? { clerkId: record.clerkId } : {}),
       servingRegion: record.servingRegion,
+      applicantRegion: record.applicantRegion,
+      itemCode: record.itemCode,
     },
   ];
   if (opts.queueChanged) {

@@ -1,17 +1,25 @@
-import { CaseNotification } from '../cases/CaseNotification.js';
+import { z } from 'zod';
+import { Route, ROUTED_TYPES, type Routed, type RoutedNotification } from '../notifications/Route.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisClient } from './redisClient.js';
 
-/** The Redis channel case notifications travel on between nodes. */
+/** The Redis channel notifications travel on between nodes. */
 export const EVENTS_CHANNEL = 'rvw:events';
 
+/** A bus message: the route is checked in full; the message by its type (it was built by our own code). */
+const BusMessage = z.strictObject({
+  message: z.looseObject({ type: z.string().refine((t) => ROUTED_TYPES.has(t)) }),
+  route: Route,
+});
+
 /**
- * Case notifications between regional nodes over Redis pub/sub: each node publishes what its
- * use cases committed and delivers what any node published to its own sockets, so the counter
- * (on its region's node) and the clerk (on theirs) see the same changes.
+ * Notifications between regional nodes over Redis pub/sub: each node publishes what its use
+ * cases committed, with the route it goes by, and every node (itself included) delivers what
+ * any node published to its own sockets. One route for all of them, so a counter on one node
+ * and a clerk on another hear the same things.
  */
 export class EventBus {
-  readonly #listeners = new Set<(e: CaseNotification) => void>();
+  readonly #listeners = new Set<(e: Routed) => void>();
 
   private constructor(
     private readonly publisher: RedisClient,
@@ -30,12 +38,12 @@ export class EventBus {
   }
 
   /** Publishes a committed change; never throws (a lost notification only delays a refresh). */
-  publish = (event: CaseNotification): void => {
+  publish = (event: Routed): void => {
     this.publisher.publish(EVENTS_CHANNEL, JSON.stringify(event)).catch((err: Error) => this.logger.warn({ err: err.message }, 'event publish failed'));
   };
 
   /** Calls `listener` for every event from any node. */
-  onEvent(listener: (e: CaseNotification) => void): () => void {
+  onEvent(listener: (e: Routed) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -49,7 +57,7 @@ export class EventBus {
   #receive(message: string): void {
     let parsed;
     try {
-      parsed = CaseNotification.safeParse(JSON.parse(message));
+      parsed = BusMessage.safeParse(JSON.parse(message));
     } catch {
       return;
     }
@@ -57,6 +65,7 @@ export class EventBus {
       this.logger.warn('dropped a malformed event from the bus');
       return;
     }
-    for (const l of this.#listeners) l(parsed.data);
+    const event = { message: parsed.data.message as unknown as RoutedNotification, route: parsed.data.route };
+    for (const l of this.#listeners) l(event);
   }
 }

@@ -12,7 +12,8 @@ import type { RequestType } from '../../protocol.js';
 import type { Connection } from '../Connection.js';
 import type { Handler } from '../handlerTypes.js';
 import type { MediaRequestType } from './mediaHandlers.js';
-import type { Hub } from '../Hub.js';
+import type { Notifications } from '../../notifications/Notifications.js';
+import { routeFactsOf } from '../../notifications/Notifications.js';
 
 /** The case and queue request types: everything that is not a media request. */
 export type CaseRequestType = Exclude<RequestType, MediaRequestType>;
@@ -33,7 +34,8 @@ export interface CaseHandlerDeps {
   cases: CaseService;
   catalog: CatalogStore;
   calls: CallService;
-  hub: Hub;
+  /** Where chat and document notifications go, to the sockets of every node. */
+  notifications: Pick<Notifications, 'publish'>;
   /**
    * Numbers, renders, signs and stores a document for the case (the document service); it
    * becomes verifiable only after `accept` (the case taking it) resolved, and is withdrawn if that throws.
@@ -71,7 +73,7 @@ function decodeBase64(data: string, what: string): Uint8Array {
  * (the only place that decides access), calls one use case and answers with the caller's view.
  */
 export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: Handler<T> } {
-  const { cases, calls, hub } = deps;
+  const { cases, calls, notifications } = deps;
   const load = async (conn: Connection, caseId: string, action: Parameters<typeof authorize>[1]) => {
     const record = await cases.getCase(caseId);
     authorize(conn.principal, action as 'case.read', { case: caseFacts(record) });
@@ -157,7 +159,8 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       const doc = await deps.issueDocument(conn.principal, record, r.docType, async (d) => {
         await cases.attachDocument(conn.principal, r.caseId, { number: d.number, type: d.type, sha256: d.sha256, signer: d.signer, ...(d.sample ? { sample: true } : {}) });
       });
-      hub.deliver({ type: 'document.issued', caseId: r.caseId, number: doc.number, docType: doc.type, title: doc.title });
+      // After the case took it: whoever follows the case, on whichever node, hears it.
+      notifications.publish({ type: 'document.issued', caseId: r.caseId, number: doc.number, docType: doc.type, title: doc.title }, { audience: 'case', caseId: r.caseId, case: routeFactsOf(record) });
       return doc;
     },
     'chat.send': async (conn, r) => {
@@ -165,14 +168,9 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       const record = await cases.addChat(conn.principal, r.caseId, { text: r.text });
       const line = record.chat[record.chat.length - 1];
       if (line) {
-        // To the participants' sockets only (not every subscriber of the case: admins, other clerks).
-        const facts = caseFacts(record);
+        // To the participants' sockets only (not every subscriber of the case: admins, other clerks), on any node.
         const event = { type: 'chat.message', caseId: r.caseId, at: line.at, by: line.by, role: line.role, text: line.text } as const;
-        const sides = [...(record.clerkId ? hub.byStaff(record.clerkId) : []), ...hub.byCounter(record.counterId)];
-        for (const c of sides) {
-          const listens = c.caseSubscriptions.has(r.caseId) || c.sessionId === r.caseId || c.linkedSessionId === r.caseId;
-          if (listens && can(c.principal, 'chat.read', { case: facts })) c.send(event);
-        }
+        notifications.publish(event, { audience: 'parties', caseId: r.caseId, case: routeFactsOf(record) });
       }
       return { at: line?.at };
     },
