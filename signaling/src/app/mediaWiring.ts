@@ -1,5 +1,5 @@
 import { SessionRegistry, WorkerPool } from '@rvw/sfu';
-import { authorize } from '../auth/policy.js';
+import { authorize, mediaOpenIn } from '../auth/policy.js';
 import { CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
 import type { Config } from '../config.js';
@@ -60,10 +60,8 @@ export async function createMediaWiring(opts: MediaWiringOptions): Promise<Media
     authorizeJoin: async (principal, sessionId) => {
       const record = await cases.getCase(sessionId);
       authorize(principal, 'session.join', { case: caseFacts(record) });
-      // The counter may connect while its case waits (its tracks paused, nobody can consume them
-      // before a clerk accepts), so accepting only has to resume them; clerks join once they hold it.
-      const open = principal.kind === 'counter' ? ['queued', 'in_session', 'pending_materials', 'suspended'] : ['in_session', 'pending_materials', 'suspended'];
-      if (!open.includes(record.state)) {
+      // Which states let each side in is the policy's (the counter's call may wait in the queue).
+      if (!mediaOpenIn(principal, record.state)) {
         throw new AppError('SESSION_NOT_ACTIVE', `办件当前状态为 ${record.state}，不能进入视频通话`, 409);
       }
       return principal.kind === 'counter' ? 'counter' : 'clerk';

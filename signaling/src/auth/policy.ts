@@ -473,3 +473,18 @@ export function caseView(principal: Principal, facts: CaseFacts): 'full' | 'mask
   if (principal.kind === 'anonymous') return 'masked';
   return holds(principal, facts) ? 'full' : 'masked';
 }
+
+/**
+ * The case states in which each side may be in the case's call. The counter may connect while
+ * its case waits (its tracks paused: nobody can consume them before a clerk accepts), so accepting
+ * only has to resume them; the clerk joins once it holds the case. A closed case has no call.
+ */
+const MEDIA_STATES: Readonly<Record<CaseSide, ReadonlySet<string>>> = {
+  counter: new Set(['queued', 'in_session', 'pending_materials', 'suspended']),
+  clerk: new Set(['in_session', 'pending_materials', 'suspended']),
+};
+
+/** Whether a case in `state` lets `principal` (already allowed `session.join`) into its media session. */
+export function mediaOpenIn(principal: Principal, state: string): boolean {
+  return MEDIA_STATES[principal.kind === 'counter' ? 'counter' : 'clerk'].has(state);
+}
