@@ -88,6 +88,7 @@ export class RegionalNode {
       logger,
       clock,
       resolvePrincipal: auth.resolvePrincipal,
+      notifications: core.notifications,
       ...(opts.payments ? { payments: opts.payments } : {}),
     });
     const hub = new Hub({ mayReceive: (conn, grant) => (grant.action === 'queue.read' ? can(conn.principal, 'queue.read', { queue: grant.queue }) : can(conn.principal, 'chat.read', { case: grant.case })) });

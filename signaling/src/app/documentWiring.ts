@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Router } from 'express';
 import { DocumentService, DocumentStore, FontCache, HttpTimestamper, PrintTokens, SignerRegistry, decodePem, verifyPdf } from '@rvw/documents';
 import type { ResolvePrincipal } from '../auth/createPrincipalResolver.js';
-import { authorizeClerkAction } from '../auth/policy.js';
 import { RedisRateLimitStore } from '../auth/RedisRateLimitStore.js';
 import { caseFacts } from '../cases/caseFacts.js';
 import type { CaseService } from '../cases/CaseService.js';
@@ -11,11 +10,11 @@ import type { CatalogStore } from '../catalog/CatalogStore.js';
 import type { Config } from '../config.js';
 import { createPrintRoutes } from '../http/documents/printRoutes.js';
 import { createVerifyRoutes } from '../http/documents/verifyRoutes.js';
-import { buildDocumentInput } from '../issuing/buildDocumentInput.js';
-import { previewDocument, type IssuedDocumentRef } from '../issuing/issueDocument.js';
+import { issueDocument, previewDocument, type IssueDocumentDeps } from '../issuing/issueDocument.js';
 import { DemoPaymentHistory, type PaymentHistorySource } from '../issuing/PaymentHistorySource.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/Metrics.js';
+import { routeFactsOf, type Notifications } from '../notifications/Notifications.js';
 import { RedisDocumentIndex } from '../store/RedisDocumentIndex.js';
 import { RedisPrintLedger } from '../store/RedisPrintLedger.js';
 import type { RedisClient } from '../store/redisClient.js';
@@ -34,6 +33,8 @@ export interface DocumentWiringOptions {
   /** The social-insurance records interface (demo stand-in by default). */
   payments?: PaymentHistorySource;
   resolvePrincipal: ResolvePrincipal;
+  /** The node's one notification route (document.issued reaches the case's sides on every node). */
+  notifications: Pick<Notifications, 'publish'>;
 }
 
 /** Issuing, previewing, verifying and printing documents, as the rest of the node uses them. */
@@ -69,14 +70,16 @@ export async function createDocumentWiring(opts: DocumentWiringOptions): Promise
   const printTokens = new PrintTokens({ ledger: new RedisPrintLedger(redis) });
   const payments = opts.payments ?? new DemoPaymentHistory();
 
-  const issueDocument: DocumentWiring['issueDocument'] = async (principal, record, docType, accept) => {
-    authorizeClerkAction(principal, 'document.issue', { case: caseFacts(record) });
-    const input = await buildDocumentInput({ catalog, payments, clock }, principal, record, docType);
-    const refOf = (d: { number: string; sha256: string; signer: string; record: { title: string; sample: boolean } }): IssuedDocumentRef => ({ number: d.number, type: docType, sha256: d.sha256, signer: d.signer, title: d.record.title, sample: d.record.sample });
-    // Reserved until the case took it (record entry + audit event), then published.
-    const issued = await documents.issue(input, { accept: (d) => accept(refOf(d)) });
-    metrics.documentsIssued.inc({ type: docType });
-    return refOf(issued);
+  const issueDeps: IssueDocumentDeps = {
+    cases,
+    catalog,
+    payments,
+    documents,
+    clock,
+    // After the case took it: whoever follows the case, on whichever node, hears it.
+    notifyIssued: (record, doc) =>
+      opts.notifications.publish({ type: 'document.issued', caseId: record.id, number: doc.number, docType: doc.type, title: doc.title }, { audience: 'case', caseId: record.id, case: routeFactsOf(record) }),
+    onIssued: (type) => metrics.documentsIssued.inc({ type }),
   };
 
   const routers = [
@@ -99,8 +102,8 @@ export async function createDocumentWiring(opts: DocumentWiringOptions): Promise
   return {
     documents,
     documentStore,
-    issueDocument,
-    previewDocument: (principal, record, docType) => previewDocument({ catalog, payments, documents, clock }, principal, record, docType),
+    issueDocument: (principal, request) => issueDocument(issueDeps, principal, request),
+    previewDocument: (principal, record, docType) => previewDocument(issueDeps, principal, record, docType),
     routers,
   };
 }

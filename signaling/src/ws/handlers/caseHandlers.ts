@@ -1,7 +1,6 @@
 import { authorize, can, requireClerk } from '../../auth/policy.js';
 import type { Principal } from '../../auth/Principal.js';
 import { isDeskId, type CallService } from '../../calls/CallService.js';
-import { assertCaseTakesDocuments } from '../../cases/attachDocument.js';
 import { caseFacts } from '../../cases/caseFacts.js';
 import type { CaseRecord } from '../../cases/CaseRecord.js';
 import type { CaseService } from '../../cases/CaseService.js';
@@ -12,22 +11,13 @@ import type { RequestType } from '../../protocol.js';
 import type { Connection } from '../Connection.js';
 import type { Handler } from '../handlerTypes.js';
 import type { MediaRequestType } from './mediaHandlers.js';
+import type { DocumentType } from '@rvw/documents';
+import type { IssuedDocumentRef } from '../../issuing/issueDocument.js';
 import type { Notifications } from '../../notifications/Notifications.js';
 import { routeFactsOf } from '../../notifications/Notifications.js';
 
 /** The case and queue request types: everything that is not a media request. */
 export type CaseRequestType = Exclude<RequestType, MediaRequestType>;
-
-/** An issued document as the case handlers need it. */
-export interface IssuedDocumentRef {
-  number: string;
-  type: 'receipt' | 'missing_notice' | 'payment_certificate' | 'completion_notice';
-  sha256: string;
-  signer: string;
-  title: string;
-  /** Built from demonstration data (watermarked; /verify says 演示数据). */
-  sample?: boolean;
-}
 
 /** Dependencies of the case handlers. */
 export interface CaseHandlerDeps {
@@ -36,15 +26,10 @@ export interface CaseHandlerDeps {
   calls: CallService;
   /** Where chat and document notifications go, to the sockets of every node. */
   notifications: Pick<Notifications, 'publish'>;
-  /**
-   * Numbers, renders, signs and stores a document for the case (the document service); it
-   * becomes verifiable only after `accept` (the case taking it) resolved, and is withdrawn if that throws.
-   */
-  issueDocument: (principal: Principal, record: CaseRecord, docType: IssuedDocumentRef['type'], accept: (doc: IssuedDocumentRef) => Promise<void>) => Promise<IssuedDocumentRef>;
+  /** 签章出具: the issueDocument use case (issuing/issueDocument), bound to the node's parts. */
+  issueDocument: (principal: Principal, request: { caseId: string; docType: DocumentType }) => Promise<IssuedDocumentRef>;
 }
 
-// Moved to cases/caseFacts.ts; re-exported while the app wiring still imports it from here.
-export { caseFacts };
 
 /** The view a caller gets, with queue standing while queued. */
 async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number; clerksOnline: number } }> {
@@ -151,18 +136,8 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       await load(conn, r.caseId, 'material.waive');
       return viewFor(deps, conn, await cases.waiveMaterial(conn.principal, r.caseId, { materialId: r.materialId, note: r.note, deadline: r.deadline }));
     },
-    'document.issue': async (conn, r) => {
-      const record = await load(conn, r.caseId, 'document.issue');
-      // Every refusal first: a number taken or a signature made cannot be taken back. The case's
-      // here; the document's own (type not issued by the item, 容缺) in buildDocumentInput, also before it.
-      assertCaseTakesDocuments(record, conn.principal);
-      const doc = await deps.issueDocument(conn.principal, record, r.docType, async (d) => {
-        await cases.attachDocument(conn.principal, r.caseId, { number: d.number, type: d.type, sha256: d.sha256, signer: d.signer, ...(d.sample ? { sample: true } : {}) });
-      });
-      // After the case took it: whoever follows the case, on whichever node, hears it.
-      notifications.publish({ type: 'document.issued', caseId: r.caseId, number: doc.number, docType: doc.type, title: doc.title }, { audience: 'case', caseId: r.caseId, case: routeFactsOf(record) });
-      return doc;
-    },
+    // The whole story (authorize, every refusal before a number is taken, sign, record, notify) is the use case's.
+    'document.issue': async (conn, r) => deps.issueDocument(conn.principal, { caseId: r.caseId, docType: r.docType }),
     'chat.send': async (conn, r) => {
       await load(conn, r.caseId, 'chat.send');
       const record = await cases.addChat(conn.principal, r.caseId, { text: r.text });
