@@ -303,7 +303,7 @@ export type AdminPrincipal = Extract<Principal, { kind: 'staff'; role: 'admin' }
  * of admin routes, before any resource is looked up, so non-admins cannot probe for existence.
  */
 export function requireAdmin(principal: Principal): asserts principal is AdminPrincipal {
-  if (principal.kind === 'anonymous') authorize(principal, 'staff.list', { regionCodes: [] });
+  if (principal.kind === 'anonymous') throw signInRequired(principal);
   if (principal.kind !== 'staff' || principal.role !== 'admin') {
     throw new AppError('FORBIDDEN', '仅管理员可执行此操作 (administrators only)', 403);
   }
@@ -346,8 +346,7 @@ const COUNTER_PURPOSES = {
  */
 export function requireCounter(principal: Principal, purpose: keyof typeof COUNTER_PURPOSES): asserts principal is CounterPrincipal {
   if (principal.kind === 'counter') return;
-  if (principal.kind === 'anonymous' && purpose === 'case.open') authorize(principal, 'case.open', { case: { servingRegion: '', applicantRegion: '', counterId: '', itemCode: '' } });
-  if (principal.kind === 'anonymous') throw new AppError('UNAUTHENTICATED', COUNTER_PURPOSES[purpose], 401);
+  if (principal.kind === 'anonymous') throw purpose === 'counter.offers' ? new AppError('UNAUTHENTICATED', COUNTER_PURPOSES[purpose], 401) : signInRequired(principal);
   throw new AppError('FORBIDDEN', COUNTER_PURPOSES[purpose], 403);
 }
 
@@ -392,10 +391,12 @@ export function can<A extends Action>(principal: Principal, action: A, resource:
  * anonymous principal, `FORBIDDEN` (403) otherwise.
  */
 export function authorize<A extends Action>(principal: Principal, action: A, resource: ResourceFor<A>): void {
-  if (principal.kind === 'anonymous') {
-    throw new AppError('UNAUTHENTICATED', '请先登录 (sign-in required)', 401, principal.reason ? { reason: principal.reason } : undefined);
-  }
+  if (principal.kind === 'anonymous') throw signInRequired(principal);
   if (!can(principal, action, resource)) throw notAllowed(action);
+}
+
+function signInRequired(principal: Extract<Principal, { kind: 'anonymous' }>): AppError {
+  return new AppError('UNAUTHENTICATED', '请先登录 (sign-in required)', 401, principal.reason ? { reason: principal.reason } : undefined);
 }
 
 function notAllowed(action: Action): AppError {
