@@ -69,26 +69,25 @@ describe('docs/protocol.md documents the protocol', () => {
   });
 
   it('every error code the socket edge can send is in the error code table', async () => {
-    // The socket edge: frame parsing, dispatch, media handlers and the SFU, session join (its
-    // authorizeJoin lives in the composition root), the policy and the upgrade check.
+    // The socket edge: frame parsing, dispatch, media handlers, calls and the SFU, session join (its
+    // authorizeJoin lives in the media wiring), the policy and the upgrade check.
     const files = [
       'signaling/src/protocol.ts',
       'signaling/src/ws/SignalingServer.ts',
       'signaling/src/ws/Connection.ts',
       'signaling/src/ws/Hub.ts',
       ...(await tsFilesUnder('signaling/src/ws/handlers')),
-      'signaling/src/calls/CallService.ts',
+      ...(await tsFilesUnder('signaling/src/calls')),
       'signaling/src/auth/policy.ts',
       'signaling/src/auth/createUpgradeAuthenticator.ts',
-      'sfu/src/SfuError.ts',
-      'sfu/src/MediaSession.ts',
+      ...(await tsFilesUnder('sfu/src')),
     ];
     const byCode = await codesInFiles(files);
-    const node = await read('signaling/src/app/RegionalNode.ts');
+    const node = await read('signaling/src/app/mediaWiring.ts');
     const joinStart = node.indexOf('authorizeJoin:');
-    expect(joinStart, 'authorizeJoin in RegionalNode.ts').toBeGreaterThan(0);
-    const joinBlock = node.slice(joinStart, node.indexOf('\n      },', joinStart));
-    for (const c of codesIn(joinBlock)) byCode.set(c, [...(byCode.get(c) ?? []), 'signaling/src/app/RegionalNode.ts (authorizeJoin)']);
+    expect(joinStart, 'authorizeJoin in mediaWiring.ts').toBeGreaterThan(0);
+    const joinBlock = node.slice(joinStart, node.indexOf('\n    },', joinStart));
+    for (const c of codesIn(joinBlock)) byCode.set(c, [...(byCode.get(c) ?? []), 'signaling/src/app/mediaWiring.ts (authorizeJoin)']);
 
     // The scan must at least find what we know the edge sends.
     const known = [

@@ -1,5 +1,5 @@
 import { SessionRegistry, WorkerPool } from '@rvw/sfu';
-import { authorize, mediaOpenIn } from '../auth/policy.js';
+import { authorize, authorizeWithReason, mediaOpenIn } from '../auth/policy.js';
 import { CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
 import type { Config } from '../config.js';
@@ -57,13 +57,15 @@ export async function createMediaWiring(opts: MediaWiringOptions): Promise<Media
     transportsPerPrincipal: config.budgets.transportsPerPrincipal,
     logger,
     iceServers: (p) => turnCredentials(config.rtc, p, clock),
-    authorizeJoin: async (principal, sessionId) => {
+    authorizeJoin: async (principal, sessionId, action = 'session.join') => {
       const record = await cases.getCase(sessionId);
       authorize(principal, 'session.join', { case: caseFacts(record) });
       // Which states let each side in is the policy's (the counter's call may wait in the queue).
       if (!mediaOpenIn(principal, record.state)) {
         throw new AppError('SESSION_NOT_ACTIVE', `办件当前状态为 ${record.state}，不能进入视频通话`, 409);
       }
+      // Linking a desk into the call: the holding clerk only (the counter is told so in words).
+      if (action === 'desk.link') authorizeWithReason(principal, 'desk.link', { case: caseFacts(record) });
       return principal.kind === 'counter' ? 'counter' : 'clerk';
     },
     authorizeDesk: (principal) => {

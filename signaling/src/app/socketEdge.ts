@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Notifications } from '../notifications/Notifications.js';
 import type { Metrics } from '../observability/Metrics.js';
+import { forwardCallEvents } from '../ws/callNotifications.js';
 import { caseHandlers, type CaseHandlerDeps } from '../ws/handlers/caseHandlers.js';
 import { mediaHandlers } from '../ws/handlers/mediaHandlers.js';
 import type { HandlerTable } from '../ws/handlerTypes.js';
@@ -39,6 +40,8 @@ export interface SocketEdgeOptions {
  */
 export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
   const { config, auth, hub, calls, presence, metrics } = opts;
+  // What calls tell their sockets (peers, tracks, hang-ups), as protocol messages.
+  forwardCallEvents(calls, hub);
   const handlers: HandlerTable = {
     ...mediaHandlers(calls),
     ...caseHandlers({ cases: opts.cases, catalog: opts.catalog, calls, notifications: opts.notifications, issueDocument: opts.issueDocument }),
