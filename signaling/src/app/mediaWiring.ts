@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors/AppError.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/Metrics.js';
-import { caseFacts } from '../ws/handlers/caseHandlers.js';
+import { caseFacts } from '../cases/caseFacts.js';
 import type { Hub } from '../ws/Hub.js';
 import type { Closers } from './Closers.js';
 import { turnCredentials } from './turnCredentials.js';
