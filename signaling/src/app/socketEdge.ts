@@ -41,7 +41,7 @@ export interface SocketEdgeOptions {
 export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
   const { config, auth, hub, calls, presence, metrics } = opts;
   // What calls tell their sockets (peers, tracks, hang-ups), as protocol messages.
-  forwardCallEvents(calls, hub);
+  forwardCallEvents(calls, { notifications: opts.notifications, hub });
   const handlers: HandlerTable = {
     ...mediaHandlers(calls),
     ...caseHandlers({ cases: opts.cases, catalog: opts.catalog, calls, notifications: opts.notifications, issueDocument: opts.issueDocument }),
