@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallServiceEvents } from '@rvw/signaling/calls/CallService';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
-import { WsClient } from '../harness/wsClient';
+import { WsClient, WsRequestError } from '../harness/wsClient';
 import { opusRtpParameters } from '../security/support/fixtures';
 
 describe('call events: CallService emits them, the socket edge turns them into messages', () => {
@@ -70,6 +70,29 @@ describe('call events: CallService emits them, the socket edge turns them into m
       b.close();
     } finally {
       for (const off of listeners) off();
+    }
+  });
+
+  it('linking a desk into a call is the policy’s decision: the case’s own counter is refused in words, and nothing is announced', async () => {
+    const counter = await WsClient.connect(t.origin, counterCookie);
+    const opened = await counter.request<'queue.join', { id: string }>('queue.join', {
+      partnershipId: 'wujiang-huoqiu',
+      itemCode: '000117013000',
+      applicant: { name: '周淑珍', idNumber: withCheckDigit('32058419620103888') },
+    });
+    await counter.request('session.join', { sessionId: opened.id, peerId: 'peer-c' });
+    const joined: unknown[] = [];
+    const onJoined = (e: unknown) => joined.push(e);
+    t.node.calls.on('peerjoined', onJoined);
+    try {
+      const refused = await counter.request('session.link', { sessionId: opened.id }).catch((e: WsRequestError) => e);
+      expect(refused).toBeInstanceOf(WsRequestError);
+      expect((refused as WsRequestError).code).toBe('FORBIDDEN');
+      expect((refused as WsRequestError).message).toContain('只有受理该办件的工作人员可以接入');
+      expect(joined).toEqual([]);
+    } finally {
+      t.node.calls.off('peerjoined', onJoined);
+      counter.close();
     }
   });
 });
