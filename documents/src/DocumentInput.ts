@@ -1,3 +1,4 @@
+import type { DocumentType } from '@rvw/protocol';
 import { z } from 'zod';
 
 /** Printable text: trimmed, non-empty, bounded so a template can always lay it out. */
@@ -115,7 +116,11 @@ export const DocumentInputSchema = z.discriminatedUnion('type', [
 export type DocumentInput = z.output<typeof DocumentInputSchema>;
 /** What callers may pass before defaults are applied. */
 export type DocumentInputData = z.input<typeof DocumentInputSchema>;
-/** Document types declared by service items. */
-export type DocumentType = DocumentInput['type'];
+/** Document types declared by service items: the protocol's vocabulary, one schema variant each. */
+export type { DocumentType };
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Compiles only while the schema has exactly one variant per protocol document type. */
+export const SCHEMA_COVERS_DOCUMENT_TYPES: Same<DocumentInput['type'], DocumentType> = true;
 /** One row of a 参保缴费证明. */
 export type PaymentRowInput = z.output<typeof PaymentRow>;

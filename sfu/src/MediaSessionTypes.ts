@@ -1,7 +1,8 @@
 import type { types } from 'mediasoup';
 
 /** What a produced track shows: the applicant's face, the 高拍仪 document camera, a screen share or a microphone. */
-export type MediaSource = 'mic' | 'face' | 'document' | 'screen';
+export type { MediaSource } from '@rvw/protocol/vocabulary';
+import type { MediaSource } from '@rvw/protocol/vocabulary';
 
 /** Where WebRTC transports listen and what address they announce. */
 export interface TransportListenOptions {

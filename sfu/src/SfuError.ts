@@ -1,10 +1,12 @@
+import type { ErrorCode } from '@rvw/protocol/errors';
+
 /** An SFU failure with a stable code; the signaling edge sends it to the client as `{code, message}`. */
 export class SfuError extends Error {
   override readonly name = 'SfuError';
 
   constructor(
     /** Stable code, e.g. TRANSPORT_NOT_FOUND. */
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** Extra machine-readable facts, e.g. which budget was exceeded. */
     readonly details?: Record<string, unknown>,

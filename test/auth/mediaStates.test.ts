@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '@rvw/signaling/auth/Principal';
 import { mediaOpenIn } from '@rvw/signaling/auth/policy';
-import { CaseState } from '@rvw/signaling/cases/CaseRecord';
+import { CaseState } from '@rvw/protocol/caseRecord';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient } from '../harness/wsClient';
@@ -28,12 +28,12 @@ describe('policy: the case states that let each side into the call', () => {
 
     it('a counter joins its waiting case’s call, and is refused with SESSION_NOT_ACTIVE once it left the queue', async () => {
       const ws = await WsClient.connect(t.origin, (await t.counter('wujiang-kyth-01')).cookie);
-      const opened = await ws.request<'queue.join', { id: string }>('queue.join', {
+      const opened = await ws.request('queue.join', {
         partnershipId: 'wujiang-huoqiu',
         itemCode: '000117013000',
         applicant: { name: '赵春梅', idNumber: withCheckDigit('32058419660708222') },
       });
-      const rtpCapabilities = await ws.request<'getRouterRtpCapabilities', Record<string, unknown>>('getRouterRtpCapabilities', {});
+      const rtpCapabilities = await ws.request('getRouterRtpCapabilities', {});
       await ws.request('session.join', { sessionId: opened.id, peerId: 'counter-1', rtpCapabilities });
       await ws.request('queue.leave', { caseId: opened.id });
       await expect(ws.request('session.join', { sessionId: opened.id, peerId: 'counter-1', rtpCapabilities })).rejects.toMatchObject({ code: 'SESSION_NOT_ACTIVE' });

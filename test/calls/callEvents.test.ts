@@ -28,7 +28,7 @@ describe('call events: CallService emits them, the socket edge turns them into m
     try {
       const a = await WsClient.connect(t.origin, counterCookie);
       const b = await WsClient.connect(t.origin, counterCookie);
-      const opened = await a.request<'queue.join', { id: string }>('queue.join', {
+      const opened = await a.request('queue.join', {
         partnershipId: 'wujiang-huoqiu',
         itemCode: '000117013000',
         applicant: { name: '周淑珍', idNumber: withCheckDigit('32058419620103777') },
@@ -44,8 +44,8 @@ describe('call events: CallService emits them, the socket edge turns them into m
       await a.next((m) => m.type === 'peer.joined' && m.peerId === 'peer-b');
       expect(a.notifications.some((m) => m.type === 'peer.joined' && m.peerId === 'peer-a')).toBe(false);
 
-      const send = await b.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'send' });
-      const { producerId } = await b.request<'produce', { producerId: string }>('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(4242) as never, source: 'mic' });
+      const send = await b.request('createWebRtcTransport', { direction: 'send' });
+      const { producerId } = await b.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(4242) as never, source: 'mic' });
       expect(seen.filter((s) => s.name === 'producernew').map((s) => s.event)).toEqual([
         { sessionId: caseId, producer: { producerId, peerId: 'peer-b', kind: 'audio', source: 'mic' } },
       ]);
@@ -75,7 +75,7 @@ describe('call events: CallService emits them, the socket edge turns them into m
 
   it('linking a desk into a call is the policy’s decision: the case’s own counter is refused in words, and nothing is announced', async () => {
     const counter = await WsClient.connect(t.origin, counterCookie);
-    const opened = await counter.request<'queue.join', { id: string }>('queue.join', {
+    const opened = await counter.request('queue.join', {
       partnershipId: 'wujiang-huoqiu',
       itemCode: '000117013000',
       applicant: { name: '周淑珍', idNumber: withCheckDigit('32058419620103888') },

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogStore } from '@rvw/signaling/catalog/CatalogStore';
-import type { Partnership } from '@rvw/signaling/catalog/CatalogTypes';
+import type { Partnership } from '@rvw/protocol/catalog';
 import { createCatalogRouter } from '@rvw/signaling/catalog/createCatalogRouter';
 import { seedDemoCatalog } from '@rvw/signaling/catalog/seedDemoCatalog';
 import { AppError } from '@rvw/signaling/errors/AppError';

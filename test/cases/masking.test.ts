@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '@rvw/signaling/audit/canonicalJson';
-import { isValidIdNumber } from '@rvw/signaling/cases/isValidIdNumber';
+import { isValidIdNumber } from '@rvw/protocol/isValidIdNumber';
 import { maskIdNumber } from '@rvw/signaling/cases/maskIdNumber';
 import { maskName } from '@rvw/signaling/cases/maskName';
 import { maskPhone } from '@rvw/signaling/cases/maskPhone';

@@ -32,7 +32,7 @@ describe('clerk page: case number, materials, 容缺 dialog, preview before issu
     await t.addCookie(clerk.browser.context, staff.cookie);
     await page.goto(`${t.origin}/clerk.html`);
     counter = await WsClient.connect(t.origin, counterAuth.cookie);
-    const opened = await counter.request<'queue.join', { id: string }>('queue.join', {
+    const opened = await counter.request('queue.join', {
       partnershipId: 'wujiang-huoqiu',
       itemCode: '000117005000',
       applicant: { name: '陈桂香', idNumber: withCheckDigit('34152219560303222') },

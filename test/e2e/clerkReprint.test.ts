@@ -40,7 +40,7 @@ describe('clerk page: print state and reprint approval', () => {
     await page.goto(`${t.origin}/clerk.html`);
 
     const counter = await WsClient.connect(t.origin, counterAuth.cookie);
-    const opened = await counter.request<'queue.join', { id: string }>('queue.join', {
+    const opened = await counter.request('queue.join', {
       partnershipId: 'wujiang-huoqiu',
       itemCode: '000117013000',
       applicant: { name: '冯玉兰', idNumber: withCheckDigit('32058419590909121') },
@@ -89,7 +89,7 @@ describe('clerk page: print state and reprint approval', () => {
     await page.goto(`${t.origin}/clerk.html`);
 
     const counter = await WsClient.connect(t.origin, counterAuth.cookie);
-    const opened = await counter.request<'queue.join', { id: string }>('queue.join', {
+    const opened = await counter.request('queue.join', {
       partnershipId: 'wujiang-huoqiu',
       itemCode: '000117013000',
       applicant: { name: '韩秀珍', idNumber: withCheckDigit('32058419570505122') },
@@ -138,7 +138,7 @@ describe('clerk page: print state and reprint approval', () => {
     expect(again.data.reprint).toBe(true);
 
     // A new applicant queues meanwhile: the count in the header says so while the closed case is shown.
-    const next = await counter.request<'queue.join', { id: string }>('queue.join', {
+    const next = await counter.request('queue.join', {
       partnershipId: 'wujiang-huoqiu',
       itemCode: '000117013000',
       applicant: { name: '曹德明', idNumber: withCheckDigit('32058419620606121') },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerNotification } from '@rvw/signaling/protocol';
+import type { ServerNotification } from '@rvw/protocol/messages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient, WsRequestError } from '../harness/wsClient';
@@ -31,20 +31,20 @@ describe('a clerk desk linked to a call', () => {
     n++;
     const desk = await WsClient.connect(t.origin, clerk.cookie);
     const counter = await WsClient.connect(t.origin, counterCookie);
-    const rtpCapabilities = await desk.request<'getRouterRtpCapabilities', Record<string, unknown>>('getRouterRtpCapabilities', {});
-    const deskJoin = await desk.request<'desk.join', { sessionId: string; resumed: boolean }>('desk.join', { peerId: `desk-${n}`, rtpCapabilities });
-    const deskSend = await desk.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'send' });
-    const deskRecv = await desk.request<'createWebRtcTransport', { id: string; sctpParameters?: unknown }>('createWebRtcTransport', { direction: 'recv' });
-    const deskMic = await desk.request<'produce', { producerId: string }>('produce', { transportId: deskSend.id, kind: 'audio', rtpParameters: opusRtpParameters(1000 + n) as never, source: 'mic' });
-    const opened = await counter.request<'queue.join', { id: string }>('queue.join', {
+    const rtpCapabilities = await desk.request('getRouterRtpCapabilities', {});
+    const deskJoin = await desk.request('desk.join', { peerId: `desk-${n}`, rtpCapabilities });
+    const deskSend = await desk.request('createWebRtcTransport', { direction: 'send' });
+    const deskRecv = await desk.request('createWebRtcTransport', { direction: 'recv' });
+    const deskMic = await desk.request('produce', { transportId: deskSend.id, kind: 'audio', rtpParameters: opusRtpParameters(1000 + n) as never, source: 'mic' });
+    const opened = await counter.request('queue.join', {
       partnershipId: 'wujiang-huoqiu',
       itemCode: '000117013000',
       applicant: { name: '周淑珍', idNumber: withCheckDigit(`3205841962010${String(1000 + n).slice(-4)}`) },
     });
     await counter.request('session.join', { sessionId: opened.id, peerId: `counter-${n}`, rtpCapabilities });
-    const counterSend = await counter.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'send' });
-    const counterRecv = await counter.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'recv' });
-    const counterMic = await counter.request<'produce', { producerId: string }>('produce', { transportId: counterSend.id, kind: 'audio', rtpParameters: opusRtpParameters(2000 + n) as never, source: 'mic' });
+    const counterSend = await counter.request('createWebRtcTransport', { direction: 'send' });
+    const counterRecv = await counter.request('createWebRtcTransport', { direction: 'recv' });
+    const counterMic = await counter.request('produce', { transportId: counterSend.id, kind: 'audio', rtpParameters: opusRtpParameters(2000 + n) as never, source: 'mic' });
     return { desk, counter, rtpCapabilities, deskId: deskJoin.sessionId, deskSend, deskRecv, deskMic, caseId: opened.id, counterSend, counterRecv, counterMic, peer: `desk-${n}` };
   }
 
@@ -113,7 +113,7 @@ describe('a clerk desk linked to a call', () => {
 
     // A track with no slot (the screen share, started mid-call) is piped across and the server
     // makes its consumer; stopping it removes the copy.
-    const screen = await w.desk.request<'produce', { producerId: string }>('produce', {
+    const screen = await w.desk.request('produce', {
       transportId: w.deskSend.id,
       kind: 'audio',
       rtpParameters: opusRtpParameters(3000 + n) as never,
@@ -149,7 +149,7 @@ describe('a clerk desk linked to a call', () => {
     const plain = await WsClient.connect(t.origin, clerk.cookie);
     await plain.request('queue.accept', { caseId: w.caseId });
     await plain.request('session.join', { sessionId: w.caseId, peerId: `direct-${n}`, rtpCapabilities: w.rtpCapabilities });
-    const send = await plain.request<'createWebRtcTransport', { id: string }>('createWebRtcTransport', { direction: 'send' });
+    const send = await plain.request('createWebRtcTransport', { direction: 'send' });
     await plain.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(4000 + n) as never, source: 'mic' });
     const direct = await announcedAfterSlotClosed(w.counter, w.caseId, micSlot.id, (c) => c.peerId === `direct-${n}`);
     expect(direct.consumers).toMatchObject([{ source: 'mic', peerId: `direct-${n}` }]);
@@ -208,7 +208,7 @@ describe('a clerk desk linked to a call', () => {
     await new Promise((r) => setTimeout(r, 300));
     const back = await WsClient.connect(t.origin, clerk.cookie);
     const again = back.next(isConsumers(w.deskId));
-    const answer = await back.request<'desk.join', { resumed: boolean }>('desk.join', {
+    const answer = await back.request('desk.join', {
       peerId: w.peer,
       resumeTransportIds: [w.deskSend.id, w.deskRecv.id],
       rtpCapabilities: w.rtpCapabilities,
@@ -229,9 +229,9 @@ describe('a clerk desk linked to a call', () => {
 
   it('a receive transport opens its data channel; a send transport has none; linking needs a desk', async () => {
     const w = await deskAndQueuedCase();
-    const channel = await w.desk.request<'openDataChannel', { dataProducerId: string; label: string; sctpStreamParameters: { streamId: number } }>('openDataChannel', { transportId: w.deskRecv.id });
+    const channel = await w.desk.request('openDataChannel', { transportId: w.deskRecv.id });
     expect(channel).toMatchObject({ label: 'rvw', protocol: 'rvw-session' });
-    expect(channel.sctpStreamParameters.streamId).toBeGreaterThanOrEqual(0);
+    expect((channel.sctpStreamParameters as { streamId: number }).streamId).toBeGreaterThanOrEqual(0);
     await expect(w.desk.request('openDataChannel', { transportId: w.deskSend.id })).rejects.toMatchObject({ code: 'NO_DATA_CHANNEL' });
     // The clerk accepts on a plain socket (no desk): the case is theirs, but there is no desk to link.
     const plain = await WsClient.connect(t.origin, clerk.cookie);
@@ -240,7 +240,7 @@ describe('a clerk desk linked to a call', () => {
     expect(refused).toBeInstanceOf(WsRequestError);
     expect((refused as WsRequestError).code).toBe('NOT_IN_SESSION');
     // The desk socket (same clerk) can link the case it now holds.
-    const linked = await w.desk.request<'session.link', { sessionId: string; peers: { peerId: string }[] }>('session.link', { sessionId: w.caseId });
+    const linked = await w.desk.request('session.link', { sessionId: w.caseId });
     expect(linked).toEqual({ sessionId: w.caseId, peers: [{ peerId: `counter-${n}`, role: 'counter' }] });
     await w.desk.request('session.end', {});
     plain.close();

@@ -1,35 +1,27 @@
 import WebSocket from 'ws';
-import type { RequestPayload, RequestType, ServerNotification } from '@rvw/signaling/protocol';
+import { SignalClient, SignalError, type SocketLike } from '@rvw/protocol/client/SignalClient';
+import type { RequestPayload, RequestType, ServerNotification } from '@rvw/protocol/messages';
+import type { ResponseOf } from '@rvw/protocol/responses';
 
-/** A failed request: the server's stable code and message. */
-export class WsRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
-}
+/** A failed request: the server's stable code and message (the protocol client's SignalError). */
+export { SignalError as WsRequestError };
 
-/** A Node WebSocket client of the signaling protocol, authenticated by a cookie, for tests and benches. */
+/**
+ * The protocol's one client (@rvw/protocol/client/SignalClient) on a Node `ws` socket,
+ * authenticated by a cookie, for tests and benches: it records every notification so a test can
+ * wait for one that already arrived, and exposes the raw socket for tests that cut it.
+ */
 export class WsClient {
-  #next = 1;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  /** Every notification received, in order. */
+  /** Every notification received and not yet taken by {@link next}, in order. */
   readonly notifications: ServerNotification[] = [];
   readonly #waiters: { pred: (n: ServerNotification) => boolean; resolve: (n: ServerNotification) => void }[] = [];
 
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as { type: string; id?: number; ok?: boolean; data?: unknown; error?: { code: string; message: string } };
-      if (msg.type === 'response' && typeof msg.id === 'number') {
-        const p = this.#pending.get(msg.id);
-        this.#pending.delete(msg.id);
-        if (msg.ok) p?.resolve(msg.data);
-        else p?.reject(new WsRequestError(msg.error!.code, msg.error!.message));
-        return;
-      }
-      const n = msg as ServerNotification;
+  private constructor(
+    readonly client: SignalClient,
+    /** The underlying socket (tests terminate it to simulate a network cut). */
+    readonly socket: WebSocket,
+  ) {
+    client.onNotification((n) => {
       this.notifications.push(n);
       for (const w of [...this.#waiters]) {
         if (w.pred(n)) {
@@ -42,24 +34,30 @@ export class WsClient {
 
   /** Connects to `origin`'s /ws with a cookie and the page Origin; resolves after the hello. */
   static async connect(origin: string, cookie: { name: string; value: string }): Promise<WsClient> {
-    const socket = new WebSocket(`${origin.replace(/^http/, 'ws')}/ws`, { headers: { origin, cookie: `${cookie.name}=${cookie.value}` } });
-    const client = new WsClient(socket);
+    let socket: WebSocket | undefined;
+    const client = new SignalClient({
+      url: `${origin.replace(/^http/, 'ws')}/ws`,
+      // One connection per WsClient: a test that cuts it decides what happens next.
+      reconnect: false,
+      createSocket: (url) => {
+        socket = new WebSocket(url, { headers: { origin, cookie: `${cookie.name}=${cookie.value}` } });
+        return socket as unknown as SocketLike;
+      },
+    });
+    const opened = client.connect();
+    const ws = new WsClient(client, socket!);
     // A refused upgrade (401/403) or a dead port fails at once instead of waiting for the hello.
     const refused = new Promise<never>((_, reject) => {
-      socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
-      socket.once('error', reject);
+      socket!.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
+      socket!.once('error', reject);
     });
-    await Promise.race([client.next((n) => n.type === 'hello', 5000), refused]);
-    return client;
+    await Promise.race([opened.then(() => ws.next((n) => n.type === 'hello', 5000)), refused]);
+    return ws;
   }
 
-  /** Sends a request; resolves with `data` or rejects with WsRequestError. */
-  request<T extends RequestType, R = Record<string, unknown>>(type: T, payload: RequestPayload<T>): Promise<R> {
-    const id = this.#next++;
-    return new Promise<R>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.socket.send(JSON.stringify({ id, type, ...payload }));
-    });
+  /** Sends a request; resolves with its typed `data` or rejects with WsRequestError. */
+  request<K extends RequestType>(type: K, payload: RequestPayload<K>): Promise<ResponseOf<K>> {
+    return this.client.request(type, payload);
   }
 
   /** The next notification matching `pred` (including one already received and not yet taken). */
@@ -84,6 +82,6 @@ export class WsClient {
 
   /** Closes the socket. */
   close(): void {
-    this.socket.close();
+    this.client.close();
   }
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ClientRequestSchema, MAX_FRAME_BYTES, REQUEST_TYPES, parseClientFrame } from '@rvw/signaling/protocol';
+import { ClientRequestSchema, MAX_FRAME_BYTES, REQUEST_TYPES, parseClientFrame } from '@rvw/protocol/messages';
 import { withCheckDigit } from '../harness/idNumber';
 
 // docs/protocol.md is the contract client developers read: every request type and every error code
@@ -60,7 +60,7 @@ describe('docs/protocol.md documents the protocol', () => {
   });
 
   it('every server notification type appears in the notification table', async () => {
-    const source = await read('signaling/src/protocol.ts');
+    const source = await read('protocol/src/messages.ts');
     const union = source.slice(source.indexOf('export type ServerNotification'), source.indexOf('/** Any frame the server sends. */'));
     const types = [...union.matchAll(/\{ type: '([a-z.]+)'/g)].map((m) => m[1] as string);
     expect(types.length).toBeGreaterThan(10);
@@ -72,7 +72,7 @@ describe('docs/protocol.md documents the protocol', () => {
     // The socket edge: frame parsing, dispatch, media handlers, calls and the SFU, session join (its
     // authorizeJoin lives in the media wiring), the policy and the upgrade check.
     const files = [
-      'signaling/src/protocol.ts',
+      'protocol/src/messages.ts',
       'signaling/src/ws/SignalingServer.ts',
       'signaling/src/ws/Connection.ts',
       'signaling/src/ws/Hub.ts',

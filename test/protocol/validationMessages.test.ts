@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseInput } from '@rvw/signaling/catalog/parseInput';
 import { OpenCaseInput } from '@rvw/signaling/cases/CaseInputs';
 import { AppError } from '@rvw/signaling/errors/AppError';
-import { parseClientFrame } from '@rvw/signaling/protocol';
+import { parseClientFrame } from '@rvw/protocol/messages';
 import { withCheckDigit } from '../harness/idNumber';
 
 // What a person sees of refused input: a Chinese sentence saying what to do, never a schema path,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REQUEST_TYPES } from '@rvw/signaling/protocol';
+import { REQUEST_TYPES } from '@rvw/protocol/messages';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import {
   FAKE_DTLS,

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '@rvw/signaling/auth/Principal';
 import { OpenCaseInput } from '@rvw/signaling/cases/CaseInputs';
-import { CASE_LIMITS } from '@rvw/signaling/cases/CaseRecord';
+import { CASE_LIMITS } from '@rvw/protocol/caseRecord';
 import { buildDocumentInput } from '@rvw/signaling/issuing/buildDocumentInput';
 import type { PaymentHistorySource } from '@rvw/signaling/issuing/PaymentHistorySource';
 import { pdfsig, pdftotext } from '../documents/support/popplerTools';

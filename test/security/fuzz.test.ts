@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REQUEST_TYPES } from '@rvw/signaling/protocol';
+import { REQUEST_TYPES } from '@rvw/protocol/messages';
 import { FUZZED_TYPES, runFuzz } from './support/fuzz';
 
 // #12: a smaller run of bench/fuzz.ts (npm run bench:fuzz) with the same goals: hostile frames

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES } from '@rvw/signaling/protocol';
+import { MAX_FRAME_BYTES } from '@rvw/protocol/messages';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import {
   FAKE_DTLS,

@@ -1,6 +1,7 @@
 import { degrees, PDFDocument, PDFName, PDFString, rgb, type PDFPage } from 'pdf-lib';
 import { DocumentError } from '../errors/DocumentError.js';
-import type { DocumentInput, DocumentType } from '../DocumentInput.js';
+import type { DocumentType } from '@rvw/protocol';
+import type { DocumentInput } from '../DocumentInput.js';
 import type { FontCache } from '../font/FontCache.js';
 import { formatChineseDate } from '../time/formatChineseDate.js';
 import type { DocumentTemplate } from './DocumentTemplate.js';

@@ -1,4 +1,4 @@
-import type { DocumentType } from '../DocumentInput.js';
+import type { DocumentType } from '@rvw/protocol';
 
 /**
  * The index entry of an issued document (Redis hash `doc:{number}`). It holds what verification

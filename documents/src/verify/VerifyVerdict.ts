@@ -1,4 +1,4 @@
-import type { DocumentType } from '../DocumentInput.js';
+import type { DocumentType } from '@rvw/protocol';
 
 /** Why a document is (in)valid; stable codes, shown to people through {@link VERDICT_MESSAGES}. */
 export type VerifyReason =

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/Principal.js';
 import { ANY_REGION } from '../auth/policy.js';
 import { CatalogStore } from '../catalog/CatalogStore.js';
-import type { Region } from '../catalog/CatalogTypes.js';
+import type { Region } from '@rvw/protocol/catalog';
 import { seedDemoCatalog } from '../catalog/seedDemoCatalog.js';
 import { AppError } from '../errors/AppError.js';
 import { connectRedis } from '../store/redisClient.js';

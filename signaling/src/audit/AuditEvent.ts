@@ -4,7 +4,8 @@ import { z } from 'zod';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** A lower-case hex SHA-256 digest. */
-export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位小写十六进制 SHA-256');
+export { Sha256Hex } from '@rvw/protocol/primitives';
+import { Sha256Hex } from '@rvw/protocol/primitives';
 
 /** Who did something: a staff member, a counter terminal or the system itself. */
 export const AuditActor = z.strictObject({

@@ -8,6 +8,9 @@ import { authorize, can, requireAdmin } from './policy.js';
 import type { Principal } from './Principal.js';
 import { randomToken } from './randomToken.js';
 import type { RevocationBus } from './RevocationBus.js';
+import type { CounterRecord, RegisteredCounter } from '@rvw/protocol/admin';
+export type { CounterRecord, RegisteredCounter };
+
 
 /** A hall as the catalogue knows it (the catalogue engineer owns halls). */
 export interface Hall {
@@ -19,31 +22,7 @@ export interface Hall {
 /** Looks a hall up by id (injected from the catalogue). */
 export type GetHall = (hallId: string) => Promise<Hall | undefined>;
 
-/** A counter terminal as stored under `auth:counter:{counterId}` (secrets only as hashes, never returned). */
-export interface CounterRecord {
-  counterId: string;
-  hallId: string;
-  /** Region of the hall. */
-  regionCode: string;
-  name: string;
-  revoked: boolean;
-  createdAt: number;
-  /** Admin staff id that registered it. */
-  createdBy: string;
-  revokedAt?: number;
-  /** Last successful activation. */
-  activatedAt?: number;
-}
 
-/** What `registerCounter` returns; `deviceSecret` and `activationUrl` are shown once. */
-export interface RegisteredCounter {
-  counter: CounterRecord;
-  /** Long-lived re-activation secret (store offline); activates via `{counterId, deviceSecret}`. */
-  deviceSecret: string;
-  /** One-time link `<publicOrigin>/counter.html#activate=<token>` that the terminal opens. */
-  activationUrl: string;
-  activationExpiresAt: number;
-}
 
 /** Outcome of resolving a device cookie. */
 export type DeviceLookup = { ok: true; counter: CounterRecord } | { ok: false; reason: 'AUTH_DEVICE_INVALID' | 'AUTH_COUNTER_REVOKED' };

@@ -8,6 +8,9 @@ import type { Principal } from './Principal.js';
 import { randomToken } from './randomToken.js';
 import { staffRegions } from './staffRegions.js';
 import type { StaffScope, StaffStore } from './StaffStore.js';
+import type { IssuedInvite, PendingInvite } from '@rvw/protocol/admin';
+export type { IssuedInvite, PendingInvite };
+
 
 /** What an administrator asks for: a new clerk, a new admin, or one more passkey for existing staff. */
 export type InviteRequest =
@@ -30,26 +33,7 @@ export interface InviteRecord {
   usedAt?: number;
 }
 
-/** A pending (unused, unexpired) invite as administrators see it; the link itself is never shown again. */
-export interface PendingInvite {
-  /** Stable id of the invite (the SHA-256 of its token, base64url; the token cannot be derived from it). */
-  id: string;
-  /** What it grants: a new staff member's scope, or one more passkey for `staffId`. */
-  scope?: StaffScope;
-  staffId?: string;
-  staffName?: string;
-  createdBy: string;
-  createdAt: number;
-  expiresAt: number;
-  bootstrap: boolean;
-}
 
-/** An invite just created: the link is shown once and never stored. */
-export interface IssuedInvite {
-  /** Absolute enrolment link `<publicOrigin>/enroll.html#<token>`. */
-  url: string;
-  expiresAt: number;
-}
 
 /**
  * One-time, expiring staff invites (`auth:invite:{sha256(token)}`, Redis TTL) and the bootstrap

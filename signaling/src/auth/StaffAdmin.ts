@@ -6,26 +6,11 @@ import type { RevocationBus } from './RevocationBus.js';
 import type { SessionStore } from './SessionStore.js';
 import { staffRegions } from './staffRegions.js';
 import type { CredentialRecord, StaffRecord, StaffScope, StaffStore } from './StaffStore.js';
+import type { CredentialView, StaffView } from '@rvw/protocol/admin';
+export type { CredentialView, StaffView };
 
-/** A passkey as an administrator sees it (no key material). */
-export interface CredentialView {
-  credentialId: string;
-  createdAt: number;
-  lastUsedAt?: number;
-  revoked: boolean;
-  revokedAt?: number;
-  transports: string[];
-}
 
-/** A staff member as an administrator sees it. */
-export type StaffView = StaffScope & {
-  id: string;
-  name: string;
-  disabled: boolean;
-  createdAt: number;
-  disabledAt?: number;
-  credentials: CredentialView[];
-};
+
 
 /**
  * Administrator operations on staff: list (only staff entirely within the admin's regions),

@@ -1,5 +1,7 @@
 import type { RedisClient } from '../store/redisClient.js';
 import { authKeys } from './authKeys.js';
+import type { StaffScope } from '@rvw/protocol/admin';
+export type { StaffScope };
 
 interface StaffBase {
   id: string;
@@ -16,9 +18,6 @@ interface StaffBase {
 export type StaffRecord =
   | (StaffBase & { role: 'admin'; regionCodes: string[] })
   | (StaffBase & { role: 'clerk'; regionCode: string; itemCodes: string[] });
-
-/** A staff member's role and scope (what an invite grants). */
-export type StaffScope = { role: 'admin'; regionCodes: string[] } | { role: 'clerk'; regionCode: string; itemCodes: string[] };
 
 /** One passkey of a staff member as stored. */
 export interface CredentialRecord {

@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
-import type { MediaSession, SessionRegistry } from '@rvw/sfu';
+import type { MediaSession, SessionRegistry, TransportParams } from '@rvw/sfu';
+import type { JoinResponse, LinkResponse } from '@rvw/protocol/responses';
 import type { Principal } from '../auth/Principal.js';
 import { AppError } from '../errors/AppError.js';
 import type { Logger } from '../observability/logger.js';
@@ -53,21 +54,10 @@ export interface CallServiceOptions {
 }
 
 /** What session.join answers. */
-export interface JoinResult {
-  sessionId: string;
-  rtpCapabilities: unknown;
-  /** True when the server still had the client's transports: media continues untouched. */
-  resumed: boolean;
-  producers: { producerId: string; peerId: string; kind: 'audio' | 'video'; source: string }[];
-  peers: { peerId: string; role: CallRole }[];
-  iceServers: IceServer[];
-}
+export type JoinResult = JoinResponse;
 
 /** What session.link answers. */
-export interface LinkResult {
-  sessionId: string;
-  peers: { peerId: string; role: CallRole }[];
-}
+export type LinkResult = LinkResponse;
 
 /**
  * Who is in which call: joins (and resumes after a reconnect), leaves, hang-ups, and the grace
@@ -187,7 +177,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
    * Creates a WebRTC transport for the connection's peer, within the principal's budget of RTC
    * ports across all its sessions on this node (the session itself caps per peer and per session).
    */
-  async createTransport(conn: Connection, direction: 'send' | 'recv'): Promise<unknown> {
+  async createTransport(conn: Connection, direction: 'send' | 'recv'): Promise<TransportParams> {
     const { session, peerId } = this.mediaOf(conn);
     const limit = this.#o.transportsPerPrincipal;
     if (limit !== undefined && this.#transportsOf(conn.principalKey) >= limit) {
@@ -208,7 +198,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
   }
 
   /** The RTP capabilities every router of this node has (same codecs everywhere). */
-  routerCapabilities(): Promise<unknown> {
+  routerCapabilities(): Promise<types.RtpCapabilities> {
     return this.#o.registry.capabilities();
   }
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { fieldOwner } from '../auth/policy.js';
 import { Sha256Hex } from '../audit/AuditEvent.js';
-import { CatalogId, DocumentType, ItemCode } from '../catalog/CatalogTypes.js';
-import { Applicant, IsoDate, MaterialMime } from './CaseRecord.js';
+import { CatalogId, DocumentType, ItemCode } from '@rvw/protocol/catalog';
+import { Applicant, IsoDate, MaterialMime } from '@rvw/protocol/caseRecord';
 
 // Input schemas of the case use cases. The WebSocket/HTTP edge validates with these same schemas;
 // the use cases validate again, so no caller can skip it.
@@ -16,9 +16,8 @@ export const MAX_SIGNATURE_BYTES = 1024 * 1024;
 export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: '应为二进制数据 (Uint8Array)' });
 
 /** A case field name: starts with a letter; letters, digits, `_`, `.` and `-`. */
-export const FieldKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, '字段名只能包含字母、数字、_ . -，且以字母开头');
-/** A case field value. */
-export const FieldValue = z.string().max(2000);
+export { FieldKey, FieldValue } from '@rvw/protocol/primitives';
+import { FieldKey, FieldValue } from '@rvw/protocol/primitives';
 
 /** `openCase`: a counter asks the partner region to handle an item for the applicant at the counter. */
 export const OpenCaseInput = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ItemCode, RegionCode } from '../catalog/CatalogTypes.js';
-import { CaseState } from './CaseRecord.js';
+import { ItemCode, RegionCode } from '@rvw/protocol/catalog';
+import { CaseState } from '@rvw/protocol/caseRecord';
 
 /**
  * What the case service tells the WebSocket layer after a committed change; it fans them out to

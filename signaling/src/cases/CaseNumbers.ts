@@ -2,7 +2,7 @@ import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
 import type { RedisClient } from '../store/redisClient.js';
 
 /** A human case number: serving region code, China calendar day, sequence of the day (≥ 4 digits). */
-export const CASE_NUMBER_PATTERN = /^\d{6}-\d{8}-\d{4,}$/;
+export { CASE_NUMBER_PATTERN } from '@rvw/protocol/primitives';
 
 /**
  * Human case numbers (办件编号) such as `341522-20261204-0007`: one Redis counter per serving

@@ -30,7 +30,7 @@ import type {
   WaiveMaterialInput,
 } from './CaseInputs.js';
 import type { Publish } from './CaseNotification.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { CaseNumbers } from './CaseNumbers.js';
 import { CaseStore } from './CaseStore.js';
 import { confirmSignature } from './confirmSignature.js';

@@ -5,7 +5,7 @@ import { hashAuditEvent } from '../audit/hashAuditEvent.js';
 import { RedisScript } from '../catalog/RedisScript.js';
 import { AppError } from '../errors/AppError.js';
 import type { RedisClient } from '../store/redisClient.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { redactPersonalData } from './redactPersonalData.js';
 
 // `case:{<id>}` is a hash {version, doc}; the literal braces make it and its event stream

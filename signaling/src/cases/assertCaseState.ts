@@ -1,5 +1,5 @@
 import { AppError } from '../errors/AppError.js';
-import { CASE_STATE_LABELS, type CaseRecord, type CaseState } from './CaseRecord.js';
+import { CASE_STATE_LABELS, type CaseRecord, type CaseState } from '@rvw/protocol/caseRecord';
 
 /** Refuses CASE_WRONG_STATE (409, `details: {state, allowed}`) unless the case is in one of `allowed`. */
 export function assertCaseState(record: CaseRecord, allowed: readonly CaseState[], what: string): void {

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/AppError.js';
-import { CASE_LIMITS, type CaseRecord } from './CaseRecord.js';
+import { CASE_LIMITS, type CaseRecord } from '@rvw/protocol/caseRecord';
 
 /** Refuses CASE_TOO_MANY_MATERIALS (409) when the case already holds the most materials allowed. */
 export function assertMaterialCapacity(record: CaseRecord): void {

@@ -9,7 +9,7 @@ import { assertMaterialCapacity } from './assertMaterialCapacity.js';
 import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { CaptureMaterialInput } from './CaseInputs.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { notifyCase } from './notifyCase.js';
 
 /**

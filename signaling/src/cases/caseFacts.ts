@@ -1,5 +1,5 @@
 import type { CaseFacts } from '../auth/policy.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 
 /** The facts of a case the policy decides on (auth/policy.ts knows no case record). */
 export function caseFacts(record: CaseRecord): CaseFacts {

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/AppError.js';
-import { CASE_STATE_LABELS, type CaseState } from './CaseRecord.js';
+import { CASE_STATE_LABELS, type CaseState } from '@rvw/protocol/caseRecord';
 
 /**
  * The legal moves between case states. `suspended` is a pause (network failure, applicant steps

@@ -1,6 +1,6 @@
 import type { CaseDeps } from './CaseDeps.js';
 import type { CaseNotification } from './CaseNotification.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 
 /**
  * Publishes `case.changed` for a committed record, plus `queue.changed` when its queue changed.

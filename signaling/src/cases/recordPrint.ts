@@ -2,7 +2,7 @@ import type { PrintEvent } from '@rvw/documents/print/PrintEvent';
 import type { AuditActor } from '../audit/AuditEvent.js';
 import { AppError } from '../errors/AppError.js';
 import type { CaseDeps } from './CaseDeps.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { notifyCase } from './notifyCase.js';
 
 /** A print event from the document service (token issued, printed, reported, reprint approved). */

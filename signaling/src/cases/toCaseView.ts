@@ -1,6 +1,6 @@
 import { caseView } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
-import type { CaseRecord, CaseState } from './CaseRecord.js';
+import type { CaseRecord, CaseState } from '@rvw/protocol/caseRecord';
 import { maskIdNumber } from './maskIdNumber.js';
 import { maskPhone } from './maskPhone.js';
 

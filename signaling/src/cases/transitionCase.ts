@@ -6,7 +6,7 @@ import { AppError } from '../errors/AppError.js';
 import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { TransitionInput } from './CaseInputs.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { assertTransition } from './caseTransitions.js';
 import { notifyCase } from './notifyCase.js';
 

@@ -7,7 +7,7 @@ import { assertCaseState } from './assertCaseState.js';
 import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { CaseFieldsPatch } from './CaseInputs.js';
-import { CASE_LIMITS, type CaseRecord } from './CaseRecord.js';
+import { CASE_LIMITS, type CaseRecord } from '@rvw/protocol/caseRecord';
 import { notifyCase } from './notifyCase.js';
 
 /**

@@ -8,7 +8,7 @@ import { assertCaseState } from './assertCaseState.js';
 import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { WaiveMaterialInput } from './CaseInputs.js';
-import type { CaseRecord } from './CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { notifyCase } from './notifyCase.js';
 
 /**

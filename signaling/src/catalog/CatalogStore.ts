@@ -1,6 +1,6 @@
 import { AppError } from '../errors/AppError.js';
 import type { RedisClient } from '../store/redisClient.js';
-import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from './CatalogTypes.js';
+import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from '@rvw/protocol/catalog';
 import { parseInput } from './parseInput.js';
 import { RedisScript } from './RedisScript.js';
 

@@ -4,7 +4,7 @@ import { AppError } from '../errors/AppError.js';
 import { httpErrorOf } from '../http/httpErrorOf.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import type { CatalogStore } from './CatalogStore.js';
-import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from './CatalogTypes.js';
+import { CATALOG_KINDS, type CatalogEntities, type CatalogKind } from '@rvw/protocol/catalog';
 import { parseInput } from './parseInput.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { AppError } from '../errors/AppError.js';
-import { describeInvalidInput } from '../errors/describeInvalidInput.js';
+import { describeInvalidInput } from '@rvw/protocol/describeInvalidInput';
 
 /**
  * Parses untrusted input with a schema; a refusal becomes AppError `VALIDATION_FAILED` (400) listing

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/AppError.js';
 import type { CatalogStore } from './CatalogStore.js';
-import type { CatalogKind, Hall, Counter, Partnership, Region, ServiceItem } from './CatalogTypes.js';
+import type { CatalogKind, Hall, Counter, Partnership, Region, ServiceItem } from '@rvw/protocol/catalog';
 
 // Demo data for the 吴江↔霍邱 scene (Xinhua 2025: a 霍邱 resident in 吴江 withdraws his pension
 // account balance through a 跨域通办窗口 video call to 霍邱). Item codes follow the shape of the

@@ -1,3 +1,5 @@
+import type { ErrorCode, WireError } from '@rvw/protocol/errors';
+
 /**
  * An error with a stable machine-readable `code` that travels to clients as `{code, message}`.
  * Messages say what went wrong and how to fix it; codes never change once published
@@ -8,7 +10,7 @@ export class AppError extends Error {
 
   constructor(
     /** Stable code, SCREAMING_SNAKE_CASE, e.g. `CASE_VERSION_CONFLICT`. */
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** HTTP status when the error leaves through the HTTP API. */
     readonly httpStatus: number = 400,
@@ -19,7 +21,7 @@ export class AppError extends Error {
   }
 
   /** The wire form `{code, message, details?}`. */
-  toWire(): { code: string; message: string; details?: Record<string, unknown> } {
+  toWire(): WireError {
     return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
   }
 }

@@ -1,6 +1,6 @@
 import type { DocumentInputData, DocumentType } from '@rvw/documents';
 import { fieldOwner, type ClerkPrincipal } from '../auth/policy.js';
-import type { CaseRecord } from '../cases/CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { maskIdNumber } from '../cases/maskIdNumber.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { AppError } from '../errors/AppError.js';

@@ -2,7 +2,7 @@ import type { DocumentService, DocumentType, IssuedDocument } from '@rvw/documen
 import { authorizeClerkAction } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { assertCaseTakesDocuments } from '../cases/attachDocument.js';
-import type { CaseRecord } from '../cases/CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import type { CaseService } from '../cases/CaseService.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { caseFacts } from '../cases/caseFacts.js';

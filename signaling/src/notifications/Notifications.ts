@@ -1,5 +1,5 @@
 import type { CaseNotification } from '../cases/CaseNotification.js';
-import type { CaseRecord } from '../cases/CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import type { Route, RouteCaseFacts, Routed, RoutedNotification } from './Route.js';
 
 /** Options for {@link Notifications}. */

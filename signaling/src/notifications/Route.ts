@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ServerNotification } from '../protocol.js';
+import type { ServerNotification } from '@rvw/protocol/messages';
 
 /** The facts of a case a route carries, so no receiver re-reads the case to decide who gets it. */
 export const RouteCaseFacts = z.strictObject({

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/Principal.js';
 import { caseFacts } from '../cases/caseFacts.js';
 import { assertTransition } from '../cases/caseTransitions.js';
 import type { CaseDeps } from '../cases/CaseDeps.js';
-import type { CaseRecord } from '../cases/CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { notifyCase } from '../cases/notifyCase.js';
 import { AppError } from '../errors/AppError.js';
 import { queueKey } from './queueKey.js';

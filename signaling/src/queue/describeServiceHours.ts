@@ -1,4 +1,4 @@
-import type { ServiceHours } from '../catalog/CatalogTypes.js';
+import type { ServiceHours } from '@rvw/protocol/catalog';
 
 const DAY = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 

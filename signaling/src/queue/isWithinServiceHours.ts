@@ -1,5 +1,5 @@
 import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
-import type { ServiceHours } from '../catalog/CatalogTypes.js';
+import type { ServiceHours } from '@rvw/protocol/catalog';
 
 /** True when `at` falls on a service weekday inside one of the windows (start inclusive, end exclusive). */
 export function isWithinServiceHours(hours: ServiceHours, at: Date): boolean {

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import type { CaseDeps } from '../cases/CaseDeps.js';
 import { OpenCaseInput } from '../cases/CaseInputs.js';
-import type { CaseRecord } from '../cases/CaseRecord.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { maskIdNumber } from '../cases/maskIdNumber.js';
 import { notifyCase } from '../cases/notifyCase.js';
 import { AppError } from '../errors/AppError.js';

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/Principal.js';
-import type { ServerMessage } from '../protocol.js';
+import type { ServerMessage } from '@rvw/protocol/messages';
 
 /** A field of a connection that the Hub indexes sockets by. */
 export type IndexedField = 'case' | 'session' | 'linked' | 'waiting' | 'queue';

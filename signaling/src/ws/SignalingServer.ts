@@ -7,7 +7,7 @@ import { DocumentError } from '@rvw/documents';
 import { AppError } from '../errors/AppError.js';
 import { fromDocumentError } from '../errors/fromDocumentError.js';
 import type { Logger } from '../observability/logger.js';
-import { MAX_FRAME_BYTES, parseClientFrame, type ClientRequest, type WireError } from '../protocol.js';
+import { MAX_FRAME_BYTES, parseClientFrame, type ClientRequest, type WireError } from '@rvw/protocol/messages';
 import { Connection } from './Connection.js';
 import { principalKey, type PrincipalBudgets } from './PrincipalBudgets.js';
 import type { HandlerTable } from './handlerTypes.js';

@@ -1,8 +1,12 @@
-import type { RequestOf, RequestType } from '../protocol.js';
+import type { RequestOf, RequestType } from '@rvw/protocol/messages';
+import type { ResponseOf } from '@rvw/protocol/responses';
 import type { Connection } from './Connection.js';
 
-/** Handles one request type; returns the response `data` or throws an AppError/SfuError. */
-export type Handler<T extends RequestType> = (conn: Connection, request: RequestOf<T>) => Promise<unknown>;
+/**
+ * Handles one request type; returns the response `data` the protocol declares for it
+ * (@rvw/protocol/responses) or throws an AppError/SfuError.
+ */
+export type Handler<T extends RequestType> = (conn: Connection, request: RequestOf<T>) => Promise<ResponseOf<T>>;
 
 /**
  * One handler per request type. The mapped type makes a missing handler a compile error, the

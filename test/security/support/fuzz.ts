@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { CaseStore } from '@rvw/signaling/cases/CaseStore';
-import { REQUEST_TYPES, type RequestType } from '@rvw/signaling/protocol';
+import { REQUEST_TYPES, type RequestType } from '@rvw/protocol/messages';
 import { percentile } from '../../../bench/runBench';
 import { startTestNode, type TestNode } from '../../harness/testNode';
 import { FAKE_DTLS, HUOQIU, ITEM_CERT, ITEM_X, PARTNERSHIP, TINY_PNG_BASE64, WUJIANG, applicant, opusRtpParameters } from './fixtures';

@@ -1,6 +1,5 @@
-// What the admin API sends and accepts, taken from the server's own declarations (type-only:
-// nothing of the server is bundled into the page, and a schema change breaks this page's build).
-export type { Counter, DocumentType, Hall, MaterialRequirement, Partnership, PartnershipOffer, Region, ServiceHours, ServiceItem, ServiceLevel } from '@rvw/signaling/catalog/CatalogTypes';
-export type { CounterRecord as Terminal, RegisteredCounter as RegisteredTerminal } from '@rvw/signaling/auth/CounterRegistry';
-export type { IssuedInvite, PendingInvite } from '@rvw/signaling/auth/InviteService';
-export type { CredentialView, StaffView } from '@rvw/signaling/auth/StaffAdmin';
+// What the admin API sends and accepts, from the protocol package (type-only: no schema is
+// bundled into the page, and a contract change breaks this page's build).
+export type { Counter, Hall, MaterialRequirement, Partnership, PartnershipOffer, Region, ServiceHours, ServiceItem } from '@rvw/protocol/catalog';
+export type { DocumentType, ServiceLevel } from '@rvw/protocol';
+export type { CounterRecord as Terminal, RegisteredCounter as RegisteredTerminal, IssuedInvite, PendingInvite, CredentialView, StaffView } from '@rvw/protocol/admin';

@@ -1,35 +1,21 @@
-import type { DocumentType, ServiceLevel } from './adminTypes';
+import { ANY_REGION, DOCUMENT_TYPE_LABELS, SERVICE_LEVEL_LABELS, STAFF_ROLE_LABELS } from '@rvw/protocol';
 
-// Chinese labels of the admin page. The `satisfies` clauses tie each table to the server's enum:
-// a level or document type added there fails this build until it has a label here. (Importing the
-// server's SERVICE_LEVEL_LABELS would bundle zod and every schema into the page.)
+// Chinese labels of the admin page. The shared ones come from the protocol's vocabulary (plain
+// constants, no schema is bundled), so a level or document type added there has its label here.
 
-/** 办理层级 labels (same text as SERVICE_LEVEL_LABELS in CatalogTypes.ts), in display order. */
-export const LEVEL_LABELS = {
-  national: '国家级',
-  provincial: '省级',
-  municipal: '市级',
-  county: '县级',
-  township: '乡镇级',
-  village: '村级',
-} as const satisfies Record<ServiceLevel, string>;
+/** 办理层级 labels, in display order. */
+export const LEVEL_LABELS = SERVICE_LEVEL_LABELS;
 
-/** 出具文书 labels (as DOC_LABELS of the case pages), in display order. */
-export const DOCUMENT_LABELS = {
-  receipt: '受理回执',
-  missing_notice: '容缺受理告知书',
-  payment_certificate: '参保缴费证明',
-  completion_notice: '办结通知书',
-} as const satisfies Record<DocumentType, string>;
+/** 出具文书 labels, in display order. */
+export const DOCUMENT_LABELS = DOCUMENT_TYPE_LABELS;
 
 /** ISO weekday (1 = Monday) → label. */
 export const WEEKDAY_LABELS: Readonly<Record<number, string>> = { 1: '周一', 2: '周二', 3: '周三', 4: '周四', 5: '周五', 6: '周六', 7: '周日' };
 
 /** Staff roles. */
-export const ROLE_LABELS: Readonly<Record<'admin' | 'clerk', string>> = { admin: '管理员', clerk: '异地窗口工作人员' };
+export const ROLE_LABELS = STAFF_ROLE_LABELS;
 
-/** The region code that stands for every region (a provincial administrator). */
-export const ANY_REGION = '*';
+export { ANY_REGION };
 
 /** A millisecond timestamp as Beijing time, e.g. 2025/6/3 14:05. */
 export function formatTime(ms: number | undefined): string {

@@ -1,11 +1,11 @@
 import type { types } from 'mediasoup-client';
-import type { ProducerInfoWire, ServerNotification } from '@rvw/signaling/protocol';
+import type { ProducerInfoWire, ServerNotification } from '@rvw/protocol/messages';
 import type { DeviceCache } from './DeviceCache';
 import { LocalTracks, type Hold } from './LocalTracks';
 import { MediaTransports } from './MediaTransports';
 import { QualitySampler, type Quality } from './QualitySampler';
 import { RemoteTracks, type InboundStat, type RemoteTrack, type Source } from './RemoteTracks';
-import type { SignalClient } from './SignalClient';
+import type { SignalClient } from '@rvw/protocol/client/SignalClient';
 import { TypedEmitter } from './TypedEmitter';
 
 export type { Hold } from './LocalTracks';
@@ -208,8 +208,8 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
     };
     const answer =
       'desk' in this.#target
-        ? await this.#signal.request<'desk.join', JoinAnswer>('desk.join', { peerId: this.peerId, ...resume })
-        : await this.#signal.request<'session.join', JoinAnswer>('session.join', { sessionId: this.#target.sessionId, peerId: this.peerId, ...resume });
+        ? await this.#signal.request('desk.join', { peerId: this.peerId, ...resume })
+        : await this.#signal.request('session.join', { sessionId: this.#target.sessionId, peerId: this.peerId, ...resume });
     this.#sessionId = answer.sessionId;
     return answer;
   }

@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import type { SignalClient } from './SignalClient';
+import type { SignalClient } from '@rvw/protocol/client/SignalClient';
 
 /**
  * The page's loaded mediasoup Devices, by router capabilities. Every router of a node offers the
@@ -29,7 +29,7 @@ export class DeviceCache {
 
   /** Loads the Device before the first call (the node answers getRouterRtpCapabilities outside a session too). */
   async preload(signal: SignalClient): Promise<void> {
-    this.#preloaded ??= signal.request<'getRouterRtpCapabilities', types.RtpCapabilities>('getRouterRtpCapabilities', {}).then((c) => this.load(c));
+    this.#preloaded ??= signal.request('getRouterRtpCapabilities', {}).then((c) => this.load(c));
     this.#preloaded.catch(() => (this.#preloaded = undefined));
     await this.#preloaded;
   }

@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup-client';
-import type { SignalClient } from './SignalClient';
+import type { SignalClient } from '@rvw/protocol/client/SignalClient';
 import type { Source } from './RemoteTracks';
 
 /** How held-back tracks wait: black frames (encoder running) or nothing at all. */

@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup-client';
 import type { DeviceCache } from './DeviceCache';
-import type { SignalClient } from './SignalClient';
+import type { SignalClient } from '@rvw/protocol/client/SignalClient';
 import type { Source } from './RemoteTracks';
 
 /** Options of {@link MediaTransports}. */
@@ -71,9 +71,10 @@ export class MediaTransports {
 
   async #create(direction: 'send' | 'recv', iceServers: RTCIceServer[]): Promise<types.Transport> {
     const { signal } = this.#o;
-    const params = await signal.request<'createWebRtcTransport', types.TransportOptions>('createWebRtcTransport', { direction });
+    const params = await signal.request('createWebRtcTransport', { direction });
     const device = this.#device!;
-    const options = { ...params, iceServers };
+    // The protocol keeps mediasoup's parameters opaque; they are mediasoup-client's own types.
+    const options = { ...(params as types.TransportOptions), iceServers };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       signal.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
@@ -81,7 +82,7 @@ export class MediaTransports {
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         signal
-          .request<'produce', { producerId: string }>('produce', {
+          .request('produce', {
             transportId: transport.id,
             kind,
             rtpParameters: rtpParameters as never,
@@ -104,7 +105,7 @@ export class MediaTransports {
    */
   async #openDataChannel(transport: types.Transport): Promise<void> {
     try {
-      const params = await this.#o.signal.request<'openDataChannel', types.DataConsumerOptions>('openDataChannel', { transportId: transport.id });
+      const params = await this.#o.signal.request('openDataChannel', { transportId: transport.id });
       if (!transport.closed) await transport.consumeData(params);
     } catch {
       // Only a head start: media still connects the transport on its first consume.
@@ -113,8 +114,8 @@ export class MediaTransports {
 
   async #restartIceOf(transport: types.Transport): Promise<void> {
     if (transport.closed) return;
-    const { iceParameters } = await this.#o.signal.request<'restartIce', { iceParameters: types.IceParameters }>('restartIce', { transportId: transport.id });
-    await transport.restartIce({ iceParameters });
+    const { iceParameters } = await this.#o.signal.request('restartIce', { transportId: transport.id });
+    await transport.restartIce({ iceParameters: iceParameters as types.IceParameters });
     this.#o.onIceRestart();
   }
 }

@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup-client';
-import type { ConsumerWire, ProducerInfoWire } from '@rvw/signaling/protocol';
-import type { SignalClient } from './SignalClient';
+import type { ConsumerWire, ProducerInfoWire } from '@rvw/protocol/messages';
+import type { SignalClient } from '@rvw/protocol/client/SignalClient';
 
 /** A track source, as in the protocol. */
 export type Source = 'mic' | 'face' | 'document' | 'screen';
@@ -162,11 +162,11 @@ export class RemoteTracks {
     if (p.pushed && this.#closedConsumers.has(p.pushed.consumer.id)) return;
     const params = p.pushed
       ? { ...p.pushed.consumer, rtpParameters: p.pushed.consumer.rtpParameters as types.RtpParameters }
-      : await signal.request<'consume', { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters; peerId: string; source: Source }>(
+      : await signal.request(
           'consume',
           { transportId: recv.id, producerId: p.producerId, rtpCapabilities: rtpCapabilities as never },
         );
-    const consumer = await recv.consume({ id: params.id, producerId: params.producerId, kind: params.kind, rtpParameters: params.rtpParameters });
+    const consumer = await recv.consume({ id: params.id, producerId: params.producerId, kind: params.kind, rtpParameters: params.rtpParameters as types.RtpParameters });
     if (this.#closedConsumers.has(consumer.id)) {
       consumer.close();
       return;

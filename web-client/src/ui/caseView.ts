@@ -1,3 +1,4 @@
+import { CASE_STATE_LABELS, CHECKLIST_STATUS_LABELS, DOCUMENT_TYPE_LABELS, FINAL_CASE_STATES, MATERIAL_KIND_LABELS } from '@rvw/protocol';
 /** The parts of a case view (as the server sends it, masked for the viewer) that pages render. */
 export interface CaseViewLike {
   id: string;
@@ -22,29 +23,16 @@ export interface CaseViewLike {
 }
 
 /** Chinese names of case states. */
-export const STATE_LABELS: Record<string, string> = {
-  queued: '排队中',
-  in_session: '办理中',
-  pending_materials: '待补正材料',
-  completed: '已办结',
-  rejected: '不予受理',
-  abandoned: '已离开队列',
-  suspended: '已挂起',
-};
+export const STATE_LABELS: Readonly<Record<string, string>> = CASE_STATE_LABELS;
 
 /** States after which nothing more is done on a case. */
-export const FINAL_STATES: readonly string[] = ['completed', 'rejected', 'abandoned'];
+export const FINAL_STATES: readonly string[] = FINAL_CASE_STATES;
 
 /** Chinese names of material kinds. */
-export const MATERIAL_KINDS: Record<string, string> = { document_camera: '高拍仪拍照', signature: '申请人签名', upload: '上传文件' };
+export const MATERIAL_KINDS: Readonly<Record<string, string>> = MATERIAL_KIND_LABELS;
 
 /** Chinese names of document types. */
-export const DOC_LABELS: Record<string, string> = {
-  receipt: '受理回执',
-  missing_notice: '容缺受理告知书',
-  payment_certificate: '参保缴费证明',
-  completion_notice: '办结通知书',
-};
+export const DOC_LABELS: Readonly<Record<string, string>> = DOCUMENT_TYPE_LABELS;
 
 /** Chinese names of checklist states. */
-export const MATERIAL_STATUS: Record<string, string> = { missing: '未提交', provided: '已提交', waived: '容缺' };
+export const MATERIAL_STATUS: Readonly<Record<string, string>> = CHECKLIST_STATUS_LABELS;

@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup';
 import type { CallService } from '../../calls/CallService.js';
-import type { RequestType } from '../../protocol.js';
+import type { RequestType } from '@rvw/protocol/messages';
 import type { Handler } from '../handlerTypes.js';
 
 /** The media request types (mediasoup's model plus join/leave). */

@@ -1,7 +1,8 @@
 import { CallClient } from '../../call/CallClient';
 import { DeviceCache } from '../../call/DeviceCache';
 import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../../call/localMedia';
-import { SignalClient } from '../../call/SignalClient';
+import { SignalClient } from '@rvw/protocol/client/SignalClient';
+import type { DocumentType } from '@rvw/protocol';
 import { askInDialog } from '../../ui/askInDialog';
 import { DOC_LABELS, FINAL_STATES, MATERIAL_KINDS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../../ui/caseView';
 import { requestJson } from '../../auth/requestJson';
@@ -106,7 +107,7 @@ export class ClerkPage {
     byId('btn-save').addEventListener('click', async () => {
       if (!this.#s.caseView) return;
       try {
-        this.#onCase(await this.#signal.request<'case.update', CaseViewLike>('case.update', { caseId: this.#s.caseView.id, expectedVersion: this.#s.caseView.version, fields: { note: byId<HTMLTextAreaElement>('field-note').value } }));
+        this.#onCase(await this.#signal.request('case.update', { caseId: this.#s.caseView.id, expectedVersion: this.#s.caseView.version, fields: { note: byId<HTMLTextAreaElement>('field-note').value } }));
         byId('save-status').textContent = '已保存';
       } catch (e) {
         const err = e as Error & { code?: string };
@@ -157,7 +158,7 @@ export class ClerkPage {
   }
 
   async #loadQueue(): Promise<void> {
-    const data = await this.#signal.request<'queue.subscribe', { cases: QueueEntry[] }>('queue.subscribe', {});
+    const data = await this.#signal.request('queue.subscribe', {});
     this.#s.queue = data.cases;
     this.#renderQueue();
     // While applicants wait, the desk's held-back camera sends black frames (its encoder running,
@@ -202,7 +203,7 @@ export class ClerkPage {
     desk.resumeSending();
     try {
       mark('accept:sent');
-      const view = await this.#signal.request<'queue.accept', CaseViewLike>('queue.accept', { caseId });
+      const view = await this.#signal.request('queue.accept', { caseId });
       mark('accept:answered');
       this.#s.inCall = view.id;
       this.#onCase(view);
@@ -308,7 +309,7 @@ export class ClerkPage {
   }
 
   async #refreshCase(caseId: string): Promise<void> {
-    this.#onCase(await this.#signal.request<'case.get', CaseViewLike>('case.get', { caseId }));
+    this.#onCase(await this.#signal.request('case.get', { caseId }));
   }
 
   #onCase(view: CaseViewLike): void {
@@ -380,7 +381,7 @@ export class ClerkPage {
   async #previewAndIssue(): Promise<void> {
     const view = this.#s.caseView;
     if (!view) return;
-    const docType = byId<HTMLSelectElement>('doc-type').value as 'receipt' | 'missing_notice' | 'payment_certificate' | 'completion_notice';
+    const docType = byId<HTMLSelectElement>('doc-type').value as DocumentType;
     if (!docType) return;
     const url = `/api/cases/${encodeURIComponent(view.id)}/documents/preview/${docType}`;
     // Ask once first, so a refusal (e.g. no 容缺 material for the notice) reads as a message, not a broken frame.
@@ -396,7 +397,7 @@ export class ClerkPage {
     byId<HTMLIFrameElement>('preview-frame').src = 'about:blank';
     if (!confirmed) return;
     try {
-      const doc = await this.#signal.request<'document.issue', { number: string }>('document.issue', { caseId: view.id, docType });
+      const doc = await this.#signal.request('document.issue', { caseId: view.id, docType });
       toast(`已签章出具${DOC_LABELS[docType]}：${doc.number}`);
       await this.#refreshCase(view.id);
     } catch (e) {
@@ -411,7 +412,7 @@ export class ClerkPage {
     const blob = await snapshot(video);
     const dataBase64 = await blobToBase64(blob);
     try {
-      const view = await this.#signal.request<'material.capture', CaseViewLike>('material.capture', {
+      const view = await this.#signal.request('material.capture', {
         caseId: this.#s.caseView.id,
         mime: 'image/jpeg',
         dataBase64,
@@ -445,7 +446,7 @@ export class ClerkPage {
     const note = noteInput.value.trim();
     const deadline = dateInput.value;
     try {
-      this.#onCase(await this.#signal.request<'material.waive', CaseViewLike>('material.waive', { caseId: this.#s.caseView.id, materialId, note, deadline }));
+      this.#onCase(await this.#signal.request('material.waive', { caseId: this.#s.caseView.id, materialId, note, deadline }));
     } catch (e) {
       toast((e as Error).message, 'error');
     }
@@ -464,7 +465,7 @@ export class ClerkPage {
       reason = text.value.trim();
     }
     try {
-      const view = await this.#signal.request<'case.transition', CaseViewLike>('case.transition', {
+      const view = await this.#signal.request('case.transition', {
         caseId: this.#s.caseView.id,
         expectedVersion: this.#s.caseView.version,
         to,

@@ -1,7 +1,7 @@
 import { CallClient, type RemoteTrack } from '../../call/CallClient';
 import { DeviceCache } from '../../call/DeviceCache';
 import { captureLocal, MediaAccessError } from '../../call/localMedia';
-import { SignalClient } from '../../call/SignalClient';
+import { SignalClient } from '@rvw/protocol/client/SignalClient';
 import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../../ui/caseView';
 import { attachTrack, byId, clearToasts, formatWait, h, mark, markFirstFrame, marks, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 import { SignaturePad } from '../../ui/SignaturePad';
@@ -260,7 +260,7 @@ export class CounterPage {
     attachTrack(byId<HTMLVideoElement>('local-face'), local.face);
     if (local.document) attachTrack(byId<HTMLVideoElement>('local-document'), local.document);
     try {
-      const view = await this.#signal.request<'queue.join', CaseViewLike>('queue.join', {
+      const view = await this.#signal.request('queue.join', {
         partnershipId: offer.partnershipId,
         itemCode,
         applicant: phone ? { name, idNumber, phone } : { name, idNumber },
@@ -274,7 +274,7 @@ export class CounterPage {
   }
 
   async #refreshCase(caseId: string): Promise<void> {
-    const view = await this.#signal.request<'case.get', CaseViewLike>('case.get', { caseId });
+    const view = await this.#signal.request('case.get', { caseId });
     this.#onCase(view);
   }
 

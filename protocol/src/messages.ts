@@ -5,9 +5,15 @@
  * types are derived from them so the two can never drift. docs/protocol.md describes it.
  */
 import { z } from 'zod';
-import { FieldKey, FieldValue } from './cases/CaseInputs.js';
-import { Applicant } from './cases/CaseRecord.js';
-import { describeInvalidInput, GENERIC_ADVICE } from './errors/describeInvalidInput.js';
+import type { WireError } from './errors.js';
+import type { ConsumerResponse, ProducerInfoWire } from './responses.js';
+import { DocumentType } from './catalog.js';
+import { Applicant } from './caseRecord.js';
+import { describeInvalidInput, GENERIC_ADVICE } from './describeInvalidInput.js';
+import { FieldKey, FieldValue } from './primitives.js';
+import { MEDIA_SOURCES } from './vocabulary.js';
+
+export type { WireError };
 
 /** Largest frame the server accepts (bytes); a document-camera snapshot fits with room to spare. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -16,7 +22,7 @@ const Id = z.string().min(1).max(128);
 const RequestId = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]);
 
 /** A produced track's source. */
-export const MediaSourceSchema = z.enum(['mic', 'face', 'document', 'screen']);
+export const MediaSourceSchema = z.enum(MEDIA_SOURCES);
 
 // Media parameters are validated for shape here; mediasoup validates their semantics.
 const DtlsParameters = z.object({
@@ -132,7 +138,7 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   /** Clerk: issue a signed document of the item (receipt, certificate…). */
   req('document.issue', {
     caseId: Id,
-    docType: z.enum(['receipt', 'missing_notice', 'payment_certificate', 'completion_notice']),
+    docType: DocumentType,
   }),
   /** Text chat line in the call; stored in the case record. */
   req('chat.send', { caseId: Id, text: z.string().min(1).max(1000) }),
@@ -153,12 +159,6 @@ export type RequestOf<T extends RequestType> = Extract<ClientRequest, { type: T 
 /** What the caller passes to send a request (no id/type). */
 export type RequestPayload<T extends RequestType> = Omit<RequestOf<T>, 'id' | 'type'>;
 
-/** A wire error: stable code plus a human message (Chinese first, English hint). */
-export interface WireError {
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
 
 /** The answer to a request: echoes its id. */
 export type ServerResponse =
@@ -166,24 +166,9 @@ export type ServerResponse =
   | { type: 'response'; id: number | string | null; ok: false; error: WireError };
 
 /** A produced track, as peers learn about it. */
-export interface ProducerInfoWire {
-  producerId: string;
-  peerId: string;
-  kind: 'audio' | 'video';
-  source: z.infer<typeof MediaSourceSchema>;
-}
-
-/** A consumer the server created for a client that joined with its RTP capabilities. */
-export interface ConsumerWire extends ProducerInfoWire {
-  /** The consumer's id. */
-  id: string;
-  rtpParameters: unknown;
-  /**
-   * A receiving slot: negotiated before there is anything to receive, fed later by the other side
-   * of a link (its `producer.new` then names the peer). Until then `peerId` is empty.
-   */
-  slot?: true;
-}
+export type { ProducerInfoWire };
+/** A consumer the server created for a client that joined with its RTP capabilities (`slot` until fed). */
+export type ConsumerWire = ConsumerResponse;
 
 /** Everything the server pushes without being asked. */
 export type ServerNotification =

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DOCUMENT_TYPES, SERVICE_LEVEL_LABELS, SERVICE_LEVELS } from './vocabulary.js';
 
 /** Catalogue ids chosen by administrators (halls, counters, partnerships): short, URL- and key-safe. */
 export const CatalogId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, '只能包含小写字母、数字和连字符，2–63 个字符');
@@ -38,24 +39,16 @@ export const Counter = z.strictObject({
 export type Counter = z.infer<typeof Counter>;
 
 /** Kinds of document a service item may issue; the document service renders one template per kind. */
-export const DocumentType = z.enum(['receipt', 'missing_notice', 'payment_certificate', 'completion_notice']);
+export const DocumentType = z.enum(DOCUMENT_TYPES);
 /** A kind of issued document. */
 export type DocumentType = z.infer<typeof DocumentType>;
 
 /** 办理层级: the administrative level that handles an item (labels in SERVICE_LEVEL_LABELS). */
-export const ServiceLevel = z.enum(['national', 'provincial', 'municipal', 'county', 'township', 'village']);
+export const ServiceLevel = z.enum(SERVICE_LEVELS);
 /** An administrative handling level. */
 export type ServiceLevel = z.infer<typeof ServiceLevel>;
 
-/** Chinese labels of the handling levels, for the UI. */
-export const SERVICE_LEVEL_LABELS: Readonly<Record<ServiceLevel, string>> = Object.freeze({
-  national: '国家级',
-  provincial: '省级',
-  municipal: '市级',
-  county: '县级',
-  township: '乡镇级',
-  village: '村级',
-});
+export { SERVICE_LEVEL_LABELS };
 
 /** One required material (申请材料) of a service item; becomes a checklist line of every case. */
 export const MaterialRequirement = z.strictObject({

@@ -1,24 +1,14 @@
 import { z } from 'zod';
-import { Sha256Hex } from '../audit/AuditEvent.js';
-import { DocumentType, ItemCode, RegionCode } from '../catalog/CatalogTypes.js';
-import { CASE_NUMBER_PATTERN } from './CaseNumbers.js';
+import { DocumentType, ItemCode, RegionCode } from './catalog.js';
 import { isValidIdNumber } from './isValidIdNumber.js';
+import { CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, MATERIAL_KINDS } from './vocabulary.js';
+import { CASE_NUMBER_PATTERN, Sha256Hex } from './primitives.js';
 
-/** States of a case; CASE_TRANSITIONS (caseTransitions.ts) says which moves are legal. */
-export const CaseState = z.enum(['queued', 'in_session', 'pending_materials', 'suspended', 'completed', 'rejected', 'abandoned']);
+/** States of a case (labels: CASE_STATE_LABELS in vocabulary.ts). */
+export const CaseState = z.enum(CASE_STATES);
 /** A state of a case. */
 export type CaseState = z.infer<typeof CaseState>;
-
-/** Chinese labels of the case states, for the UI and error messages. */
-export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = Object.freeze({
-  queued: '排队中',
-  in_session: '办理中',
-  pending_materials: '待补正材料',
-  suspended: '已挂起',
-  completed: '已办结',
-  rejected: '不予受理',
-  abandoned: '已离开队列',
-});
+export { CASE_STATE_LABELS };
 
 /** A resident ID number (GB 11643, 18 characters, check character verified; a lower-case x is accepted). */
 export const IdNumber = z
@@ -61,7 +51,7 @@ export const ChecklistItem = z.strictObject({
   materialId: z.string(),
   name: z.string(),
   mandatory: z.boolean(),
-  status: z.enum(['missing', 'provided', 'waived']),
+  status: z.enum(CHECKLIST_STATUSES),
   /** The captured material that satisfies this line. */
   blobSha256: Sha256Hex.optional(),
   waiver: MaterialWaiver.optional(),
@@ -70,7 +60,7 @@ export const ChecklistItem = z.strictObject({
 export type ChecklistItem = z.infer<typeof ChecklistItem>;
 
 /** How a material got into the case. */
-export const MaterialKind = z.enum(['document_camera', 'signature', 'upload']);
+export const MaterialKind = z.enum(MATERIAL_KINDS);
 /** How a material got into the case. */
 export type MaterialKind = z.infer<typeof MaterialKind>;
 

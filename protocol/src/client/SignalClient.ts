@@ -1,0 +1,226 @@
+import type { ErrorCode, WireError } from '../errors.js';
+import type { RequestPayload, RequestType, ServerMessage, ServerNotification } from '../messages.js';
+import type { ResponseOf } from '../responses.js';
+
+// The protocol package has neither DOM nor Node types; both environments provide these timers.
+declare const setTimeout: (fn: () => void, ms: number) => unknown;
+declare const clearTimeout: (handle: unknown) => void;
+
+/** Close code of a socket whose sign-in the server ended (logout, revocation, disabled terminal). */
+export const REVOKED_CLOSE_CODE = 4003;
+
+/**
+ * The part of a WebSocket the client uses: the browser's `WebSocket` and the `ws` package's both
+ * fit, so pages, tests and benches speak the protocol through this one client.
+ */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: never) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason?: unknown }) => void) | null;
+  onerror: ((ev: never) => void) | null;
+}
+
+/** `readyState` of an open socket (the same constant in the browser and in `ws`). */
+const OPEN = 1;
+
+/** Codes the client itself produces, besides the server's {@link ErrorCode}s. */
+export type ClientErrorCode = 'TIMEOUT' | 'DISCONNECTED';
+
+/** A request that failed: the server's stable code (or the client's own) and its message. */
+export class SignalError extends Error {
+  override readonly name = 'SignalError';
+
+  constructor(
+    readonly code: ErrorCode | ClientErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** A notification of one type. */
+export type NotificationOf<T extends ServerNotification['type']> = Extract<ServerNotification, { type: T }>;
+
+/** Options for {@link SignalClient}. */
+export interface SignalClientOptions {
+  url: string;
+  /** Opens a socket; default: the environment's global `WebSocket` (browsers). Node passes `ws`. */
+  createSocket?: (url: string) => SocketLike;
+  /** Called after every (re)connect, before queued requests flow; resume the session here. */
+  onOpen?: (reconnect: boolean) => Promise<void> | void;
+  onStateChange?: (state: 'connecting' | 'open' | 'closed') => void;
+  /** Called when the socket closes, with the server's close code (e.g. 4003 revoked). */
+  onClose?: (code: number) => void;
+  /** Reconnect after an unexpected close (default true; tests of one connection turn it off). */
+  reconnect?: boolean;
+  requestTimeoutMs?: number;
+}
+
+type Listener = (n: ServerNotification) => void;
+
+/**
+ * The one client of the signaling protocol: typed requests (`request('case.get', …)` resolves to
+ * `ResponseOf<'case.get'>`), typed notifications, and reconnection with exponential backoff
+ * (0.25 s doubling to 5 s, with jitter) that stops when the server ended the sign-in (4003).
+ */
+export class SignalClient {
+  #ws: SocketLike | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: unknown }>();
+  readonly #listeners = new Set<Listener>();
+  #attempt = 0;
+  #stopped = false;
+  #everOpened = false;
+  #openWaiters: (() => void)[] = [];
+  readonly #o: SignalClientOptions;
+  readonly #createSocket: (url: string) => SocketLike;
+
+  constructor(options: SignalClientOptions) {
+    this.#o = options;
+    this.#createSocket =
+      options.createSocket ??
+      ((url) => {
+        const Ctor = (globalThis as unknown as { WebSocket: new (url: string) => SocketLike }).WebSocket;
+        return new Ctor(url);
+      });
+  }
+
+  /** Connects (and keeps reconnecting until `close()`); resolves on the first open. */
+  connect(): Promise<void> {
+    this.#open();
+    return this.#waitOpen();
+  }
+
+  /** True while the socket is open. */
+  get isOpen(): boolean {
+    return this.#ws?.readyState === OPEN;
+  }
+
+  /** Sends a request and resolves with its typed `data`, or rejects with a SignalError. */
+  async request<K extends RequestType>(type: K, payload: RequestPayload<K>): Promise<ResponseOf<K>> {
+    if (!this.isOpen) await this.#waitOpen();
+    const id = this.#nextId++;
+    return new Promise<ResponseOf<K>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new SignalError('TIMEOUT', `请求超时: ${type}`));
+      }, this.#o.requestTimeoutMs ?? 15000);
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.#ws!.send(JSON.stringify({ id, type, ...payload }));
+    });
+  }
+
+  /** Subscribes to every server notification; returns an unsubscribe function. */
+  onNotification(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Subscribes to notifications of one type; returns an unsubscribe function. */
+  on<T extends ServerNotification['type']>(type: T, listener: (n: NotificationOf<T>) => void): () => void {
+    return this.onNotification((n) => {
+      if (n.type === type) listener(n as NotificationOf<T>);
+    });
+  }
+
+  /** Resolves with the next notification of `type` that satisfies `match`, or rejects after `timeoutMs`. */
+  next<T extends ServerNotification['type']>(type: T, match: (n: NotificationOf<T>) => boolean = () => true, timeoutMs = 10_000): Promise<NotificationOf<T>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new SignalError('TIMEOUT', `等待通知超时: ${type}`));
+      }, timeoutMs);
+      const off = this.on(type, (n) => {
+        if (!match(n)) return;
+        clearTimeout(timer);
+        off();
+        resolve(n);
+      });
+    });
+  }
+
+  /** Drops the socket without stopping (tests and the network do this); it reconnects. */
+  dropForTest(): void {
+    this.#ws?.close(4000, 'dropped');
+  }
+
+  /** Closes for good. */
+  close(): void {
+    this.#stopped = true;
+    this.#ws?.close(1000, 'bye');
+  }
+
+  #waitOpen(): Promise<void> {
+    if (this.isOpen && this.#everOpened) return Promise.resolve();
+    return new Promise((resolve) => this.#openWaiters.push(resolve));
+  }
+
+  #open(): void {
+    if (this.#stopped) return;
+    this.#o.onStateChange?.('connecting');
+    const ws = this.#createSocket(this.#o.url);
+    this.#ws = ws;
+    ws.onerror = () => undefined;
+    ws.onopen = async () => {
+      const reconnect = this.#everOpened;
+      this.#attempt = 0;
+      this.#everOpened = true;
+      this.#o.onStateChange?.('open');
+      const waiters = this.#openWaiters;
+      this.#openWaiters = [];
+      // Release waiters first so onOpen's own requests can flow, then resume.
+      waiters.forEach((w) => w());
+      try {
+        await this.#o.onOpen?.(reconnect);
+      } catch {
+        // onOpen handles its own errors; a failed resume is retried on the next reconnect.
+      }
+    };
+    ws.onmessage = (ev) => this.#onMessage(String(ev.data));
+    ws.onclose = (ev) => {
+      if (this.#ws !== ws) return;
+      // 4003: the server ended this sign-in. Every reconnect would be refused at the upgrade, so
+      // stop; the page tells the person what to do.
+      if (ev.code === REVOKED_CLOSE_CODE || this.#o.reconnect === false) this.#stopped = true;
+      this.#o.onStateChange?.('closed');
+      this.#o.onClose?.(ev.code);
+      for (const [id, p] of this.#pending) {
+        clearTimeout(p.timer);
+        p.reject(new SignalError('DISCONNECTED', '连接已断开，正在重连'));
+        this.#pending.delete(id);
+      }
+      if (this.#stopped) return;
+      const delay = Math.min(5000, 250 * 2 ** this.#attempt) * (0.8 + Math.random() * 0.4);
+      this.#attempt++;
+      setTimeout(() => this.#open(), delay);
+    };
+  }
+
+  #onMessage(raw: string): void {
+    let msg: ServerMessage;
+    try {
+      msg = JSON.parse(raw) as ServerMessage;
+    } catch {
+      return;
+    }
+    if (msg.type === 'response') {
+      if (msg.id === null || typeof msg.id !== 'number') return;
+      const p = this.#pending.get(msg.id);
+      if (!p) return;
+      this.#pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.ok) p.resolve(msg.data);
+      else p.reject(toError(msg.error));
+      return;
+    }
+    for (const l of this.#listeners) l(msg);
+  }
+}
+
+function toError(e: WireError): SignalError {
+  return new SignalError(e.code, e.message, e.details);
+}

@@ -1,0 +1,79 @@
+// The shared words of the product: states, document types, levels, media sources and their
+// Chinese labels. Plain constants (no zod) so pages import them without bundling any schema;
+// the runtime schemas (caseRecord.ts, catalog.ts) are built from these same lists.
+
+/** States of a case; the server's CASE_TRANSITIONS says which moves are legal. */
+export const CASE_STATES = ['queued', 'in_session', 'pending_materials', 'suspended', 'completed', 'rejected', 'abandoned'] as const;
+/** A state of a case. */
+export type CaseState = (typeof CASE_STATES)[number];
+
+/** Chinese labels of the case states, for the UI and error messages. */
+export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = Object.freeze({
+  queued: '排队中',
+  in_session: '办理中',
+  pending_materials: '待补正材料',
+  suspended: '已挂起',
+  completed: '已办结',
+  rejected: '不予受理',
+  abandoned: '已离开队列',
+});
+
+/** States after which nothing more is done on a case. */
+export const FINAL_CASE_STATES: readonly CaseState[] = Object.freeze(['completed', 'rejected', 'abandoned'] as const);
+
+/** Documents a clerk can issue on a case (each item lists the ones it issues). */
+export const DOCUMENT_TYPES = ['receipt', 'missing_notice', 'payment_certificate', 'completion_notice'] as const;
+/** A document type. */
+export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+
+/** Chinese titles of the document types, in display order. */
+export const DOCUMENT_TYPE_LABELS: Readonly<Record<DocumentType, string>> = Object.freeze({
+  receipt: '受理回执',
+  missing_notice: '容缺受理告知书',
+  payment_certificate: '参保缴费证明',
+  completion_notice: '办结通知书',
+});
+
+/** 办理层级: the administrative level that handles an item. */
+export const SERVICE_LEVELS = ['national', 'provincial', 'municipal', 'county', 'township', 'village'] as const;
+/** An administrative handling level. */
+export type ServiceLevel = (typeof SERVICE_LEVELS)[number];
+
+/** Chinese labels of the handling levels, in display order. */
+export const SERVICE_LEVEL_LABELS: Readonly<Record<ServiceLevel, string>> = Object.freeze({
+  national: '国家级',
+  provincial: '省级',
+  municipal: '市级',
+  county: '县级',
+  township: '乡镇级',
+  village: '村级',
+});
+
+/** A produced track's source. */
+export const MEDIA_SOURCES = ['mic', 'face', 'document', 'screen'] as const;
+/** A produced track's source. */
+export type MediaSource = (typeof MEDIA_SOURCES)[number];
+
+/** How a material got into the case. */
+export const MATERIAL_KINDS = ['document_camera', 'signature', 'upload'] as const;
+/** How a material got into the case. */
+export type MaterialKind = (typeof MATERIAL_KINDS)[number];
+/** Chinese names of the material kinds. */
+export const MATERIAL_KIND_LABELS: Readonly<Record<MaterialKind, string>> = Object.freeze({ document_camera: '高拍仪拍照', signature: '申请人签名', upload: '上传文件' });
+
+/** States of a checklist line. */
+export const CHECKLIST_STATUSES = ['missing', 'provided', 'waived'] as const;
+/** A checklist line's state. */
+export type ChecklistStatus = (typeof CHECKLIST_STATUSES)[number];
+/** Chinese names of the checklist states. */
+export const CHECKLIST_STATUS_LABELS: Readonly<Record<ChecklistStatus, string>> = Object.freeze({ missing: '未提交', provided: '已提交', waived: '容缺' });
+
+/** Staff roles. */
+export const STAFF_ROLES = ['admin', 'clerk'] as const;
+/** A staff role. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
+/** Chinese names of the staff roles. */
+export const STAFF_ROLE_LABELS: Readonly<Record<StaffRole, string>> = Object.freeze({ admin: '管理员', clerk: '异地窗口工作人员' });
+
+/** The region code that stands for every region (a provincial administrator). */
+export const ANY_REGION = '*';
