@@ -11,6 +11,8 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: ['test/**/*.test.ts'],
+    // The node serves built pages (RVW_WEB_ROOT); this builds them once per run from the sources.
+    globalSetup: ['test/build/webRoot.globalSetup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     minWorkers: 1,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, idempotently, on Debian 12 with Node >= 20:
 # Debian packages, npm dependencies (exactly the lock file) and the mediasoup worker (built
-# offline, cached). Safe to run again: each step checks first. The web client is bundled by the
-# node itself at start (web-client/build.ts), so it always serves the current code.
+# offline, cached), then `npm run build` (server packages into <pkg>/dist, pages into
+# web-client/dist; all ignored by git). Safe to run again: each step checks first or overwrites
+# its own output.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -46,5 +47,9 @@ else
 fi
 
 bash infra/scripts/build-worker.sh
+
+# Build at install, not at start: the node runs plain JavaScript and serves pages built here.
+log "build: server packages and pages"
+npm run --silent build
 
 log "done"

@@ -1,23 +1,27 @@
-import { readdir } from 'node:fs/promises';
+import { cp, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildAuthAssets } from './src/auth/buildAuthAssets';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Where the bundles go by default (served under /dist). */
+/** Where the build goes by default: the node's default web root (RVW_WEB_ROOT). */
 export const DEFAULT_OUT_DIR = path.join(here, 'dist');
-/** Static pages and styles (served under /). */
+/** Static pages and styles, copied into `<outDir>/public` (served under /). */
 export const PUBLIC_DIR = path.join(here, 'public');
 
 /**
- * Bundles every page entry (web-client/src/pages/*.ts) with mediasoup-client and
- * @simplewebauthn/browser into ES modules. Takes well under a second, so the server builds at
- * start-up and tests always run the current code.
+ * Builds the web root the node serves: every page entry (web-client/src/pages/*.ts) bundled with
+ * mediasoup-client into ES modules at the top, the sign-in assets under auth/, and the static
+ * pages under public/. Run by `npm run build` (at install) and once per test run (vitest
+ * globalSetup); the node itself only serves the result.
  */
 export async function buildWebClient(options: { outDir?: string; minify?: boolean } = {}): Promise<string> {
   const outDir = options.outDir ?? DEFAULT_OUT_DIR;
   const pagesDir = path.join(here, 'src', 'pages');
+  // A clean directory: no bundle of a page that no longer exists is served.
+  await rm(outDir, { recursive: true, force: true });
   const entryPoints = (await readdir(pagesDir)).filter((f) => f.endsWith('.ts')).map((f) => path.join(pagesDir, f));
   await esbuild.build({
     entryPoints,
@@ -34,6 +38,8 @@ export async function buildWebClient(options: { outDir?: string; minify?: boolea
     // mediasoup-client's debug dependency looks for these.
     define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEBUG': 'undefined' },
   });
+  await buildAuthAssets({ outDir });
+  await cp(PUBLIC_DIR, path.join(outDir, 'public'), { recursive: true });
   return outDir;
 }
 

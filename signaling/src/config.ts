@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
@@ -33,6 +34,7 @@ const EnvSchema = z.object({
   RVW_TURN_SECRET: z.string().optional(),
   /** Directory with per-region signing keys/certificates (PEM); defaults to <data>/pki. */
   RVW_PKI_DIR: z.string().optional(),
+  RVW_WEB_ROOT: z.string().optional(),
   /** RFC 3161 timestamp authority URL, optional. */
   RVW_TSA_URL: z.string().url().optional(),
   /** Bearer token the monitoring system scrapes /metrics with; when unset, generated into <data>/metrics-token. */
@@ -91,6 +93,8 @@ export interface Config {
   rtc: { listenIp: string; announcedAddress: string | undefined; minPort: number; maxPort: number; turnUrls: string[]; turnSecret: string | undefined };
   sfu: { numWorkers: number };
   pkiDir: string;
+  /** The built pages (`npm run build` → web-client/dist): bundles, auth/ and public/. */
+  webRoot: string;
   tsaUrl: string | undefined;
   peerGraceMs: number;
   /** Scrape token for /metrics (undefined: generated under the data directory). */
@@ -133,6 +137,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sfu: { numWorkers: e.RVW_SFU_WORKERS ?? os.availableParallelism() },
     pkiDir: path.resolve(e.RVW_PKI_DIR ?? path.join(dataDir, 'pki')),
+    // signaling/src and signaling/dist both sit two levels below the repository: a path, never an import.
+    webRoot: path.resolve(e.RVW_WEB_ROOT ?? fileURLToPath(new URL('../../web-client/dist', import.meta.url))),
     tsaUrl: e.RVW_TSA_URL,
     peerGraceMs: e.RVW_PEER_GRACE_MS,
     metricsToken: e.RVW_METRICS_TOKEN,

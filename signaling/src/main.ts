@@ -1,49 +1,20 @@
 /**
- * Entry point of `bash infra/start.sh`: one process serving every region (the embedded
- * default). Starts a private redis-server under the data directory unless RVW_REDIS_URL is set,
- * creates the development PKI for the seeded regions, seeds the demo catalogue, registers the
- * demo counter terminal, and prints the URL with the first administrator's invite.
+ * Production entry of a regional node (`node signaling/dist/main.js`, systemd and Kubernetes):
+ * the configured Redis (RVW_REDIS_URL, required: the deployment runs it), the signing keys
+ * already in RVW_PKI_DIR, the pages built in RVW_WEB_ROOT. It creates nothing and seeds nothing;
+ * the demo start with an embedded redis-server and development PKI is infra/demo/startDemo.ts.
  */
-import path from 'node:path';
-import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
-import { RedisServer } from '@rvw/infra/redis/RedisServer';
 import { RegionalNode } from './app/RegionalNode.js';
-import { seedDemo, seedDemoCatalogAt } from './app/seedDemo.js';
 import { loadConfig } from './config.js';
-import { METRICS_TOKEN_FILE } from './http/metricsAccess.js';
 import { createLogger } from './observability/logger.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
-
-let redisServer: RedisServer | undefined;
-let redisUrl = config.redisUrl;
-if (!redisUrl) {
-  redisServer = await RedisServer.start({ dataDir: path.join(config.dataDir, 'redis') });
-  redisUrl = redisServer.url;
-  // The URL carries the generated password: log where it listens, not the URL.
-  logger.info({ port: redisServer.port, dataDir: redisServer.dataDir }, 'private redis-server started (AOF always, password set)');
+if (!config.redisUrl) {
+  logger.fatal('RVW_REDIS_URL is required (the demo start, bash infra/start.sh, runs its own redis-server)');
+  process.exit(1);
 }
-
-// The catalogue decides which regions need signing keys, so it is seeded before the node starts.
-const regions = await seedDemoCatalogAt(redisUrl);
-await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
-const node = await RegionalNode.create({ config, redisUrl, logger });
-const demo = await seedDemo(node);
-
-const lines = [
-  '',
-  '跨域通办远程虚拟窗口 is running',
-  `  open:                 ${node.url}/`,
-  // Prometheus: bearer_token_file pointing at the generated file, or RVW_METRICS_TOKEN when set.
-  config.metricsToken
-    ? `  metrics:              curl -H "Authorization: Bearer $RVW_METRICS_TOKEN" ${node.url}/metrics`
-    : `  metrics:              curl -H "Authorization: Bearer $(cat ${path.join(config.dataDir, METRICS_TOKEN_FILE)})" ${node.url}/metrics`,
-  demo.bootstrapUrl ? `  first administrator:  ${demo.bootstrapUrl}` : '  first administrator:  already enrolled (sign in at /login.html)',
-  ...demo.counterActivations.map((c) => `  counter terminal:     ${c.url}   (${c.label})`),
-  '',
-].filter((l) => l !== '');
-process.stdout.write(`${lines.join('\n')}\n\n`);
+const node = await RegionalNode.create({ config, redisUrl: config.redisUrl, logger });
 
 let stopping = false;
 const stop = async (signal: string) => {
@@ -51,7 +22,6 @@ const stop = async (signal: string) => {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await node.close();
-  await redisServer?.stop();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -67,7 +67,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
   const regions = await catalog.list('region');
   await seedClient.quit();
   await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
-  const createNode = (nodeConfig = config, webDir = 'web') =>
+  const createNode = (nodeConfig = config) =>
     RegionalNode.create({
       config: nodeConfig,
       redisUrl: redis.url,
@@ -75,7 +75,8 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       logger: process.env.RVW_TEST_LOG ? createLogger({ level: process.env.RVW_TEST_LOG, destination: process.stderr }) : silentLogger(),
       // Off unless a test is about service hours: tests run at any hour.
       enforceServiceHours: options.enforceServiceHours ?? false,
-      webOutDir: path.join(dataDir, webDir),
+      // Built once per run by test/build/webRoot.globalSetup.ts.
+      ...(process.env.RVW_WEB_ROOT ? { webRoot: process.env.RVW_WEB_ROOT } : {}),
       ...(options.pool ? { pool: options.pool } : {}),
     });
   let node = await createNode();
@@ -124,7 +125,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       return node;
     },
     async startSecondNode() {
-      const other = await createNode(loadConfig({ ...configEnv, RVW_HTTP_PORT: String(await freePort()) }), `web-${others.length + 2}`);
+      const other = await createNode(loadConfig({ ...configEnv, RVW_HTTP_PORT: String(await freePort()) }));
       others.push(other);
       return other;
     },

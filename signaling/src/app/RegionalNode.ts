@@ -37,8 +37,8 @@ export interface RegionalNodeOptions {
   clock?: () => Date;
   /** The social-insurance records interface (demo stand-in by default). */
   payments?: PaymentHistorySource;
-  /** Directory for the web bundles (tests use a temp dir). */
-  webOutDir?: string;
+  /** The built pages to serve (default config.webRoot; tests pass the run's fresh build). */
+  webRoot?: string;
 }
 
 /**
@@ -112,7 +112,7 @@ export class RegionalNode {
       hub,
       previewDocument: docs.previewDocument,
       documentRouters: docs.routers,
-      webAssets: await createWebAssets(opts.webOutDir ? { outDir: opts.webOutDir } : {}),
+      webAssets: createWebAssets({ webRoot: opts.webRoot ?? config.webRoot }),
     });
     const server = await createHttpServer(config.http, app);
     const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, notifications: core.notifications, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument });

@@ -44,7 +44,8 @@ export async function startJourneyNode(): Promise<JourneyNode> {
     redisUrl: redis.url,
     // RVW_TEST_LOG=debug prints the node's structured log to stderr when a run needs explaining.
     logger: process.env.RVW_TEST_LOG ? createLogger({ level: process.env.RVW_TEST_LOG, destination: process.stderr }) : silentLogger(),
-    webOutDir: path.join(dataDir, 'web'),
+    // Built once per run by test/build/webRoot.globalSetup.ts.
+    ...(process.env.RVW_WEB_ROOT ? { webRoot: process.env.RVW_WEB_ROOT } : {}),
   });
   const demo = await seedDemo(node);
   if (!demo.bootstrapUrl) throw new Error('a fresh node printed no first-administrator link');
