@@ -1,13 +1,12 @@
 import { caseView } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import type { CaseRecord, CaseState } from '@rvw/protocol/caseRecord';
+import type { CaseView } from '@rvw/protocol/responses';
 import { maskIdNumber } from './maskIdNumber.js';
 import { maskPhone } from './maskPhone.js';
 
-/** A case as sent to one viewer: the applicant's ID and phone numbers masked unless the viewer needs them. */
-export type CaseView = Omit<CaseRecord, 'applicant'> & {
-  applicant: { name: string; idNumber: string; phone?: string; masked: boolean };
-};
+// The view's shape is part of the wire contract; it is declared once, in the protocol package.
+export type { CaseView };
 
 // The clerk needs the whole ID number to look the applicant up in the serving region's systems,
 // and only while handling the case. The counter screen stands in a public hall and the applicant

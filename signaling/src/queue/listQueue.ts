@@ -1,20 +1,10 @@
 import type { CaseDeps } from '../cases/CaseDeps.js';
 import { maskName } from '../cases/maskName.js';
+import type { QueueEntry } from '@rvw/protocol/responses';
 
-/** One waiting case as a clerk's queue list shows it (before acceptance, so the name is masked). */
-export interface QueueEntry {
-  caseId: string;
-  partnershipId: string;
-  itemCode: string;
-  itemName: string;
-  applicantRegion: string;
-  hallId: string;
-  counterId: string;
-  /** e.g. `陈**` */
-  applicantName: string;
-  enqueuedAt: string;
-  waitingSeconds: number;
-}
+// One waiting case as a clerk's queue list shows it (before acceptance, so the name is masked):
+// a wire shape, declared once in the protocol package.
+export type { QueueEntry };
 
 /**
  * The cases waiting for clerks of `servingRegion`, oldest first, across every partnership in which

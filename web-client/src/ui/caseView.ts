@@ -1,26 +1,7 @@
-import { CASE_STATE_LABELS, CHECKLIST_STATUS_LABELS, DOCUMENT_TYPE_LABELS, FINAL_CASE_STATES, MATERIAL_KIND_LABELS } from '@rvw/protocol';
-/** The parts of a case view (as the server sends it, masked for the viewer) that pages render. */
-export interface CaseViewLike {
-  id: string;
-  /** Human case number (办件编号), e.g. 341522-20261204-0007; shown instead of `id`. */
-  number?: string;
-  version: number;
-  state: string;
-  itemCode: string;
-  itemName: string;
-  servingRegion: string;
-  applicantRegion: string;
-  applicant: { name: string; idNumber: string; phone?: string };
-  fields: Record<string, string>;
-  checklist: { materialId: string; name: string; mandatory: boolean; status: 'missing' | 'provided' | 'waived'; blobSha256?: string; waiver?: { note: string; deadline: string } }[];
-  materials: { sha256: string; kind: string; mime: string; name: string; materialId?: string; capturedAt: string }[];
-  documents: { number: string; type: string; sha256: string; issuedAt: string; sample?: boolean; printLog?: { event: string; at: string; outcome?: string }[] }[];
-  chat: { at: string; by: string; role: string; text: string }[];
-  ratings?: { clerk?: { score: number }; counter?: { score: number } };
-  createdAt: string;
-  queue?: { position: number; estimatedWaitSeconds: number };
-  applicantSignatureSha256?: string;
-}
+import { CASE_STATE_LABELS, CHECKLIST_STATUS_LABELS, DOCUMENT_TYPE_LABELS, FINAL_CASE_STATES, MATERIAL_KIND_LABELS, type CaseViewResponse } from '@rvw/protocol';
+
+/** A case view as the server sends it (masked for the viewer): the protocol's type, not a copy. */
+export type CaseViewLike = CaseViewResponse;
 
 /** Chinese names of case states. */
 export const STATE_LABELS: Readonly<Record<string, string>> = CASE_STATE_LABELS;

@@ -2,7 +2,7 @@ import { CallClient } from '../../call/CallClient';
 import { DeviceCache } from '../../call/DeviceCache';
 import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../../call/localMedia';
 import { SignalClient } from '@rvw/protocol/client/SignalClient';
-import type { DocumentType } from '@rvw/protocol';
+import type { DocumentType, ResponseOf } from '@rvw/protocol';
 import { askInDialog } from '../../ui/askInDialog';
 import { DOC_LABELS, FINAL_STATES, MATERIAL_KINDS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../../ui/caseView';
 import { requestJson } from '../../auth/requestJson';
@@ -11,15 +11,7 @@ import { signOut } from '../../auth/signOut';
 import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 
 /** A queued case as the clerk's queue lists it. */
-interface QueueEntry {
-  caseId: string;
-  itemCode: string;
-  itemName: string;
-  applicantRegion: string;
-  applicantRegionName?: string;
-  applicantName: string;
-  enqueuedAt: string;
-}
+type QueueEntry = ResponseOf<'queue.subscribe'>['cases'][number];
 
 /** What the clerk page holds (the console and the tests read it as `window.rvw.state`). */
 interface ClerkState {
