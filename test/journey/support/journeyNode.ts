@@ -22,8 +22,8 @@ export interface JourneyNode {
 }
 
 /**
- * Same steps as `signaling/src/main.ts` (seed the catalogue, dev PKI, start, seedDemo), on a
- * private redis-server and data directory. Service hours are enforced, as in production: the
+ * Same steps as the demo start, `infra/demo/startDemo.ts` (seed the catalogue, dev PKI, start,
+ * seedDemo), on a private redis-server and data directory. Service hours are enforced, as in production: the
  * walk has the administrator set hours that cover the time the test runs.
  */
 export async function startJourneyNode(): Promise<JourneyNode> {
