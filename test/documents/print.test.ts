@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOAD_BUDGET, PrintTokens, TOKEN_BUDGET, type IssuedDocument, type PrintEvent } from '@rvw/documents';
 import type { CaseFacts } from '@rvw/signaling/auth/policy';
@@ -20,10 +19,11 @@ const events: PrintEvent[] = [];
 // 昆山, held by clerk-1 of 霍邱 (who issued every sample document).
 const ITEMS = [...new Set(Object.values(SAMPLE_INPUTS).map((input) => input.item.code))];
 const CASE: CaseFacts = { servingRegion: '341522', applicantRegion: '320583', counterId: 'counter-7', itemCode: ITEMS[0]!, clerkId: 'clerk-1' };
-function resolvePrincipal(req: Request): Promise<Principal> {
-  const counter = req.get('x-test-counter');
+function resolvePrincipal(req: { headers: Record<string, string | string[] | undefined> }): Promise<Principal> {
+  const header = (name: string) => { const v = req.headers[name]; return Array.isArray(v) ? v[0] : v; };
+  const counter = header('x-test-counter');
   if (counter) return Promise.resolve({ kind: 'counter', counterId: counter, hallId: 'hall-1', regionCode: '320583', name: '昆山市跨域通办窗口' });
-  const clerk = req.get('x-test-clerk');
+  const clerk = header('x-test-clerk');
   if (clerk) return Promise.resolve({ kind: 'staff', role: 'clerk', staffId: clerk, name: '李四', regionCode: '341522', itemCodes: ITEMS });
   return Promise.resolve({ kind: 'anonymous' });
 }

@@ -22,7 +22,6 @@ describe('a waiting counter follows its queue position live', () => {
   });
 
   it('moves from position 2 to 1 when the case ahead is accepted', async () => {
-    type View = { id: string; state: string; queue?: { position: number; estimatedWaitSeconds: number } };
     const open = (name: string, id17: string) =>
       counter.request('queue.join', { partnershipId: 'wujiang-huoqiu', itemCode: '000117013000', applicant: { name, idNumber: withCheckDigit(id17) } });
     const first = await open('王建华', '32058419600101201');

@@ -212,7 +212,7 @@ const WS: WsRow[] = [
     after: async (c, w, res) => {
       if (!res.ok) return;
       c.own[w].send = (res.data as { id: string }).id;
-      c.own[w].recv = (await c.ws[w]!.call<{ id: string }>('createWebRtcTransport', { direction: 'recv' })).id;
+      c.own[w].recv = (await c.ws[w]!.call('createWebRtcTransport', { direction: 'recv' })).id;
     },
   },
   { type: 'connectTransport', cells: 'D D A D D D A D D', needsSession: true, fields: (c, w) => ({ transportId: mine(c, w, 'send'), dtlsParameters: FAKE_DTLS }) },
@@ -353,7 +353,7 @@ beforeAll(async () => {
 
   // Case A: opened by the 吴江 counter, accepted by kH; one signed document for the print routes.
   const caseA = await openAcceptedCase(ws.cO!, ws.kH!, ITEM_X);
-  const doc = await ws.kH!.call<{ number: string }>('document.issue', { caseId: caseA, docType: 'receipt' });
+  const doc = await ws.kH!.call('document.issue', { caseId: caseA, docType: 'receipt' });
 
   // Targets for the administration rows.
   const staffList = (await asAdmin('GET', '/api/admin/staff')) as { staff: { id: string; credentials: { credentialId: string }[] }[] };
@@ -494,21 +494,21 @@ describe.each(WS.map((row) => ({ row, label: row.type })))('WS $label', ({ row }
 
 describe('zero leaks across regions', () => {
   it("a 吴江 clerk never sees 霍邱's queue entries, even for the same item; a 霍邱 clerk does", async () => {
-    const opened = await ctx.ws.cO!.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('周桂兰') });
+    const opened = await ctx.ws.cO!.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('周桂兰') });
     const huoqiuQueue = (await ctx.t.node.cases.listQueue(HUOQIU)).map((e) => e.caseId);
     expect(huoqiuQueue).toContain(opened.id);
 
-    const seenByKN = await ctx.ws.kN!.call<{ cases: { caseId: string }[] }>('queue.subscribe');
+    const seenByKN = await ctx.ws.kN!.call('queue.subscribe', {});
     expect(seenByKN.cases.map((c) => c.caseId)).toContain(opened.id);
 
-    const seenByK320 = await ctx.ws.k320!.call<{ cases: { caseId: string; applicantRegion: string }[] }>('queue.subscribe');
+    const seenByK320 = await ctx.ws.k320!.call('queue.subscribe', {});
     for (const c of seenByK320.cases) expect(huoqiuQueue).not.toContain(c.caseId);
     expect(seenByK320.cases.filter((c) => c.applicantRegion === WUJIANG)).toEqual([]);
 
     // Nor is it told about 霍邱's queue changing: another case arrives, kN hears of it, k320 does not.
-    const second = await ctx.ws.cO!.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('吴德明') });
+    const second = await ctx.ws.cO!.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('吴德明') });
     await ctx.ws.kN!.waitFor((m) => m.type === 'queue.changed' && m.servingRegion === HUOQIU);
-    await ctx.ws.k320!.call('ping');
+    await ctx.ws.k320!.call('ping', {});
     expect(ctx.ws.k320!.inbox.filter((m) => m.type === 'queue.changed' && m.servingRegion !== WUJIANG)).toEqual([]);
     expect((await ctx.ws.k320!.request('case.get', { caseId: second.id })).error?.code).toBe('FORBIDDEN');
     expect((await ctx.ws.kW!.request('queue.accept', { caseId: second.id })).error?.code).toBe('FORBIDDEN');

@@ -99,8 +99,8 @@ describe('RTC ports: transports per peer, per session, per principal (F3)', () =
     await refill();
     const counter = await WsClient.connect(t.origin, counterCookie);
     const second = await WsClient.connect(t.origin, counterCookie);
-    const caseA = (await counter.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() })).id;
-    const caseB = (await second.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
+    const caseA = (await counter.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() })).id;
+    const caseB = (await second.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
     const create = (c: WsClient) => c.request('createWebRtcTransport', { direction: 'recv' });
 
     // Per peer: 3 (the fast call start needs 2: send and receive).
@@ -136,7 +136,7 @@ describe('RTC ports: transports per peer, per session, per principal (F3)', () =
     expect((await clerk.request('createWebRtcTransport', { direction: 'send' })).ok).toBe(true);
 
     // Leaving gives the ports back.
-    await counter.call('session.leave');
+    await counter.call('session.leave', {});
     expect((await create(third)).ok).toBe(true);
     for (const c of [counter, second, third, fourth, clerk]) await c.close();
   });
@@ -145,9 +145,9 @@ describe('RTC ports: transports per peer, per session, per principal (F3)', () =
     await refill();
     // Another terminal (霍邱's), with budgets of its own.
     const counter = await WsClient.connect(t.origin, `rvw_dev=${(await t.counter('huoqiu-kyth-01')).cookie.value}`);
-    const caseId = (await counter.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
+    const caseId = (await counter.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
     await counter.call('session.join', { sessionId: caseId, peerId: 'counter-race' });
-    const send = await counter.call<{ id: string }>('createWebRtcTransport', { direction: 'send' });
+    const send = await counter.call('createWebRtcTransport', { direction: 'send' });
     const answers = await Promise.all([
       counter.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(7001), source: 'mic' }),
       counter.request('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(7002), source: 'mic' }),

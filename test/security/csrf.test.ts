@@ -37,7 +37,7 @@ describe('CSRF at the HTTP edge', () => {
     counter = await WsClient.connect(t.origin, cookieOf(c.cookie));
     clerk = await WsClient.connect(t.origin, cookieOf(k.cookie));
     caseId = await openAcceptedCase(counter, clerk, ITEM_X);
-    number = (await clerk.call<{ number: string }>('document.issue', { caseId, docType: 'receipt' })).number;
+    number = (await clerk.call('document.issue', { caseId, docType: 'receipt' })).number;
     // The attacker's page: same host, another port — same-site, so Strict cookies still go along.
     evil = http.createServer((req, res) => {
       const target = `${t.origin}/api/documents/${number}/reprint-approval`;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '@rvw/signaling/auth/Principal';
+import type { ClerkPrincipal } from '@rvw/signaling/auth/policy';
 import { OpenCaseInput } from '@rvw/signaling/cases/CaseInputs';
 import { CASE_LIMITS } from '@rvw/protocol/caseRecord';
 import { buildDocumentInput } from '@rvw/signaling/issuing/buildDocumentInput';
@@ -25,7 +25,7 @@ describe('signed documents under abuse', () => {
   let counter: WsClient;
   let clerk: WsClient;
   let bystander: WsClient;
-  let clerkPrincipal: Principal;
+  let clerkPrincipal: ClerkPrincipal;
   let tmp: string;
   let nssDir: string;
 
@@ -91,7 +91,7 @@ describe('signed documents under abuse', () => {
     expect(mine.ok, JSON.stringify(mine.error)).toBe(true);
     expect((await t.node.cases.getCase(caseId)).fields).toEqual({ statement: forged, phone: '13800000000', note: '材料齐全，予以受理。' });
 
-    const doc = await clerk.call<{ number: string }>('document.issue', { caseId, docType: 'receipt' });
+    const doc = await clerk.call('document.issue', { caseId, docType: 'receipt' });
     const file = await pdfOf(doc.number);
     const text = (await pdftotext(file)).replace(/[ \u3000]+/g, '');
     expect(text).toContain('办理意见');
@@ -112,7 +112,7 @@ describe('signed documents under abuse', () => {
 
   it('F2: issuing on a rejected case is refused before a number is taken; nothing stored, nothing verifiable', async () => {
     const live = await openAcceptedCase(counter, clerk, ITEM_X);
-    const first = await clerk.call<{ number: string }>('document.issue', { caseId: live, docType: 'receipt' });
+    const first = await clerk.call('document.issue', { caseId: live, docType: 'receipt' });
 
     const doomed = await openAcceptedCase(counter, clerk, ITEM_X);
     await clerk.call('case.transition', { caseId: doomed, expectedVersion: await version(doomed), to: 'rejected', reason: '不符合受理条件' });
@@ -126,7 +126,7 @@ describe('signed documents under abuse', () => {
     expect((await t.node.cases.getCase(doomed)).documents).toEqual([]);
 
     // No number was consumed: the next one follows the first directly.
-    const second = await clerk.call<{ number: string }>('document.issue', { caseId: live, docType: 'receipt' });
+    const second = await clerk.call('document.issue', { caseId: live, docType: 'receipt' });
     const seq = (n: string) => Number(n.split('-').at(-1));
     expect(seq(second.number)).toBe(seq(first.number) + 1);
     expect(second.number.slice(0, -6)).toBe(first.number.slice(0, -6));
@@ -193,7 +193,7 @@ describe('signed documents under abuse', () => {
 
   it('F2: a document the case took is verifiable by its QR address and by upload', async () => {
     const caseId = await openAcceptedCase(counter, clerk, ITEM_X);
-    const doc = await clerk.call<{ number: string; sha256: string }>('document.issue', { caseId, docType: 'receipt' });
+    const doc = await clerk.call('document.issue', { caseId, docType: 'receipt' });
     const record = await t.node.documentStore.get(doc.number);
     expect(record?.sha256).toBe(doc.sha256);
     expect((await t.node.cases.getCase(caseId)).documents.map((d) => d.number)).toEqual([doc.number]);

@@ -15,6 +15,7 @@ import {
 } from './support/fixtures';
 import { httpRequest, type Method } from './support/http';
 import { WsClient, refusedUpgrade, wsUrlOf, type WsResponse } from './support/wsClient';
+import type { RequestPayload } from '@rvw/protocol/messages';
 
 // Hostile input against one real node (real Redis, real mediasoup worker): whatever arrives on a
 // socket or an HTTP body is answered with a stable error code from docs/protocol.md, nothing is
@@ -40,7 +41,7 @@ let caseB: string;
 const A = { counterSend: '', counterRecv: '', counterProducer: '', clerkSend: '', clerkProducer: '' };
 const B = { counterSend: '', counterRecv: '', counterProducer: '', clerkRecv: '', clerkConsumer: '' };
 let countsB: unknown;
-let rtpCapabilities: unknown;
+let rtpCapabilities: RequestPayload<'consume'>['rtpCapabilities'];
 
 beforeAll(async () => {
   t = await startTestNode();
@@ -60,23 +61,23 @@ beforeAll(async () => {
   caseB = await openAcceptedCase(counterB, clerkB, ITEM_CERT);
 
   // Call A: both sides in the media session, each producing audio.
-  const joined = await counterA.call<{ rtpCapabilities: unknown }>('session.join', { sessionId: caseA, peerId: 'counter-a' });
-  rtpCapabilities = joined.rtpCapabilities;
+  const joined = await counterA.call('session.join', { sessionId: caseA, peerId: 'counter-a' });
+  rtpCapabilities = joined.rtpCapabilities as RequestPayload<'consume'>['rtpCapabilities'];
   await clerkA.call('session.join', { sessionId: caseA, peerId: 'clerk-a' });
-  A.counterSend = (await counterA.call<{ id: string }>('createWebRtcTransport', { direction: 'send' })).id;
-  A.counterRecv = (await counterA.call<{ id: string }>('createWebRtcTransport', { direction: 'recv' })).id;
-  A.clerkSend = (await clerkA.call<{ id: string }>('createWebRtcTransport', { direction: 'send' })).id;
-  A.counterProducer = (await counterA.call<{ producerId: string }>('produce', { transportId: A.counterSend, kind: 'audio', rtpParameters: opusRtpParameters(1111), source: 'mic' })).producerId;
-  A.clerkProducer = (await clerkA.call<{ producerId: string }>('produce', { transportId: A.clerkSend, kind: 'audio', rtpParameters: opusRtpParameters(2222), source: 'mic' })).producerId;
+  A.counterSend = (await counterA.call('createWebRtcTransport', { direction: 'send' })).id;
+  A.counterRecv = (await counterA.call('createWebRtcTransport', { direction: 'recv' })).id;
+  A.clerkSend = (await clerkA.call('createWebRtcTransport', { direction: 'send' })).id;
+  A.counterProducer = (await counterA.call('produce', { transportId: A.counterSend, kind: 'audio', rtpParameters: opusRtpParameters(1111), source: 'mic' })).producerId;
+  A.clerkProducer = (await clerkA.call('produce', { transportId: A.clerkSend, kind: 'audio', rtpParameters: opusRtpParameters(2222), source: 'mic' })).producerId;
 
   // Call B: counter produces, clerk consumes (paused), so B has transports, a producer and a consumer.
   await counterB.call('session.join', { sessionId: caseB, peerId: 'counter-b' });
   await clerkB.call('session.join', { sessionId: caseB, peerId: 'clerk-b' });
-  B.counterSend = (await counterB.call<{ id: string }>('createWebRtcTransport', { direction: 'send' })).id;
-  B.counterRecv = (await counterB.call<{ id: string }>('createWebRtcTransport', { direction: 'recv' })).id;
-  B.clerkRecv = (await clerkB.call<{ id: string }>('createWebRtcTransport', { direction: 'recv' })).id;
-  B.counterProducer = (await counterB.call<{ producerId: string }>('produce', { transportId: B.counterSend, kind: 'audio', rtpParameters: opusRtpParameters(3333), source: 'mic' })).producerId;
-  B.clerkConsumer = (await clerkB.call<{ id: string }>('consume', { transportId: B.clerkRecv, producerId: B.counterProducer, rtpCapabilities })).id;
+  B.counterSend = (await counterB.call('createWebRtcTransport', { direction: 'send' })).id;
+  B.counterRecv = (await counterB.call('createWebRtcTransport', { direction: 'recv' })).id;
+  B.clerkRecv = (await clerkB.call('createWebRtcTransport', { direction: 'recv' })).id;
+  B.counterProducer = (await counterB.call('produce', { transportId: B.counterSend, kind: 'audio', rtpParameters: opusRtpParameters(3333), source: 'mic' })).producerId;
+  B.clerkConsumer = (await clerkB.call('consume', { transportId: B.clerkRecv, producerId: B.counterProducer, rtpCapabilities })).id;
   countsB = t.node.registry.get(caseB)?.counts();
   // From here on call B's sockets must receive nothing about their peers or producers.
   for (const c of [counterB, clerkB]) c.inbox.length = 0;

@@ -24,9 +24,9 @@ describe('peer ids are owned by their principal (F6)', () => {
     const clerk = await WsClient.connect(t.origin, clerkCookie);
     const caseId = await openAcceptedCase(counter, clerk, ITEM_X);
     await clerk.call('session.join', { sessionId: caseId, peerId: 'clerk-1' });
-    const send = await clerk.call<{ id: string }>('createWebRtcTransport', { direction: 'send' });
+    const send = await clerk.call('createWebRtcTransport', { direction: 'send' });
     await clerk.call('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(5151), source: 'mic' });
-    const joined = await counter.call<{ peers: { peerId: string }[] }>('session.join', { sessionId: caseId, peerId: 'counter-1' });
+    const joined = await counter.call('session.join', { sessionId: caseId, peerId: 'counter-1' });
     expect(joined.peers.map((p) => p.peerId)).toEqual(['clerk-1']);
 
     const hijack = await counter.request('session.join', { sessionId: caseId, peerId: 'clerk-1' });
@@ -43,7 +43,7 @@ describe('peer ids are owned by their principal (F6)', () => {
 
     // The same principal on a new socket (a reload) still takes its peer back, media untouched.
     const reloaded = await WsClient.connect(t.origin, clerkCookie);
-    const resumed = await reloaded.call<{ resumed: boolean }>('session.join', { sessionId: caseId, peerId: 'clerk-1', resumeTransportIds: [send.id] });
+    const resumed = await reloaded.call('session.join', { sessionId: caseId, peerId: 'clerk-1', resumeTransportIds: [send.id] });
     expect(resumed.resumed).toBe(true);
     expect(await clerk.closed()).toBe(4001);
     expect(t.node.registry.get(caseId)?.ownProducers().map((p) => p.peerId)).toEqual(['clerk-1']);

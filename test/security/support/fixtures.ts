@@ -4,6 +4,7 @@ import { SoftAuthenticator } from '../../auth/softAuthenticator';
 import { withCheckDigit } from '../../harness/idNumber';
 import type { TestNode } from '../../harness/testNode';
 import { WsClient } from './wsClient';
+import type { RequestPayload } from '@rvw/protocol/messages';
 
 /** 吴江 (applicant side of most demo items) and 霍邱 (serving side). */
 export const WUJIANG = '320509';
@@ -61,13 +62,16 @@ export function applicant(name = '陈建国'): { name: string; idNumber: string 
 
 /** Counter opens a case, clerk accepts it; returns the case id (state `in_session`). */
 export async function openAcceptedCase(counter: WsClient, clerk: WsClient, itemCode: string, partnershipId = PARTNERSHIP): Promise<string> {
-  const opened = await counter.call<{ id: string }>('queue.join', { partnershipId, itemCode, applicant: applicant() });
+  const opened = await counter.call('queue.join', { partnershipId, itemCode, applicant: applicant() });
   await clerk.call('queue.accept', { caseId: opened.id });
   return opened.id;
 }
 
+/** The `rtpParameters` of a `produce` request, as the protocol's schema types them. */
+export type RtpParametersWire = RequestPayload<'produce'>['rtpParameters'];
+
 /** Opus send parameters mediasoup accepts (no browser needed to produce). */
-export function opusRtpParameters(ssrc: number): Record<string, unknown> {
+export function opusRtpParameters(ssrc: number): RtpParametersWire {
   return {
     codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] }],
     headerExtensions: [],
@@ -77,7 +81,7 @@ export function opusRtpParameters(ssrc: number): Record<string, unknown> {
 }
 
 /** H264 send parameters mediasoup accepts (a hardware-encoding terminal's camera; no browser needed). */
-export function h264RtpParameters(ssrc: number): Record<string, unknown> {
+export function h264RtpParameters(ssrc: number): RtpParametersWire {
   return {
     codecs: [
       {

@@ -180,17 +180,17 @@ export async function runFuzz(opts: { frames: number; window?: number; seed?: nu
     // The other parties: 霍邱's counter and 吴江's clerk, with a call of their own.
     const otherCounter = await WsClient.connect(t.origin, `rvw_dev=${(await t.counter('huoqiu-kyth-01')).cookie.value}`);
     const otherClerk = await WsClient.connect(t.origin, `rvw_sid=${(await t.clerk(WUJIANG, [ITEM_CERT], '吴江窗口 旁观')).cookie.value}`);
-    const foreignCaseId = (await otherCounter.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
+    const foreignCaseId = (await otherCounter.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_CERT, applicant: applicant() })).id;
     await otherClerk.call('queue.accept', { caseId: foreignCaseId });
     await otherCounter.call('session.join', { sessionId: foreignCaseId, peerId: 'other-counter' });
-    const foreignTransportId = (await otherCounter.call<{ id: string }>('createWebRtcTransport', { direction: 'send' })).id;
+    const foreignTransportId = (await otherCounter.call('createWebRtcTransport', { direction: 'send' })).id;
 
-    const caseId = (await counter.call<{ id: string }>('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() })).id;
+    const caseId = (await counter.call('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() })).id;
     await clerk.call('queue.accept', { caseId });
     const targets = async (c: WsClient, peerId: string): Promise<Targets> => {
       await c.call('session.join', { sessionId: caseId, peerId });
-      const send = await c.call<{ id: string }>('createWebRtcTransport', { direction: 'send' });
-      const producerId = (await c.call<{ producerId: string }>('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(peerId.length * 1000 + 7), source: 'mic' })).producerId;
+      const send = await c.call('createWebRtcTransport', { direction: 'send' });
+      const producerId = (await c.call('produce', { transportId: send.id, kind: 'audio', rtpParameters: opusRtpParameters(peerId.length * 1000 + 7), source: 'mic' })).producerId;
       let version = (await t.node.cases.getCase(caseId)).version;
       const refresh = setInterval(() => void t.node.cases.getCase(caseId).then((r) => (version = r.version), () => undefined), 50);
       refresh.unref();

@@ -1,4 +1,6 @@
 import WebSocket from 'ws';
+import type { RequestPayload, RequestType } from '@rvw/protocol/messages';
+import type { ResponseOf } from '@rvw/protocol/responses';
 
 /** A server frame as the tests read it (responses and notifications). */
 export interface WsMessage {
@@ -70,8 +72,10 @@ export function refusedUpgrade(url: string, headers: Record<string, string>, tim
 }
 
 /**
- * A signaling client over a real WebSocket: requests with ids, raw frames for hostile input, and
- * an inbox from which responses and notifications are taken in arrival order.
+ * The attacker's socket: it sends what the protocol's client (@rvw/protocol/client/SignalClient)
+ * cannot — frames of unknown types, wrong fields, binary, broken JSON — and reads every frame in
+ * arrival order, so tests see exactly what the server answered. Well-formed requests go through
+ * {@link call}, typed by the protocol's request/response map like the one client.
  */
 export class WsClient {
   readonly inbox: WsMessage[] = [];
@@ -164,11 +168,11 @@ export class WsClient {
     return this.waitFor<WsResponse>((m) => m.type === 'response' && m.id === id, timeoutMs);
   }
 
-  /** Like {@link request} but throws unless the answer is ok; returns `data`. */
-  async call<T = Record<string, unknown>>(type: string, fields: Record<string, unknown> = {}): Promise<T> {
-    const r = await this.request(type, fields);
+  /** A well-formed request (typed by the protocol); throws unless the answer is ok; returns `data`. */
+  async call<K extends RequestType>(type: K, fields: RequestPayload<K>): Promise<ResponseOf<K>> {
+    const r = await this.request(type, fields as Record<string, unknown>);
     if (!r.ok) throw new Error(`${type} failed: ${JSON.stringify(r.error)}`);
-    return r.data as T;
+    return r.data as ResponseOf<K>;
   }
 
   /** Sends an arbitrary frame (text, or binary for a Buffer) and waits for the response with `expectId` (default: null). */
