@@ -16,6 +16,12 @@ const EnvSchema = z.object({
   RVW_ALLOWED_ORIGINS: z.string().default(''),
   /** Redis URL; when unset the start script runs a private redis-server under the data dir. */
   RVW_REDIS_URL: z.string().optional(),
+  /** Sentinel addresses `host:port,…`; set, the node finds its primary through them (docs/redis-sentinel.md). */
+  RVW_REDIS_SENTINELS: z.string().optional(),
+  /** The name the sentinels monitor the primary under. */
+  RVW_REDIS_SENTINEL_NAME: z.string().default('rvw'),
+  /** Password of the data nodes behind the sentinels. */
+  RVW_REDIS_PASSWORD: z.string().optional(),
   RVW_DATA_DIR: z.string().default('data'),
   RVW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** IP mediasoup binds WebRTC sockets to. */
@@ -88,6 +94,8 @@ export interface Config {
   /** WebAuthn relying party: id (hostname) and expected origin(s). */
   webauthn: { rpId: string; rpName: string; origins: string[] };
   redisUrl: string | undefined;
+  /** Set when RVW_REDIS_SENTINELS is: where the node finds its Redis primary. */
+  redisSentinel: { name: string; sentinels: string; password: string | undefined } | undefined;
   dataDir: string;
   logLevel: string;
   rtc: { listenIp: string; announcedAddress: string | undefined; minPort: number; maxPort: number; turnUrls: string[]; turnSecret: string | undefined };
@@ -125,6 +133,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webauthn: { rpId: new URL(publicOrigin).hostname, rpName: '跨域通办远程虚拟窗口', origins: [publicOrigin, ...extraOrigins] },
     redisUrl: e.RVW_REDIS_URL,
+    redisSentinel: e.RVW_REDIS_SENTINELS
+      ? { name: e.RVW_REDIS_SENTINEL_NAME, sentinels: e.RVW_REDIS_SENTINELS, password: e.RVW_REDIS_PASSWORD }
+      : undefined,
     dataDir,
     logLevel: e.RVW_LOG_LEVEL,
     rtc: {
