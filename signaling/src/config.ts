@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +59,19 @@ const EnvSchema = z.object({
   RVW_BUDGET_CASES_WAITING_PER_COUNTER: z.coerce.number().int().min(1).default(3),
   RVW_BUDGET_MATERIAL_MB_PER_CASE: z.coerce.number().min(1).default(200),
   RVW_BUDGET_MATERIAL_MB_PER_COUNTER_HOUR: z.coerce.number().min(1).default(1000),
+  /** This node's id in the cluster registry; a fresh random one per start when unset. */
+  RVW_NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'RVW_NODE_ID: letters, digits, . _ - (at most 64)').optional(),
+  /** Region codes this node serves, comma-separated; `*` (the default) serves every region. */
+  RVW_NODE_REGIONS: z.string().default('*'),
+  /** IP the inter-node media pipes bind to (default: RVW_RTC_LISTEN_IP). */
+  RVW_PIPE_LISTEN_IP: z.string().optional(),
+  /** Address other nodes reach this node's pipes at (default: RVW_RTC_ANNOUNCED_ADDRESS). */
+  RVW_PIPE_ANNOUNCED_ADDRESS: z.string().optional(),
+  /** Shared secret every node of a cluster signs its node-to-node messages with (HMAC-SHA256). */
+  RVW_CLUSTER_SECRET: z.string().min(32, 'RVW_CLUSTER_SECRET must be at least 32 characters').optional(),
+  /** How often a node renews its registry entry, and how long the entry lives without renewal. */
+  RVW_NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2000),
+  RVW_NODE_TTL_MS: z.coerce.number().int().min(300).default(6000),
 });
 
 /**
@@ -108,6 +122,21 @@ export interface Config {
   /** Scrape token for /metrics (undefined: generated under the data directory). */
   metricsToken: string | undefined;
   budgets: Budgets;
+  /** This node in a cluster of nodes sharing Redis (see docs/cluster.md). */
+  cluster: ClusterConfig;
+}
+
+/** A node's identity and how it meets the other nodes. */
+export interface ClusterConfig {
+  nodeId: string;
+  /** Region codes served; `['*']` serves all (the embedded single-node default). */
+  regions: string[];
+  /** Where inter-node media pipes listen and what address they announce. */
+  pipe: { listenIp: string; announcedAddress: string | undefined };
+  /** Shared HMAC secret of node-to-node messages; undefined: this node pipes to nobody. */
+  secret: string | undefined;
+  heartbeatMs: number;
+  ttlMs: number;
 }
 
 /** Parses the environment (or a test's record) into a frozen Config; throws with every problem listed. */
@@ -164,6 +193,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       casesWaitingPerCounter: e.RVW_BUDGET_CASES_WAITING_PER_COUNTER,
       materialBytesPerCase: Math.round(e.RVW_BUDGET_MATERIAL_MB_PER_CASE * 1024 * 1024),
       materialBytesPerCounterHour: Math.round(e.RVW_BUDGET_MATERIAL_MB_PER_COUNTER_HOUR * 1024 * 1024),
+    },
+    cluster: {
+      nodeId: e.RVW_NODE_ID ?? `node-${randomUUID().slice(0, 8)}`,
+      regions: e.RVW_NODE_REGIONS.split(',').map((s) => s.trim()).filter(Boolean),
+      pipe: { listenIp: e.RVW_PIPE_LISTEN_IP ?? e.RVW_RTC_LISTEN_IP, announcedAddress: e.RVW_PIPE_ANNOUNCED_ADDRESS ?? e.RVW_RTC_ANNOUNCED_ADDRESS },
+      secret: e.RVW_CLUSTER_SECRET,
+      heartbeatMs: e.RVW_NODE_HEARTBEAT_MS,
+      ttlMs: Math.max(e.RVW_NODE_TTL_MS, e.RVW_NODE_HEARTBEAT_MS * 2),
     },
   };
   return deepFreeze(config);
