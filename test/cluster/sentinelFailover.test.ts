@@ -11,11 +11,14 @@ describe('Redis Sentinel failover', () => {
   let dir: string;
   let set: RedisSentinelSet;
   let client: RedisSentinelClient;
+  const heard: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'rvw-sentinel-'));
     set = await RedisSentinelSet.start({ dataDir: dir, downAfterMs: 1000 });
     client = await connectRedisSentinel({ name: set.name, sentinels: set.sentinels, password: set.password });
+    // Subscribed before the failover, like the event bus at a node's start.
+    await client.subscribe('rvw:events', (message) => heard.push(message));
   }, 30_000);
 
   afterAll(async () => {
@@ -71,6 +74,18 @@ describe('Redis Sentinel failover', () => {
       reader.destroy();
     }
   }, 120_000);
+
+  it('delivers a notification published after the failover to the subscriber from before it', async () => {
+    const before = await set.primaryPort();
+    const deadline = Date.now() + 20_000;
+    // The subscriber re-subscribes on its own; publish until it hears one (or the deadline).
+    while (!heard.includes('after-failover') && Date.now() < deadline) {
+      await withTimeout(client.publish('rvw:events', 'after-failover'), 3000).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(heard).toContain('after-failover');
+    expect(await set.primaryPort()).toBe(before);
+  }, 30_000);
 });
 
 /** A write that neither succeeds nor fails within `ms` counts as not acknowledged. */
