@@ -15,6 +15,7 @@ import type {
 } from './MediaSessionTypes.js';
 import { consumerParams, PeerMedia, type ConsumerAppData, type OwnedProducer } from './PeerMedia.js';
 import { ReceivingSlots } from './ReceivingSlots.js';
+import { RegionPipe, type PipedProducer, type RegionPipeOptions } from './RegionPipe.js';
 import { SessionPipes, type PipeInlet } from './SessionPipes.js';
 import { SfuError } from './SfuError.js';
 import type { WorkerPool } from './WorkerPool.js';
@@ -184,6 +185,59 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     for (const peer of this.#peers.values()) {
       for (const entry of [...peer.producers.values()]) if (entry.origin === origin) entry.producer.close();
     }
+  }
+
+  /**
+   * Opens this session's end of a pipe to the router another node keeps for the same session (a
+   * call whose sides connected to different nodes). See RegionPipe; it closes with the router.
+   */
+  async openRegionPipe(options: Omit<RegionPipeOptions, 'router'>): Promise<RegionPipe> {
+    this.#assertOpen();
+    return RegionPipe.create({ ...options, router: this.#router });
+  }
+
+  /** True for a producer imported from another node ({@link importProducer}). */
+  isRemoteProducer(producerId: string): boolean {
+    return this.#producerOwner(producerId)?.remote === true;
+  }
+
+  /** What may cross to another node: every producer here except those that came from one. */
+  exportableProducers(): ProducerInfo[] {
+    return this.listProducers().filter((p) => !this.isRemoteProducer(p.producerId));
+  }
+
+  /**
+   * Sends one of this session's producers (own, or a desk's copy) through a region pipe; the
+   * answer is what the other node imports. A pipe sends each producer once (RegionPipe.export).
+   */
+  async exportProducer(pipe: RegionPipe, producerId: string): Promise<PipedProducer> {
+    this.#assertOpen();
+    const owner = this.#producerOwner(producerId);
+    if (!owner || owner.remote) throw SfuError.notFound('PRODUCER_NOT_FOUND', producerId);
+    // A desk's copy waits paused for its first consumer here (see SessionPipes.pipe): the other
+    // node's consumers are that consumer now, and they ask for their keyframe when they resume.
+    if (owner.pipe?.paused) await owner.pipe.resume();
+    const piped = await pipe.export(owner.producer);
+    return { ...piped, appData: { peerId: owner.peerId, source: owner.source } };
+  }
+
+  /**
+   * Re-creates another node's producer here (same id, same peer and source). Its idle receiving
+   * slot of that source closes first, as for a piped copy; the caller then calls
+   * {@link pushToOthers} once per batch, so the receivers renegotiate once.
+   */
+  async importProducer(pipe: RegionPipe, piped: PipedProducer, owner: { peerId: string; source: MediaSource }): Promise<ProducerInfo> {
+    this.#assertOpen();
+    const producer = await pipe.import(piped);
+    if (this.#closed) {
+      producer.close();
+      throw SfuError.sessionClosed(this.id);
+    }
+    const peer = this.#peer(owner.peerId);
+    this.#slots.dropIdle(owner.source, owner.peerId);
+    const info = peer.addRemoteProducer(producer, owner.source);
+    this.safeEmit('producernew', info);
+    return info;
   }
 
   /** A copy piped in from another session becomes a producer of `peerId` here. */

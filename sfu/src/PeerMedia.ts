@@ -13,6 +13,8 @@ export interface ProducerEntry {
   origin?: string;
   copyOf?: string;
   pipe?: types.Consumer;
+  /** Imported from another node's router of the same session over a RegionPipe (see MediaSession.importProducer). */
+  remote?: true;
 }
 
 /** A live producer with the peer it belongs to. */
@@ -111,6 +113,21 @@ export class PeerMedia extends EnhancedEventEmitter<PeerMediaEvents> {
     this.producers.set(producer.id, { producer, source, origin, copyOf, pipe });
     producer.observer.once('close', () => {
       this.producers.delete(producer.id);
+      this.safeEmit('producerclosed', info, true);
+    });
+    return info;
+  }
+
+  /**
+   * Keeps a producer of this peer imported from another node (same id as there). It counts as
+   * produced in this session (a desk link pipes it on like any other); only `remote` tells it apart.
+   */
+  addRemoteProducer(producer: types.Producer, source: MediaSource): ProducerInfo {
+    const info: ProducerInfo = { producerId: producer.id, peerId: this.id, kind: producer.kind, source };
+    this.producers.set(producer.id, { producer, source, remote: true });
+    producer.observer.once('close', () => {
+      this.producers.delete(producer.id);
+      // Like a piped copy: a peer only here through another node is gone with its last track.
       this.safeEmit('producerclosed', info, true);
     });
     return info;

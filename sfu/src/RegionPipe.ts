@@ -27,6 +27,11 @@ export interface RegionPipeOptions {
   portRange?: { min: number; max: number };
   /** SRTP on the pipe (default true): media between regions leaves our network encrypted. */
   enableSrtp?: boolean;
+  /**
+   * RTX/NACK on the pipe (default true): a packet lost between nodes is resent across that one
+   * hop instead of by the far sender. Both ends must agree.
+   */
+  enableRtx?: boolean;
 }
 
 /** Events of a {@link RegionPipe}. */
@@ -46,6 +51,7 @@ export class RegionPipe extends EnhancedEventEmitter<RegionPipeEvents> {
   readonly #transport: types.PipeTransport;
   readonly #exports = new Map<string, types.Consumer>();
   readonly #imports = new Map<string, types.Producer>();
+  #connected = false;
 
   private constructor(transport: types.PipeTransport) {
     super();
@@ -62,8 +68,7 @@ export class RegionPipe extends EnhancedEventEmitter<RegionPipeEvents> {
         ...(options.portRange ? { portRange: options.portRange } : {}),
       },
       enableSrtp: options.enableSrtp ?? true,
-      // Lost packets between regions are recovered by the receivers' own NACKs end to end.
-      enableRtx: false,
+      enableRtx: options.enableRtx ?? true,
     });
     return new RegionPipe(transport);
   }
@@ -79,8 +84,15 @@ export class RegionPipe extends EnhancedEventEmitter<RegionPipeEvents> {
     return this.#transport.closed;
   }
 
-  /** Points this end at the other one. */
+  /** True once pointed at the other end. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Points this end at the other one; a PipeTransport connects once, so later calls do nothing. */
   async connect(remote: PipeEndpoint): Promise<void> {
+    if (this.#connected) return;
+    this.#connected = true;
     await this.#transport.connect({ ip: remote.ip, port: remote.port, ...(remote.srtpParameters ? { srtpParameters: remote.srtpParameters } : {}) });
   }
 
@@ -124,6 +136,12 @@ export class RegionPipe extends EnhancedEventEmitter<RegionPipeEvents> {
   /** Closes this end's copy of a producer the other end stopped exporting. */
   closeImport(producerId: string): void {
     this.#imports.get(producerId)?.close();
+  }
+
+  /** What the worker holds on this end: one consumer per producer sent, one producer per producer received. */
+  async dump(): Promise<{ consumerIds: string[]; producerIds: string[] }> {
+    const d = await this.#transport.dump();
+    return { consumerIds: [...d.consumerIds], producerIds: [...d.producerIds] };
   }
 
   /** Closes the pipe and everything that crosses it on this side; idempotent. */

@@ -35,10 +35,13 @@ export interface TestNode {
    */
   restartNode(): Promise<RegionalNode>;
   /**
-   * Starts another node on the same Redis and data directory, on a port of its own: a second
-   * process of the region (what a load balancer spreads clients over). Closed by `dispose()`.
+   * Starts another node on the same Redis and data directory, on a port of its own, with a node
+   * id and mediasoup workers of its own (never the shared pool: a call spanning both nodes pipes
+   * producers between their routers under the same ids, which one worker cannot hold twice):
+   * a second process of the region (what a load balancer spreads clients over), or with `env`
+   * (e.g. RVW_NODE_REGIONS) a node of another region. Closed by `dispose()`.
    */
-  startSecondNode(): Promise<RegionalNode>;
+  startSecondNode(env?: Record<string, string>): Promise<RegionalNode>;
   /** Puts a cookie into a browser context for this origin. */
   addCookie(context: BrowserContext, cookie: { name: string; value: string }): Promise<void>;
   dispose(): Promise<void>;
@@ -51,13 +54,15 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
   const redis = await startTestRedis();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-node-'));
   const port = await freePort();
-  const configEnv = {
+  const configEnv: Record<string, string> = {
     RVW_HTTP_PORT: String(port),
     RVW_HTTP_HOST: '127.0.0.1',
     RVW_DATA_DIR: dataDir,
     RVW_LOG_LEVEL: 'silent',
     RVW_PEER_GRACE_MS: '3000',
     RVW_SFU_WORKERS: '1',
+    // Every node of the test shares it, so their calls can be piped between them.
+    RVW_CLUSTER_SECRET: 'test-cluster-secret-0123456789abcdef',
     ...options.env,
   };
   const config = loadConfig(configEnv);
@@ -67,7 +72,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
   const regions = await catalog.list('region');
   await seedClient.quit();
   await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
-  const createNode = (nodeConfig = config) =>
+  const createNode = (nodeConfig = config, sharePool = true) =>
     RegionalNode.create({
       config: nodeConfig,
       redisUrl: redis.url,
@@ -77,7 +82,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       enforceServiceHours: options.enforceServiceHours ?? false,
       // Built once per run by test/build/webRoot.globalSetup.ts.
       ...(process.env.RVW_WEB_ROOT ? { webRoot: process.env.RVW_WEB_ROOT } : {}),
-      ...(options.pool ? { pool: options.pool } : {}),
+      ...(options.pool && sharePool ? { pool: options.pool } : {}),
     });
   let node = await createNode();
   const others: RegionalNode[] = [];
@@ -124,8 +129,10 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       node = await createNode();
       return node;
     },
-    async startSecondNode() {
-      const other = await createNode(loadConfig({ ...configEnv, RVW_HTTP_PORT: String(await freePort()) }));
+    async startSecondNode(env = {}) {
+      // A fixed node id of the first node is not reused: two nodes never share an id.
+      const nodeId = configEnv.RVW_NODE_ID ? `${configEnv.RVW_NODE_ID}-${others.length + 2}` : undefined;
+      const other = await createNode(loadConfig({ ...configEnv, RVW_HTTP_PORT: String(await freePort()), RVW_NODE_ID: nodeId, ...env }), false);
       others.push(other);
       return other;
     },

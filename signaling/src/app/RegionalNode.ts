@@ -19,6 +19,7 @@ import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
 import { createHttpApp } from './httpApp.js';
 import { createHttpServer, listen } from './httpServer.js';
+import type { ClusterWiring } from './clusterWiring.js';
 import { createMediaWiring } from './mediaWiring.js';
 import { wireNotifications } from './notificationWiring.js';
 import { createSocketEdge } from './socketEdge.js';
@@ -68,6 +69,8 @@ export class RegionalNode {
     readonly metrics: Metrics,
     private readonly closers: Closers,
     private readonly pkiDir: string,
+    /** This node in its cluster: id, node registry, node bus, calls joined across nodes. */
+    readonly cluster: ClusterWiring,
   ) {}
 
   /** Builds and starts a node; resolves once it listens. */
@@ -92,7 +95,7 @@ export class RegionalNode {
       ...(opts.payments ? { payments: opts.payments } : {}),
     });
     const hub = new Hub({ mayReceive: (conn, grant) => (grant.action === 'queue.read' ? can(conn.principal, 'queue.read', { queue: grant.queue }) : can(conn.principal, 'chat.read', { case: grant.case })) });
-    const media = await createMediaWiring({ config, logger, clock, metrics, cases, hub, closers, ...(opts.pool ? { pool: opts.pool } : {}) });
+    const media = await createMediaWiring({ config, logger, clock, metrics, cases, hub, redis, closers, ...(opts.pool ? { pool: opts.pool } : {}) });
     wireNotifications({ bus: core.bus, hub, registry: media.registry, calls: media.calls });
     const presence = wireClerkPresence({ redis, clock, hub, logger, closers });
 
@@ -118,7 +121,7 @@ export class RegionalNode {
     const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, notifications: core.notifications, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument });
     const url = await listen(server, config.http);
     logger.info({ url, workers: media.pool.workers.length }, 'regional node listening');
-    return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir);
+    return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir, media.cluster);
   }
 
   /** Where this node's signing keys and CA live (tests verify signatures against it). */

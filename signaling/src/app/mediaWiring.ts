@@ -7,8 +7,10 @@ import { AppError } from '../errors/AppError.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/Metrics.js';
 import { caseFacts } from '../cases/caseFacts.js';
+import type { RedisClient } from '../store/redisClient.js';
 import type { Hub } from '../ws/Hub.js';
 import type { Closers } from './Closers.js';
+import { createClusterWiring, type ClusterWiring } from './clusterWiring.js';
 import { turnCredentials } from './turnCredentials.js';
 
 /** Options for {@link createMediaWiring}. */
@@ -21,6 +23,8 @@ export interface MediaWiringOptions {
   pool?: WorkerPool;
   cases: Pick<CaseService, 'getCase'>;
   hub: Hub;
+  /** The node's Redis: the cluster registry and the node bus use it. */
+  redis: RedisClient;
   closers: Closers;
 }
 
@@ -29,6 +33,8 @@ export interface MediaWiring {
   pool: WorkerPool;
   registry: SessionRegistry;
   calls: CallService;
+  /** This node among the others: registry entry, node bus, calls' routers joined across nodes. */
+  cluster: ClusterWiring;
 }
 
 /** Starts (or shares) the mediasoup workers, the session registry and the call service. */
@@ -74,5 +80,6 @@ export async function createMediaWiring(opts: MediaWiringOptions): Promise<Media
     },
   });
   closers.addFirst(() => calls.close());
-  return { pool, registry, calls };
+  const cluster = await createClusterWiring({ config, redis: opts.redis, logger, pool, registry, closers });
+  return { pool, registry, calls, cluster };
 }

@@ -19,12 +19,18 @@ export interface MediaBridgeOptions {
 export function bridgeMediaEvents(session: MediaSession, options: MediaBridgeOptions): void {
   const { events, links, logger } = options;
   const sessionId = session.id;
+  // Tracks imported from another node of the call: that node announced them (and their end) to
+  // every socket of the call over the bus already, so they are not announced twice.
+  const remote = new Set<string>();
   session.on('producernew', (producer) => {
-    events.safeEmit('producernew', { sessionId, producer });
+    if (session.isRemoteProducer(producer.producerId)) remote.add(producer.producerId);
+    else events.safeEmit('producernew', { sessionId, producer });
     // A new track on either side of a link is piped to the other (piped copies are not re-piped).
     if (session.isOwnProducer(producer.producerId)) links.syncSession(sessionId);
   });
-  session.on('producerclosed', (info) => events.safeEmit('producerclosed', { sessionId, producerId: info.producerId, peerId: info.peerId }));
+  session.on('producerclosed', (info) => {
+    if (!remote.delete(info.producerId)) events.safeEmit('producerclosed', { sessionId, producerId: info.producerId, peerId: info.peerId });
+  });
   session.on('consumernew', (peerId, consumers, transportId) => events.safeEmit('consumersnew', { sessionId, peerId, transportId, consumers }));
   session.on('consumerclosed', (peerId, consumerId) => events.safeEmit('consumerclosed', { sessionId, peerId, consumerId }));
   session.on('score', (peerId, score) => events.safeEmit('score', { sessionId, peerId, score }));

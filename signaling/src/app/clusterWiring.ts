@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import type { SessionRegistry, WorkerPool } from '@rvw/sfu';
+import { isDeskId } from '../calls/DeskLinks.js';
+import { NodeBus } from '../cluster/NodeBus.js';
+import { NodeRegistry } from '../cluster/NodeRegistry.js';
+import { SessionMesh } from '../cluster/SessionMesh.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import type { RedisClient } from '../store/redisClient.js';
+import type { Closers } from './Closers.js';
+
+/** Options for {@link createClusterWiring}. */
+export interface ClusterWiringOptions {
+  config: Readonly<Config>;
+  redis: RedisClient;
+  logger: Logger;
+  pool: WorkerPool;
+  registry: SessionRegistry;
+  closers: Closers;
+}
+
+/** A node as a member of its cluster. */
+export interface ClusterWiring {
+  nodeId: string;
+  nodes: NodeRegistry;
+  bus: NodeBus;
+  mesh: SessionMesh;
+}
+
+/**
+ * Registers the node (id, regions, pipe address, load; heartbeat), opens its signed inbox on the
+ * node bus and joins its calls' routers with the other nodes' (SessionMesh). Without
+ * RVW_CLUSTER_SECRET the node signs with a secret of its own: alone it works as before, but no
+ * other node can pipe to it (said once in the log).
+ */
+export async function createClusterWiring(opts: ClusterWiringOptions): Promise<ClusterWiring> {
+  const { config, redis, logger, pool, registry, closers } = opts;
+  const { nodeId, regions, pipe, heartbeatMs, ttlMs } = config.cluster;
+  let secret = config.cluster.secret;
+  if (!secret) {
+    secret = randomBytes(32).toString('hex');
+    logger.info({ nodeId }, 'RVW_CLUSTER_SECRET unset: this node takes part in no cross-node call');
+  }
+  const nodes = new NodeRegistry({ redis, heartbeatMs, ttlMs });
+  const bus = await NodeBus.create({ redis, nodeId, secret, logger });
+  const mesh = new SessionMesh({
+    nodeId,
+    sessions: registry,
+    nodes,
+    bus,
+    redis,
+    pipe: { listenIp: pipe.listenIp, announcedAddress: pipe.announcedAddress, portRange: { min: config.rtc.minPort, max: config.rtc.maxPort } },
+    spans: (sessionId) => !isDeskId(sessionId),
+    logger,
+  });
+  await nodes.start(() => ({
+    nodeId,
+    regions,
+    pipeAddress: pipe.announcedAddress ?? pipe.listenIp,
+    origin: config.http.publicOrigin,
+    load: { sessions: registry.size, workers: pool.workers.length },
+  }));
+  // Before the sessions close (their pipes tell the other nodes), and the node leaves the registry.
+  closers.addFirst(async () => {
+    await mesh.close();
+    await nodes.stop({ deregister: true });
+    await bus.close();
+  });
+  return { nodeId, nodes, bus, mesh };
+}

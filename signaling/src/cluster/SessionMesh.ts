@@ -1,0 +1,242 @@
+import { z } from 'zod';
+import { MEDIA_SOURCES } from '@rvw/protocol/vocabulary';
+import type { MediaSession, PipedProducer, RegionPipe, SessionRegistry } from '@rvw/sfu';
+import type { Logger } from '../observability/logger.js';
+import type { RedisClient } from '../store/redisClient.js';
+import { NodeBusError, type NodeBus } from './NodeBus.js';
+import type { NodeRegistry } from './NodeRegistry.js';
+
+/**
+ * The nodes holding a router of a session. Only node ids: pipe endpoints and SRTP keys never
+ * touch Redis. Expires on its own if every holder dies; a clean close removes its node.
+ */
+export const sessionNodesKey = (sessionId: string): string => `rvw:session:${sessionId}:nodes`;
+const SESSION_NODES_TTL_S = 12 * 3600;
+
+const Endpoint = z.strictObject({
+  ip: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  srtpParameters: z
+    .strictObject({ cryptoSuite: z.enum(['AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32']), keyBase64: z.string().max(128) })
+    .optional(),
+});
+const OpenBody = z.strictObject({ sessionId: z.string().min(1).max(128), endpoint: Endpoint });
+const Piped = z.strictObject({
+  producerId: z.string().min(1).max(64),
+  kind: z.enum(['audio', 'video']),
+  // mediasoup checks the RTP parameters itself when the producer is made.
+  rtpParameters: z.looseObject({ codecs: z.array(z.unknown()) }),
+  paused: z.boolean(),
+  appData: z.strictObject({ peerId: z.string().min(1).max(128), source: z.enum(MEDIA_SOURCES) }),
+});
+const ProduceBody = z.strictObject({ sessionId: z.string().min(1).max(128), producers: z.array(Piped).max(16) });
+const ProducerBody = z.strictObject({ sessionId: z.string().min(1).max(128), producerId: z.string().min(1).max(64) });
+const SessionBody = z.strictObject({ sessionId: z.string().min(1).max(128) });
+
+/** One pipe between this node's router of a session and another node's. */
+interface PipeLink {
+  sessionId: string;
+  nodeId: string;
+  pipe: Promise<RegionPipe>;
+  /** Producers sent through it (each once). */
+  exported: Set<string>;
+  /** Exports run one batch at a time. */
+  chain: Promise<void>;
+}
+
+/** Options for {@link SessionMesh}. */
+export interface SessionMeshOptions {
+  nodeId: string;
+  sessions: SessionRegistry;
+  nodes: Pick<NodeRegistry, 'get'>;
+  bus: NodeBus;
+  redis: RedisClient;
+  /** Where this node's pipe ends listen and what they announce. */
+  pipe: { listenIp: string; announcedAddress: string | undefined; portRange: { min: number; max: number } };
+  /** Sessions that may span nodes (a call); others (a clerk's desk) stay on their node. */
+  spans: (sessionId: string) => boolean;
+  logger: Logger;
+}
+
+/**
+ * Joins the routers that different nodes keep for one call. Each participant's media lives on
+ * the node it connected to; when a second node opens a router for a session, it finds the
+ * others in Redis (node ids only) and asks each, over the signed node bus, to open ONE pipe per
+ * node pair (RegionPipe: PipeTransport, SRTP, RTX/NACK). Each side then sends every producer it
+ * has that did not come from the other through that pipe once, whatever the number of
+ * consumers on the far side; producers appearing later follow, closing ones close their copy,
+ * and a session closing closes the pipe on both nodes. The far node's consumers of the imports
+ * are made by that node for its own sockets (ConsumerPush).
+ */
+export class SessionMesh {
+  readonly #o: SessionMeshOptions;
+  readonly #links = new Map<string, PipeLink>();
+  #closed = false;
+
+  constructor(options: SessionMeshOptions) {
+    this.#o = options;
+    const { bus, sessions } = options;
+    sessions.on('sessioncreated', (session) => {
+      if (options.spans(session.id)) void this.#joined(session).catch((e: Error) => options.logger.warn({ err: e.message, sessionId: session.id }, 'session mesh: join failed'));
+    });
+    bus.handle('pipe.open', (body, from) => this.#onOpen(OpenBody.parse(body), from));
+    bus.handle('pipe.produce', (body, from) => this.#onProduce(ProduceBody.parse(body), from));
+    bus.handle('pipe.unproduce', async (body, from) => {
+      const { sessionId, producerId } = ProducerBody.parse(body);
+      (await this.#links.get(linkKey(sessionId, from))?.pipe)?.closeImport(producerId);
+      return {};
+    });
+    bus.handle('pipe.close', async (body, from) => {
+      const { sessionId } = SessionBody.parse(body);
+      await this.#drop(sessionId, from);
+      return {};
+    });
+  }
+
+  /** This node's end of the pipe of a session to another node, once open. */
+  async pipeTo(sessionId: string, nodeId: string): Promise<RegionPipe | undefined> {
+    return this.#links.get(linkKey(sessionId, nodeId))?.pipe.catch(() => undefined);
+  }
+
+  /** The other nodes this node pipes a session to. */
+  peersOf(sessionId: string): string[] {
+    return [...this.#links.values()].filter((l) => l.sessionId === sessionId).map((l) => l.nodeId);
+  }
+
+  /** Closes every pipe (the node stops); the other nodes hear of it. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const links = [...this.#links.values()];
+    await Promise.allSettled(links.map((l) => this.#leave(l)));
+  }
+
+  /** A router of a spanning session opened here: register it and pipe it to the other holders. */
+  async #joined(session: MediaSession): Promise<void> {
+    const { redis, nodeId } = this.#o;
+    const key = sessionNodesKey(session.id);
+    const [, , holders] = await redis.multi().sAdd(key, nodeId).expire(key, SESSION_NODES_TTL_S).sMembers(key).exec();
+    session.on('producernew', (info) => {
+      if (session.isRemoteProducer(info.producerId)) return;
+      for (const link of this.#linksOf(session.id)) this.#export(session, link);
+    });
+    session.once('close', () => {
+      // A stopping node has left its pipes already (close()).
+      if (this.#closed) return;
+      void redis.sRem(key, nodeId).catch(() => undefined);
+      for (const link of this.#linksOf(session.id)) void this.#leave(link);
+    });
+    for (const other of (holders as unknown as string[]).filter((n) => n !== nodeId)) {
+      // A holder that stopped heartbeating is gone: its routers with it.
+      if (!(await this.#o.nodes.get(other))) {
+        await redis.sRem(key, other);
+        continue;
+      }
+      void this.#connect(session, other).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: other }, 'session mesh: pipe failed'));
+    }
+  }
+
+  /** This node asks `nodeId` to join the session's routers. */
+  async #connect(session: MediaSession, nodeId: string): Promise<void> {
+    const link = this.#link(session, nodeId);
+    const pipe = await link.pipe;
+    const answer = OpenBody.pick({ endpoint: true }).parse(await this.#o.bus.request(nodeId, 'pipe.open', { sessionId: session.id, endpoint: pipe.local }));
+    await pipe.connect(answer.endpoint);
+    this.#export(session, link);
+  }
+
+  /** Another node asks to join a session's routers: this end connects to it and answers its endpoint. */
+  async #onOpen(body: z.infer<typeof OpenBody>, from: string): Promise<{ endpoint: z.infer<typeof Endpoint> }> {
+    const session = this.#o.sessions.get(body.sessionId);
+    if (!session || session.closed || !this.#o.spans(body.sessionId)) throw new NodeBusError('SESSION_NOT_HERE', `no router of ${body.sessionId} on this node`);
+    const link = this.#link(session, from);
+    const pipe = await link.pipe;
+    await pipe.connect(body.endpoint);
+    // Sent once the asking node had time to hear the answer; its pipe imports either way.
+    setImmediate(() => this.#export(session, link));
+    return { endpoint: pipe.local };
+  }
+
+  /** Another node sends producers through the pipe: re-create them here, then make the consumers of them. */
+  async #onProduce(body: z.infer<typeof ProduceBody>, from: string): Promise<{ imported: string[] }> {
+    const session = this.#o.sessions.get(body.sessionId);
+    const link = this.#links.get(linkKey(body.sessionId, from));
+    if (!session || session.closed || !link) throw new NodeBusError('PIPE_NOT_OPEN', `no pipe of ${body.sessionId} from ${from}`);
+    const pipe = await link.pipe;
+    const imported: string[] = [];
+    for (const piped of body.producers) {
+      if (session.isRemoteProducer(piped.producerId)) continue;
+      const { peerId, source } = piped.appData;
+      await session.importProducer(pipe, piped as PipedProducer, { peerId, source });
+      imported.push(piped.producerId);
+    }
+    // One batch, one renegotiation per receiver.
+    for (const peerId of new Set(body.producers.map((p) => p.appData.peerId))) await session.pushToOthers(peerId);
+    return { imported };
+  }
+
+  #linksOf(sessionId: string): PipeLink[] {
+    return [...this.#links.values()].filter((l) => l.sessionId === sessionId);
+  }
+
+  /** The session's pipe to `nodeId`, made if there is none. */
+  #link(session: MediaSession, nodeId: string): PipeLink {
+    const key = linkKey(session.id, nodeId);
+    let link = this.#links.get(key);
+    if (!link) {
+      const { listenIp, announcedAddress, portRange } = this.#o.pipe;
+      const pipe = session.openRegionPipe({ listenIp, announcedAddress, portRange });
+      const made: PipeLink = { sessionId: session.id, nodeId, pipe, exported: new Set(), chain: Promise.resolve() };
+      link = made;
+      this.#links.set(key, made);
+      pipe.then(
+        (p) =>
+          p.on('exportclosed', (producerId) => {
+            made.exported.delete(producerId);
+            if (!this.#closed) void this.#o.bus.request(nodeId, 'pipe.unproduce', { sessionId: session.id, producerId }).catch(() => undefined);
+          }),
+        () => this.#links.delete(key),
+      );
+    }
+    return link;
+  }
+
+  /** Sends what the other node lacks through the link's pipe, one batch at a time. */
+  #export(session: MediaSession, link: PipeLink): void {
+    link.chain = link.chain.then(async () => {
+      const pipe = await link.pipe;
+      if (session.closed || pipe.closed || !pipe.connected) return;
+      const todo = session.exportableProducers().filter((p) => !link.exported.has(p.producerId));
+      if (!todo.length) return;
+      // Pictures first: they take longest to start.
+      todo.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
+      const producers: PipedProducer[] = [];
+      for (const p of todo) {
+        link.exported.add(p.producerId);
+        try {
+          producers.push(await session.exportProducer(pipe, p.producerId));
+        } catch {
+          // Closed meanwhile (a screen share stopped): nothing to send.
+          link.exported.delete(p.producerId);
+        }
+      }
+      if (producers.length) await this.#o.bus.request(link.nodeId, 'pipe.produce', { sessionId: session.id, producers });
+    }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: export failed'));
+  }
+
+  /** This node's end goes (session closed here, or the node stops): the other end is told. */
+  async #leave(link: PipeLink): Promise<void> {
+    await this.#drop(link.sessionId, link.nodeId);
+    await this.#o.bus.request(link.nodeId, 'pipe.close', { sessionId: link.sessionId }).catch(() => undefined);
+  }
+
+  /** Forgets and closes one pipe (what crossed it closes with it). */
+  async #drop(sessionId: string, nodeId: string): Promise<void> {
+    const key = linkKey(sessionId, nodeId);
+    const link = this.#links.get(key);
+    if (!link) return;
+    this.#links.delete(key);
+    (await link.pipe.catch(() => undefined))?.close();
+  }
+}
+
+const linkKey = (sessionId: string, nodeId: string): string => `${sessionId}|${nodeId}`;

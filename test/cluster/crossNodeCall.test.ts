@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RegionalNode } from '@rvw/signaling/app/RegionalNode';
+import { nodeChannel, signEnvelope } from '@rvw/signaling/cluster/NodeBus';
+import { sessionNodesKey } from '@rvw/signaling/cluster/SessionMesh';
+import { connectRedis } from '@rvw/signaling/store/redisClient';
+import { launchChromium, type TestBrowser } from '../harness/browser';
+import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
+import { withCheckDigit } from '../harness/idNumber';
+import { startTestNode, type TestNode } from '../harness/testNode';
+import { WsClient } from '../harness/wsClient';
+
+// A call that spans two nodes: two RegionalNodes with their own mediasoup workers and their own
+// Redis connections (one redis-server, as a region's nodes share it), a Chromium counter on
+// node A (吴江), a Chromium clerk on node B (霍邱). Each side's media lives on its own node; the
+// call's two routers are joined by ONE SRTP pipe per node pair, negotiated over the signed node
+// bus, and every track crosses it once.
+describe('a call spanning two nodes', () => {
+  let t: TestNode;
+  let a: RegionalNode;
+  let b: RegionalNode;
+  let counterBrowser: TestBrowser;
+  let clerkBrowser: TestBrowser;
+  let counter: Page;
+  let clerk: Page;
+  const logs: string[][] = [];
+  let clerkCookie: { name: string; value: string };
+
+  beforeAll(async () => {
+    t = await startTestNode({ env: { RVW_NODE_ID: 'wujiang-1', RVW_NODE_REGIONS: '320509' } });
+    a = t.node;
+    b = await t.startSecondNode({ RVW_NODE_ID: 'huoqiu-1', RVW_NODE_REGIONS: '341522' });
+    const clerkAuth = await t.clerk('341522', ['000117005000', '000117013000', '000117009000'], '霍邱窗口 王敏');
+    clerkCookie = clerkAuth.cookie;
+    const counterAuth = await t.counter('wujiang-kyth-01');
+    counterBrowser = await launchChromium();
+    clerkBrowser = await launchChromium(['--auto-select-desktop-capture-source=Entire screen', '--auto-accept-this-tab-capture']);
+    // Both origins are localhost: the cookies reach either node.
+    await t.addCookie(counterBrowser.context, counterAuth.cookie);
+    await t.addCookie(clerkBrowser.context, clerkAuth.cookie);
+    counter = await counterBrowser.context.newPage();
+    clerk = await clerkBrowser.context.newPage();
+    logs.push(collectPageLog(counter, 'counter'), collectPageLog(clerk, 'clerk'));
+    await counter.goto(`${a.url}/counter.html`);
+    await clerk.goto(`${b.url}/clerk.html`);
+  });
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.log(logs.flat().join('\n'));
+  });
+
+  afterAll(async () => {
+    await counterBrowser?.close();
+    await clerkBrowser?.close();
+    await t?.dispose();
+  });
+
+  let caseId: string;
+
+  it('the nodes know each other: ids, regions, separate workers', async () => {
+    expect(a.cluster.nodeId).toBe('wujiang-1');
+    expect(b.cluster.nodeId).toBe('huoqiu-1');
+    expect((await a.cluster.nodes.byRegion('341522')).map((n) => n.nodeId)).toEqual(['huoqiu-1']);
+    expect((await b.cluster.nodes.byRegion('320509')).map((n) => n.nodeId)).toEqual(['wujiang-1']);
+    const pids = (n: RegionalNode) => n.pool.workers.map((w) => w.pid);
+    expect(pids(a).some((p) => pids(b).includes(p))).toBe(false);
+    expect(a.redis).not.toBe(b.redis);
+  });
+
+  it('queue → 受理: each side decodes the other, every track crossing the one pipe once', async () => {
+    await queueFromCounter(counter, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') }, '城乡居民基本养老保险个人账户一次性支付');
+    await clerk.waitForSelector('#queue button.accept', { timeout: 15_000 });
+    await clerk.click('#queue button.accept');
+
+    await waitForMedia(clerk, [
+      { source: 'face', kind: 'video' },
+      { source: 'document', kind: 'video' },
+      { source: 'mic', kind: 'audio' },
+    ]);
+    await waitForMedia(counter, [
+      { source: 'face', kind: 'video' },
+      { source: 'mic', kind: 'audio' },
+    ]);
+    await expectFlowing(2000, ['face', 'document'], ['face']);
+
+    caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    // Each node holds a router of the call; they know each other through Redis (ids only).
+    expect(a.registry.get(caseId)).toBeDefined();
+    expect(b.registry.get(caseId)).toBeDefined();
+    expect((await a.redis.sMembers(sessionNodesKey(caseId))).sort()).toEqual(['huoqiu-1', 'wujiang-1']);
+    // Nothing of the pipes (addresses, SRTP keys) is in Redis.
+    for (const key of await a.redis.keys('*')) {
+      const type = await a.redis.type(key);
+      if (type !== 'string') continue;
+      const value = (await a.redis.get(key)) ?? '';
+      expect(value, key).not.toMatch(/keyBase64|srtpParameters/);
+    }
+    expect(a.cluster.mesh.peersOf(caseId)).toEqual(['huoqiu-1']);
+    expect(b.cluster.mesh.peersOf(caseId)).toEqual(['wujiang-1']);
+
+    // The counter's three tracks cross A→B once each: one pipe consumer per track on A, one pipe
+    // producer per track on B (the desk's consumers of them on B come off that one copy); the
+    // clerk's two tracks cross B→A the same way.
+    const counterTracks = a.registry.get(caseId)!.exportableProducers();
+    expect(counterTracks.map((p) => p.source).sort()).toEqual(['document', 'face', 'mic']);
+    await expect.poll(() => pipeCounts()).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
+    const pipeA = (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))!;
+    const pipeB = (await b.cluster.mesh.pipeTo(caseId, 'wujiang-1'))!;
+    expect((await pipeB.dump()).producerIds.sort()).toEqual(counterTracks.map((p) => p.producerId).sort());
+    // SRTP on the pipe.
+    expect(pipeA.local.srtpParameters?.cryptoSuite).toBeTruthy();
+    expect(pipeB.local.srtpParameters?.cryptoSuite).toBeTruthy();
+    // On B the counter's tracks feed the clerk's desk (its receiving slots) off the imported copies.
+    const desk = b.registry.all().find((s) => s.id.startsWith('desk:'))!;
+    expect(desk.idleSlots()).toEqual([]);
+    // The counter's peer is no member of B's call and the clerk's none of A's: the imports are
+    // not announced again (each node announced its own tracks over the bus).
+    expect(a.registry.get(caseId)!.counts()).toMatchObject({ peers: 2, transports: 2, producers: 5, consumers: 2 });
+  });
+
+  it('a screen share started later crosses too, and stopping it closes its copy on the other node', async () => {
+    await clerk.click('#btn-screen');
+    await waitForMedia(counter, [{ source: 'screen', kind: 'video' }], 5);
+    await expect.poll(() => pipeCounts()).toEqual({ aConsumers: 3, aProducers: 3, bConsumers: 3, bProducers: 3 });
+    expect(await counter.locator('#screen-tile').isVisible()).toBe(true);
+    await clerk.click('#btn-screen');
+    await expect.poll(() => pipeCounts()).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
+    await expect.poll(() => counter.locator('#screen-tile').isVisible()).toBe(false);
+    await expectFlowing(1500, ['face', 'document'], ['face']);
+  });
+
+  it('a forged or replayed pipe request is refused: no pipe is opened, nothing is answered', async () => {
+    const redis = await connectRedis(t.redis.url);
+    const before = a.cluster.bus.rejected.length;
+    const open = { id: randomUUID(), from: 'evil-1', to: 'wujiang-1', at: Date.now(), kind: 'request' as const, type: 'pipe.open', body: { sessionId: caseId, endpoint: { ip: '127.0.0.1', port: 9 } } };
+    await redis.publish(nodeChannel('wujiang-1'), JSON.stringify({ ...open, sig: signEnvelope('a-guess-at-the-cluster-secret-000000000', open) }));
+    await redis.publish(nodeChannel('wujiang-1'), JSON.stringify(open));
+    // A genuine message of B's replayed: same id from the same node (the signature is right).
+    const real = { ...open, id: randomUUID(), from: 'huoqiu-1', type: 'pipe.unproduce', body: { sessionId: caseId, producerId: 'none' } };
+    const signed = JSON.stringify({ ...real, sig: signEnvelope('test-cluster-secret-0123456789abcdef', real) });
+    await redis.publish(nodeChannel('wujiang-1'), signed);
+    await redis.publish(nodeChannel('wujiang-1'), signed);
+    await redis.quit();
+    await expect.poll(() => a.cluster.bus.rejected.slice(before)).toEqual(['bad_signature', 'malformed', 'replayed']);
+    expect(a.cluster.mesh.peersOf(caseId)).toEqual(['huoqiu-1']);
+    expect(await pipeCounts()).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
+    await expectFlowing(1000, ['face', 'document'], ['face']);
+  });
+
+  it('closing the case on B ends the call on both nodes and the pipe goes on both', async () => {
+    const clerkOnB = await WsClient.connect(b.url, clerkCookie);
+    const view = await a.cases.getCase(caseId);
+    await clerkOnB.request('case.transition', { caseId, expectedVersion: view.version, to: 'rejected', reason: '材料不齐，请补齐后再来' });
+    clerkOnB.close();
+    await expect.poll(() => [a.registry.get(caseId), b.registry.get(caseId)], { timeout: 10_000 }).toEqual([undefined, undefined]);
+    await expect.poll(() => [a.cluster.mesh.peersOf(caseId), b.cluster.mesh.peersOf(caseId)]).toEqual([[], []]);
+    await expect.poll(() => a.redis.sMembers(sessionNodesKey(caseId))).toEqual([]);
+  });
+
+  async function pipeCounts(): Promise<{ aConsumers: number; aProducers: number; bConsumers: number; bProducers: number }> {
+    const pa = await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1');
+    const pb = await b.cluster.mesh.pipeTo(caseId, 'wujiang-1');
+    const da = (await pa?.dump()) ?? { consumerIds: [], producerIds: [] };
+    const db = (await pb?.dump()) ?? { consumerIds: [], producerIds: [] };
+    return { aConsumers: da.consumerIds.length, aProducers: da.producerIds.length, bConsumers: db.consumerIds.length, bProducers: db.producerIds.length };
+  }
+
+  /** Frame counts rise on each listed video source of both pages over `ms`. */
+  async function expectFlowing(ms: number, clerkSources: string[], counterSources: string[]): Promise<void> {
+    const [c0, k0] = [await inbound(clerk), await inbound(counter)];
+    await new Promise((r) => setTimeout(r, ms));
+    const [c1, k1] = [await inbound(clerk), await inbound(counter)];
+    for (const s of clerkSources) expect(figure(c1, s, 'framesDecoded'), `clerk ${s}`).toBeGreaterThan(figure(c0, s, 'framesDecoded') + 5);
+    for (const s of counterSources) expect(figure(k1, s, 'framesDecoded'), `counter ${s}`).toBeGreaterThan(figure(k0, s, 'framesDecoded') + 5);
+  }
+});
