@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionRegistry, WorkerPool } from '@rvw/sfu';
+import type { CallService } from '../calls/CallService.js';
 import { isDeskId } from '../calls/DeskLinks.js';
 import { NodeBus } from '../cluster/NodeBus.js';
 import { NodeRegistry } from '../cluster/NodeRegistry.js';
@@ -16,6 +17,7 @@ export interface ClusterWiringOptions {
   logger: Logger;
   pool: WorkerPool;
   registry: SessionRegistry;
+  calls: Pick<CallService, 'on' | 'end'>;
   closers: Closers;
 }
 
@@ -34,7 +36,7 @@ export interface ClusterWiring {
  * other node can pipe to it (said once in the log).
  */
 export async function createClusterWiring(opts: ClusterWiringOptions): Promise<ClusterWiring> {
-  const { config, redis, logger, pool, registry, closers } = opts;
+  const { config, redis, logger, pool, registry, calls, closers } = opts;
   const { nodeId, regions, pipe, heartbeatMs, ttlMs } = config.cluster;
   let secret = config.cluster.secret;
   if (!secret) {
@@ -51,8 +53,10 @@ export async function createClusterWiring(opts: ClusterWiringOptions): Promise<C
     redis,
     pipe: { listenIp: pipe.listenIp, announcedAddress: pipe.announcedAddress, portRange: { min: config.rtc.minPort, max: config.rtc.maxPort } },
     spans: (sessionId) => !isDeskId(sessionId),
+    endCall: (sessionId, reason) => calls.end(sessionId, reason),
     logger,
   });
+  calls.on('sessionended', ({ sessionId, reason }) => mesh.endElsewhere(sessionId, reason));
   await nodes.start(() => ({
     nodeId,
     regions,

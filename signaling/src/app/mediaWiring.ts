@@ -80,6 +80,6 @@ export async function createMediaWiring(opts: MediaWiringOptions): Promise<Media
     },
   });
   closers.addFirst(() => calls.close());
-  const cluster = await createClusterWiring({ config, redis: opts.redis, logger, pool, registry, closers });
+  const cluster = await createClusterWiring({ config, redis: opts.redis, logger, pool, registry, calls, closers });
   return { pool, registry, calls, cluster };
 }

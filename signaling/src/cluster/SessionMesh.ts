@@ -32,6 +32,7 @@ const Piped = z.strictObject({
 const ProduceBody = z.strictObject({ sessionId: z.string().min(1).max(128), producers: z.array(Piped).max(16) });
 const ProducerBody = z.strictObject({ sessionId: z.string().min(1).max(128), producerId: z.string().min(1).max(64) });
 const SessionBody = z.strictObject({ sessionId: z.string().min(1).max(128) });
+const EndBody = z.strictObject({ sessionId: z.string().min(1).max(128), reason: z.string().max(64) });
 
 /** One pipe between this node's router of a session and another node's. */
 interface PipeLink {
@@ -55,6 +56,8 @@ export interface SessionMeshOptions {
   pipe: { listenIp: string; announcedAddress: string | undefined; portRange: { min: number; max: number } };
   /** Sessions that may span nodes (a call); others (a clerk's desk) stay on their node. */
   spans: (sessionId: string) => boolean;
+  /** Ends this node's part of a call another node ended (hang-up): its sockets are told there. */
+  endCall: (sessionId: string, reason: string) => void;
   logger: Logger;
 }
 
@@ -86,11 +89,26 @@ export class SessionMesh {
       (await this.#links.get(linkKey(sessionId, from))?.pipe)?.closeImport(producerId);
       return {};
     });
+    bus.handle('session.end', async (body) => {
+      const { sessionId, reason } = EndBody.parse(body);
+      if (sessions.get(sessionId)) options.endCall(sessionId, reason);
+      return {};
+    });
     bus.handle('pipe.close', async (body, from) => {
       const { sessionId } = SessionBody.parse(body);
       await this.#drop(sessionId, from);
       return {};
     });
+  }
+
+  /**
+   * A call ended here (hang-up): the other nodes holding it end theirs, so every side's sockets
+   * hear session.ended from their own node. An echo finds the session gone here and stops.
+   */
+  endElsewhere(sessionId: string, reason: string): void {
+    for (const nodeId of this.peersOf(sessionId)) {
+      void this.#o.bus.request(nodeId, 'session.end', { sessionId, reason }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId, node: nodeId }, 'session mesh: end not delivered'));
+    }
   }
 
   /** This node's end of the pipe of a session to another node, once open. */
