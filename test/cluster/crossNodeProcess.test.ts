@@ -79,6 +79,8 @@ describe('a call spanning two node processes', () => {
     await t?.dispose();
   });
 
+  let caseId: string;
+
   it('queue on A → 受理 on B: both decode, and each track crosses the pipe once', async () => {
     expect(await t.node.cluster.nodes.get('huoqiu-p')).toMatchObject({ nodeId: 'huoqiu-p', regions: ['341522'], origin: bUrl });
     await queueFromCounter(counter, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') }, '城乡居民基本养老保险个人账户一次性支付');
@@ -93,7 +95,7 @@ describe('a call spanning two node processes', () => {
       { source: 'face', kind: 'video' },
       { source: 'mic', kind: 'audio' },
     ]);
-    const caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     const session = t.node.registry.get(caseId)!;
     expect(t.node.cluster.mesh.peersOf(caseId)).toEqual(['huoqiu-p']);
     // A's end: one pipe consumer per counter track (face, 高拍仪, mic), one producer per clerk track (face, mic).
@@ -110,10 +112,16 @@ describe('a call spanning two node processes', () => {
     expect(figure(k1, 'face', 'framesDecoded')).toBeGreaterThan(figure(k0, 'face', 'framesDecoded') + 5);
   });
 
-  it('kill -9 of the clerk’s node: it drops out of the registry after its TTL', async () => {
+  it('kill -9 of the clerk’s node: it drops out of the registry after its TTL, and A closes its pipe and the tracks it brought', async () => {
+    const session = t.node.registry.get(caseId)!;
+    expect(session.counts().producers).toBe(5);
     child!.kill('SIGKILL');
     await expect.poll(() => t.node.cluster.nodes.get('huoqiu-p'), { timeout: 5000 }).toBeUndefined();
     expect((await t.node.cluster.nodes.byRegion('341522')).map((n) => n.nodeId)).toEqual([]);
+    await expect.poll(() => t.node.cluster.mesh.peersOf(caseId), { timeout: 5000 }).toEqual([]);
+    // The counter's own three tracks stay (the call waits for the clerk's side to come back).
+    await expect.poll(() => session.counts()).toMatchObject({ producers: 3, consumers: 0 });
+    expect(session.exportableProducers().map((p) => p.source).sort()).toEqual(['document', 'face', 'mic']);
   });
 });
 

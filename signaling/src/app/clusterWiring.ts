@@ -64,8 +64,17 @@ export async function createClusterWiring(opts: ClusterWiringOptions): Promise<C
     origin: config.http.publicOrigin,
     load: { sessions: registry.size, workers: pool.workers.length },
   }));
+  // A node that died without a word: its pipes (and the tracks it sent) go once its entry expires.
+  const sweep = setInterval(() => {
+    void mesh.dropGone().then(
+      (gone) => gone.length && logger.warn({ gone }, 'pipes to vanished nodes closed'),
+      () => undefined,
+    );
+  }, heartbeatMs);
+  sweep.unref();
   // Before the sessions close (their pipes tell the other nodes), and the node leaves the registry.
   closers.addFirst(async () => {
+    clearInterval(sweep);
     await mesh.close();
     await nodes.stop({ deregister: true });
     await bus.close();

@@ -121,6 +121,20 @@ export class SessionMesh {
     return [...this.#links.values()].filter((l) => l.sessionId === sessionId).map((l) => l.nodeId);
   }
 
+  /**
+   * Closes the pipes to nodes gone from the registry (killed, no clean close): the tracks they
+   * sent close here with them, so this node's sockets lose their consumers of them. Returns the
+   * gone nodes. (Re-forming the call on another node is the handover's job.)
+   */
+  async dropGone(): Promise<string[]> {
+    const gone: string[] = [];
+    for (const nodeId of new Set([...this.#links.values()].map((l) => l.nodeId))) {
+      if (!(await this.#o.nodes.get(nodeId))) gone.push(nodeId);
+    }
+    for (const link of [...this.#links.values()]) if (gone.includes(link.nodeId)) await this.#drop(link.sessionId, link.nodeId);
+    return gone;
+  }
+
   /** Closes every pipe (the node stops); the other nodes hear of it. */
   async close(): Promise<void> {
     this.#closed = true;
