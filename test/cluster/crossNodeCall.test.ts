@@ -6,7 +6,7 @@ import { nodeChannel, signEnvelope } from '@rvw/signaling/cluster/NodeBus';
 import { sessionNodesKey } from '@rvw/signaling/cluster/SessionMesh';
 import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
+import { collectPageLog, figure, inbound, queueAcceptAndDecode, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 
@@ -66,19 +66,7 @@ describe('a call spanning two nodes', () => {
   });
 
   it('queue → 受理: each side decodes the other, every track crossing the one pipe once', async () => {
-    await queueFromCounter(counter, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') }, '城乡居民基本养老保险个人账户一次性支付');
-    await clerk.waitForSelector('#queue button.accept', { timeout: 15_000 });
-    await clerk.click('#queue button.accept');
-
-    await waitForMedia(clerk, [
-      { source: 'face', kind: 'video' },
-      { source: 'document', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
-    await waitForMedia(counter, [
-      { source: 'face', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
+    await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
     await expectFlowing(2000, ['face', 'document'], ['face']);
 
     caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);

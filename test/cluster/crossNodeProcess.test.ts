@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@rvw/infra/redis/freePort';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
+import { collectPageLog, figure, inbound, queueAcceptAndDecode } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 
@@ -83,18 +83,7 @@ describe('a call spanning two node processes', () => {
 
   it('queue on A → 受理 on B: both decode, and each track crosses the pipe once', async () => {
     expect(await t.node.cluster.nodes.get('huoqiu-p')).toMatchObject({ nodeId: 'huoqiu-p', regions: ['341522'], origin: bUrl });
-    await queueFromCounter(counter, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') }, '城乡居民基本养老保险个人账户一次性支付');
-    await clerk.waitForSelector('#queue button.accept', { timeout: 15_000 });
-    await clerk.click('#queue button.accept');
-    await waitForMedia(clerk, [
-      { source: 'face', kind: 'video' },
-      { source: 'document', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
-    await waitForMedia(counter, [
-      { source: 'face', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
+    await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
     caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     const session = t.node.registry.get(caseId)!;
     expect(t.node.cluster.mesh.peersOf(caseId)).toEqual(['huoqiu-p']);

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
+import { collectPageLog, figure, inbound, queueAcceptAndDecode, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { isDeskId } from '@rvw/signaling/calls/CallService';
@@ -48,21 +48,7 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
   let caseId: string;
 
   it('both sides see and hear each other, including the document camera and the screen share', async () => {
-    await queueFromCounter(counter, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') }, '城乡居民基本养老保险个人账户一次性支付');
-    await clerk.waitForSelector('#queue button.accept', { timeout: 15_000 });
-    await clerk.click('#queue button.accept');
-
-    // Clerk decodes BOTH counter video tracks (face + 高拍仪) and receives counter audio.
-    await waitForMedia(clerk, [
-      { source: 'face', kind: 'video' },
-      { source: 'document', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
-    // Counter decodes the clerk's video and hears the clerk.
-    await waitForMedia(counter, [
-      { source: 'face', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
+    await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
 
     // Screen share from the clerk reaches the counter; its 屏幕共享 tile exists only now.
     expect(await counter.locator('#screen-tile').isVisible()).toBe(false);

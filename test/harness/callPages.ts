@@ -44,6 +44,26 @@ export async function queueFromCounter(page: Page, applicant: { name: string; id
   await page.waitForSelector('#step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 15_000 });
 }
 
+/**
+ * The walk into a call as the two people make it: the counter queues 陈建国 for the pension
+ * payout, the clerk clicks 受理 on its queue, and both pages decode what the other sends — the
+ * clerk the applicant's face, the 高拍仪 and the microphone; the counter the clerk's face and voice.
+ */
+export async function queueAcceptAndDecode(counter: Page, clerk: Page, applicant: { name: string; idNumber: string }): Promise<void> {
+  await queueFromCounter(counter, applicant, '城乡居民基本养老保险个人账户一次性支付');
+  await clerk.waitForSelector('#queue button.accept', { timeout: 15_000 });
+  await clerk.click('#queue button.accept');
+  await waitForMedia(clerk, [
+    { source: 'face', kind: 'video' },
+    { source: 'document', kind: 'video' },
+    { source: 'mic', kind: 'audio' },
+  ]);
+  await waitForMedia(counter, [
+    { source: 'face', kind: 'video' },
+    { source: 'mic', kind: 'audio' },
+  ]);
+}
+
 /** Collects console messages, page errors and toasts of a page, to print when a test fails. */
 export function collectPageLog(page: Page, label: string): string[] {
   const log: string[] = [];
