@@ -81,6 +81,22 @@ describe('RFC 3161 signature timestamp (PAdES-B-T)', () => {
     expect(report.signatureValid && report.certificateTrusted && report.totalDocumentSigned, report.raw).toBe(true);
   });
 
+  // Every nonce the random source can produce must be a request OpenSSL accepts: a first byte of
+  // 0x00 once made a non-minimal DER INTEGER, and the TSA refused it (status 2, 1 in 256 issues).
+  it.each([
+    ['0x00 then a low byte', [0x00, 0x01]],
+    ['0x00 then a high byte', [0x00, 0xff]],
+    ['0x80', [0x80, 0x00]],
+    ['0xff', [0xff, 0xff]],
+  ])('is granted whatever the random nonce starts with (%s)', async (_label, head) => {
+    const timestamper = new HttpTimestamper(tsa.url, {
+      timeoutMs: 5000,
+      randomBytes: (size) => Uint8Array.from({ length: size }, (_, i) => head[i] ?? 0x5a),
+    });
+    const token = await timestamper.timestamp(createHash('sha256').update(`nonce ${head.join(',')}`).digest());
+    expect(token.byteLength).toBeGreaterThan(500);
+  });
+
   it('fails the issue with TIMESTAMP_FAILED when the TSA is unreachable', async () => {
     const service = await DocumentService.create({
       signers: env.signers,

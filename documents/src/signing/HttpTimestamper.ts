@@ -14,13 +14,15 @@ export class HttpTimestamper implements Timestamper {
   constructor(
     /** The TSA endpoint. */
     readonly url: string,
-    private readonly options: { timeoutMs?: number } = {},
+    private readonly options: { timeoutMs?: number; randomBytes?: (size: number) => Uint8Array } = {},
   ) {}
 
   /** Requests a token over `imprint` (SHA-256). */
   async timestamp(imprint: Uint8Array): Promise<Uint8Array> {
-    const nonceBytes = randomBytes(8);
-    nonceBytes[0] = (nonceBytes[0] ?? 0) & 0x7f; // positive INTEGER without a leading zero byte
+    const nonceBytes = (this.options.randomBytes ?? randomBytes)(8);
+    // DER INTEGER: positive (top bit clear) and minimal (first byte never 0x00). A leading zero
+    // byte is non-minimal DER, which OpenSSL refuses as a malformed request (1 in 256 nonces).
+    nonceBytes[0] = ((nonceBytes[0] ?? 0) & 0x7f) | 0x40;
     const nonce = new asn1js.Integer({ valueHex: nonceBytes });
     const request = new pkijs.TimeStampReq({
       version: 1,
@@ -47,7 +49,8 @@ export class HttpTimestamper implements Timestamper {
     const reply = pkijs.TimeStampResp.fromBER(body);
     // PKIStatus granted (0) or grantedWithMods (1).
     if (reply.status.status > 1 || !reply.timeStampToken) {
-      throw new DocumentError('TIMESTAMP_FAILED', `时间戳服务拒绝请求 (TSA status ${reply.status.status})`);
+      const said = reply.status.statusStrings?.map((s) => s.valueBlock.value).join('; ') ?? '';
+      throw new DocumentError('TIMESTAMP_FAILED', `时间戳服务拒绝请求 (TSA status ${reply.status.status}${said ? `: ${said}` : ''})`);
     }
     const signed = new pkijs.SignedData({ schema: reply.timeStampToken.content });
     const eContent = signed.encapContentInfo.eContent;
