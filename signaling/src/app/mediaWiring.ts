@@ -81,5 +81,21 @@ export async function createMediaWiring(opts: MediaWiringOptions): Promise<Media
   });
   closers.addFirst(() => calls.close());
   const cluster = await createClusterWiring({ config, redis: opts.redis, logger, pool, registry, calls, closers });
+  metrics.countPipeTracksWith(async () => {
+    const byNode = new Map<string, { node: string; in: number; out: number }>();
+    for (const session of registry.all()) {
+      for (const node of cluster.mesh.peersOf(session.id)) {
+        const pipe = await cluster.mesh.pipeTo(session.id, node);
+        if (!pipe || pipe.closed) continue;
+        const d = await pipe.dump().catch(() => undefined);
+        if (!d) continue;
+        const c = byNode.get(node) ?? { node, in: 0, out: 0 };
+        c.in += d.producerIds.length;
+        c.out += d.consumerIds.length;
+        byNode.set(node, c);
+      }
+    }
+    return [...byNode.values()];
+  });
   return { pool, registry, calls, cluster };
 }

@@ -33,8 +33,33 @@ export class Metrics {
   /** Requests refused because a principal exceeded one of its budgets (config.budgets), by budget. */
   readonly budgetRefusals = new Counter({ name: 'rvw_budget_refusals_total', help: 'Requests refused by a per-principal budget', labelNames: ['budget'] as const, registers: [this.registry] });
 
+  /**
+   * Tracks on the inter-node pipes, per other node: `in` = producers imported from it, `out` =
+   * consumers sending to it. Counted at scrape time from the node's pipes (see countPipeTracksWith);
+   * one per track per node pair however many watch it, which is what an operator checks.
+   */
+  readonly pipeTracks: Gauge<'node' | 'direction'> = new Gauge({
+    name: 'rvw_pipe_tracks',
+    help: 'Tracks on inter-node media pipes, by other node and direction (in: imported, out: sent)',
+    labelNames: ['node', 'direction'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      this.pipeTracks.reset();
+      for (const c of (await this.#pipeTracks?.()) ?? []) {
+        this.pipeTracks.set({ node: c.node, direction: 'in' }, c.in);
+        this.pipeTracks.set({ node: c.node, direction: 'out' }, c.out);
+      }
+    },
+  });
+  #pipeTracks: (() => Promise<{ node: string; in: number; out: number }[]>) | undefined;
+
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rvw_' });
+  }
+
+  /** Where rvw_pipe_tracks is counted from (the node's cluster wiring). */
+  countPipeTracksWith(source: () => Promise<{ node: string; in: number; out: number }[]>): void {
+    this.#pipeTracks = source;
   }
 
   /** Records one handled signaling request. */
