@@ -18,11 +18,18 @@ const EnvSchema = z.object({
   /** Redis URL; when unset the start script runs a private redis-server under the data dir. */
   RVW_REDIS_URL: z.string().optional(),
   /** Sentinel addresses `host:port,…`; set, the node finds its primary through them (docs/redis-sentinel.md). */
-  RVW_REDIS_SENTINELS: z.string().optional(),
+  RVW_REDIS_SENTINELS: z
+    .string()
+    .regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, 'host:port,host:port,…')
+    .optional(),
   /** The name the sentinels monitor the primary under. */
   RVW_REDIS_SENTINEL_NAME: z.string().default('rvw'),
   /** Password of the data nodes behind the sentinels. */
   RVW_REDIS_PASSWORD: z.string().optional(),
+  /** Replicas that must hold a case commit before it is acknowledged (WAIT); default 1 with Sentinel, 0 with a URL. */
+  RVW_REDIS_MIN_REPLICAS_ACK: z.coerce.number().int().min(0).max(16).optional(),
+  /** How long a case commit waits for those replicas before REDIS_NOT_REPLICATED. */
+  RVW_REDIS_ACK_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   RVW_DATA_DIR: z.string().default('data'),
   RVW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** IP mediasoup binds WebRTC sockets to. */
@@ -109,7 +116,9 @@ export interface Config {
   webauthn: { rpId: string; rpName: string; origins: string[] };
   redisUrl: string | undefined;
   /** Set when RVW_REDIS_SENTINELS is: where the node finds its Redis primary. */
-  redisSentinel: { name: string; sentinels: string; password: string | undefined } | undefined;
+  redisSentinel: { name: string; sentinels: { host: string; port: number }[]; password?: string } | undefined;
+  /** Replicas a case commit waits for (WAIT) and for how long (docs/redis-sentinel.md). */
+  redisReplicaAck: { replicas: number; timeoutMs: number };
   dataDir: string;
   logLevel: string;
   rtc: { listenIp: string; announcedAddress: string | undefined; minPort: number; maxPort: number; turnUrls: string[]; turnSecret: string | undefined };
@@ -163,8 +172,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webauthn: { rpId: new URL(publicOrigin).hostname, rpName: '跨域通办远程虚拟窗口', origins: [publicOrigin, ...extraOrigins] },
     redisUrl: e.RVW_REDIS_URL,
     redisSentinel: e.RVW_REDIS_SENTINELS
-      ? { name: e.RVW_REDIS_SENTINEL_NAME, sentinels: e.RVW_REDIS_SENTINELS, password: e.RVW_REDIS_PASSWORD }
+      ? {
+          name: e.RVW_REDIS_SENTINEL_NAME,
+          sentinels: e.RVW_REDIS_SENTINELS.split(',').map((entry) => {
+            const [host = '', port = ''] = entry.trim().split(':');
+            return { host, port: Number(port) };
+          }),
+          ...(e.RVW_REDIS_PASSWORD ? { password: e.RVW_REDIS_PASSWORD } : {}),
+        }
       : undefined,
+    redisReplicaAck: { replicas: e.RVW_REDIS_MIN_REPLICAS_ACK ?? (e.RVW_REDIS_SENTINELS ? 1 : 0), timeoutMs: e.RVW_REDIS_ACK_TIMEOUT_MS },
     dataDir,
     logLevel: e.RVW_LOG_LEVEL,
     rtc: {

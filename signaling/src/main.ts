@@ -1,6 +1,6 @@
 /**
  * Production entry of a regional node (`node signaling/dist/main.js`, systemd and Kubernetes):
- * the configured Redis (RVW_REDIS_URL, required: the deployment runs it), the signing keys
+ * the configured Redis (RVW_REDIS_URL or RVW_REDIS_SENTINELS: the deployment runs it), the signing keys
  * already in RVW_PKI_DIR, the pages built in RVW_WEB_ROOT. It creates nothing and seeds nothing;
  * the demo start with an embedded redis-server and development PKI is infra/demo/startDemo.ts.
  */
@@ -10,11 +10,11 @@ import { createLogger } from './observability/logger.js';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
-if (!config.redisUrl) {
-  logger.fatal('RVW_REDIS_URL is required (the demo start, bash infra/start.sh, runs its own redis-server)');
+if (!config.redisUrl && !config.redisSentinel) {
+  logger.fatal('RVW_REDIS_URL or RVW_REDIS_SENTINELS is required (the demo start, bash infra/start.sh, runs its own redis-server)');
   process.exit(1);
 }
-const node = await RegionalNode.create({ config, redisUrl: config.redisUrl, logger });
+const node = await RegionalNode.create({ config, ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), logger });
 
 let stopping = false;
 const stop = async (signal: string) => {

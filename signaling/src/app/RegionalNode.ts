@@ -28,8 +28,8 @@ import { createWebAssets } from './webAssets.js';
 /** Options for {@link RegionalNode.create}. */
 export interface RegionalNodeOptions {
   config: Readonly<Config>;
-  /** Redis URL (the caller runs redis-server; see infra/redis/RedisServer). */
-  redisUrl: string;
+  /** Redis URL (the caller runs redis-server; see infra/redis/RedisServer); not needed when config.redisSentinel is set. */
+  redisUrl?: string;
   logger: Logger;
   /** A worker pool to share (tests); one is created from config.sfu when omitted. */
   pool?: WorkerPool;

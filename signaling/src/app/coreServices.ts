@@ -7,13 +7,14 @@ import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/Metrics.js';
 import { Notifications } from '../notifications/Notifications.js';
 import { EventBus } from '../store/EventBus.js';
-import { connectRedis, type RedisClient } from '../store/redisClient.js';
+import { connectRedisTarget, type RedisClient } from '../store/redisClient.js';
 import type { Closers } from './Closers.js';
 
 /** Options for {@link createCoreServices}. */
 export interface CoreServicesOptions {
   config: Readonly<Config>;
-  redisUrl: string;
+  /** Redis URL; unused when config.redisSentinel is set (the node then follows the sentinels). */
+  redisUrl: string | undefined;
   logger: Logger;
   clock: () => Date;
   enforceServiceHours: boolean;
@@ -36,7 +37,10 @@ export interface CoreServices {
 /** Connects Redis and builds the catalogue, blobs, event bus, case service and sign-in. */
 export async function createCoreServices(opts: CoreServicesOptions): Promise<CoreServices> {
   const { config, logger, clock, closers } = opts;
-  const redis = await connectRedis(opts.redisUrl);
+  const target = config.redisSentinel ? { sentinel: config.redisSentinel } : opts.redisUrl ? { url: opts.redisUrl } : undefined;
+  if (!target) throw new Error('no Redis configured: RVW_REDIS_URL or RVW_REDIS_SENTINELS');
+  const { redis, replicaAck } = await connectRedisTarget(target, config.redisReplicaAck);
+  logger.info({ redis: 'url' in target ? 'url' : 'sentinel', replicasPerCommit: replicaAck.replicas }, 'redis connected');
   closers.add(() => redis.quit().then(() => undefined, () => undefined));
   const metrics = new Metrics();
 
@@ -45,7 +49,7 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
   const bus = await EventBus.create({ redis, logger });
   closers.add(() => bus.close());
   const notifications = new Notifications({ send: bus.publish });
-  const cases = await CaseService.create({ redis, catalog, blobs, publish: notifications.publishCase, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets });
+  const cases = await CaseService.create({ redis, replicaAck, catalog, blobs, publish: notifications.publishCase, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets });
   const auth = await AuthModule.create({
     redis,
     config,

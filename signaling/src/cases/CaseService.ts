@@ -12,6 +12,7 @@ import { openCase } from '../queue/openCase.js';
 import { queuePosition, type QueuePosition } from '../queue/queuePosition.js';
 import { QueueStore } from '../queue/QueueStore.js';
 import type { RedisClient } from '../store/redisClient.js';
+import type { ReplicaAck } from '../store/ReplicaAck.js';
 import { addChat } from './addChat.js';
 import { attachDocument } from './attachDocument.js';
 import { captureMaterial } from './captureMaterial.js';
@@ -45,6 +46,8 @@ import { waiveMaterial } from './waiveMaterial.js';
 export interface CaseServiceOptions {
   /** A connected client; the caller owns it. */
   redis: RedisClient;
+  /** How a case commit waits for Redis replicas (none by default). */
+  replicaAck?: ReplicaAck;
   catalog: CatalogStore;
   blobs: BlobStore;
   /** Receives queue.changed / case.changed after each committed change; must not throw. */
@@ -76,7 +79,7 @@ export class CaseService {
   static async create(opts: CaseServiceOptions): Promise<CaseService> {
     const clock = opts.clock ?? (() => new Date());
     return new CaseService({
-      cases: await CaseStore.create({ redis: opts.redis, clock }),
+      cases: await CaseStore.create({ redis: opts.redis, clock, ...(opts.replicaAck ? { replicaAck: opts.replicaAck } : {}) }),
       numbers: await CaseNumbers.create({ redis: opts.redis }),
       queues: await QueueStore.create({ redis: opts.redis, clock }),
       catalog: opts.catalog,

@@ -4,6 +4,7 @@ import { canonicalJson } from '../audit/canonicalJson.js';
 import { hashAuditEvent } from '../audit/hashAuditEvent.js';
 import { RedisScript } from '../catalog/RedisScript.js';
 import { AppError } from '../errors/AppError.js';
+import { ReplicaAck } from '../store/ReplicaAck.js';
 import type { RedisClient } from '../store/redisClient.js';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { redactPersonalData } from './redactPersonalData.js';
@@ -58,15 +59,20 @@ export type NewCase = Omit<CaseRecord, 'version' | 'createdAt' | 'updatedAt' | '
 export class CaseStore {
   readonly #redis: RedisClient;
   readonly #clock: () => Date;
+  readonly #ack: ReplicaAck;
 
-  private constructor(redis: RedisClient, clock: () => Date) {
+  private constructor(redis: RedisClient, clock: () => Date, ack: ReplicaAck) {
     this.#redis = redis;
     this.#clock = clock;
+    this.#ack = ack;
   }
 
-  /** Creates a store over a connected client (the caller owns the client); `clock` stamps changes. */
-  static async create(opts: { redis: RedisClient; clock?: () => Date }): Promise<CaseStore> {
-    return new CaseStore(opts.redis, opts.clock ?? (() => new Date()));
+  /**
+   * Creates a store over a connected client (the caller owns the client); `clock` stamps changes;
+   * `replicaAck` makes every commit wait until replicas hold it (none by default).
+   */
+  static async create(opts: { redis: RedisClient; clock?: () => Date; replicaAck?: ReplicaAck }): Promise<CaseStore> {
+    return new CaseStore(opts.redis, opts.clock ?? (() => new Date()), opts.replicaAck ?? ReplicaAck.none());
   }
 
   /** The record, or undefined. */
@@ -177,14 +183,9 @@ export class CaseStore {
       keys.push(change.queue.key);
       queueArgs.splice(0, 3, change.queue.op, next.id, String(change.queue.score ?? 0));
     }
-    const reply = (await COMMIT.run(this.#redis, keys, [
-      String(expectedVersion),
-      String(next.version),
-      JSON.stringify(next),
-      hash,
-      canonicalJson(body),
-      ...queueArgs,
-    ])) as [number, number];
+    const args = [String(expectedVersion), String(next.version), JSON.stringify(next), hash, canonicalJson(body), ...queueArgs];
+    // Acknowledged only once the configured replicas hold it (REDIS_NOT_REPLICATED otherwise).
+    const reply = (await this.#ack.write(this.#redis, (connection) => COMMIT.run(connection, keys, args))) as [number, number];
     return reply[0] === 1 ? { ok: true } : { ok: false, currentVersion: reply[1] };
   }
 }

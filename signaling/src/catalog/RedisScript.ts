@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../store/redisClient.js';
+import type { RedisConnection } from '../store/redisClient.js';
 
 /**
  * A Lua script run by EVALSHA, falling back to EVAL when the server does not know it — which is
@@ -17,7 +17,7 @@ export class RedisScript {
   }
 
   /** Runs the script atomically on `redis` with the given keys and arguments. */
-  async run(redis: RedisClient, keys: string[], args: string[]): Promise<unknown> {
+  async run(redis: RedisConnection, keys: string[], args: string[]): Promise<unknown> {
     try {
       return await redis.evalSha(this.sha, { keys, arguments: args });
     } catch (e) {

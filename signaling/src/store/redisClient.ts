@@ -1,4 +1,6 @@
-import { createClient, createSentinel } from 'redis';
+import type { EventEmitter } from 'node:events';
+import { createClient, createSentinel, type RedisDefaultModules } from 'redis';
+import { ReplicaAck } from './ReplicaAck.js';
 
 function makeClient(url: string) {
   return createClient({
@@ -10,17 +12,8 @@ function makeClient(url: string) {
   });
 }
 
-/** The node-redis client type used across the store layer. */
-export type RedisClient = ReturnType<typeof makeClient>;
-
-/** Connects a node-redis client; callers own it and must `quit()`/`destroy()` it. */
-export async function connectRedis(url: string): Promise<RedisClient> {
-  const client = makeClient(url);
-  // Connection errors are retried by the reconnect strategy; without a listener node-redis would throw.
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
+/** A node-redis client on one server URL, with its whole API (tools and tests). */
+export type RedisUrlClient = ReturnType<typeof makeClient>;
 
 /** Where the node finds its Redis primary through Sentinel. */
 export interface RedisSentinelOptions {
@@ -32,10 +25,13 @@ export interface RedisSentinelOptions {
   password?: string;
 }
 
-function makeSentinel(options: RedisSentinelOptions) {
+function makeSentinel(options: RedisSentinelOptions, masterPoolSize: number) {
   return createSentinel({
     name: options.name,
     sentinelRootNodes: options.sentinels,
+    // More than one primary connection: a case commit leases one for its WAIT, the rest of the
+    // node's commands go on sharing another meanwhile.
+    masterPoolSize,
     nodeClientOptions: {
       ...(options.password ? { password: options.password } : {}),
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
@@ -43,19 +39,119 @@ function makeSentinel(options: RedisSentinelOptions) {
   });
 }
 
-/** The Sentinel-aware client: it follows the primary the sentinels elect after a failover. */
+/** The raw Sentinel-aware client (follows the primary the sentinels elect after a failover). */
 export type RedisSentinelClient = ReturnType<typeof makeSentinel>;
 
+// What both a URL client and a Sentinel client offer with the same signatures: every command.
+// Left out: what differs between them (sendCommand takes an isReadonly flag on Sentinel,
+// unsubscribe's listener types, internals) and what RedisClient declares itself below.
+type OwnMembers =
+  | 'sendCommand' | 'duplicate' | 'connect' | 'multi' | 'MULTI' | 'withTypeMapping' | 'withCommandOptions' | 'scanIterator'
+  | 'UNSUBSCRIBE' | 'unsubscribe' | 'PUNSUBSCRIBE' | 'pUnsubscribe' | 'SUNSUBSCRIBE' | 'sUnsubscribe';
+type SharedMembers = Exclude<
+  keyof RedisUrlClient & keyof RedisSentinelClient,
+  OwnMembers | keyof EventEmitter | keyof RedisDefaultModules | `_${string}`
+>;
+type RedisMulti = ReturnType<ReturnType<RedisUrlClient['duplicate']>['multi']>;
+
 /**
- * Connects through Sentinel. Not yet a drop-in for {@link RedisClient}: WATCH needs a leased
- * connection (`client.use`) and pub/sub its own subscriber, so the store and bus still take
- * a URL client (see docs/redis-sentinel.md).
+ * The one Redis type the node's code uses, whatever the deployment: a URL client
+ * ({@link connectRedis}) and the Sentinel client ({@link connectRedisTarget}) both are one.
+ * Every command, MULTI (queued, no WATCH: a Sentinel client may run each command on another
+ * pooled connection; the stores use Lua scripts for compare-and-set), pub/sub on a
+ * {@link duplicate}. Not in it: raw `sendCommand` (its signature differs) — a command that must
+ * run on one connection with the next (WAIT after a write) goes through {@link ReplicaAck}.
  */
-export async function connectRedisSentinel(options: RedisSentinelOptions): Promise<RedisSentinelClient> {
-  const client = makeSentinel(options);
+export interface RedisClient extends Pick<RedisUrlClient, SharedMembers> {
+  multi(): RedisMulti;
+  connect(): Promise<unknown>;
+  /** A new client of the same deployment (for a subscriber); the caller connects and closes it. */
+  duplicate(): RedisClient;
+  quit(): Promise<unknown>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** Keys matching a pattern, a page at a time (tools and tests; the stores keep indexes instead). */
+  scanIterator(options?: { MATCH?: string; COUNT?: number; TYPE?: string }): AsyncIterable<string[]>;
+}
+
+type SentinelLease = Parameters<Parameters<RedisSentinelClient['use']>[0]>[0];
+
+/** The commands of one connection (a leased Sentinel connection is one too): for a write and its WAIT. */
+export type RedisConnection = Pick<RedisClient, SharedMembers & keyof SentinelLease>;
+
+/** Connects a node-redis client; callers own it and must `quit()`/`destroy()` it. */
+export async function connectRedis(url: string): Promise<RedisUrlClient> {
+  const client = makeClient(url);
+  // Connection errors are retried by the reconnect strategy; without a listener node-redis would throw.
   client.on('error', () => undefined);
   await client.connect();
   return client;
+}
+
+/**
+ * Connects through Sentinel, raw (tests that lease connections themselves). The node uses
+ * {@link connectRedisTarget}, which gives the same client as a {@link RedisClient}.
+ */
+export async function connectRedisSentinel(options: RedisSentinelOptions, masterPoolSize = 1): Promise<RedisSentinelClient> {
+  const client = makeSentinel(options, masterPoolSize);
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** How a node reaches Redis: one server by URL, or the primary that Sentinel elects. */
+export type RedisTarget = { url: string } | { sentinel: RedisSentinelOptions };
+
+/** A connected deployment: the client every store uses and how a case commit waits for replicas. */
+export interface RedisDeployment {
+  redis: RedisClient;
+  replicaAck: ReplicaAck;
+}
+
+/**
+ * Connects to `target`. `ack.replicas` > 0 makes case commits wait (WAIT) until that many
+ * replicas hold them (docs/redis-sentinel.md); 0 acknowledges on the primary's reply.
+ */
+export async function connectRedisTarget(target: RedisTarget, ack: { replicas: number; timeoutMs: number }): Promise<RedisDeployment> {
+  if ('url' in target) {
+    const redis = await connectRedis(target.url);
+    if (ack.replicas === 0) return { redis, replicaAck: ReplicaAck.none() };
+    // A connection of its own for acknowledged writes: WAIT blocks the connection it runs on.
+    const writer = await connectRedis(target.url);
+    return {
+      redis: withQuit(redis, () => writer.quit()),
+      replicaAck: ReplicaAck.create({
+        ...ack,
+        lease: (fn) => fn(writer, (n, ms) => writer.sendCommand<number>(['WAIT', String(n), String(ms)])),
+      }),
+    };
+  }
+  const sentinel = await connectRedisSentinel(target.sentinel, 4);
+  return {
+    redis: sentinelAsClient(sentinel),
+    replicaAck:
+      ack.replicas === 0
+        ? ReplicaAck.none()
+        : ReplicaAck.create({
+            ...ack,
+            // WAIT counts the writes of the connection it runs on, so the write and its WAIT share a lease.
+            lease: (fn) => sentinel.use((c) => fn(c, (n, ms) => c.sendCommand<number>(false, ['WAIT', String(n), String(ms)]))),
+          }),
+  };
+}
+
+/** The Sentinel client as a {@link RedisClient}: `quit` is its `close`, duplicates are adapted too. */
+function sentinelAsClient(sentinel: RedisSentinelClient): RedisClient {
+  return Object.assign(sentinel, {
+    quit: () => sentinel.close(),
+    // A duplicate serves pub/sub, which the Sentinel client runs on a connection of its own.
+    duplicate: (): RedisClient => sentinelAsClient(sentinel.duplicate({ masterPoolSize: 1 })),
+  });
+}
+
+/** `client` whose quit also closes `also` (the acknowledged-write connection). */
+function withQuit(client: RedisUrlClient, also: () => Promise<unknown>): RedisUrlClient {
+  const quit = client.quit.bind(client);
+  return Object.assign(client, { quit: async () => Promise.all([quit(), also().catch(() => undefined)]).then(([r]) => r) });
 }
 
 /** Parses `host:port,host:port` (RVW_REDIS_SENTINELS). */
