@@ -48,6 +48,11 @@ export async function startTwoRegionCluster(options: { delayMs?: number; nodeEnv
   try {
     // Serving no region of the two: no client of either is sent to it.
     setup = await startTestNode({ env: { RVW_NODE_ID: `setup-${process.pid}`, RVW_NODE_REGIONS: '000000' } });
+    // The node processes keep the partnerships' service hours, as in production; tests run at
+    // any hour, so every partnership is open every day, all day (what an administrator may set).
+    for (const p of await setup.node.catalog.list('partnership')) {
+      await setup.node.catalog.replace('partnership', { ...p, serviceHours: { timezone: 'Asia/Shanghai', weekdays: [1, 2, 3, 4, 5, 6, 7], windows: [{ start: '00:00', end: '23:59' }] } });
+    }
     const admin = await connectRedis(setup.redis.url);
     await admin.configSet('bind', `127.0.0.1 ${net.wj.rootIp} ${net.hq.rootIp}`);
     await admin.quit();
