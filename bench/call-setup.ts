@@ -11,13 +11,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { Page } from 'playwright-core';
 import { isDeskId } from '@rvw/signaling/calls/CallService';
 import { launchChromium } from '../test/harness/browser';
-import { collectPageLog, queueFromCounter } from '../test/harness/callPages';
-import { withCheckDigit } from '../test/harness/idNumber';
+import { collectPageLog } from '../test/harness/callPages';
 import { startTestNode } from '../test/harness/testNode';
-import { percentile, printResult } from './runBench';
+import { applyCaptureOption, measureCallSetup, reportPages, serverRequestMs, summarize } from './callSetupMeasure';
+import { printResult } from './runBench';
 
 const CALLS = Number(process.env.CALLS ?? 10);
 /**
@@ -27,34 +26,6 @@ const CALLS = Number(process.env.CALLS ?? 10);
  * accepts the moment the counter's connection is up, and measures its start-up too.
  */
 const QUEUE_WAIT_MS = Number(process.env.QUEUE_WAIT_MS ?? 2000);
-
-type Marks = Record<string, number>;
-const clearMarks = (page: Page) => page.evaluate(() => {
-  const marks = (window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks;
-  for (const key of Object.keys(marks)) delete marks[key];
-});
-const marksOf = (page: Page) => page.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
-
-/**
- * Waits (inside the page, so the measurement is not slowed by a CDP round trip every few
- * milliseconds) until every mark is set; returns all marks.
- */
-async function waitMarks(page: Page, keys: string[], timeoutMs = 20_000): Promise<Marks> {
-  // A string, not a function: tsx would wrap the inner named function in a helper the page lacks.
-  const result = (await page.evaluate(`new Promise((resolve) => {
-    const marks = window.rvw.marks;
-    const keys = ${JSON.stringify(keys)};
-    const deadline = Date.now() + ${timeoutMs};
-    const check = () => {
-      if (keys.every((k) => marks[k] !== undefined)) resolve({ ok: true, marks: { ...marks } });
-      else if (Date.now() > deadline) resolve({ ok: false, marks: { ...marks } });
-      else setTimeout(check, 10);
-    };
-    check();
-  })`)) as { ok: boolean; marks: Marks };
-  if (!result.ok) throw new Error(`marks ${keys.join(',')} not reached: ${JSON.stringify(result.marks)}`);
-  return result.marks;
-}
 
 // The production worker count (one per core), not the single worker the tests economise on.
 // The bench scrapes /metrics like the monitoring system does: with the configured token.
@@ -68,148 +39,32 @@ await t.addCookie(counterBrowser.context, counterAuth.cookie);
 await t.addCookie(clerkBrowser.context, clerkAuth.cookie);
 const counter = await counterBrowser.context.newPage();
 const clerk = await clerkBrowser.context.newPage();
-// DIAGNOSTIC ONLY (not the headline figure): CAPTURE=qvga makes the fake cameras 320×240, so the
-// run shows how much of the time is video encoding and decoding on this machine's cores, which
-// here also host both browsers, the node and the SFU.
-if (process.env.CAPTURE === 'qvga') {
-  for (const p of [counter, clerk]) {
-    await p.addInitScript(() => {
-      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
-        original(c && typeof c.video === 'object' ? { ...c, video: { ...c.video, width: 320, height: 240 } } : c);
-    });
-  }
-}
-/**
- * The first decoded frame may be black: a sender held back warm sends black frames until it hears
- * of the accept. So each remote video is also watched for its first frame with a picture in it
- * (mean brightness above 20 of 255, sampled at 32×18): the bench reports that time too, and how
- * many first frames were black. Armed before each accept (a string: see waitMarks).
- */
-const armLiveWatch = (page: Page, ids: string[]) => page.evaluate(`(() => {
-  window.__live = {};
-  window.__firstLuma = {};
-  const canvas = document.createElement('canvas');
-  canvas.width = 32;
-  canvas.height = 18;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  for (const id of ${JSON.stringify(ids)}) {
-    const video = document.getElementById(id);
-    const step = () => {
-      ctx.drawImage(video, 0, 0, 32, 18);
-      const d = ctx.getImageData(0, 0, 32, 18).data;
-      let sum = 0;
-      for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
-      const luma = sum / ((d.length / 4) * 3);
-      if (window.__firstLuma[id] === undefined) window.__firstLuma[id] = luma;
-      if (luma > 20) window.__live[id] = Date.now();
-      else video.requestVideoFrameCallback(step);
-    };
-    video.requestVideoFrameCallback(step);
-  }
-})()`);
-async function waitLive(page: Page, ids: string[]): Promise<{ live: Record<string, number>; firstLuma: Record<string, number> }> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const r = (await page.evaluate('({ live: { ...window.__live }, firstLuma: { ...window.__firstLuma } })')) as { live: Record<string, number>; firstLuma: Record<string, number> };
-    if (ids.every((id) => r.live[id] !== undefined) || Date.now() > deadline) return r;
-    await page.waitForTimeout(50);
-  }
-}
-const CLERK_VIEWS = ['remote-face', 'remote-document'];
-const COUNTER_VIEWS = ['remote-face'];
+await applyCaptureOption([counter, clerk]);
 
 const pageLogs = [collectPageLog(counter, 'counter'), collectPageLog(clerk, 'clerk')];
 
-const total: number[] = [];
-const live: number[] = [];
-let blackFirst = 0;
-const signaling: number[] = [];
-const transport: number[] = [];
-const clerkFrame: number[] = [];
-const counterFrame: number[] = [];
 try {
-  for (let i = 0; i < CALLS; i++) {
-    // A fresh counter page per call, as a new applicant; the clerk's page stays open across calls,
-    // as at a real desk, with its media connected and held back. Not part of the measurement.
-    await counter.goto(`${t.origin}/counter.html`);
-    if (i === 0) {
-      await clerk.goto(`${t.origin}/clerk.html`);
-      await waitMarks(clerk, ['status:connected', 'status:recv:connected']);
-    }
-    await queueFromCounter(counter, { name: `申请人${i}`, idNumber: withCheckDigit(`32058419600101${String(100 + i).padStart(3, '0')}`) }, '参保缴费证明开具');
-    await clerk.waitForSelector('#queue button.accept');
-    // A real applicant waits seconds to minutes; by then the counter has connected its media,
-    // held back. Accept once that is so (the wait itself is not part of the measurement).
-    await waitMarks(counter, ['status:connected', 'status:recv:connected']);
-    await counter.waitForTimeout(QUEUE_WAIT_MS);
-    const connectedBefore = { clerk: (await marksOf(clerk))['status:recv:connected']!, counter: (await marksOf(counter))['status:recv:connected']! };
-    await clearMarks(clerk);
-    await armLiveWatch(clerk, CLERK_VIEWS);
-    await armLiveWatch(counter, COUNTER_VIEWS);
-    await clerk.click('#queue button.accept');
-    const c = await waitMarks(clerk, ['accept:sent', 'accept:answered', 'frame:face', 'frame:document']);
-    const k = await waitMarks(counter, ['frame:face']).catch(async (e: Error) => {
-      throw new Error(`call ${i + 1}: ${e.message}; counter calls: ${JSON.stringify(await counter.evaluate(() => (window as unknown as { rvw: { call?: { counters: unknown; transportIds: string[] } } }).rvw.call?.counters))}`);
-    });
-    const t0 = c['accept:sent']!;
-    const [cl, kl] = [await waitLive(clerk, CLERK_VIEWS), await waitLive(counter, COUNTER_VIEWS)];
-    const liveTimes = [...CLERK_VIEWS.map((id) => cl.live[id]), ...COUNTER_VIEWS.map((id) => kl.live[id])];
-    if (liveTimes.every((x) => x !== undefined)) live.push(Math.max(...(liveTimes as number[])) - t0);
-    blackFirst += [...Object.values(cl.firstLuma), ...Object.values(kl.firstLuma)].filter((l) => l <= 20).length;
-    if (process.env.DEBUG_MARKS) {
-      const rel = (m: Marks) => Object.fromEntries(Object.entries(m).map(([key, v]) => [key, v - t0]).sort((a, b) => (a[1] as number) - (b[1] as number)));
-      process.stderr.write(`call ${i + 1} clerk ${JSON.stringify(rel(c))}\ncall ${i + 1} counter ${JSON.stringify(rel(k))}\n`);
-    }
-    const bothFrames = Math.max(c['frame:face']!, c['frame:document']!, k['frame:face']!);
-    total.push(bothFrames - t0);
-    signaling.push(c['accept:answered']! - t0);
-    // Both receive transports connect before the accept (desk, queued counter): 0 unless a
-    // reconnect happened during the call.
-    transport.push(Math.max(0, (c['status:recv:connected'] ?? connectedBefore.clerk) - t0, (k['status:recv:connected'] ?? connectedBefore.counter) - t0));
-    clerkFrame.push(Math.max(c['frame:face']!, c['frame:document']!) - t0);
-    counterFrame.push(k['frame:face']! - t0);
-    await clerk.click('#btn-hangup');
-    // The case's router goes; the clerk's desk stays for the next call.
-    while (t.node.registry.all().some((s) => !isDeskId(s.id))) await clerk.waitForTimeout(20);
-    await clerk.waitForSelector('#queue-view:not(.hidden)');
-  }
+  const samples = await measureCallSetup(counter, clerk, {
+    calls: CALLS,
+    queueWaitMs: QUEUE_WAIT_MS,
+    counterUrl: `${t.origin}/counter.html`,
+    clerkUrl: `${t.origin}/clerk.html`,
+    callGone: () => !t.node.registry.all().some((s) => !isDeskId(s.id)),
+  });
   if (process.env.DEBUG_MARKS) {
     // Server-side time per request type (mean), from the node's own /metrics.
     const text = await (await fetch(`${t.origin}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-    const sums = new Map<string, { sum: number; count: number }>();
-    for (const m of text.matchAll(/^rvw_ws_request_seconds_(sum|count)\{type="([^"]+)"\} ([\d.e+-]+)$/gm)) {
-      const e = sums.get(m[2]!) ?? { sum: 0, count: 0 };
-      e[m[1] as 'sum' | 'count'] = Number(m[3]);
-      sums.set(m[2]!, e);
-    }
-    process.stderr.write(`server ms/request: ${JSON.stringify(Object.fromEntries([...sums].map(([k, v]) => [k, +((1000 * v.sum) / v.count).toFixed(1)])))}\n`);
+    process.stderr.write(`server ms/request: ${JSON.stringify(serverRequestMs(text))}\n`);
   }
-  const r = (xs: number[], p: number) => Math.round(percentile(xs, p));
   printResult({
     bench: 'call-setup',
     calls: CALLS,
     queue_wait_ms: QUEUE_WAIT_MS,
     ...(process.env.CAPTURE ? { capture: process.env.CAPTURE } : {}),
-    p50_ms: r(total, 50),
-    p95_ms: r(total, 95),
-    signaling_p50_ms: r(signaling, 50),
-    transport_connected_p50_ms: r(transport, 50),
-    clerk_first_frame_p50_ms: r(clerkFrame, 50),
-    counter_first_frame_p50_ms: r(counterFrame, 50),
-    max_ms: Math.max(...total),
-    // The same, to the first frame with a picture in it (see armLiveWatch); calls without one in 10 s are left out.
-    first_picture_p50_ms: r(live, 50),
-    first_picture_p95_ms: r(live, 95),
-    calls_with_picture: live.length,
-    black_first_frames: blackFirst,
+    ...summarize(samples),
   });
 } catch (e) {
-  process.stderr.write(`${pageLogs.flat().join('\n')}\n`);
-  for (const [label, page] of [['counter', counter], ['clerk', clerk]] as const) {
-    const toasts = await page.evaluate(() => document.getElementById('toasts')?.innerText ?? '').catch(() => '');
-    process.stderr.write(`${label} toasts: ${toasts}\n`);
-  }
+  await reportPages(pageLogs, [['counter', counter], ['clerk', clerk]]);
   throw e;
 } finally {
   await counterBrowser.close();

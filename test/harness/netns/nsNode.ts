@@ -51,9 +51,12 @@ export async function startNsNode(o: NsNodeOptions): Promise<NsNode> {
   const child = spawn('ip', ['netns', 'exec', o.side.ns, process.execPath, 'signaling/dist/main.js'], {
     env: {
       ...process.env,
-      RVW_HTTP_HOST: o.side.nsIp,
+      // Every address of its namespace: the root link (pages) and the link to the other region,
+      // where another region's node reaches it (RVW_INTERNAL_ORIGIN, for node-to-node HTTP).
+      RVW_HTTP_HOST: '0.0.0.0',
       RVW_HTTP_PORT: String(o.port),
       RVW_PUBLIC_ORIGIN: origin,
+      RVW_INTERNAL_ORIGIN: `http://${o.side.interIp}:${o.port}`,
       RVW_REDIS_URL: o.redisUrl,
       RVW_DATA_DIR: dataDir,
       RVW_PKI_DIR: o.pkiDir,
