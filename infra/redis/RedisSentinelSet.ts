@@ -13,6 +13,13 @@ export interface RedisSentinelSetOptions {
   name?: string;
   /** How long a primary must be silent before sentinels call it down (ms). */
   downAfterMs?: number;
+  /** The data nodes' password; generated when absent (a persistent set passes the one it stored). */
+  password?: string;
+  /**
+   * Fixed ports (free ones when absent). Each process keeps its files in `<role>-<port>` under
+   * `dataDir`, so the same ports at the next start find the same AOF files.
+   */
+  ports?: { primary: number; replicas: [number, number]; sentinels: [number, number, number] };
 }
 
 /** One process of the set. */
@@ -29,24 +36,36 @@ interface Member {
  */
 export class RedisSentinelSet {
   readonly #members: Member[] = [];
-  readonly password = randomBytes(24).toString('hex');
 
   private constructor(
     readonly dataDir: string,
     readonly name: string,
+    readonly password: string,
   ) {}
 
   static async start(options: RedisSentinelSetOptions): Promise<RedisSentinelSet> {
-    const set = new RedisSentinelSet(options.dataDir, options.name ?? 'rvw');
+    const set = new RedisSentinelSet(options.dataDir, options.name ?? 'rvw', options.password ?? randomBytes(24).toString('hex'));
     await mkdir(options.dataDir, { recursive: true });
-    const primaryPort = await freePort();
-    await set.#startData('primary', primaryPort);
-    // Two replicas: after a failover the new primary still has one, so WAIT 1 can succeed.
-    await set.#startData('replica', await freePort(), primaryPort);
-    await set.#startData('replica', await freePort(), primaryPort);
-    await set.#waitReplicated(primaryPort);
-    for (let i = 0; i < 3; i++) await set.#startSentinel(await freePort(), primaryPort, options.downAfterMs ?? 1000);
+    const ports = options.ports;
+    try {
+      const primaryPort = ports?.primary ?? (await freePort());
+      await set.#startData('primary', primaryPort);
+      // Two replicas: after a failover the new primary still has one, so WAIT 1 can succeed.
+      await set.#startData('replica', ports?.replicas[0] ?? (await freePort()), primaryPort);
+      await set.#startData('replica', ports?.replicas[1] ?? (await freePort()), primaryPort);
+      await set.#waitReplicated(primaryPort);
+      for (let i = 0; i < 3; i++) await set.#startSentinel(ports?.sentinels[i] ?? (await freePort()), primaryPort, options.downAfterMs ?? 1000);
+    } catch (e) {
+      // A half-started set would leave redis-servers running after the caller gave up.
+      await set.stop();
+      throw e;
+    }
     return set;
+  }
+
+  /** The data processes' and sentinels' process ids (to check none is left after a stop). */
+  get pids(): number[] {
+    return this.#members.flatMap((m) => (m.child.pid === undefined ? [] : [m.child.pid]));
   }
 
   /** The sentinels' addresses, as a client's root nodes. */

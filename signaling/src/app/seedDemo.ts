@@ -27,16 +27,16 @@ export async function seedDemoCatalogAt(redisUrl: string): Promise<Region[]> {
  * and device registrations of the demo counter terminals (the first start only), so a fresh
  * installation can be tried end to end at once.
  */
-export async function seedDemo(node: RegionalNode): Promise<{ bootstrapUrl?: string; counterActivations: { label: string; url: string }[] }> {
+export async function seedDemo(node: Pick<RegionalNode, 'auth' | 'catalog'>): Promise<{ bootstrapUrl?: string; counterActivations: { label: string; url: string; regionCode: string }[] }> {
   const invite = await node.auth.ensureBootstrapInvite();
-  const counterActivations: { label: string; url: string }[] = [];
+  const counterActivations: { label: string; url: string; regionCode: string }[] = [];
   const regions = new Map((await node.catalog.list('region')).map((r) => [r.code, r.name]));
   for (const counter of await node.catalog.list('counter')) {
     const hall = await node.catalog.get('hall', counter.hallId);
     if (!hall) continue;
     try {
       const reg = await node.auth.counters.registerCounter(SETUP_ACTOR, { counterId: counter.id, hallId: hall.id, regionCode: hall.regionCode, name: counter.name });
-      counterActivations.push({ label: `${regions.get(hall.regionCode) ?? hall.regionCode} ${counter.name}`, url: reg.activationUrl });
+      counterActivations.push({ label: `${regions.get(hall.regionCode) ?? hall.regionCode} ${counter.name}`, url: reg.activationUrl, regionCode: hall.regionCode });
     } catch (e) {
       // Registered at an earlier start: an administrator re-issues activation from the admin page.
       if (!(e instanceof AppError && e.code === 'COUNTER_EXISTS')) throw e;

@@ -141,10 +141,12 @@ export async function connectRedisTarget(target: RedisTarget, ack: { replicas: n
 
 /** The Sentinel client as a {@link RedisClient}: `quit` is its `close`, duplicates are adapted too. */
 function sentinelAsClient(sentinel: RedisSentinelClient): RedisClient {
+  // Taken before the override below replaces it on the instance.
+  const duplicate = sentinel.duplicate.bind(sentinel);
   return Object.assign(sentinel, {
     quit: () => sentinel.close(),
     // A duplicate serves pub/sub, which the Sentinel client runs on a connection of its own.
-    duplicate: (): RedisClient => sentinelAsClient(sentinel.duplicate({ masterPoolSize: 1 })),
+    duplicate: (): RedisClient => sentinelAsClient(duplicate({ masterPoolSize: 1 })),
   });
 }
 
