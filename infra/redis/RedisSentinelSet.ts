@@ -84,6 +84,14 @@ export class RedisSentinelSet {
     }
   }
 
+  /** Ports of the data processes still running, other than the current primary's. */
+  async replicaPorts(): Promise<number[]> {
+    const primary = await this.primaryPort();
+    return this.#members
+      .filter((m) => m.role !== 'sentinel' && m.port !== primary && m.child.exitCode === null && m.child.signalCode === null)
+      .map((m) => m.port);
+  }
+
   /** A plain client on one data port (for reading what survived). */
   async dataClient(port: number): Promise<RedisClient> {
     return connectRedis(`redis://:${this.password}@127.0.0.1:${port}`);
