@@ -10,9 +10,11 @@ cd "$ROOT"
 log() { printf '[install] %s\n' "$*"; }
 die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# Runtime and test tools. Build packages for the worker are handled by build-worker.sh.
+# Runtime and test tools (iproute2 and python3: the two-region network-namespace test and
+# bench:cross-region). Build packages for the worker are handled by build-worker.sh.
 APT_PACKAGES=(
   redis-server chromium poppler-utils qpdf fonts-wqy-microhei libnss3-tools openssl coturn ffmpeg ca-certificates
+  iproute2 python3
 )
 
 node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"

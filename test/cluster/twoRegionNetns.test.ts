@@ -58,6 +58,7 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
 
   it('the link: ~30 ms round trip, and the only way between the two regions’ nodes', async () => {
     const rtt = await c.net.pingRttMs(10);
+    console.log(`round trip 吴江 ↔ 霍邱 (${c.net.delayKind}): ${rtt.toFixed(1)} ms`);
     expect(rtt).toBeGreaterThan(28);
     expect(rtt).toBeLessThan(45);
     // Pipes between the nodes go over the delayed link; the other region's root-link address is unreachable.
