@@ -26,7 +26,7 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
   let caseId = '';
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 }).catch(() => undefined);
+    await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
     c = await startTwoRegionCluster({ nodeEnv: { RVW_SFU_WORKERS: '1', RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '1200' } });
     const clerkAuth = await c.setup.clerk(HUOQIU, ['000117005000', '000117013000', '000117009000'], '霍邱窗口 王敏');
     const counterAuth = await c.setup.counter('wujiang-kyth-01');
