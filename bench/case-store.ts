@@ -5,13 +5,20 @@
 // throughput of a concurrent pass (many sessions, each editing its own case). Every update costs
 // one fsync, so the disk's fsync latency is the floor: `baseline_*` is a bare SET of a record-sized
 // value, timed interleaved with the updates so both see the same disk.
+//   npm run bench:case-store -- --replicated
+// The same on a Redis Sentinel set (primary + two replicas, AOF always on each, loopback), the
+// store acknowledging a commit only after WAIT 1 (as a node with RVW_REDIS_SENTINELS does):
+// `p50_ms`/`p99_ms` are then the replicated commits, `no_wait_*` the same commits on the same set
+// without WAIT, timed interleaved, so `wait_cost_p50_ms` is what the replica acknowledgement adds.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { RedisSentinelSet } from '@rvw/infra/redis/RedisSentinelSet';
 import { RedisServer } from '@rvw/infra/redis/RedisServer';
 import { CaseStore, type NewCase } from '@rvw/signaling/cases/CaseStore';
-import { connectRedis } from '@rvw/signaling/store/redisClient';
+import { connectRedis, connectRedisTarget, type RedisClient } from '@rvw/signaling/store/redisClient';
+import type { ReplicaAck } from '@rvw/signaling/store/ReplicaAck';
 import { percentile, printResult } from './runBench';
 
 const SEQUENTIAL_UPDATES = 2_000;
@@ -49,17 +56,32 @@ function sampleCase(id: string): NewCase {
   };
 }
 
+const REPLICATED = process.argv.includes('--replicated');
+
+/** The Redis the bench runs on: one server, or a Sentinel set with WAIT-acknowledged commits. */
+async function deployment(dataDir: string): Promise<{ redis: RedisClient; replicaAck?: ReplicaAck; stop: () => Promise<void> }> {
+  if (!REPLICATED) {
+    const server = await RedisServer.start({ dataDir });
+    const redis = await connectRedis(server.url);
+    return { redis, stop: async () => (redis.destroy(), await server.stop()) };
+  }
+  const set = await RedisSentinelSet.start({ dataDir });
+  const { redis, replicaAck } = await connectRedisTarget({ sentinel: { name: set.name, sentinels: set.sentinels, password: set.password } }, { replicas: 1, timeoutMs: 1000 });
+  return { redis, replicaAck, stop: async () => (await redis.quit().catch(() => undefined), await set.stop()) };
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-bench-case-store-'));
-  const server = await RedisServer.start({ dataDir });
-  const redis = await connectRedis(server.url);
+  const { redis, replicaAck, stop } = await deployment(dataDir);
   try {
     const appendfsync = ((await redis.configGet('appendfsync')) as Record<string, string>).appendfsync;
-    const store = await CaseStore.create({ redis });
+    const store = await CaseStore.create({ redis, ...(replicaAck ? { replicaAck } : {}) });
+    // The same commits without WAIT, on the same deployment (replicated mode only).
+    const noWaitStore = await CaseStore.create({ redis });
 
     // One client edit: the version the editor saw, a field set, the CAS commit with its audit event.
-    const edit = async (caseId: string, version: number, n: number) => {
-      const next = await store.update(
+    const edit = async (caseId: string, version: number, n: number, on = store) => {
+      const next = await on.update(
         caseId,
         (draft) => {
           draft.fields.note = `第 ${n} 次修改`;
@@ -74,7 +96,10 @@ async function main(): Promise<void> {
     const seqCase = (await store.insert(sampleCase('bench-seq'), { actor, action: 'case.opened', data: {} })).id;
     let version = 1;
     for (let i = 0; i < WARMUP; i++) version = await edit(seqCase, version, i);
+    const noWaitCase = (await noWaitStore.insert(sampleCase('bench-seq-nowait'), { actor, action: 'case.opened', data: {} })).id;
+    let noWaitVersion = 1;
     const latencies: number[] = [];
+    const noWait: number[] = [];
     const baseline: number[] = [];
     const doc = JSON.stringify(await store.require(seqCase));
     for (let i = 0; i < SEQUENTIAL_UPDATES; i++) {
@@ -84,6 +109,11 @@ async function main(): Promise<void> {
       await redis.set('bench:baseline', doc);
       latencies.push(t1 - t0);
       baseline.push(performance.now() - t1);
+      if (REPLICATED) {
+        const t2 = performance.now();
+        noWaitVersion = await edit(noWaitCase, noWaitVersion, i, noWaitStore);
+        noWait.push(performance.now() - t2);
+      }
     }
 
     // Concurrent pass: throughput with many sessions editing their own cases at once.
@@ -107,8 +137,16 @@ async function main(): Promise<void> {
     const round = (x: number) => Math.round(x * 1000) / 1000;
     printResult({
       bench: 'case-store',
+      mode: REPLICATED ? 'sentinel_wait_1_replica' : 'single_server',
       p50_ms: round(percentile(latencies, 50)),
       p99_ms: round(percentile(latencies, 99)),
+      ...(REPLICATED
+        ? {
+            no_wait_p50_ms: round(percentile(noWait, 50)),
+            no_wait_p99_ms: round(percentile(noWait, 99)),
+            wait_cost_p50_ms: round(percentile(latencies, 50) - percentile(noWait, 50)),
+          }
+        : {}),
       updates_per_s: Math.round((WRITERS * UPDATES_PER_WRITER) / elapsedS),
       baseline_p50_ms: round(percentile(baseline, 50)),
       baseline_p99_ms: round(percentile(baseline, 99)),
@@ -119,8 +157,7 @@ async function main(): Promise<void> {
       appendfsync,
     });
   } finally {
-    redis.destroy();
-    await server.stop();
+    await stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
