@@ -161,7 +161,7 @@ export class LocalCluster {
     return [
       '跨域通办远程虚拟窗口 — local two-region cluster (Redis Sentinel + one node process per region)',
       ...this.nodes.map((n) => `  node ${n.id.padEnd(4)} ${n.url}/   regions ${n.regions.join(',')}   (pid ${n.child.pid})`),
-      `  redis:               sentinels ${this.redis.sentinels.map((s) => s.port).join(',')}, primary ${this.redis.name}, data ${path.relative(process.cwd(), this.redis.dataDir) || '.'}`,
+      `  redis:               sentinels ${this.redis.sentinels.map((s) => s.port).join(',')}, primary ${this.redis.name}, data ${displayPath(this.redis.dataDir)}`,
       l.bootstrapUrl ? `  first administrator: ${l.bootstrapUrl}` : '  first administrator: already enrolled (sign in at /login.html)',
       ...l.counterActivations.map((c) => `  counter terminal:    ${c.url}   (${c.label}, node ${c.nodeId})`),
       ...l.clerkLogins.map((c) => `  clerk sign-in:       ${c.url}   (node ${c.nodeId})`),
@@ -173,6 +173,12 @@ export class LocalCluster {
     await stopNodes(this.nodes);
     await this.redis.stop();
   }
+}
+
+/** `dir` relative to the working directory when it is below it, else absolute. */
+function displayPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative && !relative.startsWith('..') ? relative : dir;
 }
 
 /** A secret kept in a 0600 file under the data directory, so a restart finds the same one. */

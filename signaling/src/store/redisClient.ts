@@ -159,12 +159,3 @@ function withQuit(client: RedisUrlClient, also: () => Promise<unknown>): RedisUr
   const quit = client.quit.bind(client);
   return Object.assign(client, { quit: async () => Promise.all([quit(), also().catch(() => undefined)]).then(([r]) => r) });
 }
-
-/** Parses `host:port,host:port` (RVW_REDIS_SENTINELS). */
-export function parseSentinels(list: string): { host: string; port: number }[] {
-  return list.split(',').map((entry) => {
-    const [host, port] = entry.trim().split(':');
-    if (!host || !port || !Number.isInteger(Number(port))) throw new Error(`bad sentinel address: ${entry}`);
-    return { host, port: Number(port) };
-  });
-}
