@@ -138,9 +138,23 @@ export async function connectRedisTarget(target: RedisTarget, ack: { replicas: n
     redis: Object.assign(redis, { quit: () => Promise.all([quit(), writer.close().catch(() => undefined)]) }),
     replicaAck: ReplicaAck.create({
       ...ack,
-      lease: (fn) => fn(connection, (n, ms) => writer.sendCommand<number>(false, ['WAIT', String(n), String(ms)])),
+      lease: (fn) => {
+        const primary = primaryOf(writer);
+        return fn(connection, async (n, ms) => {
+          const confirmed = await writer.sendCommand<number>(false, ['WAIT', String(n), String(ms)]);
+          // After a reconnect node-redis re-sends the WAIT to the new primary, which has none of
+          // this write to wait for: a WAIT answered by another primary than the write's confirms nothing.
+          return primaryOf(writer) === primary ? confirmed : 0;
+        });
+      },
     }),
   };
+}
+
+/** Where the Sentinel client's primary is now (`host:port`). */
+function primaryOf(client: RedisSentinelClient): string {
+  const node = client.getMasterNode();
+  return node ? `${node.host}:${node.port}` : '';
 }
 
 /** The Sentinel client as a {@link RedisClient}: `quit` is its `close`, duplicates are adapted too. */
