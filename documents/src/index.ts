@@ -18,6 +18,7 @@ export { HttpTimestamper } from './signing/HttpTimestamper.js';
 export { DocumentStore, type DocumentStoreOptions } from './store/DocumentStore.js';
 export type { DocumentIndex, DocumentPointer, DocumentState, IndexedDocument } from './store/DocumentIndex.js';
 export type { DocumentRecord } from './store/DocumentRecord.js';
+export type { RemoteDocuments } from './store/RemoteDocuments.js';
 export { DocumentHandleSchema, DocumentNumberSchema } from './DocumentIds.js';
 export { verifyPdf, type VerifyPdfOptions } from './verify/verifyPdf.js';
 export { VERDICT_MESSAGES, type VerifyReason, type VerifyVerdict } from './verify/VerifyVerdict.js';

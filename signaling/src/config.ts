@@ -76,6 +76,8 @@ const EnvSchema = z.object({
   RVW_PIPE_ANNOUNCED_ADDRESS: z.string().optional(),
   /** Shared secret every node of a cluster signs its node-to-node messages with (HMAC-SHA256). */
   RVW_CLUSTER_SECRET: z.string().min(32, 'RVW_CLUSTER_SECRET must be at least 32 characters').optional(),
+  /** Where the other nodes reach this node's HTTP server for files it holds (default: where it listens). */
+  RVW_INTERNAL_ORIGIN: z.string().url().optional(),
   /** How often a node renews its registry entry, and how long the entry lives without renewal. */
   RVW_NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2000),
   RVW_NODE_TTL_MS: z.coerce.number().int().min(300).default(6000),
@@ -144,6 +146,8 @@ export interface ClusterConfig {
   pipe: { listenIp: string; announcedAddress: string | undefined };
   /** Shared HMAC secret of node-to-node messages; undefined: this node pipes to nobody. */
   secret: string | undefined;
+  /** Where the other nodes fetch files this node holds (RVW_INTERNAL_ORIGIN); undefined: where it listens. */
+  internalOrigin: string | undefined;
   heartbeatMs: number;
   ttlMs: number;
 }
@@ -216,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       regions: e.RVW_NODE_REGIONS.split(',').map((s) => s.trim()).filter(Boolean),
       pipe: { listenIp: e.RVW_PIPE_LISTEN_IP ?? e.RVW_RTC_LISTEN_IP, announcedAddress: e.RVW_PIPE_ANNOUNCED_ADDRESS ?? e.RVW_RTC_ANNOUNCED_ADDRESS },
       secret: e.RVW_CLUSTER_SECRET,
+      internalOrigin: e.RVW_INTERNAL_ORIGIN?.replace(/\/$/, ''),
       heartbeatMs: e.RVW_NODE_HEARTBEAT_MS,
       ttlMs: Math.max(e.RVW_NODE_TTL_MS, e.RVW_NODE_HEARTBEAT_MS * 2),
     },

@@ -5,6 +5,7 @@ import { DocumentError } from '../errors/DocumentError.js';
 import { toChinaTime } from '../time/toChinaTime.js';
 import type { DocumentIndex } from './DocumentIndex.js';
 import type { DocumentRecord } from './DocumentRecord.js';
+import type { RemoteDocuments } from './RemoteDocuments.js';
 
 /** Options of {@link DocumentStore}. */
 export interface DocumentStoreOptions {
@@ -12,6 +13,8 @@ export interface DocumentStoreOptions {
   index: DocumentIndex;
   /** The service data directory; PDFs go under its `documents/` folder. */
   dataDir: string;
+  /** Other nodes' copies: a PDF this node lacks is fetched from the node that issued it. */
+  remote?: RemoteDocuments;
 }
 
 /**
@@ -27,9 +30,11 @@ export interface DocumentStoreOptions {
 export class DocumentStore {
   readonly #root: string;
   readonly #index: DocumentIndex;
+  readonly #remote: RemoteDocuments | undefined;
 
   constructor(options: DocumentStoreOptions) {
     this.#index = options.index;
+    this.#remote = options.remote;
     this.#root = path.join(options.dataDir, 'documents');
   }
 
@@ -49,6 +54,7 @@ export class DocumentStore {
   async save(record: Omit<DocumentRecord, 'sha256' | 'size'>, bytes: Uint8Array, opts: { reserve?: boolean } = {}): Promise<DocumentRecord> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     await this.#writeFile(sha256, bytes);
+    await this.#remote?.held('document', sha256);
     const full: DocumentRecord = { ...record, sha256, size: bytes.length };
     if (!(await this.#index.create(full, opts.reserve ? 'reserved' : 'issued'))) throw numberTaken(full.number);
     return full;
@@ -88,12 +94,29 @@ export class DocumentStore {
     return number ? this.get(number) : undefined;
   }
 
-  /** The stored PDF bytes of a record; DOCUMENT_FILE_MISSING if the file is gone. */
+  /**
+   * The stored PDF bytes of a record — from the node that issued it (and kept here) when this node
+   * has no copy; DOCUMENT_FILE_MISSING if no node has it.
+   */
   async readPdf(record: Pick<DocumentRecord, 'sha256' | 'number'>): Promise<Uint8Array> {
+    const local = await this.readLocal(record.sha256);
+    if (local) return local;
+    const fetched = await this.#remote?.fetch('document', record.sha256);
+    if (fetched && createHash('sha256').update(fetched).digest('hex') === record.sha256) {
+      await this.#writeFile(record.sha256, fetched);
+      return fetched;
+    }
+    throw missing(record.number);
+  }
+
+  /** This node's own copy of the PDF, or undefined (never asks another node). */
+  async readLocal(sha256: string): Promise<Uint8Array | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
     try {
-      return new Uint8Array(await readFile(this.pathFor(record.sha256)));
-    } catch {
-      throw new DocumentError('DOCUMENT_FILE_MISSING', `文书 ${record.number} 的存档文件缺失，请联系管理员 (stored PDF missing)`, { number: record.number });
+      return new Uint8Array(await readFile(this.pathFor(sha256)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
     }
   }
 
@@ -122,6 +145,10 @@ export class DocumentStore {
     await file.close();
     await rename(temp, target);
   }
+}
+
+function missing(number: string): DocumentError {
+  return new DocumentError('DOCUMENT_FILE_MISSING', `文书 ${number} 的存档文件缺失，请联系管理员 (stored PDF missing)`, { number });
 }
 
 function numberTaken(number: string): DocumentError {

@@ -15,6 +15,7 @@ import type { SignalingServer } from '../ws/SignalingServer.js';
 import { can } from '../auth/policy.js';
 import { wireClerkPresence } from './clerkPresenceWiring.js';
 import { Closers } from './Closers.js';
+import { createNodeFilesRouter } from '../cluster/createNodeFilesRouter.js';
 import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
 import { createHttpApp } from './httpApp.js';
@@ -80,7 +81,10 @@ export class RegionalNode {
     const enforceServiceHours = opts.enforceServiceHours ?? true;
     const closers = new Closers();
 
-    const core = await createCoreServices({ config, redisUrl: opts.redisUrl, logger, clock, enforceServiceHours, closers });
+    // Known once the server listens (a test node's port is chosen then); files are stored after that.
+    const listening: { url?: string } = {};
+    const internalOrigin = () => config.cluster.internalOrigin ?? listening.url ?? config.http.publicOrigin;
+    const core = await createCoreServices({ config, redisUrl: opts.redisUrl, logger, clock, enforceServiceHours, closers, internalOrigin });
     const { redis, metrics, catalog, cases, auth } = core;
     const docs = await createDocumentWiring({
       config,
@@ -92,6 +96,7 @@ export class RegionalNode {
       clock,
       resolvePrincipal: auth.resolvePrincipal,
       notifications: core.notifications,
+      files: core.files,
       ...(opts.payments ? { payments: opts.payments } : {}),
     });
     const hub = new Hub({ mayReceive: (conn, grant) => (grant.action === 'queue.read' ? can(conn.principal, 'queue.read', { queue: grant.queue }) : can(conn.principal, 'chat.read', { case: grant.case })) });
@@ -115,11 +120,22 @@ export class RegionalNode {
       hub,
       previewDocument: docs.previewDocument,
       documentRouters: docs.routers,
+      ...(core.files && config.cluster.secret
+        ? {
+            nodeFilesRouter: createNodeFilesRouter({
+              secret: config.cluster.secret,
+              redis,
+              logger,
+              readLocal: (kind, sha256) => (kind === 'blob' ? core.blobs.getLocal(sha256) : docs.documentStore.readLocal(sha256)),
+            }),
+          }
+        : {}),
       webAssets: createWebAssets({ webRoot: opts.webRoot ?? config.webRoot }),
     });
     const server = await createHttpServer(config.http, app);
     const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, notifications: core.notifications, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument });
     const url = await listen(server, config.http);
+    listening.url = url;
     logger.info({ url, workers: media.pool.workers.length }, 'regional node listening');
     return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir, media.cluster);
   }

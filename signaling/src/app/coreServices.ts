@@ -2,6 +2,7 @@ import { AuthModule } from '../auth/AuthModule.js';
 import { BlobStore } from '../blobs/BlobStore.js';
 import { CaseService } from '../cases/CaseService.js';
 import { CatalogStore } from '../catalog/CatalogStore.js';
+import { NodeFiles } from '../cluster/NodeFiles.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/Metrics.js';
@@ -19,6 +20,8 @@ export interface CoreServicesOptions {
   clock: () => Date;
   enforceServiceHours: boolean;
   closers: Closers;
+  /** Where the other nodes reach this one for files (known once the node listens). */
+  internalOrigin: () => string;
 }
 
 /** The stores and services every other part of a node is built on. */
@@ -27,6 +30,8 @@ export interface CoreServices {
   metrics: Metrics;
   catalog: CatalogStore;
   blobs: BlobStore;
+  /** Files across the cluster's nodes; undefined without a cluster secret (one node, one disk). */
+  files: NodeFiles | undefined;
   bus: EventBus;
   /** Where every notification is published, with its route, to the sockets of every node. */
   notifications: Notifications;
@@ -45,7 +50,9 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
   const metrics = new Metrics();
 
   const catalog = await CatalogStore.create({ redis });
-  const blobs = await BlobStore.create({ dataDir: config.dataDir });
+  const { nodeId, secret } = config.cluster;
+  const files = secret ? new NodeFiles({ redis, nodeId, secret, origin: opts.internalOrigin, logger }) : undefined;
+  const blobs = await BlobStore.create({ dataDir: config.dataDir, ...(files ? { remote: files } : {}) });
   const bus = await EventBus.create({ redis, logger });
   closers.add(() => bus.close());
   const notifications = new Notifications({ send: bus.publish });
@@ -61,5 +68,5 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
     nameOf: async (kind, code) => (await catalog.get(kind, code))?.name,
   });
   closers.add(() => auth.close());
-  return { redis, metrics, catalog, blobs, bus, notifications, cases, auth };
+  return { redis, metrics, catalog, blobs, files, bus, notifications, cases, auth };
 }

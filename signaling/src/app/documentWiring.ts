@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Router } from 'express';
-import { DocumentService, DocumentStore, FontCache, HttpTimestamper, PrintTokens, SignerRegistry, decodePem, verifyPdf } from '@rvw/documents';
+import { DocumentService, DocumentStore, type RemoteDocuments, FontCache, HttpTimestamper, PrintTokens, SignerRegistry, decodePem, verifyPdf } from '@rvw/documents';
 import type { ResolvePrincipal } from '../auth/createPrincipalResolver.js';
 import { RedisRateLimitStore } from '../auth/RedisRateLimitStore.js';
 import { caseFacts } from '../cases/caseFacts.js';
@@ -33,6 +33,8 @@ export interface DocumentWiringOptions {
   /** The social-insurance records interface (demo stand-in by default). */
   payments?: PaymentHistorySource;
   resolvePrincipal: ResolvePrincipal;
+  /** Files across nodes: a PDF issued on another node is fetched from it to be printed here. */
+  files?: RemoteDocuments | undefined;
   /** The node's one notification route (document.issued reaches the case's sides on every node). */
   notifications: Pick<Notifications, 'publish'>;
 }
@@ -57,7 +59,7 @@ export interface DocumentWiring {
 export async function createDocumentWiring(opts: DocumentWiringOptions): Promise<DocumentWiring> {
   const { config, redis, catalog, cases, metrics, logger, clock } = opts;
   const signers = await SignerRegistry.load({ pkiDir: config.pkiDir });
-  const documentStore = new DocumentStore({ index: new RedisDocumentIndex(redis), dataDir: config.dataDir });
+  const documentStore = new DocumentStore({ index: new RedisDocumentIndex(redis), dataDir: config.dataDir, ...(opts.files ? { remote: opts.files } : {}) });
   const documents = await DocumentService.create({
     fontCache: await FontCache.load(),
     signers,

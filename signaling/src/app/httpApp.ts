@@ -36,6 +36,8 @@ export interface HttpAppOptions {
   previewDocument: CaseFilesRouterDeps['previewDocument'];
   /** The document routes (verify, print), mounted after the case files. */
   documentRouters: Router[];
+  /** Files for the other nodes of the cluster (`/internal/files/…`, signed requests only). */
+  nodeFilesRouter?: Router;
   /** The pages (see webAssets), mounted last before the 404. */
   webAssets: Router;
 }
@@ -52,6 +54,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, data: { redis: redis.isReady, workers: opts.pool.workers.length } });
   });
+  if (opts.nodeFilesRouter) app.use(opts.nodeFilesRouter);
   const metricsAccess = await ensureMetricsToken(config.metricsToken, config.dataDir);
   app.get('/metrics', requireMetricsToken(metricsAccess.token), async (_req, res) => {
     metrics.wsConnections.set(opts.hub.size);

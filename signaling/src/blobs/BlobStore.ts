@@ -3,6 +3,13 @@ import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors/AppError.js';
 
+/** The other nodes' copies (the cluster's NodeFiles): who holds a blob, and fetching one this node lacks. */
+export interface RemoteBlobs {
+  held(kind: 'blob', sha256: string): Promise<void>;
+  /** The checked bytes from a holder; undefined when no other node holds it. */
+  fetch(kind: 'blob', sha256: string): Promise<Uint8Array | undefined>;
+}
+
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** The result of storing bytes. */
@@ -22,15 +29,21 @@ export interface StoredBlob {
 export class BlobStore {
   readonly #root: string;
   readonly #tmp: string;
+  readonly #remote: RemoteBlobs | undefined;
 
-  private constructor(root: string) {
+  private constructor(root: string, remote: RemoteBlobs | undefined) {
     this.#root = root;
     this.#tmp = path.join(root, 'tmp');
+    this.#remote = remote;
   }
 
-  /** Creates the store, making `<dataDir>/blobs` (and its temp dir) if missing. */
-  static async create(opts: { dataDir: string }): Promise<BlobStore> {
-    const store = new BlobStore(path.resolve(opts.dataDir, 'blobs'));
+  /**
+   * Creates the store, making `<dataDir>/blobs` (and its temp dir) if missing. With `remote`, what
+   * it stores is announced to the cluster and what it lacks is fetched from the node that has it
+   * (a material captured in one region, looked at in the other).
+   */
+  static async create(opts: { dataDir: string; remote?: RemoteBlobs }): Promise<BlobStore> {
+    const store = new BlobStore(path.resolve(opts.dataDir, 'blobs'), opts.remote);
     await mkdir(store.#tmp, { recursive: true });
     return store;
   }
@@ -39,7 +52,10 @@ export class BlobStore {
   async put(bytes: Uint8Array): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const final = this.pathOf(sha256);
-    if (await exists(final)) return { sha256, size: bytes.byteLength, deduplicated: true };
+    if (await exists(final)) {
+      await this.#remote?.held('blob', sha256);
+      return { sha256, size: bytes.byteLength, deduplicated: true };
+    }
     const tmp = path.join(this.#tmp, `${sha256}.${randomUUID()}`);
     const file = await open(tmp, 'wx', 0o640);
     try {
@@ -58,15 +74,29 @@ export class BlobStore {
       throw e;
     }
     await syncDirectory(dir);
+    await this.#remote?.held('blob', sha256);
     return { sha256, size: bytes.byteLength, deduplicated: false };
   }
 
-  /** The stored bytes; refuses BLOB_NOT_FOUND (404). */
+  /**
+   * The stored bytes — fetched from the node holding them (and kept here) when this node has none;
+   * refuses BLOB_NOT_FOUND (404), or FILE_UNAVAILABLE (503) when its holders cannot deliver.
+   */
   async get(sha256: string): Promise<Buffer> {
+    const local = await this.getLocal(sha256);
+    if (local) return local;
+    const fetched = await this.#remote?.fetch('blob', sha256);
+    if (!fetched) throw new AppError('BLOB_NOT_FOUND', `文件 ${sha256} 不存在`, 404, { sha256 });
+    await this.put(fetched);
+    return Buffer.from(fetched);
+  }
+
+  /** This node's own copy, or undefined (never asks another node). */
+  async getLocal(sha256: string): Promise<Buffer | undefined> {
     try {
       return await readFile(this.pathOf(sha256));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('BLOB_NOT_FOUND', `文件 ${sha256} 不存在`, 404, { sha256 });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
   }
