@@ -20,8 +20,8 @@ export interface CoreServicesOptions {
   clock: () => Date;
   enforceServiceHours: boolean;
   closers: Closers;
-  /** Where the other nodes reach this one for files (known once the node listens). */
-  internalOrigin: () => string;
+  /** Where the other nodes reach this one for files (known once the node listens); default: RVW_INTERNAL_ORIGIN, else the public origin. */
+  internalOrigin?: () => string;
 }
 
 /** The stores and services every other part of a node is built on. */
@@ -51,7 +51,7 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
 
   const catalog = await CatalogStore.create({ redis });
   const { nodeId, secret } = config.cluster;
-  const files = secret ? new NodeFiles({ redis, nodeId, secret, origin: opts.internalOrigin, logger }) : undefined;
+  const files = secret ? new NodeFiles({ redis, nodeId, secret, origin: opts.internalOrigin ?? (() => config.cluster.internalOrigin ?? config.http.publicOrigin), logger }) : undefined;
   const blobs = await BlobStore.create({ dataDir: config.dataDir, ...(files ? { remote: files } : {}) });
   const bus = await EventBus.create({ redis, logger });
   closers.add(() => bus.close());
