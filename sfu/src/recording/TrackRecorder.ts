@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { types } from 'mediasoup';
+import { fileDigest } from './fileDigest.js';
+import { recorderRtpCapabilities, recorderSdp } from './recorderSdp.js';
+import type { RecordedSegment, RecordedSource, RecorderLogger, SegmentEndReason } from './types.js';
+import { freeRtpPortPair, udpPortBound } from './udpPorts.js';
+
+export interface TrackRecorderOptions {
+  router: types.Router;
+  producer: types.Producer;
+  source: RecordedSource;
+  sessionId: string;
+  dir: string;
+  logger: RecorderLogger;
+  /** ffmpeg binary (default 'ffmpeg' from Debian). */
+  ffmpegPath?: string;
+  /** How long the recorder may take to bind its RTP port. */
+  listenTimeoutMs?: number;
+}
+
+export interface TrackRecorderEvents {
+  /** The recorder ended on its own (producer/router closed, process died); the segment is closed. */
+  ended: [RecordedSegment | null, SegmentEndReason];
+}
+
+const STOP_GRACE_MS = 5000;
+
+/**
+ * One track → one WebM file, without transcoding: a paused mediasoup consumer on a loopback
+ * PlainTransport (comedia off — mediasoup sends to the port the recorder listens on; RTCP on its
+ * own port because ffmpeg's RTP demuxer expects port + 1) into `ffmpeg -c copy`. The consumer is
+ * resumed only once ffmpeg has bound its port, then one keyframe is requested, so the file starts
+ * with a keyframe. Stopping sends SIGINT so ffmpeg writes the Matroska cues and trailer.
+ */
+export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
+  readonly producerId: string;
+  readonly source: RecordedSource;
+  readonly file: string;
+  readonly startedAt = Date.now();
+  /** Epoch ms of the first (key)frame mediasoup sent to the recorder. */
+  firstPacketAt: number | null = null;
+  /** Resolves when the recorder listens and the consumer is resumed; rejects if it cannot start. */
+  readonly ready: Promise<void>;
+  readonly #o: TrackRecorderOptions;
+  #transport: types.PlainTransport | null = null;
+  #consumer: types.Consumer | null = null;
+  #proc: ChildProcess | null = null;
+  #exited: Promise<number | null> | null = null;
+  #sdpFile: string;
+  #closing: Promise<RecordedSegment | null> | null = null;
+  #codec = '';
+
+  constructor(o: TrackRecorderOptions) {
+    super();
+    this.#o = o;
+    this.producerId = o.producer.id;
+    this.source = o.source;
+    const base = `${o.sessionId}-${o.source}-${this.startedAt}-${o.producer.id.slice(0, 8)}`;
+    this.file = path.join(o.dir, `${base}.webm`);
+    this.#sdpFile = path.join(o.dir, `.${base}.sdp`);
+    this.ready = this.#start();
+    this.ready.catch(() => undefined);
+  }
+
+  get kind(): types.MediaKind {
+    return this.#o.producer.kind;
+  }
+
+  get codec(): string {
+    return this.#codec;
+  }
+
+  async #start(): Promise<void> {
+    const { router, producer } = this.#o;
+    const port = await freeRtpPortPair();
+    const transport = await router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: false,
+      comedia: false,
+      enableSctp: false,
+    });
+    this.#transport = transport;
+    await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
+    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: recorderRtpCapabilities(router), paused: true });
+    this.#consumer = consumer;
+    this.#codec = consumer.rtpParameters.codecs[0]?.mimeType ?? '';
+    consumer.on('producerclose', () => void this.#endedBy('producer-closed'));
+    consumer.on('transportclose', () => void this.#endedBy('router-closed'));
+    consumer.on('trace', (t) => {
+      if (this.firstPacketAt !== null) return;
+      if (consumer.kind === 'video' && t.type !== 'keyframe') return;
+      this.firstPacketAt = Date.now();
+      void consumer.enableTraceEvent([]).catch(() => undefined);
+    });
+    await consumer.enableTraceEvent(consumer.kind === 'video' ? ['keyframe'] : ['rtp']);
+
+    await writeFile(this.#sdpFile, recorderSdp(consumer, port));
+    const proc = spawn(
+      this.#o.ffmpegPath ?? 'ffmpeg',
+      [
+        '-hide_banner', '-nostdin', '-loglevel', 'error',
+        '-protocol_whitelist', 'file,udp,rtp',
+        // Reorder what loopback may reorder; the demuxer has no retransmission path (see docs/recording.md).
+        '-reorder_queue_size', '200',
+        '-i', this.#sdpFile,
+        '-map', '0', '-c', 'copy', '-f', 'webm', '-y', this.file,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.#proc = proc;
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      if (stderr.length < 4000) stderr += d.toString();
+    });
+    this.#exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+    void this.#exited.then((code) => {
+      if (stderr.trim() !== '') this.#o.logger.warn({ producerId: this.producerId, code, stderr: stderr.trim().slice(0, 1000) }, 'recorder stderr');
+      if (this.#closing === null) void this.#endedBy('recorder-failed');
+    });
+
+    const deadline = Date.now() + (this.#o.listenTimeoutMs ?? 5000);
+    while (!(await udpPortBound(port))) {
+      if (this.#closing !== null) throw new Error('recorder closed before it listened');
+      if (Date.now() > deadline) throw new Error(`recorder did not bind 127.0.0.1:${port}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await consumer.resume();
+    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  }
+
+  /** Ends the segment (EOS via SIGINT), returns it once the file is closed and hashed; null if nothing was written. */
+  stop(reason: SegmentEndReason = 'stopped'): Promise<RecordedSegment | null> {
+    this.#closing ??= this.#close(reason);
+    return this.#closing;
+  }
+
+  async #endedBy(reason: SegmentEndReason): Promise<void> {
+    if (this.#closing !== null) return;
+    const segment = await this.stop(reason);
+    this.emit('ended', segment, reason);
+  }
+
+  async #close(reason: SegmentEndReason): Promise<RecordedSegment | null> {
+    await this.ready.catch(() => undefined);
+    this.#transport?.close();
+    const proc = this.#proc;
+    if (proc !== null && proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGINT');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    const endedAt = Date.now();
+    await rm(this.#sdpFile, { force: true });
+    const st = await stat(this.file).catch(() => null);
+    if (st === null || st.size === 0) {
+      this.#o.logger.warn({ producerId: this.producerId, reason }, 'recording segment empty (no media arrived)');
+      await rm(this.file, { force: true });
+      return null;
+    }
+    const { sha256, bytes } = await fileDigest(this.file);
+    return {
+      sessionId: this.#o.sessionId,
+      file: this.file,
+      sha256,
+      bytes,
+      startedAt: this.startedAt,
+      endedAt,
+      tracks: [{ source: this.source, kind: this.kind, codec: this.#codec, producerId: this.producerId, firstPacketAt: this.firstPacketAt }],
+      reason,
+    };
+  }
+}

@@ -1,0 +1,5 @@
+/** Server-side recording: every track of a session into WebM segments, no transcoding. */
+export { SessionRecorder, type SessionRecorderOptions } from './SessionRecorder.js';
+export { TrackRecorder, type TrackRecorderOptions, type TrackRecorderEvents } from './TrackRecorder.js';
+export type { RecordedSegment, RecordedSource, RecordedTrack, RecorderLogger, SegmentEndReason, SessionRecorderEvents } from './types.js';
+export { fileDigest } from './fileDigest.js';

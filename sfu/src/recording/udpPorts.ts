@@ -1,0 +1,44 @@
+import dgram from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An even loopback UDP port whose successor is free too (RTP on even, RTCP on port + 1, as the
+ * recorder's RTP demuxer expects). Probed by binding both; the small race until the recorder binds
+ * them is closed by waiting for its bind (udpPortBound) and failing the start otherwise.
+ */
+export async function freeRtpPortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const a = dgram.createSocket('udp4');
+    const port = await new Promise<number>((resolve, reject) => {
+      a.once('error', reject);
+      a.bind(0, '127.0.0.1', () => resolve((a.address() as AddressInfo).port));
+    });
+    const even = port % 2 === 0 ? port : port + 1;
+    a.close();
+    if (even + 1 > 65535) continue;
+    if ((await canBind(even)) && (await canBind(even + 1))) return even;
+  }
+  throw new Error('no free RTP port pair on 127.0.0.1');
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** Whether some process has a UDP socket bound to `port` (from /proc/net/udp — Linux only, as the node is). */
+export async function udpPortBound(port: number): Promise<boolean> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const local = line.trim().split(/\s+/)[1];
+      if (local !== undefined && `${local.slice(local.indexOf(':'))} ` === hex) return true;
+    }
+  }
+  return false;
+}
