@@ -26,7 +26,12 @@ export interface TrackRecorderEvents {
   ended: [RecordedSegment | null, SegmentEndReason];
 }
 
-const STOP_GRACE_MS = 5000;
+/**
+ * ffmpeg 5.1 (Debian 12) acts on SIGINT only between packets: a read blocked on a silent socket
+ * ends at the SDP demuxer's listen_timeout (10 s) — cleanly, trailer written. A second SIGINT would
+ * interrupt the read but also the trailer write (an invalid file), so it is never sent.
+ */
+const STOP_GRACE_MS = 12_000;
 
 /**
  * One track → one WebM file, without transcoding: a paused mediasoup consumer on a loopback
@@ -144,16 +149,19 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
   }
 
   async #close(reason: SegmentEndReason): Promise<RecordedSegment | null> {
+    // The segment ends now (media stops now); ffmpeg may take longer to write its trailer.
+    const endedAt = Date.now();
     await this.ready.catch(() => undefined);
-    this.#transport?.close();
     const proc = this.#proc;
     if (proc !== null && proc.exitCode === null && proc.signalCode === null) {
+      // SIGINT while the consumer still delivers: the next packet (≤ one frame interval) lets
+      // ffmpeg stop reading and write its trailer; only then is the transport closed.
       proc.kill('SIGINT');
       const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
       await this.#exited;
       clearTimeout(timer);
     }
-    const endedAt = Date.now();
+    this.#transport?.close();
     await rm(this.#sdpFile, { force: true });
     const st = await stat(this.file).catch(() => null);
     if (st === null || st.size === 0) {
