@@ -50,6 +50,11 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
     return [...this.#tracks.keys()];
   }
 
+  /** Process ids of the running recorders (for CPU accounting by the node's metrics or a bench). */
+  get recorderPids(): number[] {
+    return [...this.#tracks.values()].flatMap((t) => (t.pid === null ? [] : [t.pid]));
+  }
+
   /**
    * Resolves when every track added so far is being recorded (recorder listening, consumer resumed,
    * keyframe requested) — the node may hold a call's first frame on it.

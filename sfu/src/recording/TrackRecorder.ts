@@ -74,6 +74,11 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
     return this.#o.producer.kind;
   }
 
+  /** The recorder process id (for CPU accounting), null before spawn. */
+  get pid(): number | null {
+    return this.#proc?.pid ?? null;
+  }
+
   get codec(): string {
     return this.#codec;
   }
