@@ -23,3 +23,9 @@ export async function probeRecording(file: string): Promise<ProbedFile> {
   const d = await run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-']);
   return { streams: info.streams, durationS: Number(info.format.duration ?? 'NaN'), firstVideoPacket, decodeErrors: (d.stdout + d.stderr).trim() };
 }
+
+/** Video packets (= frames for VP8) in the file. */
+export async function countVideoPackets(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file]);
+  return Number(stdout.trim());
+}

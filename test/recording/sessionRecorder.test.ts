@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_CODECS } from '@rvw/sfu';
 import { SessionRecorder, fileDigest, type RecordedSegment, type RecordedSource } from '@rvw/sfu/recording/index';
 import { encodeAudio, encodeVideo, feedRouter, type EncodedMedia } from '../harness/rtpFeeder';
-import { probeRecording } from './recordingProbe';
+import { lossyRelays } from './lossyRelay';
+import { countVideoPackets, probeRecording } from './recordingProbe';
 
 const logger = { info: () => undefined, warn: (o: object, m?: string) => console.warn(m, o) };
 let dir: string;
@@ -81,7 +82,13 @@ describe('SessionRecorder', () => {
     const face = segments.find((s) => s.tracks[0]!.source === 'face')!;
     const mic = segments.find((s) => s.tracks[0]!.source === 'mic')!;
     // Same replay process, same clock: the two first packets' arrival differ by the replay's start skew only.
-    console.info(`A/V first-packet skew (face keyframe − mic first packet): ${face.tracks[0]!.firstPacketAt! - mic.tracks[0]!.firstPacketAt!} ms`);
+    // Per-track files are aligned by their first packet's wall time; A/V drift over the recording
+    // is where each file ENDS on that timeline (start + media duration) — equal for a synced feed.
+    const fp = await probeRecording(face.file);
+    const mp = await probeRecording(mic.file);
+    const driftMs = face.tracks[0]!.firstPacketAt! + fp.durationS * 1000 - (mic.tracks[0]!.firstPacketAt! + mp.durationS * 1000);
+    console.info(`A/V: first-packet skew ${face.tracks[0]!.firstPacketAt! - mic.tracks[0]!.firstPacketAt!} ms; end skew (drift) ${Math.round(driftMs)} ms over ${fp.durationS} s`);
+    expect(Math.abs(driftMs)).toBeLessThan(200);
   }, 60_000);
 
   it('a worker SIGKILL ends the segment cleanly; a new recorder on the new router starts a new valid segment', async () => {
@@ -142,4 +149,43 @@ describe('SessionRecorder', () => {
     expect(segments.map((s) => [s.tracks[0]!.source, s.reason])).toEqual([['face', 'producer-closed'], ['mic', 'stopped']]);
     for (const s of segments) await expectValid(s, s.tracks[0]!.kind, (s.endedAt - s.tracks[0]!.firstPacketAt!) / 1000);
   }, 60_000);
+});
+
+describe('SessionRecorder under loss (ffmpeg has no NACK/RTX path)', () => {
+  async function recordFace(loss: number): Promise<{ seg: RecordedSegment; dropped: number; frames: number; durationS: number }> {
+    const { router } = await newRouter();
+    const feeder = await feedRouter({ router, media: [media.face] });
+    const relay = lossyRelays(loss);
+    const rec = await SessionRecorder.start({ router, dir, sessionId: `L${loss}`, logger, via: relay.via });
+    const segments: RecordedSegment[] = [];
+    rec.on('segmentclosed', (s) => segments.push(s));
+    await rec.add(feeder.tracks[0]!.producer, { source: 'face' });
+    await sleep(9000);
+    await rec.stop();
+    await feeder.stop();
+    relay.stats.close();
+    const seg = segments[0]!;
+    const p = await probeRecording(seg.file);
+    expect(p.streams.map((s) => s.codec_name)).toEqual(['vp8']);
+    expect(p.decodeErrors).toBe('');
+    const expected = (seg.endedAt - seg.tracks[0]!.firstPacketAt!) / 1000;
+    expect(Math.abs(p.durationS - expected) / expected).toBeLessThan(0.1);
+    return { seg, dropped: relay.stats.dropped, frames: await countVideoPackets(seg.file), durationS: p.durationS };
+  }
+
+  it('5 % loss between mediasoup and the recorder: the file stays valid and of the right length, but frames are missing', async () => {
+    const clean = await recordFace(0);
+    const lossy = await recordFace(0.05);
+    expect(clean.dropped).toBe(0);
+    expect(lossy.dropped).toBeGreaterThan(20);
+    const cleanFps = clean.frames / clean.durationS;
+    const lossyFps = lossy.frames / lossy.durationS;
+    // The feed is 30 fps; ffmpeg's VP8 depacketizer drops a frame with a missing packet (and what
+    // depends on it) silently — no decoder error, just fewer frames. The recorder cannot ask again.
+    expect(cleanFps).toBeGreaterThan(27);
+    expect(lossyFps).toBeLessThan(cleanFps * 0.95);
+    console.info(
+      `5 % loss: ${lossy.dropped} RTP packets dropped → ${lossy.frames} frames in ${lossy.durationS} s (${lossyFps.toFixed(1)} fps) vs clean ${clean.frames} in ${clean.durationS} s (${cleanFps.toFixed(1)} fps)`,
+    );
+  }, 90_000);
 });

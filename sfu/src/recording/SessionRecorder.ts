@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { types } from 'mediasoup';
-import { TrackRecorder } from './TrackRecorder.js';
+import { TrackRecorder, type TrackRecorderOptions } from './TrackRecorder.js';
 import type { RecordedSegment, RecordedSource, RecorderLogger, SegmentEndReason, SessionRecorderEvents } from './types.js';
 
 export interface SessionRecorderOptions {
@@ -12,6 +12,8 @@ export interface SessionRecorderOptions {
   sessionId: string;
   logger: RecorderLogger;
   ffmpegPath?: string;
+  /** See TrackRecorderOptions.via (an interposed hop, e.g. loss injection in tests). */
+  via?: TrackRecorderOptions['via'];
 }
 
 /**
@@ -76,6 +78,7 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
       dir: this.#o.dir,
       logger: this.#o.logger,
       ...(this.#o.ffmpegPath !== undefined ? { ffmpegPath: this.#o.ffmpegPath } : {}),
+      ...(this.#o.via !== undefined ? { via: this.#o.via } : {}),
     });
     this.#tracks.set(producer.id, track);
     track.once('ended', (segment, reason) => {

@@ -17,6 +17,11 @@ export interface TrackRecorderOptions {
   logger: RecorderLogger;
   /** ffmpeg binary (default 'ffmpeg' from Debian). */
   ffmpegPath?: string;
+  /**
+   * An interposed hop between mediasoup and the recorder (e.g. a loss-injecting relay in tests):
+   * given the recorder's RTP port (RTCP on + 1), the address mediasoup should send to instead.
+   */
+  via?: (recorderPort: number) => Promise<{ port: number; rtcpPort: number }>;
   /** How long the recorder may take to bind its RTP port. */
   listenTimeoutMs?: number;
 }
@@ -93,7 +98,8 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
       enableSctp: false,
     });
     this.#transport = transport;
-    await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
+    const to = this.#o.via !== undefined ? await this.#o.via(port) : { port, rtcpPort: port + 1 };
+    await transport.connect({ ip: '127.0.0.1', port: to.port, rtcpPort: to.rtcpPort });
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: recorderRtpCapabilities(router), paused: true });
     this.#consumer = consumer;
     this.#codec = consumer.rtpParameters.codecs[0]?.mimeType ?? '';
@@ -113,8 +119,9 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
       [
         '-hide_banner', '-nostdin', '-loglevel', 'error',
         '-protocol_whitelist', 'file,udp,rtp',
-        // Reorder what loopback may reorder; the demuxer has no retransmission path (see docs/recording.md).
-        '-reorder_queue_size', '200',
+        // Loopback barely reorders; a deep queue only holds every packet behind a lost one (the
+        // demuxer has no retransmission path — docs/recording.md), so keep it short.
+        '-reorder_queue_size', '16',
         '-i', this.#sdpFile,
         '-map', '0', '-c', 'copy', '-f', 'webm', '-y', this.file,
       ],
