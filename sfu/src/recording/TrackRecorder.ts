@@ -4,7 +4,7 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import { fileDigest } from './fileDigest.js';
-import { recorderRtpCapabilities, recorderSdp } from './recorderSdp.js';
+import { recorderCodecFor, recorderRtpCapabilities, recorderSdp } from './recorderSdp.js';
 import type { RecordedSegment, RecordedSource, RecorderLogger, SegmentEndReason } from './types.js';
 import { freeRtpPortPair, udpPortBound } from './udpPorts.js';
 
@@ -91,6 +91,11 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
   async #start(): Promise<void> {
     const { router, producer } = this.#o;
     const port = await freeRtpPortPair();
+    const codec = recorderCodecFor(router, producer);
+    this.#codec = codec.mimeType;
+    // ffmpeg starts while mediasoup builds the transport and the paused consumer.
+    await writeFile(this.#sdpFile, recorderSdp(codec, port));
+    this.#spawn();
     const transport = await router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
       rtcpMux: false,
@@ -102,7 +107,7 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
     await transport.connect({ ip: '127.0.0.1', port: to.port, rtcpPort: to.rtcpPort });
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: recorderRtpCapabilities(router), paused: true });
     this.#consumer = consumer;
-    this.#codec = consumer.rtpParameters.codecs[0]?.mimeType ?? '';
+    if (consumer.rtpParameters.codecs[0]?.payloadType !== codec.payloadType) throw new Error(`recorder consumer payload type ${consumer.rtpParameters.codecs[0]?.payloadType} ≠ SDP ${codec.payloadType}`);
     consumer.on('producerclose', () => void this.#endedBy('producer-closed'));
     consumer.on('transportclose', () => void this.#endedBy('router-closed'));
     consumer.on('trace', (t) => {
@@ -113,7 +118,18 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
     });
     await consumer.enableTraceEvent(consumer.kind === 'video' ? ['keyframe'] : ['rtp']);
 
-    await writeFile(this.#sdpFile, recorderSdp(consumer, port));
+    const deadline = Date.now() + (this.#o.listenTimeoutMs ?? 5000);
+    while (!(await udpPortBound(port))) {
+      if (this.#closing !== null) throw new Error('recorder closed before it listened');
+      if (this.#proc?.exitCode !== null) throw new Error('recorder process exited before it listened');
+      if (Date.now() > deadline) throw new Error(`recorder did not bind 127.0.0.1:${port}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await consumer.resume();
+    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  }
+
+  #spawn(): void {
     const proc = spawn(
       this.#o.ffmpegPath ?? 'ffmpeg',
       [
@@ -137,15 +153,6 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
       if (stderr.trim() !== '') this.#o.logger.warn({ producerId: this.producerId, code, stderr: stderr.trim().slice(0, 1000) }, 'recorder stderr');
       if (this.#closing === null) void this.#endedBy('recorder-failed');
     });
-
-    const deadline = Date.now() + (this.#o.listenTimeoutMs ?? 5000);
-    while (!(await udpPortBound(port))) {
-      if (this.#closing !== null) throw new Error('recorder closed before it listened');
-      if (Date.now() > deadline) throw new Error(`recorder did not bind 127.0.0.1:${port}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await consumer.resume();
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
   }
 
   /** Ends the segment (EOS via SIGINT), returns it once the file is closed and hashed; null if nothing was written. */

@@ -1,13 +1,11 @@
 import type { types } from 'mediasoup';
 
 /**
- * The SDP the recorder reads: one m-line for one consumer's RTP, arriving on 127.0.0.1:port (RTCP
+ * The SDP the recorder reads: one m-line for one track's RTP, arriving on 127.0.0.1:port (RTCP
  * on port + 1). Plain RTP/AVP: mediasoup and the recorder share the loopback interface, nothing
  * leaves the host, so SRTP would only cost CPU.
  */
-export function recorderSdp(consumer: types.Consumer, port: number): string {
-  const codec = consumer.rtpParameters.codecs[0];
-  if (codec === undefined) throw new Error(`consumer ${consumer.id} has no codec`);
+export function recorderSdp(codec: RecorderCodec, port: number): string {
   const name = codec.mimeType.split('/')[1] ?? '';
   const channels = codec.channels !== undefined && codec.channels > 1 ? `/${codec.channels}` : '';
   return [
@@ -16,11 +14,31 @@ export function recorderSdp(consumer: types.Consumer, port: number): string {
     's=rvw-recording',
     'c=IN IP4 127.0.0.1',
     't=0 0',
-    `m=${consumer.kind} ${port} RTP/AVP ${codec.payloadType}`,
+    `m=${codec.kind} ${port} RTP/AVP ${codec.payloadType}`,
     `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${channels}`,
     'a=recvonly',
     '',
   ].join('\r\n');
+}
+
+export interface RecorderCodec {
+  kind: types.MediaKind;
+  mimeType: string;
+  payloadType: number;
+  clockRate: number;
+  channels?: number;
+}
+
+/**
+ * The codec the recorder's consumer of `producer` will carry, known before consuming: a consumer
+ * gets the router's payload type for the producer's codec. Lets the recorder process start while
+ * mediasoup builds the transport and consumer (start cost is on the call's critical path).
+ */
+export function recorderCodecFor(router: types.Router, producer: types.Producer): RecorderCodec {
+  const mime = producer.rtpParameters.codecs[0]?.mimeType.toLowerCase();
+  const c = (router.rtpCapabilities.codecs ?? []).find((x) => x.mimeType.toLowerCase() === mime);
+  if (c === undefined || c.preferredPayloadType === undefined) throw new Error(`router has no codec ${mime ?? '?'}`);
+  return { kind: producer.kind, mimeType: c.mimeType, payloadType: c.preferredPayloadType, clockRate: c.clockRate, ...(c.channels !== undefined ? { channels: c.channels } : {}) };
 }
 
 /**
