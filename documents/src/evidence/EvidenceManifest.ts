@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { Signer } from '../pki/Signer.js';
+import { buildCadesSignature } from '../signing/buildCadesSignature.js';
+
+/** What a member of an evidence bundle is, so a verifier knows how to check it beyond its hash. */
+export type EvidenceRole = 'case_record' | 'audit_chain' | 'material' | 'chat' | 'signature' | 'document' | 'recording';
+
+export interface EvidenceMember {
+  path: string;
+  role: EvidenceRole;
+  /** SHA-256, lowercase hex. */
+  sha256: string;
+  size: number;
+}
+
+/** `manifest.json` of a case's evidence bundle; `manifest.json.p7s` is a detached CMS over its bytes. */
+export interface EvidenceManifest {
+  format: 'rvw-evidence/1';
+  caseNumber: string;
+  regions: string[];
+  exportedAt: string;
+  exporter: string;
+  members: EvidenceMember[];
+}
+
+export const MANIFEST_PATH = 'manifest.json';
+export const MANIFEST_SIGNATURE_PATH = 'manifest.json.p7s';
+
+/** The manifest's member entry for in-memory bytes (large recordings are hashed while streamed). */
+export function describeMember(path: string, role: EvidenceRole, bytes: Uint8Array): EvidenceMember {
+  return { path, role, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.byteLength };
+}
+
+/** The exact bytes that are signed and stored: member order kept, so the signature covers what the reader sees. */
+export function encodeManifest(manifest: EvidenceManifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Detached CMS (the region's key, the same CAdES code as the documents) over the manifest bytes. */
+export async function signManifest(manifestBytes: Uint8Array, signer: Signer): Promise<Uint8Array> {
+  const contentDigest = new Uint8Array(createHash('sha256').update(manifestBytes).digest());
+  return buildCadesSignature({ contentDigest, signer });
+}
