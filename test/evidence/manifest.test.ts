@@ -6,6 +6,7 @@ import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
 import { SignerRegistry } from '@rvw/documents';
 import { checkMembers } from '@rvw/documents/evidence/checkMembers';
 import { describeMember, encodeManifest, signManifest, type EvidenceManifest } from '@rvw/documents/evidence/EvidenceManifest';
+import { verifyManifestSignature } from '@rvw/documents/evidence/verifyManifestSignature';
 import { REGIONS } from '../documents/support/fixtures';
 
 const enc = new TextEncoder();
@@ -78,5 +79,17 @@ describe('manifest signature', () => {
     expect(cms[0]).toBe(0x30);
     // id-signedData OID 1.2.840.113549.1.7.2 near the start of the ContentInfo.
     expect(Buffer.from(cms.subarray(0, 32)).includes(Buffer.from([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]))).toBe(true);
+  });
+
+  it('verifies against the trusted CAs, and an edited manifest fails with a Chinese message', async () => {
+    const signer = signers.get(signers.regionCodes[0]!)!;
+    const bytes = encodeManifest(bundle().manifest);
+    const cms = await signManifest(bytes, signer);
+    const ok = await verifyManifestSignature(bytes, cms, signers.trustAnchors);
+    expect(ok).toEqual({ ok: true, signer: signer.subject });
+    const edited = Uint8Array.from(bytes);
+    edited[20] = edited[20]! ^ 0x01;
+    expect(await verifyManifestSignature(edited, cms, signers.trustAnchors)).toEqual({ ok: false, code: 'MANIFEST_DIGEST_MISMATCH', message: '清单已被改动（与签名不符）' });
+    expect(await verifyManifestSignature(bytes, cms, [])).toMatchObject({ ok: false, code: 'CERTIFICATE_UNTRUSTED' });
   });
 });
