@@ -33,6 +33,7 @@ printResult({
   rejected_frames_that_wrote: coverage.rejected_frames_that_wrote + flood.rejected_frames_that_wrote,
   bystander_p99_ms: flood.bystander_p99_ms,
   bystander_p50_ms: flood.bystander_p50_ms,
+  bystander_quiet_p99_ms: flood.bystander_quiet_p99_ms,
   rss_before_mb: coverage.rss_before_mb,
   rss_after_mb: flood.rss_after_mb,
   coverage: { ...coverage, note: 'request budget lifted: every frame reaches the handlers' },

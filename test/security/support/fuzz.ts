@@ -20,6 +20,8 @@ export interface FuzzResult {
   /** The bystander's ping round trip while the flood runs (goal ≤ 20 ms). */
   bystander_p99_ms: number;
   bystander_p50_ms: number;
+  /** The same bystander's round trip just before the flood, on the same node and machine: what the flood is compared with. */
+  bystander_quiet_p99_ms: number;
   rss_before_mb: number;
   rss_after_mb: number;
   /** How the answers were spread: ok, RATE_LIMITED and the error codes seen. */
@@ -258,6 +260,13 @@ export async function runFuzz(opts: { frames: number; window?: number; seed?: nu
         for (let i = 0; i < window; i++) next();
       });
 
+    // The bystander's round trip before the flood: the machine's own noise, measured in this run.
+    const quiet: number[] = [];
+    for (let i = 0; i < 150; i++) {
+      const t0 = performance.now();
+      if ((await bystander.request('ping')).ok) quiet.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const latencies: number[] = [];
     let flooding = true;
     const measure = (async () => {
@@ -290,6 +299,7 @@ export async function runFuzz(opts: { frames: number; window?: number; seed?: nu
       rejected_frames_that_wrote: foreignGrowth + Math.max(0, ownGrowth - okWrites),
       bystander_p99_ms: Math.round(percentile(latencies, 99) * 10) / 10,
       bystander_p50_ms: Math.round(percentile(latencies, 50) * 10) / 10,
+      bystander_quiet_p99_ms: Math.round(percentile(quiet, 99) * 10) / 10,
       rss_before_mb: Math.round(rssBefore / 1048576),
       rss_after_mb: Math.round(rssAfter / 1048576),
       ok,
