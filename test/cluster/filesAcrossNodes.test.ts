@@ -114,16 +114,16 @@ describe('files across nodes with separate disks', () => {
     const url = `${t.origin}/internal/files/blob/${sha}`;
     const get = (header?: string) => fetch(url, { headers: header ? { [NODE_AUTH_HEADER]: header } : {} });
 
-    expect((await get()).status).toBe(403);
-    expect((await get(signNodeFileRequest('another-secret-0123456789abcdef-xyz', 'blob', sha, 'intruder', Date.now()))).status).toBe(403);
+    expect((await get()).status).toBe(401);
+    expect((await get(signNodeFileRequest('another-secret-0123456789abcdef-xyz', 'blob', sha, 'intruder', Date.now()))).status).toBe(401);
     // Signed for another file: the signature covers the hash.
-    expect((await get(signNodeFileRequest(SECRET, 'blob', 'a'.repeat(64), 'node-x', Date.now()))).status).toBe(403);
-    expect((await get(signNodeFileRequest(SECRET, 'blob', sha, 'node-x', Date.now() - 120_000))).status).toBe(403);
+    expect((await get(signNodeFileRequest(SECRET, 'blob', 'a'.repeat(64), 'node-x', Date.now()))).status).toBe(401);
+    expect((await get(signNodeFileRequest(SECRET, 'blob', sha, 'node-x', Date.now() - 120_000))).status).toBe(401);
 
     const good = signNodeFileRequest(SECRET, 'blob', sha, 'node-x', Date.now());
     const first = await get(good);
     expect(first.status).toBe(200);
     expect(sha256(new Uint8Array(await first.arrayBuffer()))).toBe(sha);
-    expect((await get(good)).status).toBe(403);
+    expect((await get(good)).status).toBe(401);
   });
 });

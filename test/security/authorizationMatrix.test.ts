@@ -72,6 +72,8 @@ const HTTP: HttpRow[] = [
   // The monitoring system's bearer token opens it, not a session: 401 for everyone here (test/security/metricsAccess.test.ts).
   { method: 'GET', route: '/metrics', /* Prometheus scrape, token only        */ cells: 'D D D D D D D D D' },
   { method: 'GET', route: '/', /*        redirect to /login.html              */ cells: PUBLIC },
+  // Files for the other nodes: a request signed with the cluster secret opens it, no session does (test/cluster/filesAcrossNodes.test.ts).
+  { method: 'GET', route: '/internal/files/:kind/:sha256', /* nodes only      */ cells: 'D D D D D D D D D', path: () => `/internal/files/blob/${'0'.repeat(64)}` },
   { method: 'GET', route: '/favicon.ico', /*                                  */ cells: PUBLIC },
   ...['/login.html', '/enroll.html', '/counter.html', '/clerk.html', '/admin.html', '/styles.css', '/dist/counter.js', '/dist/clerk.js', '/auth/login.js', '/auth/enroll.js', '/auth/auth.css'].map(
     (route): HttpRow => ({ method: 'GET', route, cells: PUBLIC, static: true }),
@@ -416,7 +418,8 @@ async function runHttpCell(row: HttpRow, who: Who, expected: 'A' | 'D'): Promise
   });
   const what = `${row.method} ${path} as ${who} → ${res.status} ${res.text.slice(0, 200)}`;
   if (expected === 'D') {
-    if (who === 'anon' || row.route === '/metrics') expect({ status: res.status, code: res.json?.error?.code }, what).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    // /metrics and the node-to-node route take no session at all: a signed-in user is as unknown there as anyone.
+    if (who === 'anon' || row.route === '/metrics' || row.route.startsWith('/internal/')) expect({ status: res.status, code: res.json?.error?.code }, what).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
     else expect({ status: res.status, code: res.json?.error?.code }, what).toEqual({ status: 403, code: 'FORBIDDEN' });
   } else {
     expect([401, 403], what).not.toContain(res.status);

@@ -33,7 +33,8 @@ export function createNodeFilesRouter(options: NodeFilesRouterOptions): Router {
     const sha256 = String(req.params.sha256);
     const refuse = (reason: string) => {
       options.logger.warn({ reason, kind: req.params.kind, from: req.socket.remoteAddress }, 'node file request refused');
-      res.status(403).json({ ok: false, error: { code: 'FORBIDDEN', message: '无权访问' } });
+      // Not a principal's access (the policy module's): the caller did not prove it is a node.
+      res.status(401).json({ ok: false, error: { code: 'UNAUTHENTICATED', message: '节点间请求未通过认证' } });
     };
     if (!kind || !/^[0-9a-f]{64}$/.test(sha256)) return refuse('malformed');
     const request = verifyNodeFileRequest(options.secret, kind, sha256, req.get(NODE_AUTH_HEADER));
