@@ -22,6 +22,8 @@ export interface FuzzResult {
   bystander_p50_ms: number;
   /** The same bystander's round trip just before the flood, on the same node and machine: what the flood is compared with. */
   bystander_quiet_p99_ms: number;
+  /** Pings of the bystander answered with an error during the flood (it must never be refused). */
+  bystander_failed_pings: number;
   rss_before_mb: number;
   rss_after_mb: number;
   /** How the answers were spread: ok, RATE_LIMITED and the error codes seen. */
@@ -268,12 +270,14 @@ export async function runFuzz(opts: { frames: number; window?: number; seed?: nu
       await new Promise((r) => setTimeout(r, 5));
     }
     const latencies: number[] = [];
+    let bystanderFailed = 0;
     let flooding = true;
     const measure = (async () => {
       while (flooding) {
         const t0 = performance.now();
         const r = await bystander.request('ping');
         if (r.ok) latencies.push(performance.now() - t0);
+        else bystanderFailed += 1;
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
@@ -300,6 +304,7 @@ export async function runFuzz(opts: { frames: number; window?: number; seed?: nu
       bystander_p99_ms: Math.round(percentile(latencies, 99) * 10) / 10,
       bystander_p50_ms: Math.round(percentile(latencies, 50) * 10) / 10,
       bystander_quiet_p99_ms: Math.round(percentile(quiet, 99) * 10) / 10,
+      bystander_failed_pings: bystanderFailed,
       rss_before_mb: Math.round(rssBefore / 1048576),
       rss_after_mb: Math.round(rssAfter / 1048576),
       ok,
