@@ -53,7 +53,7 @@ async function expectValid(seg: RecordedSegment, kind: 'video' | 'audio', expect
 }
 
 describe('SessionRecorder', () => {
-  it('records every track into a valid WebM per track, starting on a keyframe within 1 s (plus the feeder's keyframe interval), durations within 10 %', async () => {
+  it('records every track into a valid WebM per track, starting on a keyframe within 1 s (plus one keyframe interval of the replay feeder), durations within 10 %', async () => {
     const { router } = await newRouter();
     const feeder = await feedRouter({ router, media: [media.face, media.document, media.mic, media.mic] });
     const sources: RecordedSource[] = ['face', 'document', 'mic', 'clerk_mic'];
