@@ -16,7 +16,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     minWorkers: 1,
-    testTimeout: 60_000,
+    // Browser walks take ~35 s alone and went past 60 s under CI load; a hang still fails.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
   },

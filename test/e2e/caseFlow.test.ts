@@ -320,7 +320,7 @@ describe('a partnership made in admin.html carries a case from queue to 办结 a
     expect(events.slice(-2).map((e) => e.data.target)).toEqual(['clerk', 'counter']);
     // Personal data stays out of the audit trail: the ID number appears only masked.
     expect(JSON.stringify(events)).not.toContain(withCheckDigit('34152419560708242'));
-  });
+  }, 180_000);
 });
 
 async function openTab(page: Page, tab: string): Promise<void> {

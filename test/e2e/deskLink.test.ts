@@ -166,6 +166,8 @@ describe('a clerk desk linked to a call', () => {
     const faceSlot = deskSlots.consumers.find((c) => c.source === 'face')!;
     expect((faceSlot.rtpParameters as { codecs: { mimeType: string }[] }).codecs[0]!.mimeType).toBe('video/VP8');
     // A terminal whose camera encodes H264 in hardware: the desk's VP8 face slot cannot carry it.
+    // (The counter's slots are announced on their own; wait for them before counting.)
+    await w.counter.next(isConsumers(w.caseId));
     expect(t.node.registry.get(w.caseId)!.idleSlots()).toEqual(['face', 'mic']);
     await w.counter.request('produce', { transportId: w.counterSend.id, kind: 'video', rtpParameters: h264RtpParameters(5000 + n) as never, source: 'face' });
     await w.desk.request('queue.accept', { caseId: w.caseId });

@@ -72,7 +72,7 @@ async function expectPdfLaid(page: Page, urlPart: string): Promise<void> {
         }
         return false;
       },
-      { timeout: 20_000, interval: 250 },
+      { timeout: 45_000, interval: 250 },
     )
     .toBe(true);
 }
