@@ -148,6 +148,8 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   req('rating.submit', { caseId: Id, target: z.enum(['clerk', 'counter']), score: z.number().int().min(1).max(5), comment: z.string().max(500).optional() }),
   /** Liveness check. */
   req('ping', {}),
+  /** The live nodes serving the caller's region: where its client goes if this node fails. */
+  req('cluster.nodes', {}),
 ]);
 
 /** A request a client may send. */

@@ -118,6 +118,13 @@ export interface IssuedDocumentResponse {
   sample?: boolean;
 }
 
+/** A live node serving the caller's region, as its client reaches it. */
+export interface RegionNodeWire {
+  nodeId: string;
+  /** The node's WebSocket URL (`wss://host/ws`). */
+  url: string;
+}
+
 /** The `data` of a successful response, per request type. */
 export interface Responses {
   'session.join': JoinResponse;
@@ -148,6 +155,7 @@ export interface Responses {
   'signature.submit': CaseViewResponse;
   'rating.submit': CaseViewResponse;
   ping: { pong: number };
+  'cluster.nodes': { nodes: RegionNodeWire[] };
 }
 
 /** The response data of request type `K`. */

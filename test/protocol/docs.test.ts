@@ -146,6 +146,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'signature.submit': { caseId: 'case-1', pngBase64: 'iVBORw0K' },
   'rating.submit': { caseId: 'case-1', target: 'clerk', score: 5 },
   ping: {},
+  'cluster.nodes': {},
 };
 
 const frame = (type: string, fields: Record<string, unknown>, id: number | string = 7) => JSON.stringify({ id, type, ...fields });

@@ -133,7 +133,7 @@ export class RegionalNode {
       webAssets: createWebAssets({ webRoot: opts.webRoot ?? config.webRoot }),
     });
     const server = await createHttpServer(config.http, app);
-    const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, notifications: core.notifications, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument });
+    const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, notifications: core.notifications, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument, cluster: media.cluster });
     const url = await listen(server, config.http);
     listening.url = url;
     logger.info({ url, workers: media.pool.workers.length }, 'regional node listening');

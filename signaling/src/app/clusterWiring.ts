@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionRegistry, WorkerPool } from '@rvw/sfu';
+import type { RegionNodeWire } from '@rvw/protocol/responses';
 import type { CallService } from '../calls/CallService.js';
 import { isDeskId } from '../calls/DeskLinks.js';
 import { NodeBus } from '../cluster/NodeBus.js';
@@ -24,9 +25,28 @@ export interface ClusterWiringOptions {
 /** A node as a member of its cluster. */
 export interface ClusterWiring {
   nodeId: string;
+  /** Region codes this node serves (`*`: every region). */
+  regions: readonly string[];
   nodes: NodeRegistry;
   bus: NodeBus;
   mesh: SessionMesh;
+  /**
+   * Origins of the nodes (live, or seen in the last day) sharing a region with this one: their
+   * pages' sockets may move here when the node that served them goes (Origin check, CSP).
+   * Refreshed every heartbeat; read synchronously at each upgrade and page.
+   */
+  siblingOrigins(): readonly string[];
+  /** The live nodes serving `regionCode`, least loaded first, as clients reach them (WebSocket URL). */
+  regionNodes(regionCode: string): Promise<RegionNodeWire[]>;
+}
+
+/** How long a node's origin stays trusted by its region's other nodes after it was last seen. */
+const ORIGIN_MEMORY_MS = 24 * 3600_000;
+
+/** The WebSocket URL of a node's HTTP origin (`https://a.b` → `wss://a.b/ws`). */
+export function wsUrlOf(origin: string): string {
+  const u = new URL(origin);
+  return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}/ws`;
 }
 
 /**
@@ -64,8 +84,15 @@ export async function createClusterWiring(opts: ClusterWiringOptions): Promise<C
     origin: config.http.publicOrigin,
     load: { sessions: registry.size, workers: pool.workers.length },
   }));
+  let siblings: readonly string[] = [];
+  const shares = (other: readonly string[]) => regions.includes('*') || other.includes('*') || other.some((r) => regions.includes(r));
+  const refreshSiblings = async () => {
+    siblings = (await nodes.origins(ORIGIN_MEMORY_MS)).filter((o) => o.origin !== config.http.publicOrigin && shares(o.regions)).map((o) => o.origin);
+  };
+  await refreshSiblings();
   // A node that died without a word: its pipes (and the tracks it sent) go once its entry expires.
   const sweep = setInterval(() => {
+    void refreshSiblings().catch(() => undefined);
     void mesh.dropGone().then(
       (gone) => gone.length && logger.warn({ gone }, 'pipes to vanished nodes closed'),
       () => undefined,
@@ -79,5 +106,13 @@ export async function createClusterWiring(opts: ClusterWiringOptions): Promise<C
     await nodes.stop({ deregister: true });
     await bus.close();
   });
-  return { nodeId, nodes, bus, mesh };
+  return {
+    nodeId,
+    regions,
+    nodes,
+    bus,
+    mesh,
+    siblingOrigins: () => siblings,
+    regionNodes: async (regionCode) => (await nodes.byRegion(regionCode)).map((n) => ({ nodeId: n.nodeId, url: wsUrlOf(n.origin) })),
+  };
 }

@@ -1,6 +1,9 @@
 import type http from 'node:http';
 import type { AuthModule } from '../auth/AuthModule.js';
+import { createUpgradeAuthenticator } from '../auth/createUpgradeAuthenticator.js';
 import { hashToken } from '../auth/hashToken.js';
+import { nodeAdmits } from '../auth/policy.js';
+import { AppError } from '../errors/AppError.js';
 import { parseCookies } from '../auth/parseCookies.js';
 import type { CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
@@ -11,12 +14,14 @@ import type { Notifications } from '../notifications/Notifications.js';
 import type { Metrics } from '../observability/Metrics.js';
 import { forwardCallEvents } from '../ws/callNotifications.js';
 import { caseHandlers, type CaseHandlerDeps } from '../ws/handlers/caseHandlers.js';
+import { clusterHandlers } from '../ws/handlers/clusterHandlers.js';
 import { mediaHandlers } from '../ws/handlers/mediaHandlers.js';
 import type { HandlerTable } from '../ws/handlerTypes.js';
 import type { Hub } from '../ws/Hub.js';
 import { PrincipalBudgets } from '../ws/PrincipalBudgets.js';
 import { SignalingServer } from '../ws/SignalingServer.js';
 import type { ClerkPresenceWiring } from './clerkPresenceWiring.js';
+import { wsUrlOf, type ClusterWiring } from './clusterWiring.js';
 
 /** Options for {@link createSocketEdge}. */
 export interface SocketEdgeOptions {
@@ -32,6 +37,8 @@ export interface SocketEdgeOptions {
   calls: CallService;
   presence: ClerkPresenceWiring;
   issueDocument: CaseHandlerDeps['issueDocument'];
+  /** This node in its cluster: the regions it takes, its region's other nodes. */
+  cluster: Pick<ClusterWiring, 'nodeId' | 'regions' | 'siblingOrigins' | 'regionNodes'>;
 }
 
 /**
@@ -39,17 +46,29 @@ export interface SocketEdgeOptions {
  * and the sockets a revoked sign-in loses.
  */
 export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
-  const { config, auth, hub, calls, presence, metrics } = opts;
+  const { config, auth, hub, calls, presence, metrics, cluster } = opts;
   // What calls tell their sockets (peers, tracks, hang-ups), as protocol messages.
   forwardCallEvents(calls, { notifications: opts.notifications, hub });
   const handlers: HandlerTable = {
     ...mediaHandlers(calls),
     ...caseHandlers({ cases: opts.cases, catalog: opts.catalog, calls, notifications: opts.notifications, issueDocument: opts.issueDocument }),
+    ...clusterHandlers({ regionNodes: (region) => cluster.regionNodes(region), self: { nodeId: cluster.nodeId, url: wsUrlOf(config.http.publicOrigin) } }),
   };
   handlers['queue.subscribe'] = presence.watchQueues(handlers['queue.subscribe']);
   const signaling = SignalingServer.attach({
     httpServer: opts.httpServer,
-    authenticate: auth.authenticateUpgrade,
+    // The node's own upgrade check: besides the configured origins, pages of its region's other
+    // nodes (a client whose node died moves here with the page that node served), and only the
+    // counters and clerks of the regions it serves.
+    authenticate: createUpgradeAuthenticator({
+      allowedOrigins: () => [...config.http.allowedOrigins, ...cluster.siblingOrigins()],
+      resolvePrincipal: auth.resolvePrincipal,
+      admit: (principal) => {
+        if (!nodeAdmits(principal, cluster.regions)) {
+          throw new AppError('FORBIDDEN', '本节点不为您所在的地区提供服务，请使用本地区的访问地址 (region not served by this node)', 403, { reason: 'region_not_served' });
+        }
+      },
+    }),
     hub,
     handlers,
     logger: opts.logger,

@@ -489,3 +489,24 @@ const MEDIA_STATES: Readonly<Record<CaseSide, ReadonlySet<string>>> = {
 export function mediaOpenIn(principal: Principal, state: string): boolean {
   return MEDIA_STATES[principal.kind === 'counter' ? 'counter' : 'clerk'].has(state);
 }
+
+/**
+ * The region whose nodes take `principal`'s socket and media: a counter's hall region, a clerk's
+ * own region. Administrators (no media, any region's pages) and anonymous callers have none.
+ */
+export function homeRegionOf(principal: Principal): string | undefined {
+  if (principal.kind === 'counter') return principal.regionCode;
+  if (principal.kind === 'staff' && principal.role === 'clerk') return principal.regionCode;
+  return undefined;
+}
+
+/**
+ * Whether a node serving `nodeRegions` takes `principal`'s socket: a node serving every region
+ * (`*`) takes anyone; a regional node only its own region's counters and clerks (their media is
+ * meant to live in their region), and administrators.
+ */
+export function nodeAdmits(principal: Principal, nodeRegions: readonly string[]): boolean {
+  if (nodeRegions.includes(ANY_REGION)) return true;
+  const home = homeRegionOf(principal);
+  return home === undefined || nodeRegions.includes(home);
+}

@@ -5,6 +5,12 @@ import type { RedisClient } from '../store/redisClient.js';
 export const NODES_KEY = 'rvw:nodes';
 /** One node's entry; it expires with the node's TTL, so a node that stops heartbeating is gone. */
 export const nodeKey = (nodeId: string): string => `rvw:node:${nodeId}`;
+/**
+ * The HTTP origins nodes have served from (field: origin; value: regions and when last seen). Kept
+ * past a node's death, unlike its entry: the pages a dead node served still carry its origin
+ * when their clients move to another node of the region (see {@link NodeRegistry.origins}).
+ */
+export const NODE_ORIGINS_KEY = 'rvw:node-origins';
 
 /** What a node says about itself in the registry. */
 export const NodeInfo = z.strictObject({
@@ -21,6 +27,16 @@ export const NodeInfo = z.strictObject({
   seenAt: z.number(),
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
+
+const RememberedOrigin = z.strictObject({ regions: z.array(z.string()), seenAt: z.number() });
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Options for {@link NodeRegistry}. */
 export interface NodeRegistryOptions {
@@ -65,6 +81,7 @@ export class NodeRegistry {
       .multi()
       .set(nodeKey(info.nodeId), JSON.stringify(info), { PX: this.#o.ttlMs })
       .zAdd(NODES_KEY, { score: now + this.#o.ttlMs, value: info.nodeId })
+      .hSet(NODE_ORIGINS_KEY, info.origin, JSON.stringify({ regions: info.regions, seenAt: now }))
       .exec();
   }
 
@@ -97,6 +114,25 @@ export class NodeRegistry {
   async byRegion(regionCode: string): Promise<NodeInfo[]> {
     const nodes = (await this.list()).filter((n) => n.regions.includes('*') || n.regions.includes(regionCode));
     return nodes.sort((a, b) => a.load.sessions - b.load.sessions || a.nodeId.localeCompare(b.nodeId));
+  }
+
+  /**
+   * The origins of nodes seen within `maxAgeMs` (live or dead since) with the regions they served;
+   * older ones are forgotten here. A node trusts its region's pages from these origins (Origin
+   * check, CSP), so a page keeps its socket when the node that served it is gone.
+   */
+  async origins(maxAgeMs: number): Promise<{ origin: string; regions: string[] }[]> {
+    const all = await this.#o.redis.hGetAll(NODE_ORIGINS_KEY);
+    const since = this.#clock() - maxAgeMs;
+    const out: { origin: string; regions: string[] }[] = [];
+    const stale: string[] = [];
+    for (const [origin, raw] of Object.entries(all)) {
+      const parsed = RememberedOrigin.safeParse(safeJson(raw));
+      if (parsed.success && parsed.data.seenAt >= since) out.push({ origin, regions: parsed.data.regions });
+      else stale.push(origin);
+    }
+    if (stale.length) await this.#o.redis.hDel(NODE_ORIGINS_KEY, stale);
+    return out.sort((a, b) => a.origin.localeCompare(b.origin));
   }
 
   /** One live node, if registered. */

@@ -17,7 +17,7 @@ import type { Notifications } from '../../notifications/Notifications.js';
 import { routeFactsOf } from '../../notifications/Notifications.js';
 
 /** The case and queue request types: everything that is not a media request. */
-export type CaseRequestType = Exclude<RequestType, MediaRequestType>;
+export type CaseRequestType = Exclude<RequestType, MediaRequestType | 'cluster.nodes'>;
 
 /** Dependencies of the case handlers. */
 export interface CaseHandlerDeps {
