@@ -51,7 +51,7 @@ export class WsClient {
       socket!.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
       socket!.once('error', reject);
     });
-    await Promise.race([opened.then(() => ws.next((n) => n.type === 'hello', 5000)), refused]);
+    await Promise.race([opened.then(() => ws.next((n) => n.type === 'hello', 15_000)), refused]);
     return ws;
   }
 
@@ -61,7 +61,7 @@ export class WsClient {
   }
 
   /** The next notification matching `pred` (including one already received and not yet taken). */
-  next(pred: (n: ServerNotification) => boolean, timeoutMs = 10_000): Promise<ServerNotification> {
+  next(pred: (n: ServerNotification) => boolean, timeoutMs = 15_000): Promise<ServerNotification> {
     const seen = this.notifications.find(pred);
     if (seen) {
       this.notifications.splice(this.notifications.indexOf(seen), 1);

@@ -33,7 +33,8 @@ function record(session: MediaSession) {
   return log;
 }
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
+/** Waits for an event of the worker; generous, as the worker may be starved on a loaded CI machine. */
+async function until(check: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('condition not met in time');

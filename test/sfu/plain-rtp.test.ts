@@ -133,7 +133,7 @@ describe('mediasoup PlainTransport with real RTP (ffmpeg VP8)', () => {
       [producerStats] = await producer.getStats();
       consumerStats = (await consumer.getStats()).find((s) => s.type === 'outbound-rtp');
       return producerStats?.packetCount === tap.packets && consumerStats?.packetCount === rtpFromConsumer().length;
-    }, 3000);
+    }, 15_000);
 
     const received = rtpFromConsumer();
     // ~30 fps for 3 s, at least one RTP packet per frame.

@@ -53,7 +53,7 @@ describe('RegionPipe: media crosses between two regions’ routers once, encrypt
     const outSsrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
 
     const sent = await sendRtpStream({ port: input.tuple.localPort, ssrc: SSRC, payloadType: PT, count: 50, intervalMs: 10 });
-    await waitFor(() => sink.packets.filter((p) => parseRtpHeader(p)?.ssrc === outSsrc).length >= 48, 5000);
+    await waitFor(() => sink.packets.filter((p) => parseRtpHeader(p)?.ssrc === outSsrc).length >= 48, 15_000);
     const received = sink.packets.map((p) => ({ p, h: parseRtpHeader(p) })).filter((x) => x.h?.ssrc === outSsrc);
     expect(received.length).toBeGreaterThanOrEqual(48);
     // The payload arrives intact in region B (so B decrypted what A encrypted on the pipe).

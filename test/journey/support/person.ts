@@ -64,7 +64,7 @@ export async function soft(what: string, check: () => Promise<void>): Promise<vo
 export async function reveal(locator: Locator): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await locator.scrollIntoViewIfNeeded({ timeout: 10_000 });
+      await locator.scrollIntoViewIfNeeded({ timeout: 15_000 });
       return;
     } catch (e) {
       if (attempt >= 5 || !/not attached|detached/i.test((e as Error).message)) throw e;
@@ -77,7 +77,7 @@ export async function reveal(locator: Locator): Promise<void> {
  * inside the window, and not covered by anything (a toast, a dialog backdrop) at its centre.
  */
 export async function expectInViewport(locator: Locator, what: string): Promise<void> {
-  await locator.waitFor({ state: 'visible', timeout: 10_000 });
+  await locator.waitFor({ state: 'visible', timeout: 15_000 });
   const where = await locator.evaluate((el) => {
     const r = el.getBoundingClientRect();
     const x = r.left + r.width / 2;

@@ -133,7 +133,7 @@ export class WsClient {
    * Takes (removes) the first inbox message matching `pred`, waiting up to `timeoutMs` for it.
    * Rejects on timeout or when the socket closes first.
    */
-  waitFor<T extends WsMessage = WsMessage>(pred: (m: WsMessage) => boolean, timeoutMs = 5000): Promise<T> {
+  waitFor<T extends WsMessage = WsMessage>(pred: (m: WsMessage) => boolean, timeoutMs = 15_000): Promise<T> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const i = this.inbox.findIndex(pred);
