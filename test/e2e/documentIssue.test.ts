@@ -59,9 +59,11 @@ describe('document issuing and printing at the counter', () => {
     number = doc.number;
     sha256 = doc.sha256;
     expect(number).toMatch(/^RVW-341522-\d{8}-\d+$/);
-    const note = await counterWs.next((n) => n.type === 'document.issued' && n.caseId === caseId, 3000);
+    // "At once": pushed to the counter, which never asks. The bound allows for the PDF being built
+    // and signed on a loaded 2-core CI machine (a sanity bound; bench:documents measures the time).
+    const note = await counterWs.next((n) => n.type === 'document.issued' && n.caseId === caseId, 10_000);
     expect(note).toMatchObject({ type: 'document.issued', number, docType: 'payment_certificate' });
-    expect(Date.now() - issuedAt).toBeLessThan(3000);
+    expect(Date.now() - issuedAt).toBeLessThan(10_000);
     const record = await t.node.cases.getCase(caseId);
     // Built from the demo social-insurance stand-in: the record says it is sample data.
     expect(record.documents).toEqual([expect.objectContaining({ number, type: 'payment_certificate', sha256, sample: true })]);
@@ -118,7 +120,7 @@ describe('document issuing and printing at the counter', () => {
     const report2 = await counterHttp.call('POST', `/api/documents/${number}/print-report`, { outcome: 'success' });
     expect(report2.status, JSON.stringify(report2.error)).toBeLessThan(300);
     await expect
-      .poll(async () => (await t.node.cases.getCase(caseId)).documents[0]?.printLog?.map((e) => e.event), { timeout: 5000 })
+      .poll(async () => (await t.node.cases.getCase(caseId)).documents[0]?.printLog?.map((e) => e.event), { timeout: 15_000 })
       .toEqual(expect.arrayContaining(['print_token_issued', 'printed', 'print_reported']));
     const audit = await t.node.cases.audit(caseId);
     expect(audit.verdict.ok).toBe(true);
