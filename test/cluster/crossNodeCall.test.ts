@@ -89,7 +89,7 @@ describe('a call spanning two nodes', () => {
     // clerk's two tracks cross B→A the same way.
     const counterTracks = a.registry.get(caseId)!.exportableProducers();
     expect(counterTracks.map((p) => p.source).sort()).toEqual(['document', 'face', 'mic']);
-    await expect.poll(() => pipeCounts()).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
+    await expect.poll(() => pipeCounts(), { timeout: 15_000 }).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
     const pipeA = (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))!;
     const pipeB = (await b.cluster.mesh.pipeTo(caseId, 'wujiang-1'))!;
     expect((await pipeB.dump()).producerIds.sort()).toEqual(counterTracks.map((p) => p.producerId).sort());
@@ -107,11 +107,11 @@ describe('a call spanning two nodes', () => {
   it('a screen share started later crosses too, and stopping it closes its copy on the other node', async () => {
     await clerk.click('#btn-screen');
     await waitForMedia(counter, [{ source: 'screen', kind: 'video' }], 5);
-    await expect.poll(() => pipeCounts()).toEqual({ aConsumers: 3, aProducers: 3, bConsumers: 3, bProducers: 3 });
+    await expect.poll(() => pipeCounts(), { timeout: 15_000 }).toEqual({ aConsumers: 3, aProducers: 3, bConsumers: 3, bProducers: 3 });
     expect(await counter.locator('#screen-tile').isVisible()).toBe(true);
     await clerk.click('#btn-screen');
-    await expect.poll(() => pipeCounts()).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
-    await expect.poll(() => counter.locator('#screen-tile').isVisible()).toBe(false);
+    await expect.poll(() => pipeCounts(), { timeout: 15_000 }).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
+    await expect.poll(() => counter.locator('#screen-tile').isVisible(), { timeout: 15_000 }).toBe(false);
     await expectFlowing(1500, ['face', 'document'], ['face']);
   });
 
@@ -127,7 +127,7 @@ describe('a call spanning two nodes', () => {
     await redis.publish(nodeChannel('wujiang-1'), signed);
     await redis.publish(nodeChannel('wujiang-1'), signed);
     await redis.quit();
-    await expect.poll(() => a.cluster.bus.rejected.slice(before)).toEqual(['bad_signature', 'malformed', 'replayed']);
+    await expect.poll(() => a.cluster.bus.rejected.slice(before), { timeout: 15_000 }).toEqual(['bad_signature', 'malformed', 'replayed']);
     expect(a.cluster.mesh.peersOf(caseId)).toEqual(['huoqiu-1']);
     expect(await pipeCounts()).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
     await expectFlowing(1000, ['face', 'document'], ['face']);
@@ -136,9 +136,9 @@ describe('a call spanning two nodes', () => {
   it('the clerk hangs up on B: the call ends on A too, and both routers, the pipe and the Redis entry go', async () => {
     await clerk.click('#btn-hangup');
     // A hears it from B over the node bus and ends its own part: the counter's socket is told there.
-    await expect.poll(() => [a.registry.get(caseId), b.registry.get(caseId)], { timeout: 10_000 }).toEqual([undefined, undefined]);
-    await expect.poll(() => [a.cluster.mesh.peersOf(caseId), b.cluster.mesh.peersOf(caseId)]).toEqual([[], []]);
-    await expect.poll(() => a.redis.sMembers(sessionNodesKey(caseId))).toEqual([]);
+    await expect.poll(() => [a.registry.get(caseId), b.registry.get(caseId)], { timeout: 15_000 }).toEqual([undefined, undefined]);
+    await expect.poll(() => [a.cluster.mesh.peersOf(caseId), b.cluster.mesh.peersOf(caseId)], { timeout: 15_000 }).toEqual([[], []]);
+    await expect.poll(() => a.redis.sMembers(sessionNodesKey(caseId)), { timeout: 15_000 }).toEqual([]);
     // The counter stays on its case (signature, rating) without calling back in.
     await counter.waitForTimeout(1000);
     expect(a.registry.get(caseId)).toBeUndefined();

@@ -62,7 +62,7 @@ describe('node bus', () => {
     await send({ ...genuine, sig: signEnvelope(SECRET, genuine) });
     await send({ ...genuine, sig: signEnvelope(SECRET, genuine) });
 
-    await expect.poll(() => b.rejected.length - before).toBe(6);
+    await expect.poll(() => b.rejected.length - before, { timeout: 15_000 }).toBe(6);
     expect(b.rejected.slice(before)).toEqual(['malformed', 'bad_signature', 'bad_signature', 'misaddressed', 'stale', 'replayed']);
     // Only the genuine one reached the handler, once.
     expect(handled).toEqual([{ body: { sessionId: 'case-2', endpoint: { ip: '6.6.6.6', port: 6666 } }, from: 'node-a' }]);

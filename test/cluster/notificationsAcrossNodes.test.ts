@@ -51,26 +51,26 @@ describe('notifications reach the entitled sockets on the other node, and no one
       applicant: { name: '刘桂英', idNumber: withCheckDigit('32058419580303123') },
     });
     const caseId = opened.id;
-    expect(await clerkOnB.next((n) => n.type === 'queue.changed', 5000)).toEqual({ type: 'queue.changed', servingRegion: HUOQIU, partnershipId: 'wujiang-huoqiu', itemCode: ITEM });
+    expect(await clerkOnB.next((n) => n.type === 'queue.changed', 15_000)).toEqual({ type: 'queue.changed', servingRegion: HUOQIU, partnershipId: 'wujiang-huoqiu', itemCode: ITEM });
 
     // The clerk on B accepts: the counter on A hears the case changed, with its new state.
     await clerkOnB.request('queue.accept', { caseId });
-    const changed = await counter.next((n) => n.type === 'case.changed' && n.caseId === caseId && n.state === 'in_session', 5000);
+    const changed = await counter.next((n) => n.type === 'case.changed' && n.caseId === caseId && n.state === 'in_session', 15_000);
     expect(changed).toMatchObject({ type: 'case.changed', caseId, state: 'in_session' });
     expect(changed).not.toHaveProperty('counterId');
 
     // Chat both ways across the nodes.
     await counter.request('chat.send', { caseId, text: '您好，我的材料已经准备好了' });
-    expect(await clerkOnB.next((n) => n.type === 'chat.message', 5000)).toMatchObject({ type: 'chat.message', caseId, role: 'counter', text: '您好，我的材料已经准备好了' });
+    expect(await clerkOnB.next((n) => n.type === 'chat.message', 15_000)).toMatchObject({ type: 'chat.message', caseId, role: 'counter', text: '您好，我的材料已经准备好了' });
     await clerkOnB.request('chat.send', { caseId, text: '好的，请把身份证放在高拍仪下' });
-    expect(await counter.next((n) => n.type === 'chat.message' && n.role === 'clerk', 5000)).toMatchObject({ type: 'chat.message', caseId, text: '好的，请把身份证放在高拍仪下' });
+    expect(await counter.next((n) => n.type === 'chat.message' && n.role === 'clerk', 15_000)).toMatchObject({ type: 'chat.message', caseId, text: '好的，请把身份证放在高拍仪下' });
     // The sender's own sockets hear their line too (the page shows it from the notification).
-    expect(await counter.next((n) => n.type === 'chat.message' && n.role === 'counter', 5000)).toMatchObject({ text: '您好，我的材料已经准备好了' });
+    expect(await counter.next((n) => n.type === 'chat.message' && n.role === 'counter', 15_000)).toMatchObject({ text: '您好，我的材料已经准备好了' });
 
     // A document issued on B reaches the counter on A (and the clerk's own socket on B).
     const doc = await clerkOnB.request('document.issue', { caseId, docType: 'payment_certificate' });
-    expect(await counter.next((n) => n.type === 'document.issued' && n.caseId === caseId, 5000)).toMatchObject({ type: 'document.issued', number: doc.number, docType: 'payment_certificate' });
-    expect(await clerkOnB.next((n) => n.type === 'document.issued' && n.caseId === caseId, 5000)).toMatchObject({ number: doc.number });
+    expect(await counter.next((n) => n.type === 'document.issued' && n.caseId === caseId, 15_000)).toMatchObject({ type: 'document.issued', number: doc.number, docType: 'payment_certificate' });
+    expect(await clerkOnB.next((n) => n.type === 'document.issued' && n.caseId === caseId, 15_000)).toMatchObject({ number: doc.number });
 
     // Every node delivered the last message (it reached a socket on each), in the bus's order:
     // an outsider that were to hear anything of this case would have heard it by now.

@@ -19,7 +19,8 @@ describe('Redis Sentinel failover', () => {
     client = await connectRedisSentinel({ name: set.name, sentinels: set.sentinels, password: set.password });
     // Subscribed before the failover, like the event bus at a node's start.
     await client.subscribe('rvw:events', (message) => heard.push(message));
-  }, 30_000);
+    // Three redis-servers and three sentinels starting on a loaded 2-core CI machine.
+  }, 120_000);
 
   afterAll(async () => {
     await client?.close().catch(() => undefined);
@@ -44,9 +45,11 @@ describe('Redis Sentinel failover', () => {
         const replicas = await withTimeout(
           client.use(async (c) => {
             await c.set(`case:${i}`, String(i));
-            return Number(await c.sendCommand(false, ['WAIT', '1', '1000']));
+            // WAIT's timeout only bounds how long a replica may take to confirm; on a loaded CI
+            // machine a starved replica can take over 1 s, and the 100 writes before the kill must all count.
+            return Number(await c.sendCommand(false, ['WAIT', '1', '3000']));
           }),
-          3000,
+          5000,
         );
         if (replicas >= 1) {
           acknowledged.push(i);
@@ -77,7 +80,8 @@ describe('Redis Sentinel failover', () => {
 
   it('delivers a notification published after the failover to the subscriber from before it', async () => {
     const before = await set.primaryPort();
-    const deadline = Date.now() + 20_000;
+    // Re-subscribing after a failover is slow on a loaded machine; this waits for it, it does not time it.
+    const deadline = Date.now() + 45_000;
     // The subscriber re-subscribes on its own; publish until it hears one (or the deadline).
     while (!heard.includes('after-failover') && Date.now() < deadline) {
       await withTimeout(client.publish('rvw:events', 'after-failover'), 3000).catch(() => undefined);
@@ -85,7 +89,7 @@ describe('Redis Sentinel failover', () => {
     }
     expect(heard).toContain('after-failover');
     expect(await set.primaryPort()).toBe(before);
-  }, 30_000);
+  }, 90_000);
 });
 
 /** A write that neither succeeds nor fails within `ms` counts as not acknowledged. */

@@ -111,12 +111,12 @@ describe('a node on Redis Sentinel survives the loss of its primary', () => {
 
       // The event bus re-subscribed on the new primary: a change made now reaches the socket from before.
       const now = await writer.request('case.update', { caseId, expectedVersion: version, fields: { remark: 'after-failover' } });
-      const heard = await watcher.next((n) => n.type === 'case.changed' && n.caseId === caseId && n.version === now.version, 10_000);
+      const heard = await watcher.next((n) => n.type === 'case.changed' && n.caseId === caseId && n.version === now.version, 30_000);
       expect(heard).toMatchObject({ type: 'case.changed', version: now.version });
 
       // The node's registry heartbeat goes on after the failover.
       const seenAt = async () => (JSON.parse((await redis.get(nodeKey('wj'))) ?? '{}') as { seenAt?: number }).seenAt ?? 0;
-      await expect.poll(seenAt, { timeout: 5000 }).toBeGreaterThan(firstAfterKill);
+      await expect.poll(seenAt, { timeout: 15_000 }).toBeGreaterThan(firstAfterKill);
     } finally {
       await redis.quit().catch(() => undefined);
       writer.close();

@@ -120,19 +120,19 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
     const ask = '请问材料可以之后寄过来吗？';
     await counter.fill('#chat-text', ask);
     await counter.click('#btn-chat');
-    await expect.poll(() => clerk.locator('#chat').textContent(), { timeout: 10_000 }).toContain(ask);
+    await expect.poll(() => clerk.locator('#chat').textContent(), { timeout: 15_000 }).toContain(ask);
     const answer = '可以，七日内补交即可。';
     await clerk.fill('#chat-text', answer);
     await clerk.click('#btn-chat');
-    await expect.poll(() => counter.locator('#chat').textContent(), { timeout: 10_000 }).toContain(answer);
+    await expect.poll(() => counter.locator('#chat').textContent(), { timeout: 15_000 }).toContain(answer);
   });
 
   it('case changes on both sides: the clerk records a material, the applicant signs', async () => {
     // The clerk (霍邱 node) photographs 居民身份证 from the 高拍仪: the counter (吴江 node) sees it submitted.
     const row = clerk.locator('#checklist tr', { hasText: '居民身份证' });
     await row.getByRole('button', { name: '拍照' }).click();
-    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('已提交');
-    await expect.poll(() => counter.locator('#checklist tr', { hasText: '居民身份证' }).textContent(), { timeout: 10_000 }).toContain('已提交');
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('已提交');
+    await expect.poll(() => counter.locator('#checklist tr', { hasText: '居民身份证' }).textContent(), { timeout: 15_000 }).toContain('已提交');
     // The applicant signs at the counter: the clerk's page shows the signature among the case's materials.
     const box = (await counter.locator('#signature').boundingBox())!;
     await counter.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.6);
@@ -141,8 +141,8 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
     await counter.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.6, { steps: 8 });
     await counter.mouse.up();
     await counter.click('#btn-sign');
-    await expect.poll(() => counter.locator('#sign-status').textContent(), { timeout: 10_000 }).toContain('已签字确认');
-    await expect.poll(() => clerk.locator('#materials').innerText(), { timeout: 10_000 }).toContain('签名');
+    await expect.poll(() => counter.locator('#sign-status').textContent(), { timeout: 15_000 }).toContain('已签字确认');
+    await expect.poll(() => clerk.locator('#materials').innerText(), { timeout: 15_000 }).toContain('签名');
   });
 
   it('a document issued by the 霍邱 clerk is printed at the 吴江 counter', async () => {
@@ -165,6 +165,6 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
     expect(response.headers()['content-type']).toBe('application/pdf');
     await expect.poll(() => guards[0]!.prints.length - printsBefore, { timeout: 15_000 }).toBe(1);
     await expect.poll(() => row.locator('.print-state').innerText(), { timeout: 15_000 }).toBe('已打印 1 次');
-    await expect.poll(() => clerk.locator(`#documents tr[data-document="${number}"]`).textContent(), { timeout: 10_000 }).toContain('已打印 1 次');
+    await expect.poll(() => clerk.locator(`#documents tr[data-document="${number}"]`).textContent(), { timeout: 15_000 }).toContain('已打印 1 次');
   });
 });
