@@ -298,7 +298,7 @@ describe('revocation', () => {
       const res = await adminA.call('POST', `/api/admin/staff/${clerk.staffId}/disable`, {});
       expect(res.status).toBe(200);
       expect(local).toEqual([{ kind: 'staff', staffId: clerk.staffId, reason: 'staff.disabled' }]);
-      await expect.poll(() => remote.length, { timeout: 2000 }).toBe(1);
+      await expect.poll(() => remote.length, { timeout: 15_000 }).toBe(1);
       expect(remote[0]).toEqual(local[0]);
 
       const me = await clerk.client.call('GET', '/api/auth/me');

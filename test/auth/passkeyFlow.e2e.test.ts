@@ -54,7 +54,7 @@ async function apiFromPage<T>(page: Page, method: 'GET' | 'POST', path: string, 
 
 async function enrolViaPage(page: Page, url: string, name: string, expectScope: RegExp): Promise<void> {
   await page.goto(url);
-  await expect.poll(() => page.locator('#scope').textContent()).toMatch(expectScope);
+  await expect.poll(() => page.locator('#scope').textContent(), { timeout: 15_000 }).toMatch(expectScope);
   // The invite token is a one-time secret: it must not stay in the address bar.
   expect(page.url()).not.toContain('#');
   await page.fill('#name', name);

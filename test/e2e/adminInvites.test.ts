@@ -75,7 +75,7 @@ describe('admin: pending invites; enrolment names; login without a passkey', () 
     await shots.take(page, 'invite-link-toast');
     await page.setViewportSize({ width: 1366, height: 768 });
     const row = page.locator('#invites-body tr[data-invite]');
-    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
     const text = await row.first().innerText();
     expect(text).toContain('异地窗口工作人员');
     expect(text).toContain('六安市霍邱县');
@@ -86,7 +86,7 @@ describe('admin: pending invites; enrolment names; login without a passkey', () 
     const invitee = await launchPerson('invitee', { passkey: true });
     others.push(invitee);
     await invitee.page.goto(url);
-    await expect.poll(() => invitee.page.textContent('#scope'), { timeout: 10_000 }).toBe(
+    await expect.poll(() => invitee.page.textContent('#scope'), { timeout: 15_000 }).toBe(
       '您受邀注册为：异地窗口工作人员（地区：六安市霍邱县；事项：城乡居民基本养老保险个人账户一次性支付）',
     );
     await shots.take(invitee.page, 'enrol-names');
@@ -99,7 +99,7 @@ describe('admin: pending invites; enrolment names; login without a passkey', () 
     const id = await row.first().getAttribute('data-invite');
     const url = await page.inputValue('#invite-url');
     await row.first().locator('button[data-action="revoke-invite"]').click();
-    await expect.poll(() => row.count(), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
     expect(admin.guard.messages).toContain('邀请已撤销，该链接已失效');
     const listed = await t.admin.call<{ invites: { id: string }[] }>('GET', '/api/admin/invites');
     expect(listed.data.invites.map((i) => i.id)).not.toContain(id);
@@ -107,7 +107,7 @@ describe('admin: pending invites; enrolment names; login without a passkey', () 
     const invitee = others[0]!;
     await invitee.page.goto('about:blank');
     await invitee.page.goto(url);
-    await expect.poll(() => invitee.page.textContent('#status'), { timeout: 10_000 }).toBe('邀请链接无效，请核对链接是否完整，或联系管理员重新邀请。');
+    await expect.poll(() => invitee.page.textContent('#status'), { timeout: 15_000 }).toBe('邀请链接无效，请核对链接是否完整，或联系管理员重新邀请。');
     expect(await invitee.page.isHidden('#enroll')).toBe(true);
     // Revoking again: gone for everyone.
     const again = await t.admin.call('POST', `/api/admin/invites/${id}/revoke`, {});
@@ -120,7 +120,7 @@ describe('admin: pending invites; enrolment names; login without a passkey', () 
     await openStaffTab();
     const url = await inviteClerk('000117013000');
     const row = page.locator('#invites-body tr[data-invite]');
-    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
     const invitee = await launchPerson('new clerk', { passkey: true });
     others.push(invitee);
     await invitee.page.goto(url);
@@ -129,7 +129,7 @@ describe('admin: pending invites; enrolment names; login without a passkey', () 
     await invitee.page.click('#register');
     await invitee.page.waitForSelector('#done:not([hidden])', { timeout: 15_000 });
     await openStaffTab();
-    await expect.poll(() => page.textContent('#invites-body')).toContain('没有尚未使用的邀请');
+    await expect.poll(() => page.textContent('#invites-body'), { timeout: 15_000 }).toContain('没有尚未使用的邀请');
     noProblems(invitee, 'enrolled');
     noProblems(admin, 'used invite');
   });

@@ -39,13 +39,13 @@ describe('admin page (admin.html)', () => {
     const page = await otherBrowser.context.newPage();
     logs.push(collectPageLog(page, 'other'));
     await page.goto(`${t.origin}/admin.html`);
-    await page.waitForURL(/\/login\.html\?reason=UNAUTHENTICATED$/, { timeout: 10_000 });
+    await page.waitForURL(/\/login\.html\?reason=UNAUTHENTICATED$/, { timeout: 15_000 });
 
     const clerk = await t.clerk('341522', ['000117005000'], '霍邱窗口 李娜');
     await t.addCookie(otherBrowser.context, clerk.cookie);
     await page.goto(`${t.origin}/admin.html`);
     // A clerk is sent to the clerk workbench; the admin page never rendered anything.
-    await page.waitForURL(`${t.origin}/clerk.html`, { timeout: 10_000 });
+    await page.waitForURL(`${t.origin}/clerk.html`, { timeout: 15_000 });
     // And the data behind the page is refused to the clerk's session, whatever the page does.
     const answer = await page.evaluate(async () => {
       const res = await fetch('/api/admin/items');
@@ -71,7 +71,7 @@ describe('admin page (admin.html)', () => {
       if (r.method() === 'POST' && r.url().endsWith('/api/admin/items')) posts.push(r.url());
     });
     await admin.click('#item-submit');
-    await expect.poll(() => admin.locator('#item-form .form-error').textContent()).toBe('承诺办结时限不得超过法定办结时限');
+    await expect.poll(() => admin.locator('#item-form .form-error').textContent(), { timeout: 15_000 }).toBe('承诺办结时限不得超过法定办结时限');
     expect(posts).toHaveLength(0);
 
     // Server-side: the code is taken; its message is shown as it was sent.
@@ -81,7 +81,7 @@ describe('admin page (admin.html)', () => {
     const body = (await (await answer).json()) as { ok: boolean; error: { code: string; message: string } };
     expect(body).toMatchObject({ ok: false, error: { code: 'CATALOG_DUPLICATE' } });
     const error = admin.locator('#item-form .form-error');
-    await expect.poll(() => error.textContent()).toBe(body.error.message);
+    await expect.poll(() => error.textContent(), { timeout: 15_000 }).toBe(body.error.message);
     expect(body.error.message).toContain('服务事项 000117013000 已存在');
     expect(await error.isVisible()).toBe(true);
     // The existing item is untouched.
@@ -107,7 +107,7 @@ describe('admin page (admin.html)', () => {
     await admin.fill('#partnership-name', '吴江—霍邱补充事项');
     await admin.selectOption('#partnership-region-a', '320509');
     await admin.selectOption('#partnership-region-b', '341522');
-    await expect.poll(() => admin.locator('#offer-served-by-b legend').textContent()).toBe('六安市霍邱县 为 苏州市吴江区 的申请人办理的事项');
+    await expect.poll(() => admin.locator('#offer-served-by-b legend').textContent(), { timeout: 15_000 }).toBe('六安市霍邱县 为 苏州市吴江区 的申请人办理的事项');
     await admin.check('#offer-served-by-b input[value="000117099000"]');
 
     // Meanwhile the item is deleted.
@@ -115,11 +115,11 @@ describe('admin page (admin.html)', () => {
 
     await admin.click('#partnership-submit');
     const error = admin.locator('#partnership-form .form-error');
-    await expect.poll(() => error.textContent(), { timeout: 10_000 }).toBe('合作关系 wujiang-huoqiu-extra 引用的服务事项 000117099000 不存在，请先创建');
+    await expect.poll(() => error.textContent(), { timeout: 15_000 }).toBe('合作关系 wujiang-huoqiu-extra 引用的服务事项 000117099000 不存在，请先创建');
     expect(await error.isVisible()).toBe(true);
     expect(await t.node.catalog.get('partnership', 'wujiang-huoqiu-extra')).toBeUndefined();
     // The form now offers only items that exist; what was typed is kept for a second try.
-    await expect.poll(() => admin.locator('#offer-served-by-b input[value="000117099000"]').count()).toBe(0);
+    await expect.poll(() => admin.locator('#offer-served-by-b input[value="000117099000"]').count(), { timeout: 15_000 }).toBe(0);
     expect(await admin.inputValue('#partnership-id')).toBe('wujiang-huoqiu-extra');
   });
 
@@ -139,12 +139,12 @@ describe('admin page (admin.html)', () => {
     await admin.fill('#item-promised', '1');
     await admin.fill('#item-statutory', '3');
     await admin.click('#item-submit');
-    await expect.poll(() => admin.locator('#items-body tr[data-item="000121004000"]').textContent()).toContain('承诺 1 / 法定 3 个工作日');
+    await expect.poll(() => admin.locator('#items-body tr[data-item="000121004000"]').textContent(), { timeout: 15_000 }).toContain('承诺 1 / 法定 3 个工作日');
     expect(await t.node.catalog.require('item', '000121004000')).toMatchObject({ promisedDays: 1, statutoryDays: 3, name: '住房公积金个人缴存证明出具' });
 
     // An item a partnership offers cannot be deleted: the server says by whom it is used.
     await admin.click('#items-body tr[data-item="000117005000"] button[data-action="delete"]');
-    await expect.poll(() => admin.locator('#toasts .toast-error').last().textContent()).toContain('仍被引用');
+    await expect.poll(() => admin.locator('#toasts .toast-error').last().textContent(), { timeout: 15_000 }).toContain('仍被引用');
     expect(await t.node.catalog.get('item', '000117005000')).toBeDefined();
 
     // An unused one can, after confirmation.
@@ -170,10 +170,10 @@ describe('admin page (admin.html)', () => {
     await openTab(admin, 'partnerships');
     const row = admin.locator('#partnerships-body tr[data-partnership="wujiang-huoqiu"]');
     await row.locator('button[data-action="toggle-active"]').click();
-    await expect.poll(() => row.locator('[data-active]').getAttribute('data-active')).toBe('false');
+    await expect.poll(() => row.locator('[data-active]').getAttribute('data-active'), { timeout: 15_000 }).toBe('false');
     expect((await t.node.catalog.require('partnership', 'wujiang-huoqiu')).active).toBe(false);
     await row.locator('button[data-action="toggle-active"]').click();
-    await expect.poll(() => row.locator('[data-active]').getAttribute('data-active')).toBe('true');
+    await expect.poll(() => row.locator('[data-active]').getAttribute('data-active'), { timeout: 15_000 }).toBe('true');
   });
 });
 

@@ -84,7 +84,7 @@ describe('clerk page: case number, materials, 容缺 dialog, preview before issu
     });
     await counter.request('material.capture', { caseId, materialId: 'id_card', mime: 'image/jpeg', dataBase64: jpeg });
     const thumb = page.locator('#materials button.thumb');
-    await thumb.first().waitFor({ timeout: 10_000 });
+    await thumb.first().waitFor({ timeout: 15_000 });
     expect(await thumb.count()).toBe(1);
     expect(await thumb.first().innerText()).toContain('居民身份证');
     await page.waitForFunction(() => (document.querySelector('#materials img') as HTMLImageElement | null)?.naturalWidth === 640);
@@ -128,7 +128,7 @@ describe('clerk page: case number, materials, 容缺 dialog, preview before issu
     await page.fill('#waive-note', '户口簿在老家，申请人承诺十日内补交');
     await page.click('#waive-confirm');
     await page.waitForSelector('#waive-dialog:not([open])', { state: 'attached' });
-    await expect.poll(() => page.textContent('tr[data-material="household_register"] .material-status'), { timeout: 5000 }).toContain(`容缺（${later} 前补交）`);
+    await expect.poll(() => page.textContent('tr[data-material="household_register"] .material-status'), { timeout: 15_000 }).toContain(`容缺（${later} 前补交）`);
     const line = (await t.node.cases.getCase(caseId)).checklist.find((c) => c.materialId === 'household_register');
     expect(line).toMatchObject({ status: 'waived', waiver: { deadline: later, note: '户口簿在老家，申请人承诺十日内补交' } });
     noProblems('容缺');
@@ -169,7 +169,7 @@ describe('clerk page: case number, materials, 容缺 dialog, preview before issu
     await page.click('#btn-confirm-issue');
     await page.waitForSelector('#preview-dialog:not([open])', { state: 'attached' });
     const row = page.locator('#documents tr[data-document]');
-    await row.first().waitFor({ timeout: 10_000 });
+    await row.first().waitFor({ timeout: 15_000 });
     const record = await t.node.cases.getCase(caseId);
     expect(record.documents.map((d) => d.type)).toEqual(['missing_notice']);
     const doc = record.documents[0]!;
@@ -195,7 +195,7 @@ describe('clerk page: case number, materials, 容缺 dialog, preview before issu
     expect(await page.textContent('#reason-dialog .form-error')).toBe('请填写不予受理的理由');
     await page.fill('#reason-text', '申请人不符合一次性支付条件');
     await page.click('#reason-confirm');
-    await expect.poll(() => page.textContent('#case-state'), { timeout: 5000 }).toBe('不予受理');
+    await expect.poll(() => page.textContent('#case-state'), { timeout: 15_000 }).toBe('不予受理');
     for (const id of ['btn-issue', 'btn-complete', 'btn-pending', 'btn-suspend', 'btn-reject', 'btn-save', 'btn-snapshot', 'btn-chat', 'doc-type', 'field-note']) {
       expect(await page.$eval(`#${id}`, (el) => (el as HTMLButtonElement).disabled), id).toBe(true);
     }

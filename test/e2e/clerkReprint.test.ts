@@ -61,7 +61,7 @@ describe('clerk page: print state and reprint approval', () => {
     expect((await fetch(`${t.origin}/api/print/${token.data.token}`)).status).toBe(200);
     expect((await counterAuth.api.call('POST', `/api/documents/${number}/print-confirm`, { token: token.data.token })).status).toBe(200);
     const row = page.locator(`tr[data-document="${number}"]`);
-    await expect.poll(async () => row.innerText(), { timeout: 10_000 }).toContain('已打印 1 次');
+    await expect.poll(async () => row.innerText(), { timeout: 15_000 }).toContain('已打印 1 次');
     expect((await counterAuth.api.call('POST', `/api/documents/${number}/print-token`, {})).error?.code).toBe('REPRINT_NOT_APPROVED');
 
     await row.locator('button.approve-reprint').click();
@@ -69,7 +69,7 @@ describe('clerk page: print state and reprint approval', () => {
     expect(await page.textContent('#reason-title')).toBe('批准重新打印');
     await page.fill('#reason-text', '打印机卡纸');
     await page.click('#reason-confirm');
-    await expect.poll(async () => (await t.node.cases.getCase(opened.id)).documents[0]?.printLog?.map((e) => e.event), { timeout: 5000 }).toContain('reprint_approved');
+    await expect.poll(async () => (await t.node.cases.getCase(opened.id)).documents[0]?.printLog?.map((e) => e.event), { timeout: 15_000 }).toContain('reprint_approved');
     const again = await counterAuth.api.call<{ reprint: boolean }>('POST', `/api/documents/${number}/print-token`, {});
     expect(again.status).toBe(201);
     expect(again.data.reprint).toBe(true);
@@ -106,7 +106,7 @@ describe('clerk page: print state and reprint approval', () => {
     await counter.request('signature.submit', { caseId: opened.id, pngBase64: TINY_PNG });
 
     await page.click('#btn-complete');
-    await expect.poll(() => page.textContent('#case-state'), { timeout: 10_000 }).toBe('已办结');
+    await expect.poll(() => page.textContent('#case-state'), { timeout: 15_000 }).toBe('已办结');
     // The call ends on both sides, yet the clerk still sees the case: no jump back to the queue.
     await page.waitForTimeout(1500);
     expect(await page.locator('#call-view').isVisible()).toBe(true);
@@ -126,7 +126,7 @@ describe('clerk page: print state and reprint approval', () => {
     expect((await fetch(`${t.origin}/api/print/${token.data.token}`)).status).toBe(200);
     expect((await counterAuth.api.call('POST', `/api/documents/${number}/print-confirm`, { token: token.data.token })).status).toBe(200);
     const row = page.locator(`#documents tr[data-document="${number}"]`);
-    await expect.poll(() => row.innerText(), { timeout: 10_000 }).toContain('已打印 1 次');
+    await expect.poll(() => row.innerText(), { timeout: 15_000 }).toContain('已打印 1 次');
     expect((await counterAuth.api.call('POST', `/api/documents/${number}/print-token`, {})).error?.code).toBe('REPRINT_NOT_APPROVED');
     await row.locator('button.approve-reprint').click();
     await page.waitForSelector('#reason-dialog[open]');
@@ -143,7 +143,7 @@ describe('clerk page: print state and reprint approval', () => {
       itemCode: '000117013000',
       applicant: { name: '曹德明', idNumber: withCheckDigit('32058419620606121') },
     });
-    await expect.poll(() => page.locator('#queue-count').innerText(), { timeout: 10_000 }).toBe('排队 1 人');
+    await expect.poll(() => page.locator('#queue-count').innerText(), { timeout: 15_000 }).toBe('排队 1 人');
     expect(await page.locator('#queue-count').isVisible()).toBe(true);
     await new StepShots(path.resolve('test-results/clerk-reprint')).take(page, 'closed-case');
 
@@ -171,7 +171,7 @@ describe('clerk page: print state and reprint approval', () => {
     await first.waitForURL(/\/login\.html/);
     // The other tab's socket was closed by the logout (auth.revoked, reason session.logout): it
     // follows to the login page, and nothing tells the clerk the sign-in "expired".
-    await second.waitForURL(/\/login\.html/, { timeout: 10_000 });
+    await second.waitForURL(/\/login\.html/, { timeout: 15_000 });
     expect(clerk.guard.messages.filter((m) => m.includes('失效'))).toEqual([]);
     expect(clerk.guard.takeProblems('sign-out')).toEqual([]);
     await clerk.close();

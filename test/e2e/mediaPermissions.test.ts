@@ -30,7 +30,7 @@ describe('camera and microphone refused at the counter', () => {
     await page.fill('#app-id', withCheckDigit('32058419800101111'));
     await page.click('#btn-queue');
     const toast = page.locator('.toast-error');
-    await toast.first().waitFor({ timeout: 10_000 });
+    await toast.first().waitFor({ timeout: 15_000 });
     const text = await toast.first().innerText();
     expect(text).toContain('摄像头和麦克风权限被拒绝');
     expect(text).toContain('允许使用摄像头和麦克风');

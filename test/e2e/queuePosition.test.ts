@@ -32,7 +32,7 @@ describe('a waiting counter follows its queue position live', () => {
     counter.notifications.length = 0;
 
     await clerk.request('queue.accept', { caseId: first.id });
-    const changed = await counter.next((n) => n.type === 'queue.changed', 3000);
+    const changed = await counter.next((n) => n.type === 'queue.changed', 15_000);
     expect(changed).toMatchObject({ servingRegion: '341522', itemCode: '000117013000' });
     const now = await counter.request('case.get', { caseId: second.id });
     expect(now.queue?.position).toBe(1);

@@ -124,7 +124,7 @@ describe('the journey through the pages', () => {
 
     await step(shots, 'admin-enrol', [admin], async () => {
       await a.goto(j.bootstrapUrl);
-      await expect.poll(() => a.locator('#scope').textContent()).toContain('管理员');
+      await expect.poll(() => a.locator('#scope').textContent(), { timeout: 15_000 }).toContain('管理员');
       await a.fill('#name', '省级管理员 王芳');
       await expectInViewport(a.locator('#register'), '创建通行密钥');
       await a.click('#register');
@@ -156,7 +156,7 @@ describe('the journey through the pages', () => {
       await reveal(a.locator('#partnership-submit'));
       await expectInViewport(a.locator('#partnership-submit'), '保存合作关系');
       await a.click('#partnership-submit');
-      await expect.poll(() => a.locator('#partnerships-body tr[data-partnership="wujiang-huoqiu"]').textContent(), { timeout: 10_000 }).toContain('每天 00:00–23:59');
+      await expect.poll(() => a.locator('#partnerships-body tr[data-partnership="wujiang-huoqiu"]').textContent(), { timeout: 15_000 }).toContain('每天 00:00–23:59');
     });
 
     await step(shots, 'admin-invite', [admin], async () => {
@@ -178,9 +178,9 @@ describe('the journey through the pages', () => {
     await step(shots, 'clerk-enrol', [clerk], async () => {
       await c.goto(inviteUrl);
       // The invite is described with names a clerk recognises, not codes.
-      await expect.poll(() => c.locator('#scope').textContent()).toContain('您受邀注册为');
+      await expect.poll(() => c.locator('#scope').textContent(), { timeout: 15_000 }).toContain('您受邀注册为');
       await soft('the invite names the region and the item (not codes)', async () => {
-        await expect.poll(() => c.locator('#scope').textContent(), { timeout: 3000 }).toContain(HUOQIU);
+        await expect.poll(() => c.locator('#scope').textContent(), { timeout: 15_000 }).toContain(HUOQIU);
         expect(await c.locator('#scope').textContent()).toContain(PENSION);
       });
       await c.fill('#name', '霍邱窗口 李娜');
@@ -194,7 +194,7 @@ describe('the journey through the pages', () => {
       await c.click('#login');
       await c.waitForURL(`${j.origin}/clerk.html`, { timeout: 20_000 });
       await expect.poll(() => c.locator('#me').textContent(), { timeout: 15_000 }).toContain('李娜');
-      await expect.poll(() => c.locator('#queue').textContent()).toContain('暂无排队');
+      await expect.poll(() => c.locator('#queue').textContent(), { timeout: 15_000 }).toContain('暂无排队');
     });
 
     const k = counter.page;
@@ -225,17 +225,17 @@ describe('the journey through the pages', () => {
       if (mode === 'large') {
         await step(shots, 'large-type', [counter], async () => {
           const toggle = k.getByRole('button', { name: /大字/ });
-          const offered = await toggle.waitFor({ timeout: 5000 }).then(() => true, () => false);
+          const offered = await toggle.waitFor({ timeout: 15_000 }).then(() => true, () => false);
           expect.soft(offered, 'the counter offers 大字模式').toBe(true);
           // Without the mode the walk still runs, at normal size, to find what else is wrong.
           if (!offered) return;
           await expectInViewport(toggle, '大字模式');
           await toggle.click();
-          await expect.poll(bodyFont).toBeGreaterThanOrEqual(24);
+          await expect.poll(bodyFont, { timeout: 15_000 }).toBeGreaterThanOrEqual(24);
           // Remembered by the terminal: still large after the page is reloaded.
           await k.reload();
           await k.waitForSelector('#partner option', { state: 'attached', timeout: 15_000 });
-          await expect.poll(bodyFont).toBeGreaterThanOrEqual(24);
+          await expect.poll(bodyFont, { timeout: 15_000 }).toBeGreaterThanOrEqual(24);
           // Labels grow too (from 14 px), if a little less than body text.
           expect.soft(await k.locator('label[for="app-name"]').evaluate((l) => parseFloat(getComputedStyle(l).fontSize)), 'label font size').toBeGreaterThanOrEqual(20);
         });
@@ -246,7 +246,7 @@ describe('the journey through the pages', () => {
       await step(shots, 'counter-form', [counter], async () => {
         // The hours and whether the window is open come before anything is typed.
         await soft('the counter shows the service hours before anything is typed', async () => {
-          await expect.poll(() => k.locator('#step-choose').innerText(), { timeout: 10_000 }).toMatch(/00:00\s*[–-—~至]\s*23:59/);
+          await expect.poll(() => k.locator('#step-choose').innerText(), { timeout: 15_000 }).toMatch(/00:00\s*[–-—~至]\s*23:59/);
           expect(await k.locator('#step-choose').innerText()).not.toMatch(/非服务时间|已下班|暂停服务/);
         });
         for (const [sel, what] of [['#partner', '异地办理地区'], ['#item', '办理事项'], ['#app-name', '申请人姓名'], ['#app-id', '身份证号码'], ['#btn-queue', '开始视频办理']] as const) {
@@ -282,7 +282,7 @@ describe('the journey through the pages', () => {
         await k.waitForSelector('#step-call:not(.hidden)', { timeout: 15_000 });
         // The clerk works with a case number people can read out, not a UUID or a record version.
         const caseId = await k.evaluate(() => (window as unknown as { rvw: { state: { caseView?: { id: string } } } }).rvw.state.caseView?.id ?? '');
-        await expect.poll(() => c.locator('#case-summary').innerText()).toContain(PENSION);
+        await expect.poll(() => c.locator('#case-summary').innerText(), { timeout: 15_000 }).toContain(PENSION);
         const summary = await c.locator('#case-summary').innerText();
         expect.soft(summary, 'case summary shows no UUID').not.toContain(caseId);
         expect.soft(summary, 'case summary shows no record version').not.toMatch(/版本/);
@@ -298,8 +298,8 @@ describe('the journey through the pages', () => {
             const live = (el: HTMLMediaElement) => el.srcObject instanceof MediaStream && el.srcObject.getTracks().some((t) => t.readyState === 'live');
             return [...ids.map((id) => (document.getElementById(id) as HTMLVideoElement).videoWidth > 0), live(audio) && !audio.paused && !audio.muted].every(Boolean);
           }, videos);
-        await expect.poll(() => playing(c, ['remote-face', 'remote-document']), { timeout: 10_000 }).toBe(true);
-        await expect.poll(() => playing(k, ['remote-face']), { timeout: 10_000 }).toBe(true);
+        await expect.poll(() => playing(c, ['remote-face', 'remote-document']), { timeout: 15_000 }).toBe(true);
+        await expect.poll(() => playing(k, ['remote-face']), { timeout: 15_000 }).toBe(true);
         // The counter's media as the server holds it (checked again, as gone, for the next applicant).
         counterPeer = await k.evaluate(() => sessionStorage.getItem('rvw.peerId') ?? '');
         expect(producersOf(counterPeer).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/:mic$/), expect.stringMatching(/:face$/), expect.stringMatching(/:document$/)]));
@@ -318,7 +318,7 @@ describe('the journey through the pages', () => {
         await expectInViewport(snap, '拍照留存材料');
         const before = clerk.guard.messages.length;
         await snap.click();
-        await expect.poll(() => clerk.guard.messages.slice(before).some((m) => m.includes('留存')), { timeout: 10_000 }).toBe(true);
+        await expect.poll(() => clerk.guard.messages.slice(before).some((m) => m.includes('留存')), { timeout: 15_000 }).toBe(true);
       });
 
       await step(shots, 'snapshot-open', [clerk], async () => {
@@ -329,13 +329,13 @@ describe('the journey through the pages', () => {
         await reveal(thumb);
         await thumb.click();
         const opened = c.locator('dialog[open] img, #lightbox.open img, .lightbox.open img').first();
-        await opened.waitFor({ timeout: 10_000 });
-        await expect.poll(() => opened.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+        await opened.waitFor({ timeout: 15_000 });
+        await expect.poll(() => opened.evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBeGreaterThan(0);
         await shots.take(c, 'snapshot-open-clerk');
         const close = c.locator('dialog[open]').getByRole('button', { name: '关闭' });
         if (await close.count()) await close.click();
         else await c.keyboard.press('Escape');
-        await expect.poll(() => opened.isVisible()).toBe(false);
+        await expect.poll(() => opened.isVisible(), { timeout: 15_000 }).toBe(false);
         });
       });
 
@@ -344,7 +344,7 @@ describe('the journey through the pages', () => {
           const row = c.locator('#checklist tr', { hasText: name });
           // The checklist re-renders on every case change: click (which waits for a stable element).
           await row.getByRole('button', { name: '拍照' }).click();
-          await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('已提交');
+          await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('已提交');
         }
       });
 
@@ -365,7 +365,7 @@ describe('the journey through the pages', () => {
           await reveal(waive);
           await waive.click();
           const dialog = c.locator('dialog[open]');
-          const shown = await dialog.waitFor({ timeout: 5000 }).then(() => true, () => false);
+          const shown = await dialog.waitFor({ timeout: 15_000 }).then(() => true, () => false);
           expect.soft(prompts, '容缺 asks through a page dialog, not prompt()').toEqual([]);
           if (shown) {
             await dialog.locator('textarea, input[type="text"]').first().fill(note);
@@ -377,7 +377,7 @@ describe('the journey through the pages', () => {
             const before = clerk.guard.messages.length;
             await confirm.click();
             await soft('a past deadline is refused in Chinese, in the dialog', async () => {
-              await expect.poll(() => clerk.guard.messages.slice(before).join('\n'), { timeout: 5000 }).toMatch(/期限/);
+              await expect.poll(() => clerk.guard.messages.slice(before).join('\n'), { timeout: 15_000 }).toMatch(/期限/);
               expect(await dialog.locator('[role="alert"], .form-error').filter({ hasText: '期限' }).isVisible()).toBe(true);
             });
             await shots.take(c, 'waiver-bad-deadline-clerk');
@@ -386,13 +386,13 @@ describe('the journey through the pages', () => {
             // A week from today: accepted.
             await date.fill(chinaDate(7));
             await confirm.click();
-            await expect.poll(() => c.locator('dialog[open]').count(), { timeout: 5000 }).toBe(0);
+            await expect.poll(() => c.locator('dialog[open]').count(), { timeout: 15_000 }).toBe(0);
           } else {
-            await expect.poll(() => clerk.guard.messages.some((m) => m.includes('期限')), { timeout: 5000 }).toBe(true);
+            await expect.poll(() => clerk.guard.messages.some((m) => m.includes('期限')), { timeout: 15_000 }).toBe(true);
             answers.push(note, chinaDate(7));
             await waive.click();
           }
-          await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain(chinaDate(7));
+          await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain(chinaDate(7));
           expect(await row.textContent()).toContain('容缺');
         } finally {
           c.off('dialog', onDialog);
@@ -403,12 +403,12 @@ describe('the journey through the pages', () => {
         const ask = `请问死亡证明可以之后寄过来吗？（${mode}）`;
         await k.fill('#chat-text', ask);
         await k.click('#btn-chat');
-        await expect.poll(() => c.locator('#chat').textContent(), { timeout: 10_000 }).toContain(ask);
+        await expect.poll(() => c.locator('#chat').textContent(), { timeout: 15_000 }).toContain(ask);
         const answer = `可以，七日内补交即可。（${mode}）`;
         await reveal(c.locator('#chat-text'));
         await c.fill('#chat-text', answer);
         await c.click('#btn-chat');
-        await expect.poll(() => k.locator('#chat').textContent(), { timeout: 10_000 }).toContain(answer);
+        await expect.poll(() => k.locator('#chat').textContent(), { timeout: 15_000 }).toContain(answer);
         expect(await k.inputValue('#chat-text')).toBe('');
       });
 
@@ -421,14 +421,14 @@ describe('the journey through the pages', () => {
         const row = c.locator('#documents tr', { hasText: '容缺受理告知书' });
         await soft('the clerk previews the document, then signs it from the preview', async () => {
           const preview = c.getByRole('button', { name: /预览/ });
-          await preview.waitFor({ timeout: 3000 });
+          await preview.waitFor({ timeout: 15_000 });
           await reveal(preview);
           await preview.click();
           const shown = c.locator('dialog[open] iframe, dialog[open] embed, dialog[open] object, dialog[open] img').first();
           await shown.waitFor({ timeout: 20_000 });
           // The preview is the document itself (a PDF in the frame), not a description of it.
           const frame = await (await shown.elementHandle())?.contentFrame();
-          if (frame) await expect.poll(() => frame.evaluate(() => document.contentType).catch(() => ''), { timeout: 10_000 }).toBe('application/pdf');
+          if (frame) await expect.poll(() => frame.evaluate(() => document.contentType).catch(() => ''), { timeout: 15_000 }).toBe('application/pdf');
           // Chromium's PDF viewer paints its pages a while after the document loaded: wait for its
           // page area to get its size, so the screenshot shows the document a person would see.
           await soft('the PDF viewer shows the preview', () => expectPdfLaid(c, '/documents/preview/'));
@@ -471,11 +471,11 @@ describe('the journey through the pages', () => {
         });
         // Printed exactly once, no failure: on both pages and in the server's print record.
         await soft('the counter shows 已打印 1 次', async () => {
-          await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('已打印 1 次');
+          await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('已打印 1 次');
         });
         const clerkRow = c.locator(`#documents tr[data-document="${number}"]`);
         await soft('the clerk sees 已打印 1 次, no failure', async () => {
-          await expect.poll(() => clerkRow.textContent(), { timeout: 10_000 }).toContain('已打印 1 次');
+          await expect.poll(() => clerkRow.textContent(), { timeout: 15_000 }).toContain('已打印 1 次');
           expect(await clerkRow.textContent()).not.toContain('失败');
         });
         await k.waitForTimeout(1000);
@@ -489,7 +489,7 @@ describe('the journey through the pages', () => {
         await expectInViewport(k.locator('#signature'), '签名板');
         await drawSignature(k, '#signature');
         await k.click('#btn-sign');
-        await expect.poll(() => k.locator('#sign-status').textContent(), { timeout: 10_000 }).toContain('已签字确认');
+        await expect.poll(() => k.locator('#sign-status').textContent(), { timeout: 15_000 }).toContain('已签字确认');
       });
 
       const caseId = await k.evaluate(() => (window as unknown as { rvw: { state: { caseView?: { id: string } } } }).rvw.state.caseView?.id ?? '');
@@ -503,15 +503,15 @@ describe('the journey through the pages', () => {
         // A confirmation, if the page asks for one.
         const confirm = c.locator('dialog[open]').getByRole('button', { name: /确定|确认|办结/ }).last();
         if (await confirm.waitFor({ timeout: 2000 }).then(() => true, () => false)) await confirm.click();
-        await expect.poll(() => c.locator('body').innerText(), { timeout: 10_000 }).toContain('已办结');
+        await expect.poll(() => c.locator('body').innerText(), { timeout: 15_000 }).toContain('已办结');
         expect.soft(clerk.guard.messages.concat(await c.locator('body').innerText()).join('\n'), 'the clerk page says 办结 without a typo').not.toContain('已已');
         await k.waitForSelector('#step-finish:not(.hidden)', { timeout: 15_000 });
         expect.soft(await k.locator('#finish-status').textContent(), 'the counter says 办结 without a typo').not.toContain('已已');
         // The case is closed: media ends on both sides at once, not when someone clicks 结束通话.
         await soft('the call ends with the case', async () => {
-          await expect.poll(() => j.node.registry.get(caseId), { timeout: 10_000 }).toBeUndefined();
+          await expect.poll(() => j.node.registry.get(caseId), { timeout: 15_000 }).toBeUndefined();
           await expect
-            .poll(() => k.evaluate(() => (window as unknown as { __rvwTracks: MediaStreamTrack[] }).__rvwTracks.filter((t) => t.readyState === 'live').map((t) => t.kind)), { timeout: 10_000 })
+            .poll(() => k.evaluate(() => (window as unknown as { __rvwTracks: MediaStreamTrack[] }).__rvwTracks.filter((t) => t.readyState === 'live').map((t) => t.kind)), { timeout: 15_000 })
             .toEqual([]);
           // Nor does the clerk's voice keep playing at the counter.
           const hearing = () =>
@@ -519,7 +519,7 @@ describe('the journey through the pages', () => {
               const audio = document.getElementById('remote-audio') as HTMLAudioElement;
               return !audio.paused && audio.srcObject instanceof MediaStream && audio.srcObject.getTracks().some((t) => t.readyState === 'live' && t.enabled && !t.muted);
             });
-          await expect.poll(hearing, { timeout: 10_000 }).toBe(false);
+          await expect.poll(hearing, { timeout: 15_000 }).toBe(false);
         });
         // After 办结 the clerk can change nothing on the case.
         await soft('clerk actions disabled after 办结', async () => {
@@ -552,7 +552,7 @@ describe('the journey through the pages', () => {
         await expectInViewport(k.locator('#btn-rate'), '提交评价');
         const before = counter.guard.messages.length;
         await k.click('#btn-rate');
-        await expect.poll(() => counter.guard.messages.slice(before).some((m) => m.includes('感谢')), { timeout: 10_000 }).toBe(true);
+        await expect.poll(() => counter.guard.messages.slice(before).some((m) => m.includes('感谢')), { timeout: 15_000 }).toBe(true);
         const rated = await j.node.cases.getCase(caseId);
         expect(rated?.ratings).toMatchObject({ clerk: { score: 5 }, counter: { score: 5 } });
       });
@@ -575,12 +575,12 @@ describe('the journey through the pages', () => {
         // Camera and microphone released: every local track the page ever opened has ended.
         await soft('camera and microphone released', async () => {
           await expect
-            .poll(() => k.evaluate(() => (window as unknown as { __rvwTracks: MediaStreamTrack[] }).__rvwTracks.map((t) => `${t.kind}:${t.readyState}`)), { timeout: 10_000 })
+            .poll(() => k.evaluate(() => (window as unknown as { __rvwTracks: MediaStreamTrack[] }).__rvwTracks.map((t) => `${t.kind}:${t.readyState}`)), { timeout: 15_000 })
             .toSatisfy((tracks: string[]) => tracks.length > 0 && tracks.every((t) => t.endsWith(':ended')));
         });
         // And the server holds no media of the counter: no call session, no producer of its peer.
         await soft('the call session is gone on the server', async () => {
-          await expect.poll(() => j.node.registry.get(caseId), { timeout: 10_000 }).toBeUndefined();
+          await expect.poll(() => j.node.registry.get(caseId), { timeout: 15_000 }).toBeUndefined();
         });
         expect.soft(producersOf(counterPeer), 'producers of the counter still on the server').toEqual([]);
         // Nothing of the last case lingers on the screen either: no old error toasts.

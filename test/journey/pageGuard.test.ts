@@ -50,19 +50,19 @@ describe('the journey guard', () => {
 
   it('passes a clean page and records the messages it shows', async () => {
     await run('fine');
-    await expect.poll(() => person.guard.messages).toContain('材料已留存');
+    await expect.poll(() => person.guard.messages, { timeout: 15_000 }).toContain('材料已留存');
     expect(person.guard.takeProblems('clean')).toEqual([]);
   });
 
   it('counts print() on the page and on a frame’s window, once per call', async () => {
     await run('printFrame');
     await run('printPage');
-    await expect.poll(() => person.guard.prints).toEqual([`${ORIGIN}/framed.html`, `${ORIGIN}/`]);
+    await expect.poll(() => person.guard.prints, { timeout: 15_000 }).toEqual([`${ORIGIN}/framed.html`, `${ORIGIN}/`]);
   });
 
   it('catches a CSP violation, a console error, an uncaught error and raw validation text', async () => {
     for (const action of ['csp', 'consoleError', 'uncaught', 'rawToast']) await run(action);
-    await expect.poll(() => person.guard.problems.length, { timeout: 5000 }).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => person.guard.problems.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
     const problems = person.guard.takeProblems('bad').join('\n');
     expect(problems).toMatch(/CSP violation: img-src blocked http:\/\/elsewhere\.test\/pixel\.png/);
     expect(problems).toMatch(/console error: something broke/);

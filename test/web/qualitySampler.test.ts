@@ -117,7 +117,7 @@ describe('QualitySampler in Chromium', () => {
     // Nothing drawn, nothing sent: the next full sampling interval shows (almost) no frames.
     const before = (await qualities()).length;
     await page.evaluate(() => (window as unknown as { test: { stopDrawing(): void } }).test.stopDrawing());
-    await expect.poll(async () => (await qualities()).length, { timeout: 10_000 }).toBeGreaterThan(before + 2);
+    await expect.poll(async () => (await qualities()).length, { timeout: 15_000 }).toBeGreaterThan(before + 2);
     const stopped = (await qualities()).at(-1)!;
     expect(stopped.fps).toBeLessThan(2);
     await page.evaluate(() => (window as unknown as { test: { sampler: { stop(): void } } }).test.sampler.stop());
