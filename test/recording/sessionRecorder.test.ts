@@ -93,7 +93,7 @@ describe('SessionRecorder', () => {
     const driftMs = face.tracks[0]!.firstPacketAt! + fp.durationS * 1000 - (mic.tracks[0]!.firstPacketAt! + mp.durationS * 1000);
     console.info(`A/V: first-packet skew ${face.tracks[0]!.firstPacketAt! - mic.tracks[0]!.firstPacketAt!} ms; end skew (drift) ${Math.round(driftMs)} ms over ${fp.durationS} s`);
     expect(Math.abs(driftMs)).toBeLessThan(200);
-  }, 60_000);
+  }, 120_000);
 
   it('a worker SIGKILL ends the segment cleanly; a new recorder on the new router starts a new valid segment', async () => {
     const a = await newRouter();
@@ -131,7 +131,7 @@ describe('SessionRecorder', () => {
     const gapEnd = Math.min(...segsB.map((s) => s.tracks[0]!.firstPacketAt!));
     expect(gapEnd).toBeGreaterThan(gapStart);
     console.info(`worker death gap: ${gapStart} → ${gapEnd} (${gapEnd - gapStart} ms)`);
-  }, 60_000);
+  }, 120_000);
 
   it('a closed producer ends only its own segment; the others keep recording', async () => {
     const { router } = await newRouter();
@@ -152,7 +152,7 @@ describe('SessionRecorder', () => {
     await feeder.stop();
     expect(segments.map((s) => [s.tracks[0]!.source, s.reason])).toEqual([['face', 'producer-closed'], ['mic', 'stopped']]);
     for (const s of segments) await expectValid(s, s.tracks[0]!.kind, (s.endedAt - s.tracks[0]!.firstPacketAt!) / 1000);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('SessionRecorder under loss (ffmpeg has no NACK/RTX path)', () => {
@@ -191,5 +191,5 @@ describe('SessionRecorder under loss (ffmpeg has no NACK/RTX path)', () => {
     console.info(
       `5 % loss: ${lossy.dropped} RTP packets dropped → ${lossy.frames} frames in ${lossy.durationS} s (${lossyFps.toFixed(1)} fps) vs clean ${clean.frames} in ${clean.durationS} s (${cleanFps.toFixed(1)} fps)`,
     );
-  }, 90_000);
+  }, 180_000);
 });
