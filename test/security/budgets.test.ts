@@ -77,7 +77,8 @@ describe('requests per second per principal (F4)', () => {
     for (let i = 0; i < 10; i++) clerkAnswers.push(await clerk.request('ping'));
     // Every frame is answered: ok, or RATE_LIMITED.
     const responses = (s: WsClient) => s.inbox.filter((m) => m.type === 'response').length;
-    const deadline = Date.now() + 5000;
+    // A wait, not a bound (elapsed below is measured when the last answer came): 15 s for a loaded machine.
+    const deadline = Date.now() + 15_000;
     while (sockets.some((s) => responses(s) < 50) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(sockets.map(responses)).toEqual([50, 50, 50, 50]);
     const elapsed = (Date.now() - started) / 1000;
