@@ -180,6 +180,7 @@ const mine = (c: Ctx, w: Who, k: keyof MediaIds) => c.own[w][k] ?? c.own.cO[k] ?
 const WS: WsRow[] = [
   // type                                                        a320 a341 kH kN kW k320 cO c341 anon
   { type: 'ping', /*                                       */ cells: 'A A A A A A A A D', fields: () => ({}) },
+  { type: 'cluster.nodes', /* where to go if this node dies */ cells: 'A A A A A A A A D', fields: () => ({}) },
   { type: 'queue.subscribe', /* clerks, own region+items   */ cells: 'D D A A A A D D D', fields: () => ({}) },
   { type: 'queue.join', /* counters (c341: ITEM_NOT_OFFERED) */ cells: 'D D D D D D A A D', fields: () => ({ partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('林秀英') }) },
   { type: 'queue.leave', /* the case's counter             */ cells: 'D D D D D D A D D', fields: caseId },

@@ -131,6 +131,7 @@ export class RegionalNode {
           }
         : {}),
       webAssets: createWebAssets({ webRoot: opts.webRoot ?? config.webRoot }),
+      siblingOrigins: media.cluster.siblingOrigins,
     });
     const server = await createHttpServer(config.http, app);
     const signaling = createSocketEdge({ httpServer: server, config, logger, metrics, auth, hub, notifications: core.notifications, cases, catalog, calls: media.calls, presence, issueDocument: docs.issueDocument, cluster: media.cluster });

@@ -40,6 +40,8 @@ export interface HttpAppOptions {
   nodeFilesRouter?: Router;
   /** The pages (see webAssets), mounted last before the 404. */
   webAssets: Router;
+  /** Origins of this region's other nodes (the pages' CSP lets sockets move there). */
+  siblingOrigins?: () => readonly string[];
 }
 
 /** The HTTP API and pages of a node, behind the security headers and the same-origin check. */
@@ -48,7 +50,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(securityHeaders({ publicOrigin: config.http.publicOrigin, allowedOrigins: config.http.allowedOrigins }));
+  app.use(securityHeaders({ publicOrigin: config.http.publicOrigin, allowedOrigins: config.http.allowedOrigins, ...(opts.siblingOrigins ? { siblingOrigins: opts.siblingOrigins } : {}) }));
   // CSRF: every POST/PUT/DELETE proves it comes from our pages (POST /verify only reads a PDF).
   app.use(requireSameOrigin({ allowedOrigins: config.http.allowedOrigins, exempt: ['/verify'] }));
   app.get('/healthz', (_req, res) => {

@@ -2,8 +2,7 @@ import type http from 'node:http';
 import type { AuthModule } from '../auth/AuthModule.js';
 import { createUpgradeAuthenticator } from '../auth/createUpgradeAuthenticator.js';
 import { hashToken } from '../auth/hashToken.js';
-import { nodeAdmits } from '../auth/policy.js';
-import { AppError } from '../errors/AppError.js';
+import { authorizeNodeAdmission } from '../auth/policy.js';
 import { parseCookies } from '../auth/parseCookies.js';
 import type { CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
@@ -63,11 +62,7 @@ export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
     authenticate: createUpgradeAuthenticator({
       allowedOrigins: () => [...config.http.allowedOrigins, ...cluster.siblingOrigins()],
       resolvePrincipal: auth.resolvePrincipal,
-      admit: (principal) => {
-        if (!nodeAdmits(principal, cluster.regions)) {
-          throw new AppError('FORBIDDEN', '本节点不为您所在的地区提供服务，请使用本地区的访问地址 (region not served by this node)', 403, { reason: 'region_not_served' });
-        }
-      },
+      admit: (principal) => authorizeNodeAdmission(principal, cluster.regions),
     }),
     hub,
     handlers,

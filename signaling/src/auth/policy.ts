@@ -510,3 +510,10 @@ export function nodeAdmits(principal: Principal, nodeRegions: readonly string[])
   const home = homeRegionOf(principal);
   return home === undefined || nodeRegions.includes(home);
 }
+
+/** Refuses (FORBIDDEN, reason `region_not_served`) a socket this node does not take: see {@link nodeAdmits}. */
+export function authorizeNodeAdmission(principal: Principal, nodeRegions: readonly string[]): void {
+  if (!nodeAdmits(principal, nodeRegions)) {
+    throw new AppError('FORBIDDEN', '本节点不为您所在的地区提供服务，请使用本地区的访问地址 (region not served by this node)', 403, { reason: 'region_not_served' });
+  }
+}

@@ -10,10 +10,21 @@ import { AppError } from '../errors/AppError.js';
  * WebSocket (ws:/wss: to ourselves), `blob:` for media and images, no framing (frame-ancestors
  * 'none'), no referrer; HSTS and upgrade-insecure-requests only when the public origin is https.
  */
-export function securityHeaders(opts: { publicOrigin: string; allowedOrigins?: readonly string[] }): RequestHandler {
+export function securityHeaders(opts: {
+  publicOrigin: string;
+  allowedOrigins?: readonly string[];
+  /**
+   * The origins of this region's other nodes, read per response: a page's socket moves to one of
+   * them when the node that served the page dies, so connect-src must name them.
+   */
+  siblingOrigins?: () => readonly string[];
+}): RequestHandler {
   const origins = [...new Set([opts.publicOrigin, ...(opts.allowedOrigins ?? [])])].map((o) => new URL(o));
   const https = new URL(opts.publicOrigin).protocol === 'https:';
-  const wsOrigins = origins.map((u) => `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`);
+  const wsOf = (u: URL) => `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`;
+  const wsOrigins = origins.map(wsOf);
+  const siblings = opts.siblingOrigins;
+  const siblingSources = siblings ? [() => siblings().map((o) => `${new URL(o).origin} ${wsOf(new URL(o))}`).join(' ')] : [];
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -24,7 +35,7 @@ export function securityHeaders(opts: { publicOrigin: string; allowedOrigins?: r
         imgSrc: ["'self'", 'data:', 'blob:'],
         mediaSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'", ...wsOrigins],
+        connectSrc: ["'self'", ...wsOrigins, ...siblingSources],
         workerSrc: ["'self'", 'blob:'],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],

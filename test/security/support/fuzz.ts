@@ -79,6 +79,7 @@ const TEMPLATES: { [T in RequestType]: (x: Targets) => Record<string, unknown> }
   'signature.submit': (x) => ({ caseId: x.caseId, pngBase64: TINY_PNG_BASE64 }),
   'rating.submit': (x) => ({ caseId: x.caseId, target: 'clerk', score: 5 }),
   ping: () => ({}),
+  'cluster.nodes': () => ({}),
 };
 
 /** Request types covered by the templates (the test checks they are all of REQUEST_TYPES). */
