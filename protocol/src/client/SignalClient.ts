@@ -58,6 +58,14 @@ export interface SignalClientOptions {
   /** Reconnect after an unexpected close (default true; tests of one connection turn it off). */
   reconnect?: boolean;
   requestTimeoutMs?: number;
+  /**
+   * Ask the server after each open which nodes serve this client's region (`cluster.nodes`) and,
+   * when `url` cannot be reached, try those in turn: a node that dies hands its clients to the
+   * region's others (default false).
+   */
+  discoverNodes?: boolean;
+  /** An attempt not open after this long is abandoned for the next candidate (default 4000 ms). */
+  connectTimeoutMs?: number;
 }
 
 type Listener = (n: ServerNotification) => void;
@@ -76,11 +84,17 @@ export class SignalClient {
   #stopped = false;
   #everOpened = false;
   #openWaiters: (() => void)[] = [];
+  /** Where this client may connect: the current URL first, then the region's other nodes. */
+  #urls: string[];
+  #current = 0;
+  /** Candidates that failed since the last open: once all have, the backoff grows. */
+  #failedInRound = 0;
   readonly #o: SignalClientOptions;
   readonly #createSocket: (url: string) => SocketLike;
 
   constructor(options: SignalClientOptions) {
     this.#o = options;
+    this.#urls = [options.url];
     this.#createSocket =
       options.createSocket ??
       ((url) => {
@@ -93,6 +107,16 @@ export class SignalClient {
   connect(): Promise<void> {
     this.#open();
     return this.#waitOpen();
+  }
+
+  /** The URL this client is connected (or connecting) to. */
+  get url(): string {
+    return this.#urls[this.#current]!;
+  }
+
+  /** The URLs it would try, the current first (see `discoverNodes`). */
+  get candidates(): readonly string[] {
+    return [...this.#urls.slice(this.#current), ...this.#urls.slice(0, this.#current)];
   }
 
   /** True while the socket is open. */
@@ -162,13 +186,22 @@ export class SignalClient {
   #open(): void {
     if (this.#stopped) return;
     this.#o.onStateChange?.('connecting');
-    const ws = this.#createSocket(this.#o.url);
+    const ws = this.#createSocket(this.url);
     this.#ws = ws;
+    let opened = false;
+    // A dead host may not refuse, only stay silent: give up on it and try the next node.
+    const giveUp = setTimeout(() => {
+      if (!opened && this.#ws === ws) ws.close();
+    }, this.#o.connectTimeoutMs ?? 4000);
     ws.onerror = () => undefined;
     ws.onopen = async () => {
+      opened = true;
+      clearTimeout(giveUp);
       const reconnect = this.#everOpened;
       this.#attempt = 0;
+      this.#failedInRound = 0;
       this.#everOpened = true;
+      if (this.#o.discoverNodes) void this.#discover();
       this.#o.onStateChange?.('open');
       const waiters = this.#openWaiters;
       this.#openWaiters = [];
@@ -182,6 +215,7 @@ export class SignalClient {
     };
     ws.onmessage = (ev) => this.#onMessage(String(ev.data));
     ws.onclose = (ev) => {
+      clearTimeout(giveUp);
       if (this.#ws !== ws) return;
       // 4003: the server ended this sign-in. Every reconnect would be refused at the upgrade, so
       // stop; the page tells the person what to do.
@@ -194,10 +228,33 @@ export class SignalClient {
         this.#pending.delete(id);
       }
       if (this.#stopped) return;
+      // A socket that dropped is retried where it was (a blip); one that never opened moves on to
+      // the next candidate at once, and only a whole round of failures grows the backoff.
+      if (!opened && this.#urls.length > 1) {
+        this.#current = (this.#current + 1) % this.#urls.length;
+        this.#failedInRound++;
+        if (this.#failedInRound < this.#urls.length) {
+          setTimeout(() => this.#open(), 100);
+          return;
+        }
+        this.#failedInRound = 0;
+      }
       const delay = Math.min(5000, 250 * 2 ** this.#attempt) * (0.8 + Math.random() * 0.4);
       this.#attempt++;
       setTimeout(() => this.#open(), delay);
     };
+  }
+
+  /** Learns the region's live nodes; the current URL stays first, the page's own node stays known. */
+  async #discover(): Promise<void> {
+    try {
+      const { nodes } = await this.request('cluster.nodes', {});
+      const current = this.url;
+      this.#urls = [...new Set([current, ...nodes.map((n) => n.url), this.#o.url])];
+      this.#current = 0;
+    } catch {
+      // An older node or a dropped socket: keep what is known; the next open asks again.
+    }
   }
 
   #onMessage(raw: string): void {

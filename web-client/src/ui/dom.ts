@@ -91,12 +91,15 @@ export function qualityLabel(level: 'good' | 'fair' | 'poor' | 'unknown'): { tex
   }
 }
 
+/** Where the tab keeps its peer id (sessionStorage). */
+export const PEER_ID_KEY = 'rvw.peerId';
+
 /** A stable per-tab peer id, kept across reloads of the tab so a reconnect takes the peer back. */
 export function tabPeerId(): string {
-  let id = sessionStorage.getItem('rvw.peerId');
+  let id = sessionStorage.getItem(PEER_ID_KEY);
   if (!id) {
     id = crypto.randomUUID();
-    sessionStorage.setItem('rvw.peerId', id);
+    sessionStorage.setItem(PEER_ID_KEY, id);
   }
   return id;
 }

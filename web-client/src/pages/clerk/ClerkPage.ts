@@ -8,7 +8,8 @@ import { DOC_LABELS, FINAL_STATES, MATERIAL_KINDS, MATERIAL_STATUS, STATE_LABELS
 import { requestJson } from '../../auth/requestJson';
 import { requireSignedIn } from '../../auth/requireSignedIn';
 import { signOut } from '../../auth/signOut';
-import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
+import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
+import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 
 /** A queued case as the clerk's queue lists it. */
 type QueueEntry = ResponseOf<'queue.subscribe'>['cases'][number];
@@ -43,10 +44,13 @@ export class ClerkPage {
   constructor() {
     this.#signal = new SignalClient({
       url: wsUrl(),
+      // If this node dies, the socket moves to another node of the region (the page stays).
+      discoverNodes: true,
       onStateChange: showConnection,
       onOpen: async (reconnect) => {
         await this.#loadQueue();
         if (!reconnect) return;
+        showNodeMoved(this.#signal.url, this.#s.inCall);
         if (this.#s.caseView) await this.#refreshCase(this.#s.caseView.id);
         // Re-linking the call (if any) follows from the desk's onJoined.
         await this.#s.call?.resume();
@@ -61,6 +65,7 @@ export class ClerkPage {
   }
 
   async start(): Promise<void> {
+    const resumed = takeResumedCase();
     await requireSignedIn('clerk');
     byId('logout').addEventListener('click', (e) => {
       e.preventDefault();
@@ -147,6 +152,23 @@ export class ClerkPage {
     void this.#devices.preload(this.#signal).catch(() => undefined);
     // Camera preview and the desk before the first call, so accepting does not wait for them.
     await this.#ensureDesk().catch((e: unknown) => toast(e instanceof MediaAccessError ? e.message : String(e), 'error'));
+    // Reopened on another node after this page's own died (ui/nodeMoved.ts): take the call back.
+    if (resumed) await this.#takeBack(resumed);
+  }
+
+  /** Shows `caseId` and links the desk to its call again, if it is still in session. */
+  async #takeBack(caseId: string): Promise<void> {
+    try {
+      const view = await this.#signal.request('case.get', { caseId });
+      if (view.state !== 'in_session') return this.#onCase(view);
+      this.#s.inCall = view.id;
+      this.#onCase(view);
+      this.#showCallView();
+      this.#s.call?.resumeSending();
+      await this.#signal.request('session.link', { sessionId: view.id });
+    } catch (e) {
+      toast(messageFor(e, '未能恢复原办件，请从队列重新打开'), 'error');
+    }
   }
 
   async #loadQueue(): Promise<void> {

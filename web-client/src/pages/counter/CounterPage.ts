@@ -9,6 +9,7 @@ import { activateCounterFromHash } from '../../auth/activateCounterFromHash';
 import { requestJson } from '../../auth/requestJson';
 import { DocumentPrinter, printState } from './DocumentPrinter';
 import { RatingStars } from './RatingStars';
+import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 
 /** A partnership offer as the counter sees it: the remote region and its items for us. */
 interface Offer {
@@ -62,12 +63,15 @@ export class CounterPage {
     applyLargeType(localStorage.getItem(LARGE_TYPE_KEY) === '1');
     this.#signal = new SignalClient({
       url: wsUrl(),
+      // If this node dies, the socket moves to another node of the region (the page stays).
+      discoverNodes: true,
       onStateChange: (s) => {
         showConnection(s);
         this.#showSocketQuality(s);
       },
       onOpen: async (reconnect) => {
         if (!reconnect) return;
+        showNodeMoved(this.#signal.url, this.#visit.caseView?.id);
         if (this.#visit.caseView) await this.#refreshCase(this.#visit.caseView.id);
         await this.#call?.resume();
       },
@@ -94,6 +98,7 @@ export class CounterPage {
   }
 
   async start(): Promise<void> {
+    const resumed = takeResumedCase();
     // A terminal opened through its one-time activation link gets its device cookie first.
     try {
       const activated = await activateCounterFromHash();
@@ -190,6 +195,9 @@ export class CounterPage {
     // Device.load is the slowest step of joining; do it while nobody waits.
     void this.#devices.preload(this.#signal).catch(() => undefined);
     await this.#loadOffers().catch((e: unknown) => toast(`无法加载事项：${messageFor(e, '请检查网络后刷新页面')}`, 'error'));
+    // Reopened on another node after this page's own died (ui/nodeMoved.ts): the applicant's case
+    // and its call come back.
+    if (resumed) await this.#refreshCase(resumed).catch((e: unknown) => toast(messageFor(e, '未能恢复原办件，请联系大厅工作人员'), 'error'));
   }
 
   /** Before any call measures the network, the badge tells what the signaling socket knows. */
