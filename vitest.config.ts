@@ -18,6 +18,8 @@ export default defineConfig({
     minWorkers: 1,
     // Browser walks take ~35 s alone and went past 60 s under CI load; a hang still fails.
     testTimeout: 120_000,
+    // expect.poll's own default (1 s) is a load test on this machine, not a wait.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 120_000,
     reporters: ['default'],
   },

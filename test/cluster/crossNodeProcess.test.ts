@@ -1,16 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@rvw/infra/redis/freePort';
 import { launchChromium, type TestBrowser } from '../harness/browser';
 import { collectPageLog, figure, inbound, queueAcceptAndDecode } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
+import { startNodeProcess, type NodeProcess } from '../harness/nodeProcess';
 import { startTestNode, type TestNode } from '../harness/testNode';
-
-const SECRET = 'test-cluster-secret-0123456789abcdef';
 
 // The same call across two nodes, the clerk's node a separate OS process on the production
 // entry (`node signaling/dist/main.js`): nothing shared with node A but Redis, the data directory
@@ -18,8 +14,7 @@ const SECRET = 'test-cluster-secret-0123456789abcdef';
 // the pipe is read from A's end, and the clerk's node is seen through the registry.
 describe('a call spanning two node processes', () => {
   let t: TestNode;
-  let child: ChildProcess | undefined;
-  let childLog = '';
+  let b: NodeProcess | undefined;
   let bUrl: string;
   let counterBrowser: TestBrowser;
   let clerkBrowser: TestBrowser;
@@ -30,30 +25,8 @@ describe('a call spanning two node processes', () => {
   beforeAll(async () => {
     await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
     t = await startTestNode({ env: { RVW_NODE_ID: 'wujiang-1', RVW_NODE_REGIONS: '320509' } });
-    const port = await freePort();
-    bUrl = `http://localhost:${port}`;
-    child = spawn('node', ['signaling/dist/main.js'], {
-      env: {
-        ...process.env,
-        RVW_HTTP_PORT: String(port),
-        RVW_REDIS_URL: t.redis.url,
-        RVW_DATA_DIR: path.dirname(t.node.configPkiDir),
-        RVW_PKI_DIR: t.node.configPkiDir,
-        RVW_LOG_LEVEL: 'warn',
-        RVW_SFU_WORKERS: '1',
-        RVW_PEER_GRACE_MS: '3000',
-        RVW_NODE_ID: 'huoqiu-p',
-        RVW_NODE_REGIONS: '341522',
-        RVW_NODE_HEARTBEAT_MS: '300',
-        RVW_NODE_TTL_MS: '1200',
-        RVW_CLUSTER_SECRET: SECRET,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (childLog += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (childLog += d.toString()));
-    await until(async () => (await t.node.cluster.nodes.get('huoqiu-p')) !== undefined, 30_000, () => childLog);
-    await until(async () => (await fetch(`${bUrl}/clerk.html`).catch(() => undefined))?.status === 200, 30_000, () => childLog);
+    b = await startNodeProcess(t, { nodeId: 'huoqiu-p', regions: '341522' });
+    bUrl = b.url;
 
     const clerkAuth = await t.clerk('341522', ['000117005000', '000117013000', '000117009000'], '霍邱窗口 王敏');
     const counterAuth = await t.counter('wujiang-kyth-01');
@@ -69,13 +42,13 @@ describe('a call spanning two node processes', () => {
   }, 240_000);
 
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log([...logs.flat(), childLog].join('\n'));
+    if (ctx.task.result?.state === 'fail') console.log([...logs.flat(), b?.log() ?? ''].join('\n'));
   });
 
   afterAll(async () => {
     await counterBrowser?.close();
     await clerkBrowser?.close();
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (b && b.child.exitCode === null) b.kill9();
     await t?.dispose();
   });
 
@@ -104,21 +77,12 @@ describe('a call spanning two node processes', () => {
   it('kill -9 of the clerk’s node: it drops out of the registry after its TTL, and A closes its pipe and the tracks it brought', async () => {
     const session = t.node.registry.get(caseId)!;
     expect(session.counts().producers).toBe(5);
-    child!.kill('SIGKILL');
-    await expect.poll(() => t.node.cluster.nodes.get('huoqiu-p'), { timeout: 5000 }).toBeUndefined();
+    b!.kill9();
+    await expect.poll(() => t.node.cluster.nodes.get('huoqiu-p'), { timeout: 15_000 }).toBeUndefined();
     expect((await t.node.cluster.nodes.byRegion('341522')).map((n) => n.nodeId)).toEqual([]);
-    await expect.poll(() => t.node.cluster.mesh.peersOf(caseId), { timeout: 5000 }).toEqual([]);
+    await expect.poll(() => t.node.cluster.mesh.peersOf(caseId), { timeout: 15_000 }).toEqual([]);
     // The counter's own three tracks stay (the call waits for the clerk's side to come back).
     await expect.poll(() => session.counts()).toMatchObject({ producers: 3, consumers: 0 });
     expect(session.exportableProducers().map((p) => p.source).sort()).toEqual(['document', 'face', 'mic']);
   });
 });
-
-/** Waits for `ok` (a hook cannot use expect.poll); throws with `log()` on timeout. */
-async function until(ok: () => Promise<boolean>, timeoutMs: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`the second node did not come up:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
