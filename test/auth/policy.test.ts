@@ -8,6 +8,7 @@ import {
   authorizeParty,
   authorizeWithReason,
   authorizeCatalogChange,
+  authorizeNodeAdmission,
   can,
   caseView,
   requireAdmin,
@@ -375,5 +376,29 @@ describe('the policy module is the only place that refuses FORBIDDEN', () => {
     expect(found).toEqual([]);
     // The exceptions are real (a stale entry would hide nothing and mislead).
     for (const name of EXCEPTIONS) expect(forbiddenCodes(await readFile(join(ROOT, name), 'utf8')).length, name).toBeGreaterThan(0);
+  });
+});
+
+describe('which sockets a regional node takes', () => {
+  it('a node for region B takes B’s counters and clerks and every administrator, refuses A’s counters and clerks; a node for every region takes all', () => {
+    const takes = (who: Who, regions: string[]) => {
+      try {
+        authorizeNodeAdmission(PRINCIPALS[who], regions);
+        return 'taken';
+      } catch (e) {
+        return isAppError(e) ? `${e.code}:${(e.details as { reason?: string } | undefined)?.reason}:${e.httpStatus}` : 'other';
+      }
+    };
+    const refused = 'FORBIDDEN:region_not_served:403';
+    expect(Object.fromEntries((['counterB1', 'clerkBX', 'adminA', 'adminAll', 'counterA', 'clerkAX'] as Who[]).map((w) => [w, takes(w, ['B'])]))).toEqual({
+      counterB1: 'taken',
+      clerkBX: 'taken',
+      adminA: 'taken',
+      adminAll: 'taken',
+      counterA: refused,
+      clerkAX: refused,
+    });
+    expect(takes('counterA', ['B', 'A'])).toBe('taken');
+    for (const w of ['counterA', 'clerkAX', 'counterB1'] as Who[]) expect(takes(w, ['*'])).toBe('taken');
   });
 });
