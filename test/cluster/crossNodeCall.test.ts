@@ -6,7 +6,7 @@ import { nodeChannel, signEnvelope } from '@rvw/signaling/cluster/NodeBus';
 import { sessionNodesKey } from '@rvw/signaling/cluster/SessionMesh';
 import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { collectPageLog, figure, inbound, queueAcceptAndDecode, waitForMedia } from '../harness/callPages';
+import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 
@@ -66,10 +66,28 @@ describe('a call spanning two nodes', () => {
   });
 
   it('queue → 受理: each side decodes the other, every track crossing the one pipe once', async () => {
-    await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
+    await queueFromCounter(counter, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') }, '城乡居民基本养老保险个人账户一次性支付');
+    caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    await clerk.waitForSelector(`#queue tr[data-case="${caseId}"] button.accept`);
+    // While the case waits, the clerk's node (its desk watches the queue) opens the call's router
+    // and the pipe ahead, and the counter's three (held-back) tracks are across already; the desk
+    // gets nothing of them before 受理: its receiving slots stay idle.
+    const prepared = async () => (await (await b.cluster.mesh.pipeTo(caseId, 'wujiang-1'))?.dump())?.producerIds.length ?? 0;
+    await expect.poll(prepared).toBe(3);
+    const deskOnB = b.registry.all().find((s) => s.id.startsWith('desk:'))!;
+    expect(deskOnB.idleSlots()).toEqual(['document', 'face', 'mic']);
+    await clerk.click(`#queue tr[data-case="${caseId}"] button.accept`);
+    await waitForMedia(clerk, [
+      { source: 'face', kind: 'video' },
+      { source: 'document', kind: 'video' },
+      { source: 'mic', kind: 'audio' },
+    ]);
+    await waitForMedia(counter, [
+      { source: 'face', kind: 'video' },
+      { source: 'mic', kind: 'audio' },
+    ]);
     await expectFlowing(2000, ['face', 'document'], ['face']);
 
-    caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     // Each node holds a router of the call; they know each other through Redis (ids only).
     expect(a.registry.get(caseId)).toBeDefined();
     expect(b.registry.get(caseId)).toBeDefined();
@@ -102,6 +120,15 @@ describe('a call spanning two nodes', () => {
     // The counter's peer is no member of B's call and the clerk's none of A's: the imports are
     // not announced again (each node announced its own tracks over the bus).
     expect(a.registry.get(caseId)!.counts()).toMatchObject({ peers: 2, transports: 2, producers: 5, consumers: 2 });
+  });
+
+  it('a router opened ahead that nobody joins or links closes by itself, and leaves the call’s node list', async () => {
+    const ahead = `prepared-${randomUUID()}`;
+    await b.calls.prepare([ahead], 400);
+    expect(b.registry.get(ahead)).toBeDefined();
+    await expect.poll(() => b.redis.sMembers(sessionNodesKey(ahead))).toEqual(['huoqiu-1']);
+    await expect.poll(() => b.registry.get(ahead)).toBeUndefined();
+    await expect.poll(() => b.redis.sMembers(sessionNodesKey(ahead))).toEqual([]);
   });
 
   it('a screen share started later crosses too, and stopping it closes its copy on the other node', async () => {

@@ -4,7 +4,7 @@ import { createUpgradeAuthenticator } from '../auth/createUpgradeAuthenticator.j
 import { hashToken } from '../auth/hashToken.js';
 import { authorizeNodeAdmission } from '../auth/policy.js';
 import { parseCookies } from '../auth/parseCookies.js';
-import type { CallService } from '../calls/CallService.js';
+import { isDeskId, type CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
 import type { Config } from '../config.js';
@@ -53,7 +53,7 @@ export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
     ...caseHandlers({ cases: opts.cases, catalog: opts.catalog, calls, notifications: opts.notifications, issueDocument: opts.issueDocument }),
     ...clusterHandlers({ regionNodes: (region) => cluster.regionNodes(region), self: { nodeId: cluster.nodeId, url: wsUrlOf(config.http.publicOrigin) } }),
   };
-  handlers['queue.subscribe'] = presence.watchQueues(handlers['queue.subscribe']);
+  handlers['queue.subscribe'] = presence.watchQueues(prepareQueued(calls, handlers['queue.subscribe'], opts.logger));
   const signaling = SignalingServer.attach({
     httpServer: opts.httpServer,
     // The node's own upgrade check: besides the configured origins, pages of its region's other
@@ -87,4 +87,22 @@ export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
     }
   });
   return signaling;
+}
+
+/** How many cases at the head of a desk's queue get their routers opened ahead of an accept. */
+const PREPARE_AHEAD = 3;
+
+/**
+ * Wraps `queue.subscribe` (a clerk page asks whenever its queue changes): for a desk, the calls
+ * at the head of its queue are prepared on this node (CallService.prepare) while the answer goes.
+ */
+function prepareQueued(calls: CallService, handler: HandlerTable['queue.subscribe'], logger: Logger): HandlerTable['queue.subscribe'] {
+  return async (conn, request) => {
+    const answer = await handler(conn, request);
+    if (isDeskId(conn.sessionId)) {
+      const head = answer.cases.slice(0, PREPARE_AHEAD).map((c) => c.caseId);
+      void calls.prepare(head).catch((e: Error) => logger.warn({ err: e.message, cases: head }, 'preparing queued calls failed'));
+    }
+    return answer;
+  };
 }

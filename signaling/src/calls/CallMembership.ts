@@ -64,6 +64,11 @@ export class CallMembership {
     return { wasMember, empty };
   }
 
+  /** True when nobody on this node is a member of the call. */
+  isEmpty(sessionId: string): boolean {
+    return !this.#members.get(sessionId)?.size;
+  }
+
   /** Forgets the call's members and claims (it ended). */
   forget(sessionId: string): void {
     this.#members.delete(sessionId);

@@ -15,6 +15,9 @@ import { bridgeMediaEvents } from './mediaBridge.js';
 export { isDeskId } from './DeskLinks.js';
 export type { CallRole, CallServiceEvents } from './CallEvents.js';
 
+/** How long a router opened ahead of an accept waits for someone to join or link it. */
+const PREPARED_IDLE_MS = 60_000;
+
 /** An ICE server as the browser's RTCPeerConnection takes it. */
 export interface IceServer {
   urls: string[];
@@ -71,6 +74,8 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
   readonly #members = new CallMembership();
   readonly #grace: GraceTimers;
   readonly #links: DeskLinks;
+  /** Routers opened ahead of an accept (see {@link prepare}), each closed if nobody came. */
+  readonly #prepared = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(options: CallServiceOptions) {
     super();
@@ -222,6 +227,36 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
   }
 
   /** Ends the call for everyone: media closed, both sides told. */
+  /**
+   * Opens the routers of calls a desk on this node may accept next (the head of its queue), ahead
+   * of the accept. When the counter sits on another node, the call's pipe from there opens now
+   * and brings the counter's tracks (held back: black frames or nothing, never the applicant's
+   * picture), so accepting only links the desk: the node-to-node round trips leave the accept's
+   * path. Nothing reaches a clerk before the link. A router nobody joined or linked closes after
+   * `idleMs` (another node's clerk took the case, or it left the queue); asking again re-arms it.
+   */
+  async prepare(caseIds: readonly string[], idleMs = PREPARED_IDLE_MS): Promise<void> {
+    for (const caseId of caseIds) {
+      const existing = this.#o.registry.get(caseId);
+      if (existing && !this.#prepared.has(caseId)) continue;
+      clearTimeout(this.#prepared.get(caseId));
+      this.#prepared.set(
+        caseId,
+        setTimeout(() => {
+          this.#prepared.delete(caseId);
+          if (this.#members.isEmpty(caseId) && !this.#links.byCase(caseId)) this.#o.registry.close(caseId);
+        }, idleMs),
+      );
+      if (!existing) {
+        const session = await this.#o.registry.getOrCreate(caseId);
+        session.once('close', () => {
+          clearTimeout(this.#prepared.get(caseId));
+          this.#prepared.delete(caseId);
+        });
+      }
+    }
+  }
+
   end(sessionId: string, reason: string): void {
     // Told while the sockets are still in the call, so the message finds them.
     this.safeEmit('sessionended', { sessionId, reason });
@@ -251,6 +286,8 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
   /** Clears timers; the registry is closed by its owner. */
   close(): void {
     this.#grace.clear();
+    for (const timer of this.#prepared.values()) clearTimeout(timer);
+    this.#prepared.clear();
   }
 
   #removePeer(sessionId: string, peerId: string, reason: 'left' | 'timeout'): void {
