@@ -123,12 +123,20 @@ describe('a call spanning two nodes', () => {
   });
 
   it('a router opened ahead that nobody joins or links closes by itself, and leaves the call’s node list', async () => {
-    const ahead = `prepared-${randomUUID()}`;
-    await b.calls.prepare([ahead], 400);
+    const [ahead, gone] = [`prepared-${randomUUID()}`, `prepared-${randomUUID()}`];
+    // Nobody asks again: it closes after its idle time.
+    await b.calls.prepare('desk:test:1', [ahead], 400);
     expect(b.registry.get(ahead)).toBeDefined();
     await expect.poll(() => b.redis.sMembers(sessionNodesKey(ahead))).toEqual(['huoqiu-1']);
     await expect.poll(() => b.registry.get(ahead)).toBeUndefined();
     await expect.poll(() => b.redis.sMembers(sessionNodesKey(ahead))).toEqual([]);
+    // Two desks want it; it goes when the last of them no longer has it at the head of its queue.
+    await b.calls.prepare('desk:test:1', [gone], 60_000);
+    await b.calls.prepare('desk:test:2', [gone], 60_000);
+    await b.calls.prepare('desk:test:1', [], 60_000);
+    expect(b.registry.get(gone)).toBeDefined();
+    await b.calls.prepare('desk:test:2', [], 60_000);
+    expect(b.registry.get(gone)).toBeUndefined();
   });
 
   it('a screen share started later crosses too, and stopping it closes its copy on the other node', async () => {

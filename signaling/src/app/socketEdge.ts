@@ -99,9 +99,10 @@ const PREPARE_AHEAD = 3;
 function prepareQueued(calls: CallService, handler: HandlerTable['queue.subscribe'], logger: Logger): HandlerTable['queue.subscribe'] {
   return async (conn, request) => {
     const answer = await handler(conn, request);
-    if (isDeskId(conn.sessionId)) {
+    const deskId = conn.sessionId;
+    if (deskId && isDeskId(deskId)) {
       const head = answer.cases.slice(0, PREPARE_AHEAD).map((c) => c.caseId);
-      void calls.prepare(head).catch((e: Error) => logger.warn({ err: e.message, cases: head }, 'preparing queued calls failed'));
+      void calls.prepare(deskId, head).catch((e: Error) => logger.warn({ err: e.message, cases: head }, 'preparing queued calls failed'));
     }
     return answer;
   };

@@ -74,8 +74,8 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
   readonly #members = new CallMembership();
   readonly #grace: GraceTimers;
   readonly #links: DeskLinks;
-  /** Routers opened ahead of an accept (see {@link prepare}), each closed if nobody came. */
-  readonly #prepared = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Routers opened ahead of an accept (see {@link prepare}): the desks that want each, its idle timer. */
+  readonly #prepared = new Map<string, { desks: Set<string>; timer: ReturnType<typeof setTimeout> | undefined }>();
 
   constructor(options: CallServiceOptions) {
     super();
@@ -228,33 +228,41 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
 
   /** Ends the call for everyone: media closed, both sides told. */
   /**
-   * Opens the routers of calls a desk on this node may accept next (the head of its queue), ahead
-   * of the accept. When the counter sits on another node, the call's pipe from there opens now
-   * and brings the counter's tracks (held back: black frames or nothing, never the applicant's
-   * picture), so accepting only links the desk: the node-to-node round trips leave the accept's
-   * path. Nothing reaches a clerk before the link. A router nobody joined or linked closes after
-   * `idleMs` (another node's clerk took the case, or it left the queue); asking again re-arms it.
+   * Opens the routers of the calls a desk on this node may accept next (the head of its queue),
+   * ahead of the accept. When the counter sits on another node, the call's pipe from there opens
+   * now and brings the counter's tracks (held back: black frames or nothing, never the
+   * applicant's picture), so accepting only links the desk: the node-to-node round trips leave
+   * the accept's path. Nothing reaches a clerk before the link. A prepared router closes, unless
+   * someone joined or linked it, once no desk here has it at the head of its queue any more (taken
+   * by a clerk elsewhere, left the queue) or after `idleMs` without being asked for again.
    */
-  async prepare(caseIds: readonly string[], idleMs = PREPARED_IDLE_MS): Promise<void> {
+  async prepare(deskId: string, caseIds: readonly string[], idleMs = PREPARED_IDLE_MS): Promise<void> {
+    for (const [caseId, prepared] of this.#prepared) {
+      if (!caseIds.includes(caseId) && prepared.desks.delete(deskId) && !prepared.desks.size) this.#unprepare(caseId);
+    }
     for (const caseId of caseIds) {
-      const existing = this.#o.registry.get(caseId);
-      if (existing && !this.#prepared.has(caseId)) continue;
-      clearTimeout(this.#prepared.get(caseId));
-      this.#prepared.set(
-        caseId,
-        setTimeout(() => {
-          this.#prepared.delete(caseId);
-          if (this.#members.isEmpty(caseId) && !this.#links.byCase(caseId)) this.#o.registry.close(caseId);
-        }, idleMs),
-      );
-      if (!existing) {
+      const known = this.#prepared.get(caseId);
+      if (!known && this.#o.registry.get(caseId)) continue;
+      const prepared = known ?? { desks: new Set<string>(), timer: undefined };
+      prepared.desks.add(deskId);
+      clearTimeout(prepared.timer);
+      prepared.timer = setTimeout(() => this.#unprepare(caseId), idleMs);
+      this.#prepared.set(caseId, prepared);
+      if (!known) {
         const session = await this.#o.registry.getOrCreate(caseId);
         session.once('close', () => {
-          clearTimeout(this.#prepared.get(caseId));
+          clearTimeout(this.#prepared.get(caseId)?.timer);
           this.#prepared.delete(caseId);
         });
       }
     }
+  }
+
+  /** Forgets a prepared router, closing it unless someone here joined or linked it. */
+  #unprepare(caseId: string): void {
+    clearTimeout(this.#prepared.get(caseId)?.timer);
+    this.#prepared.delete(caseId);
+    if (this.#members.isEmpty(caseId) && !this.#links.byCase(caseId)) this.#o.registry.close(caseId);
   }
 
   end(sessionId: string, reason: string): void {
@@ -286,7 +294,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
   /** Clears timers; the registry is closed by its owner. */
   close(): void {
     this.#grace.clear();
-    for (const timer of this.#prepared.values()) clearTimeout(timer);
+    for (const { timer } of this.#prepared.values()) clearTimeout(timer);
     this.#prepared.clear();
   }
 
