@@ -3,9 +3,10 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { figure, inbound, queueAcceptAndDecode } from '../harness/callPages';
+import { figure, inbound, queueAcceptAndDecode, waitForFreshFrames } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { metricValue } from '../harness/netns/nsNode';
+import type { NsNode } from '../harness/netns/nsNode';
 import { HUOQIU, startTwoRegionCluster, type TwoRegionCluster } from '../harness/netns/twoRegionCluster';
 import { PageGuard } from '../journey/support/pageGuard';
 
@@ -18,6 +19,8 @@ import { PageGuard } from '../journey/support/pageGuard';
  */
 describe('two regions in two network namespaces, 30 ms apart', () => {
   let c: TwoRegionCluster;
+  /** 霍邱's second node (same namespace, port 8081): where the clerk goes when the first dies. */
+  let hq2: NsNode;
   let counterBrowser: TestBrowser;
   let clerkBrowser: TestBrowser;
   let counter: Page;
@@ -27,7 +30,8 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
 
   beforeAll(async () => {
     await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
-    c = await startTwoRegionCluster({ nodeEnv: { RVW_SFU_WORKERS: '1', RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '1200' } });
+    c = await startTwoRegionCluster({ nodeEnv: { RVW_SFU_WORKERS: '1', RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '1200' }, extraPorts: [8081] });
+    hq2 = await c.startNode(c.net.hq, `huoqiu2-${process.pid}`, HUOQIU, 8081);
     const clerkAuth = await c.setup.clerk(HUOQIU, ['000117005000', '000117013000', '000117009000'], '霍邱窗口 王敏');
     const counterAuth = await c.setup.counter('wujiang-kyth-01');
     counterBrowser = await launchChromium(c.chromiumArgs);
@@ -166,5 +170,38 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
     await expect.poll(() => guards[0]!.prints.length - printsBefore, { timeout: 15_000 }).toBe(1);
     await expect.poll(() => row.locator('.print-state').innerText(), { timeout: 15_000 }).toBe('已打印 1 次');
     await expect.poll(() => clerk.locator(`#documents tr[data-document="${number}"]`).textContent(), { timeout: 15_000 }).toContain('已打印 1 次');
+  });
+
+  it('kill -9 of the 霍邱 node under the clerk: the page moves to 霍邱’s other node by itself and media flows both ways again', async () => {
+    expect(caseId).not.toBe('');
+    const wsOf = (n: NsNode) => `${n.origin.replace(/^http/, 'ws')}/ws`;
+    const signal = () => clerk.evaluate(() => {
+      const s = (window as unknown as { rvw: { signal: { url: string; isOpen: boolean; candidates: string[] } } }).rvw.signal;
+      return { url: s.url, isOpen: s.isOpen, candidates: [...s.candidates] };
+    });
+    expect((await signal()).candidates.sort()).toEqual([wsOf(c.hq), wsOf(hq2)].sort());
+    const before = await c.setup.node.cases.getCase(caseId);
+    const killedAt = Date.now();
+    await c.hq.kill9();
+    // The old path's frames stop with the node; wait out what its jitter buffers still play, then
+    // for frames decoded again on both pages, with no user action.
+    await new Promise((r) => setTimeout(r, 500));
+    await waitForFreshFrames([
+      { page: clerk, sources: ['face', 'document'] },
+      { page: counter, sources: ['face'] },
+    ]);
+    console.log(JSON.stringify({ node_kill_recovery_ms: Date.now() - killedAt, rtt_ms: 30 }));
+    expect(await signal()).toMatchObject({ url: wsOf(hq2), isOpen: true });
+    // The 吴江 node pipes to the new 霍邱 node, across the delayed link, each track once.
+    await expect.poll(async () => metricValue(await c.wj.metrics(), 'rvw_pipe_tracks', { node: hq2.nodeId, direction: 'out' })).toBe(3);
+    await expect.poll(async () => metricValue(await c.wj.metrics(), 'rvw_pipe_tracks', { node: hq2.nodeId, direction: 'in' })).toBe(2);
+    await expect.poll(async () => metricValue(await c.wj.metrics(), 'rvw_pipe_tracks', { node: c.hq.nodeId, direction: 'out' })).toBe(0);
+    const after = await c.setup.node.cases.getCase(caseId);
+    expect({ state: after.state, version: after.version }).toEqual({ state: before.state, version: before.version });
+    expect((await c.setup.node.cases.audit(caseId)).verdict.ok).toBe(true);
+    // The only complaint a page may make: its socket to the dead node failed (Chromium logs that
+    // as a console error); anything else (CSP, page errors) fails the step.
+    const dead = new RegExp(`WebSocket connection to '${wsOf(c.hq).replace(/[.]/g, '\\.')}' failed`);
+    expect(guards.flatMap((g) => g.takeProblems('node kill')).filter((p) => !dead.test(p))).toEqual([]);
   });
 });

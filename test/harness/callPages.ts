@@ -71,3 +71,22 @@ export function collectPageLog(page: Page, label: string): string[] {
   page.on('pageerror', (e) => log.push(`[${label}] pageerror: ${e.message}`));
   return log;
 }
+
+/**
+ * Waits until every listed page decodes fresh frames of its sources again: at least 3 in a 300 ms
+ * window (10 fps). Counting from a figure taken before an outage would be wrong: a rebuilt
+ * connection's consumers start from zero and the old ones' figures vanish with them.
+ */
+export async function waitForFreshFrames(checks: { page: Page; sources: string[] }[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const before = await Promise.all(checks.map((c) => inbound(c.page)));
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await Promise.all(checks.map((c) => inbound(c.page)));
+    const gains = checks.map((c, i) => c.sources.map((s) => figure(after[i]!, s, 'framesDecoded') - figure(before[i]!, s, 'framesDecoded')));
+    if (gains.every((g) => g.every((n) => n >= 3))) return;
+    last = JSON.stringify(gains);
+    if (Date.now() > deadline) throw new Error(`no fresh frames within ${timeoutMs} ms (last gains per page and source: ${last})`);
+  }
+}

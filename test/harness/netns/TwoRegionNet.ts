@@ -42,7 +42,10 @@ async function hasNetem(ns: string): Promise<boolean> {
 
 /** Starts delayLine.py bridging two devices of a namespace; resolves once it is forwarding. It lives as long as the namespace's processes do. */
 async function startDelayLine(ns: string, a: string, b: string, delayMs: number): Promise<void> {
-  const child = spawn('ip', ['netns', 'exec', ns, PYTHON, '-u', DELAY_LINE, 'bridge', a, b, String(delayMs)], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  // A wire is never late because the machine is busy: real-time priority (SCHED_FIFO, it sleeps in
+  // select between frames), so two Chromiums and three nodes beside it do not starve it (a starved
+  // line once doubled the round trip and dropped most of the media).
+  const child = spawn('ip', ['netns', 'exec', ns, 'chrt', '-f', '10', PYTHON, '-u', DELAY_LINE, 'bridge', a, b, String(delayMs)], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`delay line did not start: ${out}`)), 10_000);
@@ -218,7 +221,7 @@ export class TwoRegionNet {
    */
   async pingRttMs(count = 10): Promise<number> {
     // ICMP echo from delayLine.py: this machine has no iputils-ping.
-    const { stdout } = await run('ip', ['netns', 'exec', this.wj.ns, PYTHON, DELAY_LINE, 'ping', this.hq.interIp, String(count + 1)], { timeout: 30_000 });
+    const { stdout } = await run('ip', ['netns', 'exec', this.wj.ns, 'chrt', '-f', '10', PYTHON, DELAY_LINE, 'ping', this.hq.interIp, String(count + 1)], { timeout: 30_000 });
     const rtts = stdout.split('\n').filter(Boolean).map(Number).slice(1).sort((a, b) => a - b);
     if (rtts.length !== count) throw new Error(`ping: ${stdout}`);
     return rtts[Math.floor(count / 2)]!;
