@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +107,33 @@ describe('files across nodes with separate disks', () => {
     expect(response.status).toBe(503);
     expect(body.error).toMatchObject({ code: 'FILE_UNAVAILABLE', message: '文件暂时无法从对方区域取得，请稍后重试' });
     expect(await t.node.redis.hKeys(`rvw:files:blob:${sha}`)).toEqual([b.cluster.nodeId]);
+  });
+
+  it('a holder whose machine is gone (it takes the connection and never answers) does not hold the fetch up: the live holder answers at once', async () => {
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => void held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const png = Buffer.from(TINY_PNG_BASE64, 'base64');
+      const sha = await capture(Buffer.concat([png, Buffer.from('-third')]).toString('base64'));
+      // A dead node still listed as a holder, ahead of B.
+      const key = `rvw:files:blob:${sha}`;
+      const bOrigin = await t.node.redis.hGet(key, b.cluster.nodeId);
+      await t.node.redis.del(key);
+      await t.node.redis.hSet(key, 'gone-node', `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`);
+      await t.node.redis.hSet(key, b.cluster.nodeId, bOrigin!);
+      const started = Date.now();
+      const response = await fetch(`${t.origin}${materialUrl(sha)}`, { headers: { cookie: counterApi.cookieHeader } });
+      const elapsed = Date.now() - started;
+      expect(response.status).toBe(200);
+      expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha);
+      expect(held.length).toBeGreaterThanOrEqual(1);
+      // Asked in turn, the silent holder would have kept the counter waiting its whole 10 s timeout.
+      expect(elapsed).toBeLessThan(5000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 
   it('the internal route answers only signed, fresh, unreplayed requests', async () => {

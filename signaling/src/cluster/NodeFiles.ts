@@ -19,7 +19,7 @@ export interface NodeFilesOptions {
   /** Where other nodes reach this node's HTTP server (RVW_INTERNAL_ORIGIN, else where it listens). */
   origin: () => string;
   logger: Logger;
-  /** How long one holder gets to answer (default 10 s). */
+  /** How long the holders get to answer (default 10 s). */
   timeoutMs?: number;
 }
 
@@ -45,27 +45,42 @@ export class NodeFiles {
   /**
    * The file's bytes from another node that holds it, checked against `sha256`; undefined when no
    * other node is recorded as holding it. FILE_UNAVAILABLE (503) when holders exist but none
-   * delivered (down, unreachable, or sent other bytes).
+   * delivered (down, unreachable, or sent other bytes). All holders are asked at once and the
+   * first good answer wins (the others are aborted): a holder whose machine is gone would
+   * otherwise hold the print for its whole timeout before a live one is asked.
    */
   async fetch(kind: NodeFileKind, sha256: string): Promise<Uint8Array | undefined> {
     const holders = Object.entries(await this.#o.redis.hGetAll(fileHoldersKey(kind, sha256))).filter(([nodeId]) => nodeId !== this.#o.nodeId);
     if (!holders.length) return undefined;
-    for (const [nodeId, origin] of holders) {
-      try {
-        const bytes = await this.#ask(origin, kind, sha256);
-        if (createHash('sha256').update(bytes).digest('hex') === sha256) return bytes;
-        this.#o.logger.error({ nodeId, kind, sha256 }, 'a node sent a file whose bytes do not match its hash');
-      } catch (err) {
-        this.#o.logger.warn({ err, nodeId, origin, kind, sha256 }, 'file not fetched from holder');
-      }
+    // One deadline for all (they run at once); the first good answer aborts the rest.
+    const done = new AbortController();
+    const deadline = setTimeout(() => done.abort(), this.#o.timeoutMs ?? 10_000);
+    try {
+      return await Promise.any(
+        holders.map(async ([nodeId, origin]) => {
+          try {
+            const bytes = await this.#ask(origin, kind, sha256, done.signal);
+            if (createHash('sha256').update(bytes).digest('hex') === sha256) return bytes;
+            this.#o.logger.error({ nodeId, kind, sha256 }, 'a node sent a file whose bytes do not match its hash');
+            throw new Error('hash mismatch');
+          } catch (err) {
+            if (!done.signal.aborted) this.#o.logger.warn({ err, nodeId, origin, kind, sha256 }, 'file not fetched from holder');
+            throw err;
+          }
+        }),
+      );
+    } catch {
+      throw new AppError('FILE_UNAVAILABLE', '文件暂时无法从对方区域取得，请稍后重试', 503, { kind, sha256 });
+    } finally {
+      clearTimeout(deadline);
+      done.abort();
     }
-    throw new AppError('FILE_UNAVAILABLE', '文件暂时无法从对方区域取得，请稍后重试', 503, { kind, sha256 });
   }
 
-  async #ask(origin: string, kind: NodeFileKind, sha256: string): Promise<Uint8Array> {
+  async #ask(origin: string, kind: NodeFileKind, sha256: string, done: AbortSignal): Promise<Uint8Array> {
     const response = await fetch(`${origin}/internal/files/${kind}/${sha256}`, {
       headers: { [NODE_AUTH_HEADER]: signNodeFileRequest(this.#o.secret, kind, sha256, this.#o.nodeId, Date.now()) },
-      signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
+      signal: done,
       redirect: 'error',
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
