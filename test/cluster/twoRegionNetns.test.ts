@@ -30,7 +30,8 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
 
   beforeAll(async () => {
     await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
-    c = await startTwoRegionCluster({ nodeEnv: { RVW_SFU_WORKERS: '1', RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '1200' }, extraPorts: [8081] });
+    // TTL 3 s: a node stalled by CI load for 1.2 s was once taken for dead and lost its pipes.
+    c = await startTwoRegionCluster({ nodeEnv: { RVW_SFU_WORKERS: '1', RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '3000' }, extraPorts: [8081] });
     hq2 = await c.startNode(c.net.hq, `huoqiu2-${process.pid}`, HUOQIU, 8081);
     const clerkAuth = await c.setup.clerk(HUOQIU, ['000117005000', '000117013000', '000117009000'], '霍邱窗口 王敏');
     const counterAuth = await c.setup.counter('wujiang-kyth-01');

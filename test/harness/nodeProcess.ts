@@ -39,7 +39,9 @@ export async function startNodeProcess(t: TestNode, opts: { nodeId: string; regi
       RVW_NODE_ID: opts.nodeId,
       RVW_NODE_REGIONS: opts.regions,
       RVW_NODE_HEARTBEAT_MS: '300',
-      RVW_NODE_TTL_MS: '1200',
+      // Short enough that a dead node is noticed within the test, long enough that a node process
+      // stalled by CI load (1.2 s was missed once) is not taken for dead: its pipes would close.
+      RVW_NODE_TTL_MS: '3000',
       RVW_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
       ...opts.env,
     },
