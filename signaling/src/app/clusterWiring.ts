@@ -7,6 +7,7 @@ import { NodeBus } from '../cluster/NodeBus.js';
 import { NodeRegistry } from '../cluster/NodeRegistry.js';
 import { SessionMesh } from '../cluster/SessionMesh.js';
 import type { Config } from '../config.js';
+import { wsOriginOf } from '../http/security.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisClient } from '../store/redisClient.js';
 import type { Closers } from './Closers.js';
@@ -45,8 +46,7 @@ const ORIGIN_MEMORY_MS = 24 * 3600_000;
 
 /** The WebSocket URL of a node's HTTP origin (`https://a.b` → `wss://a.b/ws`). */
 export function wsUrlOf(origin: string): string {
-  const u = new URL(origin);
-  return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}/ws`;
+  return `${wsOriginOf(origin)}/ws`;
 }
 
 /**

@@ -226,7 +226,6 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     this.#removePeer(sessionId, peerId, 'left');
   }
 
-  /** Ends the call for everyone: media closed, both sides told. */
   /**
    * Opens the routers of the calls a desk on this node may accept next (the head of its queue),
    * ahead of the accept. When the counter sits on another node, the call's pipe from there opens
@@ -265,6 +264,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     if (this.#members.isEmpty(caseId) && !this.#links.byCase(caseId)) this.#o.registry.close(caseId);
   }
 
+  /** Ends the call for everyone: media closed, both sides told. */
   end(sessionId: string, reason: string): void {
     // Told while the sockets are still in the call, so the message finds them.
     this.safeEmit('sessionended', { sessionId, reason });

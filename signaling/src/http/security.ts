@@ -5,6 +5,12 @@ import { isAllowedOrigin } from '../auth/isAllowedOrigin.js';
 import { respondWithError } from '../auth/respondWithError.js';
 import { AppError } from '../errors/AppError.js';
 
+/** The WebSocket origin of an HTTP origin (`https://a.b` → `wss://a.b`): what connect-src and clients name. */
+export function wsOriginOf(origin: string | URL): string {
+  const u = new URL(origin);
+  return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`;
+}
+
 /**
  * Security headers (helmet): a CSP allowing only our own origin for scripts, styles, fetch and
  * WebSocket (ws:/wss: to ourselves), `blob:` for media and images, no framing (frame-ancestors
@@ -21,10 +27,9 @@ export function securityHeaders(opts: {
 }): RequestHandler {
   const origins = [...new Set([opts.publicOrigin, ...(opts.allowedOrigins ?? [])])].map((o) => new URL(o));
   const https = new URL(opts.publicOrigin).protocol === 'https:';
-  const wsOf = (u: URL) => `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`;
-  const wsOrigins = origins.map(wsOf);
+  const wsOrigins = origins.map(wsOriginOf);
   const siblings = opts.siblingOrigins;
-  const siblingSources = siblings ? [() => siblings().map((o) => `${new URL(o).origin} ${wsOf(new URL(o))}`).join(' ')] : [];
+  const siblingSources = siblings ? [() => siblings().map((o) => `${new URL(o).origin} ${wsOriginOf(o)}`).join(' ')] : [];
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
