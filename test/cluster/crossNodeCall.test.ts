@@ -6,7 +6,7 @@ import { nodeChannel, signEnvelope } from '@rvw/signaling/cluster/NodeBus';
 import { sessionNodesKey } from '@rvw/signaling/cluster/SessionMesh';
 import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
+import { acceptAndDecode, collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 
@@ -76,16 +76,7 @@ describe('a call spanning two nodes', () => {
     await expect.poll(prepared).toBe(3);
     const deskOnB = b.registry.all().find((s) => s.id.startsWith('desk:'))!;
     expect(deskOnB.idleSlots()).toEqual(['document', 'face', 'mic']);
-    await clerk.click(`#queue tr[data-case="${caseId}"] button.accept`);
-    await waitForMedia(clerk, [
-      { source: 'face', kind: 'video' },
-      { source: 'document', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
-    await waitForMedia(counter, [
-      { source: 'face', kind: 'video' },
-      { source: 'mic', kind: 'audio' },
-    ]);
+    await acceptAndDecode(counter, clerk, `#queue tr[data-case="${caseId}"] button.accept`);
     await expectFlowing(2000, ['face', 'document'], ['face']);
 
     // Each node holds a router of the call; they know each other through Redis (ids only).

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { collectPageLog, figure, inbound, queueAcceptAndDecode, waitForFreshFrames } from '../harness/callPages';
+import { collectPageLog, figure, inbound, queueAcceptAndDecode, socketOf, waitForFreshFrames, wsUrlFor } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startNodeProcess, type NodeProcess } from '../harness/nodeProcess';
 import { startTestNode, type TestNode } from '../harness/testNode';
@@ -11,14 +11,6 @@ import { WsClient } from '../harness/wsClient';
 
 const WUJIANG = '320509';
 const HUOQIU = '341522';
-const wsOf = (origin: string) => `${origin.replace(/^http/, 'ws')}/ws`;
-
-type SignalView = { url: string; isOpen: boolean; candidates: string[] };
-const signalOf = (page: Page): Promise<SignalView> =>
-  page.evaluate(() => {
-    const s = (window as unknown as { rvw: { signal: SignalView } }).rvw.signal;
-    return { url: s.url, isOpen: s.isOpen, candidates: [...s.candidates] };
-  });
 
 // A region with two nodes, and the one under the clerk dies mid-call. Node A (in this process)
 // serves 吴江 and holds the counter; 霍邱 runs two node processes, B (which served the clerk's
@@ -70,10 +62,10 @@ describe('a node that dies hands its calls over to its region’s other node', (
     // The 霍邱 clerk on B hears of both 霍邱 nodes; the 吴江 counter on A of A only.
     const onB = await WsClient.connect(b!.url, clerkAuth.cookie);
     const { nodes } = await onB.request('cluster.nodes', {});
-    expect(nodes.map((n) => n.url).sort()).toEqual([wsOf(b!.url), wsOf(b2!.url)].sort());
+    expect(nodes.map((n) => n.url).sort()).toEqual([wsUrlFor(b!.url), wsUrlFor(b2!.url)].sort());
     onB.close();
     const onA = await WsClient.connect(t.node.url, counterCookie);
-    expect((await onA.request('cluster.nodes', {})).nodes).toEqual([{ nodeId: 'wujiang-1', url: wsOf(t.node.url) }]);
+    expect((await onA.request('cluster.nodes', {})).nodes).toEqual([{ nodeId: 'wujiang-1', url: wsUrlFor(t.node.url) }]);
     onA.close();
     // A 吴江 counter knocking at a 霍邱 node is turned away at the upgrade (its media belongs in 吴江).
     await expect(WsClient.connect(b!.url, counterCookie)).rejects.toThrow('upgrade refused with HTTP 403');
@@ -84,8 +76,8 @@ describe('a node that dies hands its calls over to its region’s other node', (
     const caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     expect(t.node.cluster.mesh.peersOf(caseId)).toEqual(['huoqiu-b']);
     // The page learnt the region's other node after connecting.
-    await expect.poll(async () => (await signalOf(clerk)).candidates, { timeout: 10_000 }).toContain(wsOf(b2!.url));
-    expect((await signalOf(clerk)).url).toBe(wsOf(b!.url));
+    await expect.poll(async () => (await socketOf(clerk)).candidates, { timeout: 10_000 }).toContain(wsUrlFor(b2!.url));
+    expect((await socketOf(clerk)).url).toBe(wsUrlFor(b!.url));
     const before = await t.node.cases.getCase(caseId);
     const auditBefore = (await t.node.cases.audit(caseId)).events.length;
     const killedAt = Date.now();
@@ -101,7 +93,7 @@ describe('a node that dies hands its calls over to its region’s other node', (
     const recoveryMs = Date.now() - killedAt;
     console.log(JSON.stringify({ node_kill_recovery_ms: recoveryMs }));
 
-    expect(await signalOf(clerk)).toMatchObject({ url: wsOf(b2!.url), isOpen: true });
+    expect(await socketOf(clerk)).toMatchObject({ url: wsUrlFor(b2!.url), isOpen: true });
     // A forgets B (its registry entry expired) and pipes to B′ only; the call's router on A holds
     // the counter's three tracks and the clerk's two, brought now by B′.
     await expect.poll(() => t.node.cluster.nodes.get('huoqiu-b'), { timeout: 10_000 }).toBeUndefined();

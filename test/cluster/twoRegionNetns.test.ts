@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { figure, inbound, queueAcceptAndDecode, waitForFreshFrames } from '../harness/callPages';
+import { figure, inbound, queueAcceptAndDecode, socketOf, waitForFreshFrames, wsUrlFor } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { metricValue } from '../harness/netns/nsNode';
 import type { NsNode } from '../harness/netns/nsNode';
@@ -175,12 +175,8 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
 
   it('kill -9 of the 霍邱 node under the clerk: the page moves to 霍邱’s other node by itself and media flows both ways again', async () => {
     expect(caseId).not.toBe('');
-    const wsOf = (n: NsNode) => `${n.origin.replace(/^http/, 'ws')}/ws`;
-    const signal = () => clerk.evaluate(() => {
-      const s = (window as unknown as { rvw: { signal: { url: string; isOpen: boolean; candidates: string[] } } }).rvw.signal;
-      return { url: s.url, isOpen: s.isOpen, candidates: [...s.candidates] };
-    });
-    expect((await signal()).candidates.sort()).toEqual([wsOf(c.hq), wsOf(hq2)].sort());
+    const wsOf = (n: NsNode) => wsUrlFor(n.origin);
+    expect((await socketOf(clerk)).candidates.sort()).toEqual([wsOf(c.hq), wsOf(hq2)].sort());
     const before = await c.setup.node.cases.getCase(caseId);
     const killedAt = Date.now();
     await c.hq.kill9();
@@ -192,7 +188,7 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
       { page: counter, sources: ['face'] },
     ]);
     console.log(JSON.stringify({ node_kill_recovery_ms: Date.now() - killedAt, rtt_ms: 30 }));
-    expect(await signal()).toMatchObject({ url: wsOf(hq2), isOpen: true });
+    expect(await socketOf(clerk)).toMatchObject({ url: wsOf(hq2), isOpen: true });
     // The 吴江 node pipes to the new 霍邱 node, across the delayed link, each track once.
     await expect.poll(async () => metricValue(await c.wj.metrics(), 'rvw_pipe_tracks', { node: hq2.nodeId, direction: 'out' })).toBe(3);
     await expect.poll(async () => metricValue(await c.wj.metrics(), 'rvw_pipe_tracks', { node: hq2.nodeId, direction: 'in' })).toBe(2);

@@ -52,7 +52,15 @@ export async function queueFromCounter(page: Page, applicant: { name: string; id
 export async function queueAcceptAndDecode(counter: Page, clerk: Page, applicant: { name: string; idNumber: string }): Promise<void> {
   await queueFromCounter(counter, applicant, '城乡居民基本养老保险个人账户一次性支付');
   await clerk.waitForSelector('#queue button.accept', { timeout: 15_000 });
-  await clerk.click('#queue button.accept');
+  await acceptAndDecode(counter, clerk, '#queue button.accept');
+}
+
+/**
+ * The clerk clicks 受理 (`acceptButton`) and both pages decode what the other sends: the clerk the
+ * applicant's face, the 高拍仪 and the microphone; the counter the clerk's face and voice.
+ */
+export async function acceptAndDecode(counter: Page, clerk: Page, acceptButton: string): Promise<void> {
+  await clerk.click(acceptButton);
   await waitForMedia(clerk, [
     { source: 'face', kind: 'video' },
     { source: 'document', kind: 'video' },
@@ -89,4 +97,15 @@ export async function waitForFreshFrames(checks: { page: Page; sources: string[]
     last = JSON.stringify(gains);
     if (Date.now() > deadline) throw new Error(`no fresh frames within ${timeoutMs} ms (last gains per page and source: ${last})`);
   }
+}
+
+/** A node's WebSocket URL as a page reaches it (`http://h:p` → `ws://h:p/ws`), written out here, not taken from the product. */
+export const wsUrlFor = (origin: string): string => `${origin.replace(/^http/, 'ws')}/ws`;
+
+/** The page's signaling socket (`window.rvw.signal`): where it is connected, and where it would go next. */
+export async function socketOf(page: Page): Promise<{ url: string; isOpen: boolean; candidates: string[] }> {
+  return page.evaluate(() => {
+    const s = (window as unknown as { rvw: { signal: { url: string; isOpen: boolean; candidates: readonly string[] } } }).rvw.signal;
+    return { url: s.url, isOpen: s.isOpen, candidates: [...s.candidates] };
+  });
 }
