@@ -13,7 +13,7 @@ import type {
   TransportListenOptions,
   TransportParams,
 } from './MediaSessionTypes.js';
-import { consumerParams, PeerMedia, type ConsumerAppData, type OwnedProducer } from './PeerMedia.js';
+import { consumerParams, PeerMedia, type ConsumerAppData, type OwnedProducer, type PipedCopy } from './PeerMedia.js';
 import { ReceivingSlots } from './ReceivingSlots.js';
 import { RegionPipe, type PipedProducer, type RegionPipeOptions } from './RegionPipe.js';
 import { SessionPipes, type PipeInlet } from './SessionPipes.js';
@@ -87,7 +87,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       isClosed: () => this.#closed,
       hasCopyOf: (producerId) => this.hasCopyOf(producerId),
       takeSlot: (owner) => this.#slots.take(owner),
-      adopt: (peerId, producer, source, origin, copyOf, pipe) => this.#adopt(peerId, producer, source, origin, copyOf, pipe),
+      adopt: (peerId, copy) => this.#adopt(peerId, copy),
       slotTransport: (slot) => this.#peers.get(slot.receiver)?.transports.get(slot.consumer.appData.transportId),
     };
     // A dead worker closes the router under us: the session is unusable and must be rebuilt.
@@ -199,9 +199,14 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return RegionPipe.create({ ...options, router: this.#router });
   }
 
-  /** True for a producer imported from another node ({@link importProducer}). */
+  /**
+   * True for a producer imported from another node ({@link importProducer}): by its id here, or by
+   * its id on that node when it was fed into a receiving slot (the slot's producer stands for it).
+   */
   isRemoteProducer(producerId: string): boolean {
-    return this.#producerOwner(producerId)?.remote === true;
+    if (this.#producerOwner(producerId)?.remote === true) return true;
+    for (const peer of this.#peers.values()) for (const e of peer.producers.values()) if (e.remote && e.copyOf === producerId) return true;
+    return false;
   }
 
   /** What may cross to another node: every producer here except those that came from one. */
@@ -225,9 +230,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Re-creates another node's producer here (same id, same peer and source). Its idle receiving
-   * slot of that source closes first, as for a piped copy; the caller then calls
-   * {@link pushToOthers} once per batch, so the receivers renegotiate once.
+   * Re-creates another node's producer here (same id, same peer and source). A receiver waiting
+   * for that source in an idle receiving slot (the queued counter, for the clerk's face and
+   * microphone) gets it through the slot, as from a desk on this node (SessionPipes.feedImport);
+   * otherwise the import is a producer of the peer, other idle slots of its source close first,
+   * and the caller calls {@link pushToOthers} once per batch, so the receivers renegotiate once.
    */
   async importProducer(pipe: RegionPipe, piped: PipedProducer, owner: { peerId: string; source: MediaSource }): Promise<ProducerInfo> {
     this.#assertOpen();
@@ -236,6 +243,28 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       producer.close();
       throw SfuError.sessionClosed(this.id);
     }
+    const imported: OwnedProducer = { producer, source: owner.source, peerId: owner.peerId, remote: true };
+    const slot = this.#slots.take(imported);
+    if (slot) {
+      await this.#pipes.feedImport(imported, this.#inlet, slot).catch(() => undefined);
+      if (slot.producer.closed || !this.hasCopyOf(producer.id)) slot.producer.close();
+      else {
+        // The slot goes before the import (the receiver rebuilt its transports): the import is
+        // consumed directly from then on.
+        slot.producer.observer.once('close', () => {
+          if (this.#closed || producer.closed) return;
+          this.#addImport(producer, owner);
+          void this.pushToOthers(owner.peerId);
+        });
+        return { producerId: slot.producer.id, peerId: owner.peerId, kind: producer.kind, source: owner.source };
+      }
+    }
+    if (this.#closed || producer.closed) throw SfuError.sessionClosed(this.id);
+    return this.#addImport(producer, owner);
+  }
+
+  /** An import becomes a producer of its peer here. */
+  #addImport(producer: types.Producer, owner: { peerId: string; source: MediaSource }): ProducerInfo {
     const peer = this.#peer(owner.peerId);
     this.#slots.dropIdle(owner.source, owner.peerId);
     const info = peer.addRemoteProducer(producer, owner.source);
@@ -243,12 +272,12 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return info;
   }
 
-  /** A copy piped in from another session becomes a producer of `peerId` here. */
-  #adopt(peerId: string, producer: types.Producer, source: MediaSource, origin: string, copyOf: string, pipe: types.Consumer): void {
+  /** A copy piped in from another session (or a slot-fed import) becomes a producer of `peerId` here. */
+  #adopt(peerId: string, copy: PipedCopy): void {
     const peer = this.#peer(peerId);
     // Told before the new consumer is announced, so a receiver never shows an empty slot's track.
-    this.#slots.dropIdle(source, peerId);
-    const info = peer.addPipedProducer(producer, source, origin, copyOf, pipe);
+    this.#slots.dropIdle(copy.source, peerId);
+    const info = peer.addPipedProducer(copy);
     this.safeEmit('producernew', info);
   }
 

@@ -17,6 +17,20 @@ export interface ProducerEntry {
   remote?: true;
 }
 
+/**
+ * A copy of a producer fed into this session (SessionPipes): from another session of this node,
+ * or — `remote` — an import from another node's router of the same call that was fed into one of
+ * this session's receiving slots (then `copyOf` is the import's id, the producer's id there).
+ */
+export interface PipedCopy {
+  producer: types.Producer;
+  source: MediaSource;
+  origin: string;
+  copyOf: string;
+  pipe: types.Consumer;
+  remote?: true;
+}
+
 /** A live producer with the peer it belongs to. */
 export type OwnedProducer = ProducerEntry & { peerId: string };
 
@@ -108,9 +122,10 @@ export class PeerMedia extends EnhancedEventEmitter<PeerMediaEvents> {
   }
 
   /** Keeps a copy of another session's producer, piped in for this peer. */
-  addPipedProducer(producer: types.Producer, source: MediaSource, origin: string, copyOf: string, pipe: types.Consumer): ProducerInfo {
+  addPipedProducer(copy: PipedCopy): ProducerInfo {
+    const { producer, source, origin, copyOf, pipe, remote } = copy;
     const info: ProducerInfo = { producerId: producer.id, peerId: this.id, kind: producer.kind, source };
-    this.producers.set(producer.id, { producer, source, origin, copyOf, pipe });
+    this.producers.set(producer.id, { producer, source, origin, copyOf, pipe, ...(remote ? { remote } : {}) });
     producer.observer.once('close', () => {
       this.producers.delete(producer.id);
       this.safeEmit('producerclosed', info, true);

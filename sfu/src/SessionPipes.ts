@@ -1,7 +1,6 @@
 import type { types } from 'mediasoup';
 import { startWhenConnected } from './keyframeGate.js';
-import type { MediaSource } from './MediaSessionTypes.js';
-import type { OwnedProducer } from './PeerMedia.js';
+import type { OwnedProducer, PipedCopy } from './PeerMedia.js';
 import type { Slot } from './ReceivingSlots.js';
 
 /**
@@ -16,8 +15,8 @@ export interface PipeInlet {
   hasCopyOf(producerId: string): boolean;
   /** Takes an idle receiving slot that can carry the producer, if there is one. */
   takeSlot(owner: OwnedProducer): Slot | undefined;
-  /** Makes `producer` (the copy) a producer of `peerId` here; announced as producernew. */
-  adopt(peerId: string, producer: types.Producer, source: MediaSource, origin: string, copyOf: string, pipe: types.Consumer): void;
+  /** Makes the copy a producer of `peerId` here; announced as producernew. */
+  adopt(peerId: string, copy: PipedCopy): void;
   /** The receive transport a slot's consumer runs on, while it lives. */
   slotTransport(slot: Slot): types.WebRtcTransport | undefined;
 }
@@ -89,7 +88,7 @@ export class SessionPipes {
         local.close();
         return;
       }
-      target.adopt(owner.peerId, copy, owner.source, this.#o.sessionId, producerId, pipeConsumer);
+      target.adopt(owner.peerId, { producer: copy, source: owner.source, origin: this.#o.sessionId, copyOf: producerId, pipe: pipeConsumer });
     } catch (e) {
       local.close();
       throw e;
@@ -104,7 +103,7 @@ export class SessionPipes {
    * needs no renegotiation and no resume. Video starts paused, and is started exactly when a piped
    * copy would be (the keyframe request must reach a consumer that can take it).
    */
-  async #feed(owner: OwnedProducer, target: PipeInlet, slot: Slot): Promise<void> {
+  async #feed(owner: OwnedProducer, target: PipeInlet, slot: Slot, options: { remote?: true } = {}): Promise<void> {
     const producerId = owner.producer.id;
     let pipe: types.Consumer;
     try {
@@ -125,7 +124,7 @@ export class SessionPipes {
       slot.producer.close();
       return;
     }
-    target.adopt(owner.peerId, slot.producer, owner.source, this.#o.sessionId, producerId, pipe);
+    target.adopt(owner.peerId, { producer: slot.producer, source: owner.source, origin: this.#o.sessionId, copyOf: producerId, pipe, ...options });
     // The receiver resumes its slot consumer when it joins: the pipe starts once that is done and
     // the receive transport is connected. A resume still in flight reads as paused (mediasoup flips
     // the flag when the worker answers) and has already looked for a pipe to start, so wait for it.
@@ -134,6 +133,17 @@ export class SessionPipes {
       if (!slot.consumer.paused) startWhenConnected(transport, pipe);
       else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe));
     }
+  }
+
+  /**
+   * Feeds a producer imported from another node's router of the same call (a RegionPipe import in
+   * this session's own router) into one of this session's receiving slots: the queued counter's
+   * slots for the clerk's tracks when the clerk's desk is on another node, so the counter's
+   * pictures start as they do on one node, without a renegotiation. The slot's producer is the
+   * copy, marked `remote`: it is not announced again nor exported back to the node it came from.
+   */
+  feedImport(owner: OwnedProducer, target: PipeInlet, slot: Slot): Promise<void> {
+    return this.#feed(owner, target, slot, { remote: true });
   }
 
   /** The PlainTransport feeding `port` (another session's slot port) from here; one per port. */

@@ -76,6 +76,8 @@ describe('a call spanning two nodes', () => {
     await expect.poll(prepared).toBe(3);
     const deskOnB = b.registry.all().find((s) => s.id.startsWith('desk:'))!;
     expect(deskOnB.idleSlots()).toEqual(['document', 'face', 'mic']);
+    // The queued counter on A holds receiving slots for the clerk's face and microphone.
+    expect(a.registry.get(caseId)!.idleSlots()).toEqual(['face', 'mic']);
     await acceptAndDecode(counter, clerk, `#queue tr[data-case="${caseId}"] button.accept`);
     await expectFlowing(2000, ['face', 'document'], ['face']);
 
@@ -111,6 +113,23 @@ describe('a call spanning two nodes', () => {
     // The counter's peer is no member of B's call and the clerk's none of A's: the imports are
     // not announced again (each node announced its own tracks over the bus).
     expect(a.registry.get(caseId)!.counts()).toMatchObject({ peers: 2, transports: 2, producers: 5, consumers: 2 });
+    // The clerk's tracks reached the counter through its receiving slots, as on one node: the
+    // imports on A's pipe feed the slots' producers (no consumer of an import was made, no
+    // renegotiation at the counter), and the slot producers stand for them.
+    const onA = a.registry.get(caseId)!;
+    expect(onA.idleSlots()).toEqual([]);
+    const imports = (await pipeA.dump()).producerIds;
+    expect(imports).toHaveLength(2);
+    const clerkTracksOnA = onA.listProducers().filter((p) => !counterTracks.some((c) => c.producerId === p.producerId));
+    expect(clerkTracksOnA.map((p) => p.source).sort()).toEqual(['face', 'mic']);
+    for (const p of clerkTracksOnA) {
+      expect(imports).not.toContain(p.producerId);
+      expect(onA.isRemoteProducer(p.producerId)).toBe(true);
+    }
+    for (const id of imports) {
+      expect(onA.hasCopyOf(id)).toBe(true);
+      expect(onA.isRemoteProducer(id)).toBe(true);
+    }
   });
 
   it('a router opened ahead that nobody joins or links closes by itself, and leaves the call’s node list', async () => {

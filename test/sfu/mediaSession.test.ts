@@ -141,6 +141,54 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     desk.close();
   });
 
+  it('across nodes: an import fills the waiting counter’s idle slot (no new consumer, not exported back); if the slot goes first the import is consumed directly; it closes with its original', async () => {
+    // Two routers of one call as two nodes hold them, joined by a RegionPipe pair on loopback.
+    const onA = await session('case');
+    const onB = await session('case');
+    const aLog = record(onA);
+    onA.enablePush('counter', onA.rtpCapabilities, { slots: ['face', 'mic'] });
+    await onA.createWebRtcTransport('counter', 'recv');
+    await until(() => aLog.consumernew.length === 1);
+    const micSlot = aLog.consumernew[0]!.consumers.find((c) => c.source === 'mic')!;
+    const [pipeA, pipeB] = await Promise.all([onA.openRegionPipe({ listenIp: '127.0.0.1' }), onB.openRegionPipe({ listenIp: '127.0.0.1' })]);
+    await Promise.all([pipeA.connect(pipeB.local), pipeB.connect(pipeA.local)]);
+
+    const clerkSend = await onB.createWebRtcTransport('clerk', 'send');
+    const clerkMic = await onB.produce('clerk', clerkSend.id, 'audio', opus(4441), 'mic');
+    const info = await onA.importProducer(pipeA, await onB.exportProducer(pipeB, clerkMic), { peerId: 'clerk', source: 'mic' });
+    // The slot's producer became the clerk's microphone here: announced under the slot's id, the
+    // far id not a producer of this session, both known as remote (not announced again, not exported).
+    expect(info).toEqual({ producerId: micSlot.producerId, peerId: 'clerk', kind: 'audio', source: 'mic' });
+    expect(aLog.producernew).toEqual([info]);
+    expect(onA.idleSlots()).toEqual(['face']);
+    expect(onA.listProducers().map((p) => p.producerId)).toEqual([micSlot.producerId]);
+    expect(onA.isRemoteProducer(micSlot.producerId) && onA.isRemoteProducer(clerkMic)).toBe(true);
+    expect(onA.hasCopyOf(clerkMic)).toBe(true);
+    expect(onA.exportableProducers()).toEqual([]);
+    await onA.pushConsumers('counter');
+    expect(aLog.consumernew).toHaveLength(1);
+
+    // The counter's transports go (a rebuild): with its slot gone, the import becomes the clerk's
+    // microphone here and the counter's new receive transport consumes it directly.
+    onA.closePeer('counter');
+    await until(() => onA.listProducers().some((p) => p.producerId === clerkMic));
+    expect(onA.isRemoteProducer(clerkMic)).toBe(true);
+    expect(onA.exportableProducers()).toEqual([]);
+    onA.enablePush('counter', onA.rtpCapabilities);
+    const recv2 = await onA.createWebRtcTransport('counter', 'recv');
+    await until(() => aLog.consumernew.some((b) => b.transportId === recv2.id));
+    expect(aLog.consumernew.find((b) => b.transportId === recv2.id)!.consumers).toMatchObject([{ producerId: clerkMic, peerId: 'clerk', source: 'mic' }]);
+
+    // The clerk stops the microphone on B and the node bus says so (SessionMesh: pipe.unproduce →
+    // closeImport): its import on A goes, and the counter's consumer of it.
+    onB.closeProducer('clerk', clerkMic);
+    pipeA.closeImport(clerkMic);
+    await until(() => !onA.listProducers().length);
+    await until(() => aLog.consumerclosed.some((c) => c.peerId === 'counter'));
+    onA.close();
+    onB.close();
+  });
+
   it('dropImportsFrom closes what came from one session and leaves the session’s own tracks', async () => {
     const call = await session('case');
     const desk = await session('desk');
