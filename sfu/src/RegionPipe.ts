@@ -52,6 +52,7 @@ export class RegionPipe extends EnhancedEventEmitter<RegionPipeEvents> {
   readonly #exports = new Map<string, types.Consumer>();
   readonly #imports = new Map<string, types.Producer>();
   #connected = false;
+  #remote: PipeEndpoint | undefined;
 
   private constructor(transport: types.PipeTransport) {
     super();
@@ -89,10 +90,16 @@ export class RegionPipe extends EnhancedEventEmitter<RegionPipeEvents> {
     return this.#connected;
   }
 
+  /** The other end this one was pointed at, once connected. */
+  get remote(): PipeEndpoint | undefined {
+    return this.#remote;
+  }
+
   /** Points this end at the other one; a PipeTransport connects once, so later calls do nothing. */
   async connect(remote: PipeEndpoint): Promise<void> {
     if (this.#connected) return;
     this.#connected = true;
+    this.#remote = remote;
     await this.#transport.connect({ ip: remote.ip, port: remote.port, ...(remote.srtpParameters ? { srtpParameters: remote.srtpParameters } : {}) });
   }
 

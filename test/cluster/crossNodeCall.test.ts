@@ -4,9 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RegionalNode } from '@rvw/signaling/app/RegionalNode';
 import { nodeChannel, signEnvelope } from '@rvw/signaling/cluster/NodeBus';
 import { sessionNodesKey } from '@rvw/signaling/cluster/SessionMesh';
+import { NODES_KEY, nodeKey } from '@rvw/signaling/cluster/NodeRegistry';
 import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { acceptAndDecode, collectPageLog, figure, inbound, queueFromCounter, waitForMedia } from '../harness/callPages';
+import { acceptAndDecode, collectPageLog, figure, inbound, queueFromCounter, waitForFreshFrames, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 
@@ -176,6 +177,34 @@ describe('a call spanning two nodes', () => {
     expect(a.cluster.mesh.peersOf(caseId)).toEqual(['huoqiu-1']);
     expect(await pipeCounts()).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
     await expectFlowing(1000, ['face', 'document'], ['face']);
+  });
+
+  it('a node taken for gone that heartbeats again gets its pipe back: pictures flow again both ways with no user action', async () => {
+    // B misses its heartbeats (a stall under load): its registry entry lapses and A closes its pipe
+    // to B (and the tracks that came through it). B's routers were never gone.
+    let stalled = true;
+    const lapse = (async () => {
+      while (stalled) {
+        await a.redis.multi().del(nodeKey('huoqiu-1')).zRem(NODES_KEY, 'huoqiu-1').exec();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await expect.poll(() => a.cluster.mesh.peersOf(caseId), { timeout: 15_000 }).toEqual([]);
+    stalled = false;
+    await lapse;
+    // B heartbeats again: A pipes to it anew, B replaces its stale end, each track crosses once.
+    await expect.poll(() => a.cluster.mesh.peersOf(caseId), { timeout: 15_000 }).toEqual(['huoqiu-1']);
+    await expect.poll(() => pipeCounts(), { timeout: 15_000 }).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
+    const pipeA = (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))!;
+    const pipeB = (await b.cluster.mesh.pipeTo(caseId, 'wujiang-1'))!;
+    expect(pipeA.remote?.port).toBe(pipeB.local.port);
+    expect(pipeB.remote?.port).toBe(pipeA.local.port);
+    expect((await a.redis.sMembers(sessionNodesKey(caseId))).sort()).toEqual(['huoqiu-1', 'wujiang-1']);
+    await waitForFreshFrames([
+      { page: clerk, sources: ['face', 'document'] },
+      { page: counter, sources: ['face'] },
+    ]);
+    await expectFlowing(1500, ['face', 'document'], ['face']);
   });
 
   it('the clerk hangs up on B: the call ends on A too, and both routers, the pipe and the Redis entry go', async () => {

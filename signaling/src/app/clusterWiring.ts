@@ -91,12 +91,16 @@ export async function createClusterWiring(opts: ClusterWiringOptions): Promise<C
   };
   await refreshSiblings();
   // A node that died without a word: its pipes (and the tracks it sent) go once its entry expires.
+  // One that was only stalled and heartbeats again gets its pipes back.
   const sweep = setInterval(() => {
     void refreshSiblings().catch(() => undefined);
-    void mesh.dropGone().then(
-      (gone) => gone.length && logger.warn({ gone }, 'pipes to vanished nodes closed'),
-      () => undefined,
-    );
+    void mesh
+      .dropGone()
+      .then((gone) => {
+        if (gone.length) logger.warn({ gone }, 'pipes to vanished nodes closed');
+        return mesh.rejoin();
+      })
+      .catch(() => undefined);
   }, heartbeatMs);
   sweep.unref();
   // Before the sessions close (their pipes tell the other nodes), and the node leaves the registry.

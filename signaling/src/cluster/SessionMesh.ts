@@ -135,6 +135,31 @@ export class SessionMesh {
     return gone;
   }
 
+  /**
+   * Opens again what a false "gone" closed: a node stalled past the registry TTL (load, a GC pause,
+   * a network hiccup) is taken for dead and its pipes dropped (dropGone), but it may heartbeat
+   * again with its routers intact. For every spanning session this node holds, it re-registers
+   * itself as a holder (the other side may have struck it off meanwhile) and pipes to each live
+   * holder it has no pipe to. Returns the number of pipes asked for. Run beside dropGone.
+   */
+  async rejoin(): Promise<number> {
+    const { redis, nodeId } = this.#o;
+    let asked = 0;
+    for (const session of this.#o.sessions.all()) {
+      if (session.closed || !this.#o.spans(session.id)) continue;
+      const key = sessionNodesKey(session.id);
+      const [, , holders] = await redis.multi().sAdd(key, nodeId).expire(key, SESSION_NODES_TTL_S).sMembers(key).exec();
+      for (const other of holders as unknown as string[]) {
+        if (other === nodeId || this.#links.has(linkKey(session.id, other)) || session.closed) continue;
+        if (!(await this.#o.nodes.get(other))) continue;
+        asked += 1;
+        this.#o.logger.warn({ sessionId: session.id, node: other }, 'session mesh: piping again to a node back from gone');
+        void this.#connect(session, other).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: other }, 'session mesh: pipe failed'));
+      }
+    }
+    return asked;
+  }
+
   /** Closes every pipe (the node stops); the other nodes hear of it. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -171,7 +196,18 @@ export class SessionMesh {
   async #connect(session: MediaSession, nodeId: string): Promise<void> {
     const link = this.#link(session, nodeId);
     const pipe = await link.pipe;
-    const answer = OpenBody.pick({ endpoint: true }).parse(await this.#o.bus.request(nodeId, 'pipe.open', { sessionId: session.id, endpoint: pipe.local }));
+    let answer;
+    try {
+      answer = OpenBody.pick({ endpoint: true }).parse(await this.#o.bus.request(nodeId, 'pipe.open', { sessionId: session.id, endpoint: pipe.local }));
+    } catch (e) {
+      // That node holds no router of the call (closed meanwhile, or restarted under the same id):
+      // it is no holder, and this pipe goes.
+      if (e instanceof NodeBusError && e.code === 'SESSION_NOT_HERE') {
+        await this.#o.redis.sRem(sessionNodesKey(session.id), nodeId);
+        if (this.#links.get(linkKey(session.id, nodeId)) === link) await this.#drop(session.id, nodeId);
+      }
+      throw e;
+    }
     await pipe.connect(answer.endpoint);
     this.#export(session, link);
   }
@@ -180,6 +216,10 @@ export class SessionMesh {
   async #onOpen(body: z.infer<typeof OpenBody>, from: string): Promise<{ endpoint: z.infer<typeof Endpoint> }> {
     const session = this.#o.sessions.get(body.sessionId);
     if (!session || session.closed || !this.#o.spans(body.sessionId)) throw new NodeBusError('SESSION_NOT_HERE', `no router of ${body.sessionId} on this node`);
+    // Our pipe to that node already points elsewhere: it closed its end of it (it took this node
+    // for gone, see rejoin) and opens anew. The old pipe carries nothing any more.
+    const known = await this.#links.get(linkKey(body.sessionId, from))?.pipe.catch(() => undefined);
+    if (known?.connected && !sameEndpoint(known.remote, body.endpoint)) await this.#drop(body.sessionId, from);
     const link = this.#link(session, from);
     const pipe = await link.pipe;
     await pipe.connect(body.endpoint);
@@ -224,7 +264,9 @@ export class SessionMesh {
         (p) =>
           p.on('exportclosed', (producerId) => {
             made.exported.delete(producerId);
-            if (!this.#closed) void this.#o.bus.request(nodeId, 'pipe.unproduce', { sessionId: session.id, producerId }).catch(() => undefined);
+            // Only on a live link: a dropped one's far end is gone or closed with it, and the same
+            // producer may already be crossing a new pipe to that node.
+            if (!this.#closed && this.#links.get(key) === made) void this.#o.bus.request(nodeId, 'pipe.unproduce', { sessionId: session.id, producerId }).catch(() => undefined);
           }),
         () => this.#links.delete(key),
       );
@@ -272,3 +314,5 @@ export class SessionMesh {
 }
 
 const linkKey = (sessionId: string, nodeId: string): string => `${sessionId}|${nodeId}`;
+
+const sameEndpoint = (a: z.infer<typeof Endpoint> | undefined, b: z.infer<typeof Endpoint>): boolean => a?.ip === b.ip && a.port === b.port;
