@@ -114,6 +114,12 @@ export interface MeasureOptions {
   clerkUrl: string;
   /** True once the call's routers are gone after the hang-up (the clerk's desk stays). */
   callGone: () => boolean | Promise<boolean>;
+  /** The clerk's page is open at its desk, connected, already (a run in blocks): it is not loaded again. */
+  clerkOpen?: boolean;
+  /** The item the applicants ask for (default 参保缴费证明开具). */
+  itemName?: string;
+  /** Numbers the applicants from here (a run in blocks keeps ID numbers apart). */
+  firstCall?: number;
 }
 
 /**
@@ -126,17 +132,19 @@ export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOpt
   const s: CallSetupSamples = { total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [] };
   for (let i = 0; i < o.calls; i++) {
     await counter.goto(o.counterUrl);
-    if (i === 0) {
+    if (i === 0 && !o.clerkOpen) {
       await clerk.goto(o.clerkUrl);
       await waitMarks(clerk, ['status:connected', 'status:recv:connected']);
     }
-    await queueFromCounter(counter, { name: `申请人${i}`, idNumber: withCheckDigit(`32058419600101${String(100 + i).padStart(3, '0')}`) }, '参保缴费证明开具');
+    const n = (o.firstCall ?? 0) + i;
+    await queueFromCounter(counter, { name: `申请人${n}`, idNumber: withCheckDigit(`32058419600101${String(100 + n).padStart(3, '0')}`) }, o.itemName ?? '参保缴费证明开具');
     await clerk.waitForSelector('#queue button.accept');
     // A real applicant waits seconds to minutes; by then the counter has connected its media,
     // held back. Accept once that is so (the wait itself is not part of the measurement).
     await waitMarks(counter, ['status:connected', 'status:recv:connected']);
     await counter.waitForTimeout(o.queueWaitMs);
-    const connectedBefore = { clerk: (await marksOf(clerk))['status:recv:connected']!, counter: (await marksOf(counter))['status:recv:connected']! };
+    // (A clerk's page open from an earlier block had its marks cleared: undefined then.)
+    const connectedBefore = { clerk: (await marksOf(clerk))['status:recv:connected'], counter: (await marksOf(counter))['status:recv:connected'] };
     await clearMarks(clerk);
     await armLiveWatch(clerk, CLERK_VIEWS);
     await armLiveWatch(counter, COUNTER_VIEWS);
@@ -159,7 +167,7 @@ export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOpt
     s.signaling.push(c['accept:answered']! - t0);
     // Both receive transports connect before the accept (desk, queued counter): 0 unless a
     // reconnect happened during the call.
-    s.transport.push(Math.max(0, (c['status:recv:connected'] ?? connectedBefore.clerk) - t0, (k['status:recv:connected'] ?? connectedBefore.counter) - t0));
+    s.transport.push(Math.max(0, (c['status:recv:connected'] ?? connectedBefore.clerk ?? t0) - t0, (k['status:recv:connected'] ?? connectedBefore.counter ?? t0) - t0));
     s.clerkFrame.push(Math.max(c['frame:face']!, c['frame:document']!) - t0);
     s.counterFrame.push(k['frame:face']! - t0);
     await clerk.click('#btn-hangup');

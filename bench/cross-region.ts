@@ -2,26 +2,29 @@
  * bench:cross-region: the accept → first-frame measure of bench:call-setup (the same walk and
  * figures, bench/callSetupMeasure.ts) with the counter and the clerk on two node processes in two
  * network namespaces 30 ms apart (15 ms each way; test/harness/netns), against a same-node
- * baseline taken in the same sitting: first N calls with both pages on one node process (serving
- * both regions, in the 吴江 namespace, the same build and worker count), then N calls with the
- * counter on the 吴江 node and the clerk on the 霍邱 node. Prints one JSON line: p50/p95 of both,
- * the measured round trip and what crossing nodes costs over the baseline, in ms and in RTTs.
- * Goal (#14): p50 ≤ 300 ms, about one RTT over the same-node start. Needs root and
- * `npm run build:server` (run first).
+ * baseline taken in the same sitting: calls with both pages on one node process (serving both
+ * regions, in the 吴江 namespace, the same build and worker count) and calls with the counter on
+ * the 吴江 node and the clerk on the 霍邱 node, interleaved in blocks of BLOCK calls (ABBA: each
+ * round swaps which goes first), so the machine's drift over minutes falls on both alike. Only
+ * one setup has pages at a time: a node with no page takes no part in the other's calls. Prints
+ * one JSON line: p50/p95 of both, the measured round trip and what crossing nodes costs over the
+ * baseline, in ms and in RTTs. Goal (#14): p50 ≤ 300 ms, about one RTT over the same-node start.
+ * Needs root and `npm run build:server` (run first).
  *
- *   npm run bench:cross-region            (CALLS=10 by default)
+ *   npm run bench:cross-region            (CALLS=10 of each, BLOCK=2 by default)
  */
-import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/harness/browser';
 import { collectPageLog } from '../test/harness/callPages';
 import { metricValue, type NsNode } from '../test/harness/netns/nsNode';
 import { HUOQIU, WUJIANG, startTwoRegionCluster } from '../test/harness/netns/twoRegionCluster';
-import { applyCaptureOption, measureCallSetup, reportPages, serverRequestMs, summarize } from './callSetupMeasure';
+import { applyCaptureOption, measureCallSetup, reportPages, serverRequestMs, summarize, waitMarks, type CallSetupSamples } from './callSetupMeasure';
 import { printResult } from './runBench';
 
 const CALLS = Number(process.env.CALLS ?? 10);
 /** As in bench:call-setup: the applicant's wait in the queue before the accept (not measured). */
 const QUEUE_WAIT_MS = Number(process.env.QUEUE_WAIT_MS ?? 2000);
+/** Calls per block; blocks of the two setups alternate. */
+const BLOCK = Math.max(1, Math.min(CALLS, Number(process.env.BLOCK ?? 2)));
 /** The baseline node's port, in the 吴江 namespace next to the 吴江 node. */
 const BASELINE_PORT = 8081;
 
@@ -29,25 +32,30 @@ const BASELINE_PORT = 8081;
 const c = await startTwoRegionCluster({ extraPorts: [BASELINE_PORT] });
 const rttMs = await c.net.pingRttMs(20);
 const both = await c.startNode(c.net.wj, `both-${process.pid}`, `${WUJIANG},${HUOQIU}`, BASELINE_PORT);
-const clerkAuth = await c.setup.clerk(HUOQIU, ['000117005000', '000117013000', '000117009000'], '霍邱窗口');
+// Two clerks, one per setup, each handling an item of its own: a desk prepares the calls at the
+// head of ITS queue (#14), so neither desk takes part in the other setup's calls.
+const SAME_NODE_ITEM = { code: '000117013000', name: '参保缴费证明开具' };
+const CROSS_ITEM = { code: '000117009000', name: '社会保险关系转移接续' };
+const sameClerkAuth = await c.setup.clerk(HUOQIU, [SAME_NODE_ITEM.code], '霍邱窗口 同节点');
+const crossClerkAuth = await c.setup.clerk(HUOQIU, [CROSS_ITEM.code], '霍邱窗口 跨节点');
 const counterAuth = await c.setup.counter('wujiang-kyth-01');
+// A browser per page, each its own foreground window (a background tab would be throttled).
 const counterBrowser = await launchChromium(c.chromiumArgs);
-const clerkBrowser = await launchChromium(c.chromiumArgs);
+const sameClerkBrowser = await launchChromium(c.chromiumArgs);
+const crossClerkBrowser = await launchChromium(c.chromiumArgs);
 // Cookies go by host: the 吴江 namespace's address serves both the 吴江 node and the baseline node.
 await c.addCookie(counterBrowser.context, c.wj, counterAuth.cookie);
-await c.addCookie(clerkBrowser.context, both, clerkAuth.cookie);
-await c.addCookie(clerkBrowser.context, c.hq, clerkAuth.cookie);
-let counter = await counterBrowser.context.newPage();
-let clerk = await clerkBrowser.context.newPage();
-const pageLogs: string[][] = [];
-const openPages = async () => {
-  counter = await counterBrowser.context.newPage();
-  clerk = await clerkBrowser.context.newPage();
-  await applyCaptureOption([counter, clerk]);
-  pageLogs.push(collectPageLog(counter, 'counter'), collectPageLog(clerk, 'clerk'));
-};
-await counter.close();
-await clerk.close();
+await c.addCookie(sameClerkBrowser.context, both, sameClerkAuth.cookie);
+await c.addCookie(crossClerkBrowser.context, c.hq, crossClerkAuth.cookie);
+const counter = await counterBrowser.context.newPage();
+const sameClerk = await sameClerkBrowser.context.newPage();
+const crossClerk = await crossClerkBrowser.context.newPage();
+await applyCaptureOption([counter, sameClerk, crossClerk]);
+const pageLogs = [collectPageLog(counter, 'counter'), collectPageLog(sameClerk, 'clerk (same node)'), collectPageLog(crossClerk, 'clerk (across nodes)')];
+// Both desks open for the whole run, as at a real service center.
+await sameClerk.goto(`${both.origin}/clerk.html`);
+await crossClerk.goto(`${c.hq.origin}/clerk.html`);
+for (const page of [sameClerk, crossClerk]) await waitMarks(page, ['status:connected', 'status:recv:connected']);
 
 /** Media sessions (routers) a node holds, from its /metrics. */
 const sessions = async (n: NsNode) => metricValue(await n.metrics(), 'rvw_media_sessions');
@@ -55,34 +63,40 @@ const debugServer = async (label: string, nodes: NsNode[]) => {
   if (!process.env.DEBUG_MARKS) return;
   for (const n of nodes) process.stderr.write(`${label} ${n.nodeId} server ms/request: ${JSON.stringify(serverRequestMs(await n.metrics()))}\n`);
 };
-const closePages = async (pages: Page[]) => {
-  for (const p of pages) await p.close();
+const merge = (into: CallSetupSamples, s: CallSetupSamples): void => {
+  for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame'] as const) into[k].push(...s[k]);
+  into.blackFirst += s.blackFirst;
 };
+const empty = (): CallSetupSamples => ({ total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [] });
 
 try {
-  // Same node: both pages on the baseline node; its only session between calls is the clerk's desk.
-  await openPages();
-  const baseline = await measureCallSetup(counter, clerk, {
-    calls: CALLS,
-    queueWaitMs: QUEUE_WAIT_MS,
-    counterUrl: `${both.origin}/counter.html`,
-    clerkUrl: `${both.origin}/clerk.html`,
-    callGone: async () => (await sessions(both)) <= 1,
-  });
-  await debugServer('baseline', [both]);
-  await closePages([counter, clerk]);
-  // Out of the registry before the cross-region calls, so nothing of it takes part in them.
-  await both.stop();
-
+  const baseline = empty();
+  const cross = empty();
+  const common = (calls: number, firstCall: number) => ({ calls, firstCall, queueWaitMs: QUEUE_WAIT_MS, clerkOpen: true });
+  // Same node: both pages on the baseline node; its only session between calls is its desk.
+  const sameNode = (calls: number, firstCall: number) =>
+    measureCallSetup(counter, sameClerk, {
+      ...common(calls, firstCall),
+      itemName: SAME_NODE_ITEM.name,
+      counterUrl: `${both.origin}/counter.html`,
+      clerkUrl: `${both.origin}/clerk.html`,
+      callGone: async () => (await sessions(both)) <= 1,
+    });
   // Across regions: the counter on the 吴江 node, the clerk (and its desk) on the 霍邱 node.
-  await openPages();
-  const cross = await measureCallSetup(counter, clerk, {
-    calls: CALLS,
-    queueWaitMs: QUEUE_WAIT_MS,
-    counterUrl: `${c.wj.origin}/counter.html`,
-    clerkUrl: `${c.hq.origin}/clerk.html`,
-    callGone: async () => (await sessions(c.wj)) === 0 && (await sessions(c.hq)) <= 1,
-  });
+  const acrossNodes = (calls: number, firstCall: number) =>
+    measureCallSetup(counter, crossClerk, {
+      ...common(calls, firstCall),
+      itemName: CROSS_ITEM.name,
+      counterUrl: `${c.wj.origin}/counter.html`,
+      clerkUrl: `${c.hq.origin}/clerk.html`,
+      callGone: async () => (await sessions(c.wj)) === 0 && (await sessions(c.hq)) <= 1,
+    });
+  for (let done = 0, round = 0; done < CALLS; done += BLOCK, round++) {
+    const n = Math.min(BLOCK, CALLS - done);
+    const order = round % 2 === 0 ? [sameNode, acrossNodes] : [acrossNodes, sameNode];
+    for (const run of order) merge(run === sameNode ? baseline : cross, await run(n, done * 2 + (run === sameNode ? 0 : n)));
+  }
+  await debugServer('baseline', [both]);
   await debugServer('cross-region', [c.wj, c.hq]);
 
   const x = summarize(cross);
@@ -91,6 +105,7 @@ try {
   printResult({
     bench: 'cross-region',
     calls: CALLS,
+    block_calls: BLOCK,
     queue_wait_ms: QUEUE_WAIT_MS,
     ...(process.env.CAPTURE ? { capture: process.env.CAPTURE } : {}),
     delay: c.net.delayKind,
@@ -113,11 +128,12 @@ try {
     black_first_frames: x.black_first_frames,
   });
 } catch (e) {
-  await reportPages(pageLogs, [['counter', counter], ['clerk', clerk]]);
+  await reportPages(pageLogs, [['counter', counter], ['clerk (same node)', sameClerk], ['clerk (across nodes)', crossClerk]]);
   for (const n of [c.wj, c.hq, both]) process.stderr.write(`--- ${n.nodeId} ---\n${n.log()}\n`);
   throw e;
 } finally {
   await counterBrowser.close();
-  await clerkBrowser.close();
+  await sameClerkBrowser.close();
+  await crossClerkBrowser.close();
   await c.dispose();
 }
