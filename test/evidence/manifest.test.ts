@@ -1,15 +1,20 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevPki } from '@rvw/infra/pki/ensureDevPki';
 import { SignerRegistry } from '@rvw/documents';
-import { checkMembers } from '@rvw/documents/evidence/checkMembers';
+import { checkMembers as checkDigests, type MemberDigest } from '@rvw/documents/evidence/checkMembers';
 import { describeMember, encodeManifest, signManifest, type EvidenceManifest } from '@rvw/documents/evidence/EvidenceManifest';
 import { verifyManifestSignature } from '@rvw/documents/evidence/verifyManifestSignature';
 import { REGIONS } from '../documents/support/fixtures';
 
 const enc = new TextEncoder();
+
+/** The archive reader measures each member as it streams; here, of bytes in memory. */
+const checkMembers = (manifest: EvidenceManifest, members: ReadonlyMap<string, Uint8Array>) =>
+  checkDigests(manifest, new Map([...members].map(([p, b]): [string, MemberDigest] => [p, { sha256: createHash('sha256').update(b).digest('hex'), size: b.byteLength }])));
 
 function bundle(): { manifest: EvidenceManifest; members: Map<string, Uint8Array> } {
   const members = new Map<string, Uint8Array>([

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Signer } from '../pki/Signer.js';
 import { buildCadesSignature } from '../signing/buildCadesSignature.js';
 
@@ -40,4 +41,34 @@ export function encodeManifest(manifest: EvidenceManifest): Uint8Array {
 export async function signManifest(manifestBytes: Uint8Array, signer: Signer): Promise<Uint8Array> {
   const contentDigest = new Uint8Array(createHash('sha256').update(manifestBytes).digest());
   return buildCadesSignature({ contentDigest, signer });
+}
+
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+/** The manifest as read back from a bundle (strict: an unknown member or role is a failure). */
+export const EvidenceManifestSchema = z.strictObject({
+  format: z.literal('rvw-evidence/1'),
+  caseNumber: z.string().min(1).max(64),
+  regions: z.array(z.string().max(16)).max(8),
+  exportedAt: z.iso.datetime(),
+  exporter: z.string().max(200),
+  members: z
+    .array(
+      z.strictObject({
+        path: z.string().min(1).max(300),
+        role: z.enum(['case_record', 'audit_chain', 'material', 'chat', 'signature', 'document', 'recording']),
+        sha256: Sha256Hex,
+        size: z.number().int().min(0),
+      }),
+    )
+    .max(10_000),
+});
+
+/** Parses manifest bytes; undefined when they are not a manifest of this format. */
+export function parseManifest(bytes: Uint8Array): EvidenceManifest | undefined {
+  try {
+    const parsed = EvidenceManifestSchema.safeParse(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
