@@ -112,6 +112,9 @@ const MATRIX: Row[] = [
   row('session.end', 'held case', { case: held },               '.  .  .  Y   .    .   .   .   .   .  .'),
   row('desk.join', 'own desk', {},                              '.  .  .  Y   Y    Y   Y   .   .   .  .'),
   row('desk.link', 'held case', { case: held },                 '.  .  .  Y   .    .   .   .   .   .  .'),
+  // The whole file (ID card, recordings): the serving region's administrators and the holding clerk only.
+  row('evidence.export', 'held case', { case: held },           'Y  .  Y  Y   .    .   .   .   .   .  .'),
+  row('evidence.export', 'queued case', { case: queued },       'Y  .  Y  .   .    .   .   .   .   .  .'),
 ];
 
 function cells(r: Row): boolean[] {

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import path from 'node:path';
 import type { DocumentService, DocumentStore } from '@rvw/documents';
 import type { SessionRegistry, WorkerPool } from '@rvw/sfu';
 import type { AuthModule } from '../auth/AuthModule.js';
@@ -16,6 +17,7 @@ import { can } from '../auth/policy.js';
 import { wireClerkPresence } from './clerkPresenceWiring.js';
 import { Closers } from './Closers.js';
 import { createNodeFilesRouter } from '../cluster/createNodeFilesRouter.js';
+import { createEvidenceRouter } from '../evidence/createEvidenceRouter.js';
 import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
 import { createHttpApp } from './httpApp.js';
@@ -120,6 +122,18 @@ export class RegionalNode {
       hub,
       previewDocument: docs.previewDocument,
       documentRouters: docs.routers,
+      evidenceRouter: createEvidenceRouter({
+        resolvePrincipal: auth.resolvePrincipal,
+        cases,
+        readBlob: (sha256) => core.blobs.get(sha256),
+        readPdf: (doc) => docs.documentStore.readPdf(doc),
+        // The session is not recorded yet (#15): no segments to bundle.
+        recordings: async () => [],
+        signerFor: (regionCode) => docs.signers.get(regionCode),
+        stagingDir: path.join(config.dataDir, 'tmp'),
+        clock,
+        log: logger,
+      }),
       ...(core.files && config.cluster.secret
         ? {
             nodeFilesRouter: createNodeFilesRouter({

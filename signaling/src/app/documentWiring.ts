@@ -42,6 +42,8 @@ export interface DocumentWiringOptions {
 /** Issuing, previewing, verifying and printing documents, as the rest of the node uses them. */
 export interface DocumentWiring {
   documents: DocumentService;
+  /** The regions' signing keys this node holds (an evidence manifest is signed with the serving region's). */
+  signers: SignerRegistry;
   documentStore: DocumentStore;
   /** What the `document.issue` handler calls. */
   issueDocument: CaseHandlerDeps['issueDocument'];
@@ -103,6 +105,7 @@ export async function createDocumentWiring(opts: DocumentWiringOptions): Promise
   ];
   return {
     documents,
+    signers,
     documentStore,
     issueDocument: (principal, request) => issueDocument(issueDeps, principal, request),
     previewDocument: (principal, record, docType) => previewDocument(issueDeps, principal, record, docType),

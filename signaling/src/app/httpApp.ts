@@ -36,6 +36,8 @@ export interface HttpAppOptions {
   previewDocument: CaseFilesRouterDeps['previewDocument'];
   /** The document routes (verify, print), mounted after the case files. */
   documentRouters: Router[];
+  /** A case's evidence bundle (`GET /api/cases/:caseId/evidence`). */
+  evidenceRouter?: Router;
   /** Files for the other nodes of the cluster (`/internal/files/…`, signed requests only). */
   nodeFilesRouter?: Router;
   /** The pages (see webAssets), mounted last before the 404. */
@@ -87,6 +89,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
       log: logger,
     }),
   );
+  if (opts.evidenceRouter) app.use(opts.evidenceRouter);
   for (const router of opts.documentRouters) app.use(router);
   app.use(opts.webAssets);
   app.use((req: Request, res: Response) => {

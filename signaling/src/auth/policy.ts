@@ -68,6 +68,7 @@ export const ACTIONS = [
   'session.end',
   'desk.join',
   'desk.link',
+  'evidence.export',
 ] as const;
 
 /** One authorizable action. */
@@ -144,6 +145,8 @@ export interface ActionResources {
   'desk.join': Record<string, never>;
   /** Linking the clerk's desk to the call of a case. */
   'desk.link': { case: CaseFacts };
+  /** Taking a case's evidence bundle (record, audit chain, materials, chat, documents, recordings) out of the system. */
+  'evidence.export': { case: CaseFacts };
 }
 
 /** The resource type of action `A`. */
@@ -265,6 +268,10 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // Any clerk may keep a desk; nothing reaches it until a case it holds is linked.
   'desk.join': (p) => p.kind === 'staff' && p.role === 'clerk',
   'desk.link': party('desk.link'),
+  // The whole file of a case, the applicant's ID card and recordings included: the serving
+  // region's administrators (its custodians) and the clerk who handled it — not the applicant
+  // side's administrators, not other clerks, not the counter.
+  'evidence.export': (p, r) => holds(p, r.case) || managesRegion(p, r.case.servingRegion),
 };
 
 /** Who may write a case field: the serving authority (the holding clerk) or the applicant side. */

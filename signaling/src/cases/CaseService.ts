@@ -6,6 +6,7 @@ import type { BlobStore } from '../blobs/BlobStore.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { acceptCase } from '../queue/acceptCase.js';
+import { recordEvidenceExport } from './recordEvidenceExport.js';
 import { leaveQueue } from '../queue/leaveQueue.js';
 import { listQueue, type QueueEntry } from '../queue/listQueue.js';
 import { openCase } from '../queue/openCase.js';
@@ -171,6 +172,16 @@ export class CaseService {
   /** Records a print event of an issued document (from the print router). */
   recordPrint(event: PrintEventInput): Promise<CaseRecord> {
     return recordPrint(this.#deps, event);
+  }
+
+  /** Records the export of the case's evidence bundle in its audit chain (see recordEvidenceExport). */
+  recordEvidenceExport(principal: Principal, caseId: string): Promise<CaseRecord> {
+    return recordEvidenceExport(this.#deps, principal, caseId);
+  }
+
+  /** The record and its audit events, read together (the events up to the record's version). */
+  history(caseId: string): Promise<{ record: CaseRecord; events: AuditEvent[] }> {
+    return this.#deps.cases.history(caseId);
   }
 
   /** The audit events of a case and the verdict on their hash chain. */
