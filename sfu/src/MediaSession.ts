@@ -16,6 +16,8 @@ import type {
 import { consumerParams, PeerMedia, type ConsumerAppData, type OwnedProducer, type PipedCopy } from './PeerMedia.js';
 import { ReceivingSlots } from './ReceivingSlots.js';
 import { RegionPipe, type PipedProducer, type RegionPipeOptions } from './RegionPipe.js';
+import { SessionRecorder, type SessionRecorderOptions } from './recording/SessionRecorder.js';
+import type { RecordedSource } from './recording/types.js';
 import { SessionPipes, type PipeInlet } from './SessionPipes.js';
 import { SfuError } from './SfuError.js';
 import type { WorkerPool } from './WorkerPool.js';
@@ -279,6 +281,26 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     this.#slots.dropIdle(copy.source, peerId);
     const info = peer.addPipedProducer(copy);
     this.safeEmit('producernew', info);
+  }
+
+  /**
+   * Records every track of this session, those here now and those to come (see SessionRecorder:
+   * one WebM per track, no transcoding), named by `sourceOf` (the node knows which peer is the
+   * clerk). Resolves once the tracks present are being recorded. The recorder ends with the
+   * router (hang-up, worker death); a rebuilt session is recorded anew.
+   */
+  async startRecording(options: Omit<SessionRecorderOptions, 'router' | 'sessionId'> & { sourceOf: (p: ProducerInfo) => RecordedSource }): Promise<SessionRecorder> {
+    this.#assertOpen();
+    const { sourceOf, ...rest } = options;
+    const recorder = await SessionRecorder.start({ ...rest, router: this.#router, sessionId: this.id });
+    const add = (info: ProducerInfo) => {
+      const owner = this.#producerOwner(info.producerId);
+      if (!owner || recorder.closed) return Promise.resolve();
+      return recorder.add(owner.producer, { source: sourceOf(info) }).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id, producerId: info.producerId }, 'recording a track failed'));
+    };
+    this.on('producernew', (info) => void add(info));
+    await Promise.all(this.listProducers().map(add));
+    return recorder;
   }
 
   /** Producers of every peer except `exceptPeerId`. */

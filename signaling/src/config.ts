@@ -55,6 +55,10 @@ const EnvSchema = z.object({
   RVW_METRICS_TOKEN: z.string().min(24, 'RVW_METRICS_TOKEN must be at least 24 characters').optional(),
   /** Grace period before a vanished peer is removed from a session. */
   RVW_PEER_GRACE_MS: z.coerce.number().int().min(0).default(15_000),
+  /** Record every call on the serving region's node (全程录音录像): on in production. */
+  RVW_RECORDING: z.enum(['on', 'off']).default('on'),
+  /** How long recorded segments are kept (days) before the sweep deletes the files. */
+  RVW_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
   // Budgets per principal (see Config.budgets): defaults a real hall never reaches.
   RVW_BUDGET_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(16),
   RVW_BUDGET_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(100),
@@ -130,6 +134,8 @@ export interface Config {
   webRoot: string;
   tsaUrl: string | undefined;
   peerGraceMs: number;
+  /** Server-side recording of calls: on/off and how long segments are kept. */
+  recording: { enabled: boolean; retentionDays: number };
   /** Scrape token for /metrics (undefined: generated under the data directory). */
   metricsToken: string | undefined;
   budgets: Budgets;
@@ -202,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webRoot: path.resolve(e.RVW_WEB_ROOT ?? fileURLToPath(new URL('../../web-client/dist', import.meta.url))),
     tsaUrl: e.RVW_TSA_URL,
     peerGraceMs: e.RVW_PEER_GRACE_MS,
+    recording: { enabled: e.RVW_RECORDING === 'on', retentionDays: e.RVW_RECORDING_RETENTION_DAYS },
     metricsToken: e.RVW_METRICS_TOKEN,
     budgets: {
       socketsPerPrincipal: e.RVW_BUDGET_SOCKETS_PER_PRINCIPAL,

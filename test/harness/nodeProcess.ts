@@ -36,6 +36,8 @@ export async function startNodeProcess(t: TestNode, opts: { nodeId: string; regi
       RVW_LOG_LEVEL: 'warn',
       RVW_SFU_WORKERS: '1',
       RVW_PEER_GRACE_MS: '3000',
+      // Recording (ffmpeg per track) only where a test asks for it: test/recording/ turns it on.
+      RVW_RECORDING: 'off',
       RVW_NODE_ID: opts.nodeId,
       RVW_NODE_REGIONS: opts.regions,
       RVW_NODE_HEARTBEAT_MS: '300',

@@ -21,6 +21,8 @@ export interface TestNode {
   node: RegionalNode;
   /** http://localhost:PORT */
   origin: string;
+  /** The node's data directory (RVW_DATA_DIR): blobs, documents, recordings. */
+  dataDir: string;
   redis: TestRedis;
   demo: DemoCatalog;
   /** A signed-in provincial administrator (enrolled through the bootstrap invite with a real passkey ceremony). */
@@ -60,6 +62,8 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
     RVW_DATA_DIR: dataDir,
     RVW_LOG_LEVEL: 'silent',
     RVW_PEER_GRACE_MS: '3000',
+    // Recording (ffmpeg per track) only where a test asks for it: test/recording/ turns it on.
+    RVW_RECORDING: 'off',
     RVW_SFU_WORKERS: '1',
     // Every node of the test shares it, so their calls can be piped between them.
     RVW_CLUSTER_SECRET: 'test-cluster-secret-0123456789abcdef',
@@ -101,6 +105,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       return node;
     },
     origin,
+    dataDir,
     redis,
     demo,
     admin,

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DocumentService, DocumentStore } from '@rvw/documents';
 import type { SessionRegistry, WorkerPool } from '@rvw/sfu';
@@ -18,6 +19,9 @@ import { wireClerkPresence } from './clerkPresenceWiring.js';
 import { Closers } from './Closers.js';
 import { createNodeFilesRouter } from '../cluster/createNodeFilesRouter.js';
 import { createEvidenceRouter } from '../evidence/createEvidenceRouter.js';
+import { AppError } from '../errors/AppError.js';
+import { CallRecordings } from '../recording/CallRecordings.js';
+import { RecordingStore } from '../recording/RecordingStore.js';
 import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
 import { createHttpApp } from './httpApp.js';
@@ -104,6 +108,16 @@ export class RegionalNode {
     const hub = new Hub({ mayReceive: (conn, grant) => (grant.action === 'queue.read' ? can(conn.principal, 'queue.read', { queue: grant.queue }) : can(conn.principal, 'chat.read', { case: grant.case })) });
     const media = await createMediaWiring({ config, logger, clock, metrics, cases, hub, redis, closers, ...(opts.pool ? { pool: opts.pool } : {}) });
     wireNotifications({ bus: core.bus, hub, registry: media.registry, calls: media.calls });
+    const recordings = new RecordingStore({ dataDir: config.dataDir, redis });
+    if (config.recording.enabled) {
+      new CallRecordings({ nodeId: media.cluster.nodeId, registry: media.registry, calls: media.calls, cases, store: recordings, logger });
+      // Retention: segment files older than RVW_RECORDING_RETENTION_DAYS go (their hashes stay in the chain).
+      const sweep = () => void recordings.sweep(config.recording.retentionDays).then((gone) => gone.length && logger.info({ count: gone.length }, 'recorded segments past retention deleted'), () => undefined);
+      sweep();
+      const sweeper = setInterval(sweep, 3_600_000);
+      sweeper.unref();
+      closers.add(() => clearInterval(sweeper));
+    }
     const presence = wireClerkPresence({ redis, clock, hub, logger, closers });
 
     const app = await createHttpApp({
@@ -127,8 +141,18 @@ export class RegionalNode {
         cases,
         readBlob: (sha256) => core.blobs.get(sha256),
         readPdf: (doc) => docs.documentStore.readPdf(doc),
-        // The session is not recorded yet (#15): no segments to bundle.
-        recordings: async () => [],
+        // Segments are kept on the node that recorded them (the serving region's): exported there.
+        recordings: async (caseId) =>
+          (await recordings.list(caseId))
+            // Recorded here and gone: deleted after its retention (its hash stays in the chain).
+            .filter((r) => r.nodeId !== media.cluster.nodeId || existsSync(recordings.pathOf(r.sha256)))
+            .map((r) => ({
+            sha256: r.sha256,
+            open: async () => {
+              if (!(await recordings.has(r.sha256))) throw new AppError('FILE_UNAVAILABLE', '录像保存在办理地区的节点上，请在该节点导出证据包', 503, { nodeId: r.nodeId });
+              return recordings.readStream(r.sha256);
+            },
+          })),
         signerFor: (regionCode) => docs.signers.get(regionCode),
         stagingDir: path.join(config.dataDir, 'tmp'),
         clock,

@@ -130,6 +130,11 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     return { sessionId: caseId, peers: this.#members.others(caseId, peerId) };
   }
 
+  /** The clerk's peer of the desk linked to a case's call on this node, if one is (this node serves the case). */
+  clerkPeerOf(caseId: string): string | undefined {
+    return this.#links.byCase(caseId)?.peerId;
+  }
+
   /** The case a desk connection is linked to, or its own session: what session.end ends. */
   callOf(conn: Connection): string | undefined {
     return conn.linkedSessionId ?? (isDeskId(conn.sessionId) ? undefined : conn.sessionId);

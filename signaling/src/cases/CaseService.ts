@@ -7,6 +7,7 @@ import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { acceptCase } from '../queue/acceptCase.js';
 import { recordEvidenceExport } from './recordEvidenceExport.js';
+import { recordRecordingEvent, type RecordingAuditAction } from './recordRecordingEvent.js';
 import { leaveQueue } from '../queue/leaveQueue.js';
 import { listQueue, type QueueEntry } from '../queue/listQueue.js';
 import { openCase } from '../queue/openCase.js';
@@ -177,6 +178,11 @@ export class CaseService {
   /** Records the export of the case's evidence bundle in its audit chain (see recordEvidenceExport). */
   recordEvidenceExport(principal: Principal, caseId: string): Promise<CaseRecord> {
     return recordEvidenceExport(this.#deps, principal, caseId);
+  }
+
+  /** Appends a recording fact (started, a segment's hash, a gap) to the case's audit chain. */
+  recordRecordingEvent(caseId: string, nodeId: string, action: RecordingAuditAction, data: Record<string, unknown>): Promise<CaseRecord> {
+    return recordRecordingEvent(this.#deps, caseId, nodeId, action, data);
   }
 
   /** The record and its audit events, read together (the events up to the record's version). */

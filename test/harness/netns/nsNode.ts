@@ -68,6 +68,8 @@ export async function startNsNode(o: NsNodeOptions): Promise<NsNode> {
       RVW_CLUSTER_SECRET: o.clusterSecret,
       RVW_METRICS_TOKEN: o.metricsToken,
       RVW_PEER_GRACE_MS: '3000',
+      // Recording (ffmpeg per track) only where a test asks for it: test/recording/ turns it on.
+      RVW_RECORDING: 'off',
       ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,104 @@
+import type { MediaSession, SessionRegistry } from '@rvw/sfu';
+import type { RecordedSegment, RecordedSource } from '@rvw/sfu/recording/index';
+import type { CallService } from '../calls/CallService.js';
+import type { CaseService } from '../cases/CaseService.js';
+import type { Logger } from '../observability/logger.js';
+import type { RecordingStore } from './RecordingStore.js';
+
+/** Options for {@link CallRecordings}. */
+export interface CallRecordingsOptions {
+  nodeId: string;
+  registry: SessionRegistry;
+  calls: Pick<CallService, 'on' | 'clerkPeerOf'>;
+  cases: Pick<CaseService, 'recordRecordingEvent'>;
+  store: RecordingStore;
+  logger: Logger;
+  /** Counters for /metrics. */
+  onSegment?: (segment: RecordedSegment) => void;
+  onFailure?: () => void;
+}
+
+/**
+ * Records every call on the node of its serving region: the node where the clerk's desk is linked
+ * to the call (the counter's node, in a call across regions, records nothing). Every track of the
+ * call's router is recorded — the counter's (imported through the pipe when the counter is on
+ * another node) and the clerk's copies — from the moment the desk is linked; a router rebuilt
+ * after its worker died is recorded anew, and the interruption goes into the audit chain as a
+ * gap. Each closed segment is stored under its SHA-256, which goes into the chain.
+ */
+export class CallRecordings {
+  readonly #o: CallRecordingsOptions;
+  readonly #recording = new WeakSet<MediaSession>();
+  /** Cases recorded on this node, for `recording.started` once. */
+  readonly #started = new Set<string>();
+  /** Cases whose recording a worker death interrupted: since when. */
+  readonly #interrupted = new Map<string, number>();
+
+  constructor(options: CallRecordingsOptions) {
+    this.#o = options;
+    options.calls.on('peerjoined', ({ sessionId, role }) => {
+      if (role === 'clerk') this.#ensure(sessionId);
+    });
+    options.registry.on('sessioncreated', (session) => this.#ensure(session.id));
+  }
+
+  /** Active recordings (calls being recorded here). */
+  get active(): number {
+    let n = 0;
+    for (const id of this.#started) if (this.#o.registry.get(id)) n += 1;
+    return n;
+  }
+
+  #ensure(caseId: string): void {
+    const clerkPeer = this.#o.calls.clerkPeerOf(caseId);
+    const session = this.#o.registry.get(caseId);
+    if (!clerkPeer || !session || session.closed || this.#recording.has(session)) return;
+    this.#recording.add(session);
+    const { logger, store } = this.#o;
+    const sourceOf = (p: { peerId: string; source: string }): RecordedSource =>
+      p.peerId === clerkPeer && (p.source === 'face' || p.source === 'mic') ? (p.source === 'face' ? 'clerk_face' : 'clerk_mic') : (p.source as RecordedSource);
+    session.once('close', (reason) => {
+      if (reason === 'workerdied') this.#interrupted.set(caseId, Date.now());
+    });
+    void session
+      .startRecording({ dir: store.liveDir, logger, sourceOf })
+      .then(async (recorder) => {
+        recorder.on('segmentclosed', (segment) => void this.#keep(caseId, segment));
+        const since = this.#interrupted.get(caseId);
+        this.#interrupted.delete(caseId);
+        if (since !== undefined) await this.#audit(caseId, 'recording.gap', { from: since, to: Date.now(), reason: 'worker_died' });
+        if (!this.#started.has(caseId)) {
+          this.#started.add(caseId);
+          await this.#audit(caseId, 'recording.started', { nodeId: this.#o.nodeId });
+        }
+      })
+      .catch((e: Error) => {
+        this.#o.onFailure?.();
+        logger.error({ err: e.message, caseId }, 'recording could not start');
+      });
+  }
+
+  async #keep(caseId: string, segment: RecordedSegment): Promise<void> {
+    try {
+      const r = await this.#o.store.add(caseId, segment, this.#o.nodeId);
+      this.#o.onSegment?.(segment);
+      await this.#audit(caseId, 'recording.segment', {
+        sha256: r.sha256,
+        bytes: r.bytes,
+        source: r.source,
+        codec: r.codec,
+        startedAt: r.startedAt,
+        endedAt: r.endedAt,
+        firstPacketAt: r.firstPacketAt,
+        reason: r.reason,
+      });
+    } catch (e) {
+      this.#o.onFailure?.();
+      this.#o.logger.error({ err: (e as Error).message, caseId, file: segment.file }, 'a recorded segment could not be kept');
+    }
+  }
+
+  #audit(caseId: string, action: 'recording.started' | 'recording.segment' | 'recording.gap', data: Record<string, unknown>): Promise<unknown> {
+    return this.#o.cases.recordRecordingEvent(caseId, this.#o.nodeId, action, data).catch((e: Error) => this.#o.logger.error({ err: e.message, caseId, action }, 'recording audit event not written'));
+  }
+}

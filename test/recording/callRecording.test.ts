@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodePem } from '@rvw/documents';
+import { verifyAuditChain } from '@rvw/signaling/audit/verifyAuditChain';
+import { verifyEvidenceBundle } from '@rvw/signaling/evidence/verifyEvidenceBundle';
+import { RecordingStore, type RecordingSegmentRecord } from '@rvw/signaling/recording/RecordingStore';
+import { launchChromium, type TestBrowser } from '../harness/browser';
+import { collectPageLog, queueAcceptAndDecode, waitForFreshFrames } from '../harness/callPages';
+import { withCheckDigit } from '../harness/idNumber';
+import { startTestNode, type TestNode } from '../harness/testNode';
+
+const run = promisify(execFile);
+
+/** Stream durations by ffprobe (seconds), and whether ffmpeg decodes the whole file without an error. */
+async function probe(file: string): Promise<{ codec: string; duration: number; decodeErrors: string }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file]);
+  const j = JSON.parse(stdout) as { streams: { codec_name: string }[]; format: { duration?: string } };
+  // `-fps_mode vfr`: a camera under load sends at a variable rate (frames 31 ms apart in a 20 fps
+  // stream); ffmpeg's default for the null output rounds each frame onto a 1/20 s grid and then
+  // complains that two land on one slot ("non monotonically increasing dts to muxer"), which is
+  // its rate conversion, not the file. Every frame is still decoded.
+  const decoded = await run('ffmpeg', ['-v', 'error', '-i', file, '-fps_mode', 'vfr', '-f', 'null', '-']);
+  return { codec: j.streams[0]?.codec_name ?? '', duration: Number(j.format.duration ?? 0), decodeErrors: decoded.stderr.trim() };
+}
+
+// 全程录音录像: a call in two real Chromiums on a node that records (RVW_RECORDING=on), every
+// track of the session into its own WebM by ffmpeg, no transcoding; each closed segment stored
+// under its SHA-256, which goes into the case's audit chain.
+describe('every call recorded on the serving region’s node', () => {
+  let t: TestNode;
+  let counterBrowser: TestBrowser;
+  let clerkBrowser: TestBrowser;
+  let counter: Page;
+  let clerk: Page;
+  let store: RecordingStore;
+  let clerkCookie: string;
+  const logs: string[][] = [];
+
+  beforeAll(async () => {
+    t = await startTestNode({ env: { RVW_SFU_WORKERS: '2', RVW_RECORDING: 'on' } });
+    store = new RecordingStore({ dataDir: t.dataDir, redis: t.node.redis });
+    const clerkAuth = await t.clerk('341522', ['000117005000'], '霍邱窗口 王敏');
+    clerkCookie = `${clerkAuth.cookie.name}=${clerkAuth.cookie.value}`;
+    const counterAuth = await t.counter('wujiang-kyth-01');
+    counterBrowser = await launchChromium();
+    clerkBrowser = await launchChromium();
+    await t.addCookie(counterBrowser.context, counterAuth.cookie);
+    await t.addCookie(clerkBrowser.context, clerkAuth.cookie);
+    counter = await counterBrowser.context.newPage();
+    clerk = await clerkBrowser.context.newPage();
+    logs.push(collectPageLog(counter, 'counter'), collectPageLog(clerk, 'clerk'));
+    await counter.goto(`${t.origin}/counter.html`);
+    await clerk.goto(`${t.origin}/clerk.html`);
+  });
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.log(logs.flat().join('\n'));
+  });
+  afterAll(async () => {
+    await counterBrowser?.close();
+    await clerkBrowser?.close();
+    await t?.dispose();
+  });
+
+  let caseId: string;
+  const segments = () => store.list(caseId);
+  const events = async () => (await t.node.cases.audit(caseId)).events;
+
+  it('a call of 12 s: every track in a valid VP8/Opus file from its first recorded packet to the hang-up, stored under its hash, hashed into the audit chain', async () => {
+    await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
+    caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    const acceptedAt = Date.parse((await t.node.cases.getCase(caseId)).acceptedAt!);
+    await clerk.waitForTimeout(12_000);
+    const hungUpAt = Date.now();
+    await clerk.click('#btn-hangup');
+    // Five tracks: the applicant's face, the 高拍仪 and microphone; the clerk's face and microphone.
+    await expect.poll(async () => (await segments()).map((s) => s.source).sort(), { timeout: 60_000 }).toEqual(['clerk_face', 'clerk_mic', 'document', 'face', 'mic']);
+    const callMs = hungUpAt - acceptedAt;
+    const list = await segments();
+    for (const s of list) {
+      const file = store.pathOf(s.sha256);
+      // Content-addressed: the name is the hash of the bytes.
+      expect(createHash('sha256').update(await readFile(file)).digest('hex'), s.source).toBe(s.sha256);
+      const p = await probe(file);
+      expect(p.codec, s.source).toBe(s.kind === 'video' ? 'vp8' : 'opus');
+      expect(p.decodeErrors, `${s.source}: ${p.decodeErrors}`).toBe("");
+      // The file covers the call from its first recorded packet to the hang-up (within 10 %). The
+      // recorders start at 受理 (the desk's link) and take ffmpeg's start-up before the first
+      // packet: measured 1.6–1.9 s on this 2-core machine with two Chromiums, so the first
+      // 1–2 s of a call are not recorded yet (#15's goal: before the first frame is shown).
+      const recordedMs = hungUpAt - s.firstPacketAt!;
+      expect(Math.abs(p.duration * 1000 - recordedMs) / recordedMs, `${s.source}: ${p.duration} s for ${recordedMs} ms`).toBeLessThan(0.1);
+      // Sanity bound on the start (the ≤ 1 s goal is bench:recording's, and not met in calls yet).
+      expect(s.firstPacketAt! - acceptedAt, s.source).toBeLessThan(5000);
+      expect(callMs - recordedMs, s.source).toBeGreaterThanOrEqual(0);
+    }
+
+    // Custody: recording.started, then one recording.segment per file with its hash; the chain holds.
+    const chain = await events();
+    expect(chain.filter((e) => e.action === 'recording.started')).toHaveLength(1);
+    const hashed = chain.filter((e) => e.action === 'recording.segment').map((e) => e.data.sha256).sort();
+    expect(hashed).toEqual(list.map((s: RecordingSegmentRecord) => s.sha256).sort());
+    const record = await t.node.cases.getCase(caseId);
+    expect(verifyAuditChain(chain, { caseId, version: record.version, lastEventHash: record.lastEventHash })).toEqual({ ok: true, count: chain.length });
+  });
+
+  it('a worker killed mid-call: valid segments before and after, and the gap in the audit chain', async () => {
+    await counter.goto(`${t.origin}/counter.html`);
+    await queueAcceptAndDecode(counter, clerk, { name: '李秀英', idNumber: withCheckDigit('32058419600101234') });
+    caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    await clerk.waitForTimeout(3000);
+    const pid = t.node.registry.get(caseId)!.workerPid!;
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    // The call comes back on a fresh router (no user action) and is recorded again.
+    await expect.poll(() => t.node.registry.get(caseId)?.workerPid, { timeout: 15_000 }).not.toBe(pid);
+    await waitForFreshFrames([
+      { page: clerk, sources: ['face', 'document'] },
+      { page: counter, sources: ['face'] },
+    ]);
+    await clerk.waitForTimeout(3000);
+    await clerk.click('#btn-hangup');
+    await expect.poll(async () => (await segments()).filter((s) => s.source === 'face').length, { timeout: 60_000 }).toBe(2);
+    const list = await segments();
+    const [before, after] = list.filter((s) => s.source === 'face');
+    expect(before!.reason).toBe('router-closed');
+    expect(before!.endedAt).toBeLessThanOrEqual(after!.startedAt);
+    for (const s of [before!, after!]) {
+      const p = await probe(store.pathOf(s.sha256));
+      expect(p.decodeErrors).toBe('');
+      expect(p.duration).toBeGreaterThan(1);
+    }
+    const gap = (await events()).find((e) => e.action === 'recording.gap');
+    expect(gap?.data).toMatchObject({ reason: 'worker_died' });
+    expect(Number(gap!.data.from)).toBeGreaterThanOrEqual(killedAt);
+    expect(Number(gap!.data.to)).toBeGreaterThan(Number(gap!.data.from));
+  });
+
+  it('the case’s evidence bundle carries every segment, each matching its hash in the chain, and verifies offline', async () => {
+    const response = await fetch(`${t.origin}/api/cases/${caseId}/evidence`, { headers: { cookie: clerkCookie } });
+    expect(response.status).toBe(200);
+    const file = path.join(t.dataDir, 'bundle-test.tar');
+    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    const verdict = await verifyEvidenceBundle(file, { trustAnchors: decodePem(await readFile(path.join(t.node.configPkiDir, 'ca.pem'), 'utf8')) });
+    expect(verdict.checks.filter((c) => !c.ok)).toEqual([]);
+    const recorded = (await segments()).length;
+    expect(recorded).toBeGreaterThanOrEqual(10);
+    expect(verdict.checks.find((c) => c.code === 'RECORDINGS_OK')?.message).toBe(`${recorded} 个录像片段均与审计链一致`);
+  });
+});
