@@ -6,6 +6,7 @@ import {
   ACTIONS,
   authorize,
   authorizeParty,
+  authorizeRecordingAccess,
   authorizeWithReason,
   authorizeCatalogChange,
   authorizeNodeAdmission,
@@ -115,6 +116,9 @@ const MATRIX: Row[] = [
   // The whole file (ID card, recordings): the serving region's administrators and the holding clerk only.
   row('evidence.export', 'held case', { case: held },           'Y  .  Y  Y   .    .   .   .   .   .  .'),
   row('evidence.export', 'queued case', { case: queued },       'Y  .  Y  .   .    .   .   .   .   .  .'),
+  // Playing the session's recordings: the same custodians, the same clerk.
+  row('recording.view', 'held case', { case: held },            'Y  .  Y  Y   .    .   .   .   .   .  .'),
+  row('recording.view', 'queued case', { case: queued },        'Y  .  Y  .   .    .   .   .   .   .  .'),
 ];
 
 function cells(r: Row): boolean[] {
@@ -264,6 +268,9 @@ describe('refusals a use case explains (authorizeWithReason)', () => {
     // A party on its own side, refused all the same, is told no more than the edge tells anyone.
     { name: 'the holder after losing the item', who: { ...PRINCIPALS.clerkAX, itemCodes: ['Y'] }, attempt: (p) => authorizeParty(p, 'chat.send', heldCase), said: forbidden(NOT_ALLOWED, { action: 'chat.send' }) },
     { name: 'the owning counter writing 办理意见', who: 'counterB1', attempt: (p) => authorizeWithReason(p, 'case.update', { case: heldCase, fields: ['note'] }), said: forbidden(NOT_ALLOWED, { action: 'case.update' }) },
+    // Recordings: everyone but the custodians and the handling clerk is told why, the same way.
+    ...(['counterB1', 'clerkAX2', 'adminB'] as Who[]).map((who) => ({ name: `${who} playing the recordings`, who, attempt: (p: Principal) => authorizeRecordingAccess(p, heldCase), said: forbidden('无权查看此办件的录像：仅限办理地区管理员和受理该办件的工作人员', { caseId: 'case-1', reason: 'not_custodian' }) })),
+    { name: 'anonymous playing the recordings', who: 'anonymous', attempt: (p) => authorizeRecordingAccess(p, heldCase), said: { code: 'UNAUTHENTICATED', httpStatus: 401, message: '请先登录 (sign-in required)', details: undefined } },
     { name: 'anonymous', who: 'anonymous', attempt: (p) => authorizeParty(p, 'chat.send', heldCase), said: { code: 'UNAUTHENTICATED', httpStatus: 401, message: '请先登录 (sign-in required)', details: undefined } },
   ];
   for (const c of CASES) {

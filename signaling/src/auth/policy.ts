@@ -69,6 +69,7 @@ export const ACTIONS = [
   'desk.join',
   'desk.link',
   'evidence.export',
+  'recording.view',
 ] as const;
 
 /** One authorizable action. */
@@ -147,6 +148,8 @@ export interface ActionResources {
   'desk.link': { case: CaseFacts };
   /** Taking a case's evidence bundle (record, audit chain, materials, chat, documents, recordings) out of the system. */
   'evidence.export': { case: CaseFacts };
+  /** Listing, playing or exporting the recorded segments of a case's session. */
+  'recording.view': { case: CaseFacts };
 }
 
 /** The resource type of action `A`. */
@@ -272,6 +275,9 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // region's administrators (its custodians) and the clerk who handled it — not the applicant
   // side's administrators, not other clerks, not the counter.
   'evidence.export': (p, r) => holds(p, r.case) || managesRegion(p, r.case.servingRegion),
+  // The session's pictures and voices are as sensitive as the bundle that carries them: the same
+  // custodians and the handling clerk, no one else.
+  'recording.view': (p, r) => holds(p, r.case) || managesRegion(p, r.case.servingRegion),
 };
 
 /** Who may write a case field: the serving authority (the holding clerk) or the applicant side. */
@@ -424,6 +430,14 @@ export function authorizeWithReason<A extends Action>(principal: Principal, acti
   throw refusalOf(principal, action, resource);
 }
 
+/**
+ * Throws FORBIDDEN (with the reason in `details`) unless `principal` may list, play or export the
+ * recordings of the case: the serving region's administrators and the clerk who handled it.
+ */
+export function authorizeRecordingAccess(principal: Principal, facts: CaseFacts): void {
+  authorizeWithReason(principal, 'recording.view', { case: facts });
+}
+
 /** An action taken by a party of a case (its counter or its holding clerk). */
 export type PartyAction = keyof typeof PARTY_ACTIONS;
 
@@ -457,6 +471,8 @@ function refusalOf<A extends Action>(p: Known, action: A, resource: ResourceFor<
       return new AppError('FORBIDDEN', '只有申请地窗口终端可以打印', 403, caseId);
     case 'document.reprint':
       return new AppError('FORBIDDEN', '只有出具该文书的工作人员可以批准重新打印', 403, caseId);
+    case 'recording.view':
+      return new AppError('FORBIDDEN', '无权查看此办件的录像：仅限办理地区管理员和受理该办件的工作人员', 403, { ...caseId, reason: 'not_custodian' });
     case 'desk.link':
       if (facts && caseSide(p, facts) === 'counter') return new AppError('FORBIDDEN', '只有受理该办件的工作人员可以接入 (clerks only)', 403);
       break;
