@@ -22,6 +22,7 @@ import { createEvidenceRouter } from '../evidence/createEvidenceRouter.js';
 import { AppError } from '../errors/AppError.js';
 import { CallRecordings } from '../recording/CallRecordings.js';
 import { RecordingStore } from '../recording/RecordingStore.js';
+import { createRecordingRouter } from '../recording/createRecordingRouter.js';
 import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
 import { createHttpApp } from './httpApp.js';
@@ -136,6 +137,7 @@ export class RegionalNode {
       hub,
       previewDocument: docs.previewDocument,
       documentRouters: docs.routers,
+      recordingRouter: createRecordingRouter({ resolvePrincipal: auth.resolvePrincipal, cases, recordings, redis, log: logger }),
       evidenceRouter: createEvidenceRouter({
         resolvePrincipal: auth.resolvePrincipal,
         cases,

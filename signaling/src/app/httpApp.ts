@@ -38,6 +38,8 @@ export interface HttpAppOptions {
   documentRouters: Router[];
   /** A case's evidence bundle (`GET /api/cases/:caseId/evidence`). */
   evidenceRouter?: Router;
+  /** A case's recordings, listed and played (`GET /api/cases/:caseId/recordings[/:sha256]`). */
+  recordingRouter?: Router;
   /** Files for the other nodes of the cluster (`/internal/files/…`, signed requests only). */
   nodeFilesRouter?: Router;
   /** The pages (see webAssets), mounted last before the 404. */
@@ -90,6 +92,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
     }),
   );
   if (opts.evidenceRouter) app.use(opts.evidenceRouter);
+  if (opts.recordingRouter) app.use(opts.recordingRouter);
   for (const router of opts.documentRouters) app.use(router);
   app.use(opts.webAssets);
   app.use((req: Request, res: Response) => {

@@ -7,6 +7,7 @@ import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { acceptCase } from '../queue/acceptCase.js';
 import { recordEvidenceExport } from './recordEvidenceExport.js';
+import { recordRecordingView } from './recordRecordingView.js';
 import { recordRecordingEvent, type RecordingAuditAction } from './recordRecordingEvent.js';
 import { leaveQueue } from '../queue/leaveQueue.js';
 import { listQueue, type QueueEntry } from '../queue/listQueue.js';
@@ -178,6 +179,11 @@ export class CaseService {
   /** Records the export of the case's evidence bundle in its audit chain (see recordEvidenceExport). */
   recordEvidenceExport(principal: Principal, caseId: string): Promise<CaseRecord> {
     return recordEvidenceExport(this.#deps, principal, caseId);
+  }
+
+  /** Records that `principal` viewed the case's recordings (see recordRecordingView). */
+  recordRecordingView(principal: Principal, caseId: string, sha256?: string): Promise<CaseRecord> {
+    return recordRecordingView(this.#deps, principal, caseId, sha256);
   }
 
   /** Appends a recording fact (started, a segment's hash, a gap) to the case's audit chain. */
