@@ -46,8 +46,8 @@ describe('a case’s recordings over HTTP', () => {
     sha = createHash('sha256').update(bytes).digest('hex');
     const now = Date.now();
     await new RecordingStore({ dataDir: t.dataDir, redis: t.node.redis }).add(caseId, {
-      file, sha256: sha, bytes: bytes.length, startedAt: now - 3000, endedAt: now, reason: 'stopped',
-      tracks: [{ source: 'face', kind: 'video', codec: 'VP8', producerId: 'p1', firstPacketAt: now - 2990 }],
+      sessionId: caseId, file, sha256: sha, bytes: bytes.length, startedAt: now - 3000, endedAt: now, reason: 'stopped',
+      tracks: [{ source: 'face', kind: 'video', codec: 'video/VP8', producerId: 'p1', firstPacketAt: now - 2990 }],
     }, 'test-node');
   }, 60_000);
   afterAll(async () => {
