@@ -146,6 +146,8 @@ const HTTP: HttpRow[] = [
   { method: 'GET', route: '/api/cases/:caseId/document-types', /* like case.get */ cells: 'A A A D D D A D D', path: (c) => `/api/cases/${c.caseA}/document-types` },
   { method: 'GET', route: '/api/cases/:caseId/documents/preview/:docType', /* holder */ cells: 'D D A D D D D D D', path: (c) => `/api/cases/${c.caseA}/documents/preview/receipt` },
   // ── the evidence bundle: the serving region's administrators and the holding clerk ──
+  { method: 'GET', route: '/api/cases/:caseId/recordings', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/recordings` },
+  { method: 'GET', route: '/api/cases/:caseId/recordings/:sha256', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/recordings/${'0'.repeat(64)}` },
   { method: 'GET', route: '/api/cases/:caseId/evidence', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/evidence` },
 
   // ── public verification of signed documents ───────────────────────────────
