@@ -169,6 +169,13 @@ export const CaseRecord = z.strictObject({
   /** The latest state reason (suspension, request for materials …); cleared when the case resumes. */
   stateReason: z.string().optional(),
   applicantSignatureSha256: Sha256Hex.optional(),
+  /**
+   * The applicant agreed, at the counter and before anything of them was sent, to the recording
+   * notice of this version; the serving node records only a case that carries it.
+   */
+  recordingConsent: z.strictObject({ noticeVersion: z.string(), at: z.iso.datetime(), retentionDays: z.number().int().positive() }).optional(),
+  /** The recording of the case's call, as the recording node last reported it (both pages show 录制中 from it). */
+  recording: z.strictObject({ state: z.enum(['recording', 'interrupted', 'stopped']), since: z.iso.datetime(), nodeId: z.string() }).optional(),
   /** Hash of the newest audit event; ties the record to the head of its chain. */
   lastEventHash: Sha256Hex,
 });

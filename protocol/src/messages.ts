@@ -108,6 +108,11 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
     itemCode: Id,
     /** The case record's own schema: the ID number's GB 11643 check digit is verified here already. */
     applicant: Applicant,
+    /**
+     * The applicant agreed to the recording notice of this version (protocol/recordingNotice.ts).
+     * Required while the node records calls; absent it, no case is opened.
+     */
+    recordingConsent: z.strictObject({ noticeVersion: z.string().min(1).max(40) }).optional(),
   }),
   /** Counter: the applicant leaves the queue (case abandoned). */
   req('queue.leave', { caseId: Id }),

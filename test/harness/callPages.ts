@@ -41,6 +41,9 @@ export async function queueFromCounter(page: Page, applicant: { name: string; id
   await page.fill('#app-name', applicant.name);
   await page.fill('#app-id', applicant.idNumber);
   await page.click('#btn-queue');
+  // A node that records shows the recording notice first; the applicant agrees.
+  await page.waitForSelector('#step-consent:not(.hidden), #step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 15_000 });
+  if (await page.isVisible('#step-consent')) await page.click('#btn-consent-agree');
   await page.waitForSelector('#step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 15_000 });
 }
 

@@ -56,7 +56,9 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
   const bus = await EventBus.create({ redis, logger });
   closers.add(() => bus.close());
   const notifications = new Notifications({ send: bus.publish });
-  const cases = await CaseService.create({ redis, replicaAck, catalog, blobs, publish: notifications.publishCase, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets });
+  const cases = await CaseService.create({ redis, replicaAck, catalog, blobs, publish: notifications.publishCase, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets,
+    ...(config.recording.enabled ? { recording: { retentionDays: config.recording.retentionDays } } : {}),
+  });
   const auth = await AuthModule.create({
     redis,
     config,

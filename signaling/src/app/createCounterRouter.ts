@@ -4,13 +4,15 @@ import { authorize, requireCounter } from '../auth/policy.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { describeServiceHours } from '../queue/describeServiceHours.js';
 import { isWithinServiceHours } from '../queue/isWithinServiceHours.js';
+import { recordingNotice } from '@rvw/protocol/recordingNotice';
 
 /**
  * What a counter terminal may offer its applicants: `GET /api/counter/offers` lists the active
  * partnerships in which the counter's region is the applicant side, with the items the partner
  * region serves for it (name, time limits, required materials), and the partnership's service
  * hours with whether it is open now by the server's clock — so the applicant learns it before
- * typing anything. Offers are ordered by region code and items by item code: the same every load.
+ * typing anything; when calls are recorded, the notice the applicant must agree to first (its
+ * wording, version and the retention). Offers are ordered by region code and items by item code: the same every load.
  */
 export function createCounterRouter(deps: {
   catalog: CatalogStore;
@@ -18,6 +20,8 @@ export function createCounterRouter(deps: {
   clock?: () => Date;
   /** When false (demo/test nodes), cases are accepted at any hour, so the counter says open. */
   enforceServiceHours?: boolean;
+  /** Calls are recorded and kept this long (config.recording); absent: no notice. */
+  recording?: { retentionDays: number };
 }): Router {
   const router = express.Router();
   router.get('/api/counter/offers', async (req, res) => {
@@ -41,6 +45,7 @@ export function createCounterRouter(deps: {
           .map((o) => ({
             partnershipId: p.id,
             servingRegion: { code: o.servingRegion, name: regionName.get(o.servingRegion) ?? o.servingRegion },
+            recordingNotice: deps.recording ? recordingNotice({ servingRegionName: regionName.get(o.servingRegion) ?? o.servingRegion, retentionDays: deps.recording.retentionDays }) : null,
             serviceHours: {
               ...p.serviceHours,
               text: describeServiceHours(p.serviceHours),

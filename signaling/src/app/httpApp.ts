@@ -80,7 +80,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
       },
     }),
   );
-  app.use(createCounterRouter({ catalog, resolvePrincipal: auth.resolvePrincipal, clock: opts.clock, enforceServiceHours: opts.enforceServiceHours }));
+  app.use(
+    createCounterRouter({
+      catalog,
+      resolvePrincipal: auth.resolvePrincipal,
+      clock: opts.clock,
+      enforceServiceHours: opts.enforceServiceHours,
+      ...(opts.config.recording.enabled ? { recording: { retentionDays: opts.config.recording.retentionDays } } : {}),
+    }),
+  );
   app.use(
     createCaseFilesRouter({
       resolvePrincipal: auth.resolvePrincipal,

@@ -23,4 +23,9 @@ export interface CaseDeps {
   log: Logger;
   /** Cases waiting per counter and material bytes (config.budgets); unlimited when absent. */
   budgets?: CaseBudgets;
+  /**
+   * Calls are recorded (config.recording): a case opens only with the applicant's consent to the
+   * current notice, and the retention it promised is kept with the consent. Absent: not recorded.
+   */
+  recording?: { retentionDays: number };
 }

@@ -29,6 +29,8 @@ export const OpenCaseInput = z.strictObject({
     .record(FieldKey, FieldValue)
     .refine((f) => Object.keys(f).every((k) => fieldOwner(k) === 'applicant'), { message: '“办理意见”“办理结果”等由受理地工作人员填写，开件时不能填写' })
     .optional(),
+  /** The recording notice the applicant agreed to (required while calls are recorded). */
+  recordingConsent: z.strictObject({ noticeVersion: z.string().min(1).max(40) }).optional(),
 });
 /** Input of openCase. */
 export type OpenCaseInput = z.input<typeof OpenCaseInput>;

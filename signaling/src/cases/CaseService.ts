@@ -60,6 +60,8 @@ export interface CaseServiceOptions {
   enforceServiceHours?: boolean;
   /** Budgets of case use cases (cases waiting per counter, material bytes); unlimited when absent. */
   budgets?: Pick<Budgets, 'casesWaitingPerCounter' | 'materialBytesPerCase' | 'materialBytesPerCounterHour'>;
+  /** Calls are recorded: cases open only with the applicant's consent (see CaseDeps.recording). */
+  recording?: { retentionDays: number };
   /** Case id generator; default a random UUID. */
   newId?: () => string;
   log?: Logger;
@@ -93,6 +95,7 @@ export class CaseService {
       newId: opts.newId ?? randomUUID,
       log: opts.log ?? silentLogger(),
       ...(opts.budgets ? { budgets: new CaseBudgets(opts.redis, opts.budgets) } : {}),
+      ...(opts.recording ? { recording: opts.recording } : {}),
     });
   }
 

@@ -8,6 +8,7 @@ import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { maskIdNumber } from '../cases/maskIdNumber.js';
 import { notifyCase } from '../cases/notifyCase.js';
 import { AppError } from '../errors/AppError.js';
+import { RECORDING_NOTICE_VERSION } from '@rvw/protocol/recordingNotice';
 import { isWithinServiceHours } from './isWithinServiceHours.js';
 import { queueKey } from './queueKey.js';
 
@@ -44,6 +45,13 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
       serviceHours: partnership.serviceHours,
     });
   }
+  // Recorded calls: nothing of the applicant is sent anywhere before they agreed to the notice
+  // they were shown, in its current wording; a crafted join without it opens nothing.
+  if (deps.recording && req.recordingConsent?.noticeVersion !== RECORDING_NOTICE_VERSION) {
+    throw new AppError('RECORDING_CONSENT_REQUIRED', '本业务全程录音录像，须申请人阅读录音录像告知并同意后才能办理；如页面已过期，请刷新后重新开始', 409, {
+      noticeVersion: RECORDING_NOTICE_VERSION,
+    });
+  }
   const item = await deps.catalog.require('item', req.itemCode);
   // The case about to be created, as the policy sees it: this counter's own, for its own region.
   authorizeWithReason(principal, 'case.open', { case: { servingRegion: offer.servingRegion, applicantRegion: offer.applicantRegion, counterId: counter.id, itemCode: item.code } });
@@ -74,6 +82,7 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
         documents: [],
         chat: [],
         ratings: {},
+        ...(deps.recording ? { recordingConsent: { noticeVersion: RECORDING_NOTICE_VERSION, at: now.toISOString(), retentionDays: deps.recording.retentionDays } } : {}),
       },
       {
         actor: actorOf(principal),
@@ -85,6 +94,8 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
           servingRegion: offer.servingRegion,
           applicant: { name: req.applicant.name, idNumber: maskIdNumber(req.applicant.idNumber) },
           fields: req.fields ?? {},
+          // The applicant's consent to being recorded, as part of opening: one atomic event.
+          ...(deps.recording ? { recordingConsent: { noticeVersion: RECORDING_NOTICE_VERSION, retentionDays: deps.recording.retentionDays } } : {}),
         },
         queue: { key: queueKey({ partnershipId: partnership.id, servingRegion: offer.servingRegion, itemCode: item.code }), op: 'add', score: now.getTime() },
       },

@@ -2,6 +2,7 @@ import type { MediaSession, SessionRegistry } from '@rvw/sfu';
 import type { RecordedSegment, RecordedSource } from '@rvw/sfu/recording/index';
 import type { CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
+import type { RecordingAuditAction } from '../cases/recordRecordingEvent.js';
 import type { Logger } from '../observability/logger.js';
 import type { RecordingStore } from './RecordingStore.js';
 
@@ -10,12 +11,14 @@ export interface CallRecordingsOptions {
   nodeId: string;
   registry: SessionRegistry;
   calls: Pick<CallService, 'on' | 'clerkPeerOf'>;
-  cases: Pick<CaseService, 'recordRecordingEvent'>;
+  cases: Pick<CaseService, 'recordRecordingEvent' | 'getCase'>;
   store: RecordingStore;
   logger: Logger;
   /** Counters for /metrics. */
   onSegment?: (segment: RecordedSegment) => void;
   onFailure?: () => void;
+  /** A call not recorded because its case carries no consent (opened where recording was off). */
+  onNoConsent?: () => void;
 }
 
 /**
@@ -54,11 +57,36 @@ export class CallRecordings {
     const session = this.#o.registry.get(caseId);
     if (!clerkPeer || !session || session.closed || this.#recording.has(session)) return;
     this.#recording.add(session);
+    void this.#o.cases.getCase(caseId).then(
+      (record) => {
+        // Only what the applicant agreed to is recorded: a case opened by a node that does not
+        // record (so showed no notice) is not recorded here either.
+        if (record.recordingConsent) return this.#record(caseId, clerkPeer, session);
+        this.#o.onNoConsent?.();
+        this.#o.logger.warn({ caseId }, 'call not recorded: the case carries no recording consent');
+      },
+      (e: Error) => {
+        this.#o.onFailure?.();
+        this.#o.logger.error({ err: e.message, caseId }, 'recording could not start: case unreadable');
+      },
+    );
+  }
+
+  #record(caseId: string, clerkPeer: string, session: MediaSession): void {
+    if (session.closed) return;
     const { logger, store } = this.#o;
     const sourceOf = (p: { peerId: string; source: string }): RecordedSource =>
       p.peerId === clerkPeer && (p.source === 'face' || p.source === 'mic') ? (p.source === 'face' ? 'clerk_face' : 'clerk_mic') : (p.source as RecordedSource);
     session.once('close', (reason) => {
-      if (reason === 'workerdied') this.#interrupted.set(caseId, Date.now());
+      if (!this.#started.has(caseId)) return;
+      if (reason === 'workerdied') {
+        this.#interrupted.set(caseId, Date.now());
+        void this.#audit(caseId, 'recording.interrupted', { reason: 'worker_died' });
+      } else {
+        // The call ended here; if it re-forms on this node, recording starts again.
+        this.#started.delete(caseId);
+        void this.#audit(caseId, 'recording.stopped', {});
+      }
     });
     void session
       .startRecording({ dir: store.liveDir, logger, sourceOf })
@@ -98,7 +126,7 @@ export class CallRecordings {
     }
   }
 
-  #audit(caseId: string, action: 'recording.started' | 'recording.segment' | 'recording.gap', data: Record<string, unknown>): Promise<unknown> {
+  #audit(caseId: string, action: RecordingAuditAction, data: Record<string, unknown>): Promise<unknown> {
     return this.#o.cases.recordRecordingEvent(caseId, this.#o.nodeId, action, data).catch((e: Error) => this.#o.logger.error({ err: e.message, caseId, action }, 'recording audit event not written'));
   }
 }

@@ -78,7 +78,12 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
           itemCode: r.itemCode,
         },
       });
-      const record = await cases.openCase(p, { partnershipId: r.partnershipId, itemCode: r.itemCode, applicant: r.applicant });
+      const record = await cases.openCase(p, {
+        partnershipId: r.partnershipId,
+        itemCode: r.itemCode,
+        applicant: r.applicant,
+        ...(r.recordingConsent ? { recordingConsent: r.recordingConsent } : {}),
+      });
       return viewFor(deps, conn, record);
     },
     'queue.leave': async (conn, r) => {

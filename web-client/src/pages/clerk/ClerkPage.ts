@@ -8,6 +8,7 @@ import { DOC_LABELS, FINAL_STATES, MATERIAL_KINDS, MATERIAL_STATUS, STATE_LABELS
 import { requestJson } from '../../auth/requestJson';
 import { requireSignedIn } from '../../auth/requireSignedIn';
 import { signOut } from '../../auth/signOut';
+import { showRecordingBadge } from '../../ui/recordingBadge';
 import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 
@@ -306,6 +307,7 @@ export class ClerkPage {
   #endCall(): void {
     const wasInCall = this.#s.inCall !== undefined;
     this.#s.inCall = undefined;
+    showRecordingBadge(undefined, false);
     this.#s.call?.pauseSending();
     if (this.#s.sharing) void this.#s.call?.stopScreen();
     // Fresh desk media for the next call, built while nobody waits.
@@ -329,6 +331,7 @@ export class ClerkPage {
   #onCase(view: CaseViewLike): void {
     this.#s.caseView = view;
     const closed = FINAL_STATES.includes(view.state);
+    showRecordingBadge(view, this.#s.inCall === view.id && !closed);
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
       h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),

@@ -10,6 +10,8 @@ import { requestJson } from '../../auth/requestJson';
 import { DocumentPrinter, printState } from './DocumentPrinter';
 import { RatingStars } from './RatingStars';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
+import { showRecordingBadge } from '../../ui/recordingBadge';
+import { recordingRefusedMessage, type RecordingNotice } from '@rvw/protocol/recordingNotice';
 
 /** A partnership offer as the counter sees it: the remote region and its items for us. */
 interface Offer {
@@ -17,6 +19,8 @@ interface Offer {
   servingRegion: { code: string; name: string };
   /** The partnership's hours as the server reads them, and whether it is open by the server's clock. */
   serviceHours: { text: string; openNow: boolean };
+  /** The calls are recorded: the notice the applicant reads and agrees to first (null: not recorded). */
+  recordingNotice: RecordingNotice | null;
   items: { code: string; name: string; promisedDays: number; statutoryDays: number; materials: { id: string; name: string; mandatory: boolean }[] }[];
 }
 
@@ -29,6 +33,8 @@ type LocalCapture = { mic: MediaStreamTrack; face: MediaStreamTrack; document?: 
  */
 class Visit {
   caseView: CaseViewLike | undefined;
+  /** What was typed, held while the applicant reads the recording notice (never sent before they agree). */
+  pending: { offer: Offer; itemCode: string; applicant: { name: string; idNumber: string; phone?: string } } | undefined;
   /** The case whose call ended (hung up, closed): it is not called back into. */
   endedCallOf: string | undefined;
 }
@@ -117,6 +123,19 @@ export class CounterPage {
     byId('partner').addEventListener('change', () => this.#renderItems());
     byId('item').addEventListener('change', () => this.#renderItemInfo());
     byId('btn-queue').addEventListener('click', () => void this.#joinQueue());
+    byId('btn-consent-agree').addEventListener('click', () => {
+      const pending = this.#visit.pending;
+      if (pending?.offer.recordingNotice) void this.#enterQueue({ noticeVersion: pending.offer.recordingNotice.version });
+    });
+    byId('btn-consent-refuse').addEventListener('click', () => {
+      // Refused: nothing was sent and nothing of the applicant stays on the terminal.
+      const region = this.#visit.pending?.offer.servingRegion.name ?? '办理地';
+      this.#visit = new Visit();
+      clearApplicantForm();
+      byId('declined-text').textContent = recordingRefusedMessage(region);
+      this.#show('declined');
+    });
+    byId('btn-declined-back').addEventListener('click', () => this.#show('choose'));
     byId('btn-leave').addEventListener('click', async () => {
       const caseView = this.#visit.caseView;
       if (!caseView) return;
@@ -209,8 +228,8 @@ export class CounterPage {
     el.className = `badge ${s === 'open' ? 'q-good' : s === 'connecting' ? 'q-unknown' : 'q-poor'}`;
   }
 
-  #show(step: 'choose' | 'wait' | 'call' | 'finish'): void {
-    for (const s of ['choose', 'wait', 'call', 'finish']) byId(`step-${s}`).classList.toggle('hidden', s !== step);
+  #show(step: 'choose' | 'consent' | 'declined' | 'wait' | 'call' | 'finish'): void {
+    for (const s of ['choose', 'consent', 'declined', 'wait', 'call', 'finish']) byId(`step-${s}`).classList.toggle('hidden', s !== step);
   }
 
   async #loadOffers(): Promise<void> {
@@ -258,11 +277,27 @@ export class CounterPage {
     if (!name) return toast('请填写申请人姓名', 'error');
     if (!/^\d{17}[\dX]$/.test(idNumber)) return toast('身份证号码格式不正确，请核对 18 位号码（最后一位可以是 X）', 'error');
     if (!offer.serviceHours.openNow) return toast('当前非服务时间，暂不能发起办理', 'error');
+    this.#visit.pending = { offer, itemCode, applicant: phone ? { name, idNumber, phone } : { name, idNumber } };
+    const notice = offer.recordingNotice;
+    if (!notice) return this.#enterQueue(undefined);
+    // 全程录音录像: the applicant reads and agrees before the camera starts or anything is sent.
+    byId('consent-title').textContent = notice.title;
+    byId('consent-text').replaceChildren(...notice.paragraphs.map((p) => h('p', {}, p)));
+    this.#show('consent');
+    byId('btn-consent-agree').focus();
+  }
+
+  /** The applicant agreed (or nothing is recorded): start the devices and join the remote queue. */
+  async #enterQueue(recordingConsent: { noticeVersion: string } | undefined): Promise<void> {
+    const pending = this.#visit.pending;
+    if (!pending) return;
+    const { offer, itemCode, applicant } = pending;
     // Devices first: better to find a missing 高拍仪 now than after the clerk picked up.
     let local: LocalCapture;
     try {
       local = this.#local ??= await captureLocal(true);
     } catch (e) {
+      this.#show('choose');
       return toast(e instanceof MediaAccessError ? e.message : messageFor(e, '无法启动摄像头、高拍仪或麦克风，请联系大厅技术人员'), 'error');
     }
     attachTrack(byId<HTMLVideoElement>('local-face'), local.face);
@@ -271,12 +306,15 @@ export class CounterPage {
       const view = await this.#signal.request('queue.join', {
         partnershipId: offer.partnershipId,
         itemCode,
-        applicant: phone ? { name, idNumber, phone } : { name, idNumber },
+        applicant,
+        ...(recordingConsent ? { recordingConsent } : {}),
       });
       // The case holds the applicant now; the form must not keep them for whoever comes next.
+      this.#visit.pending = undefined;
       clearApplicantForm();
       this.#onCase(view);
     } catch (e) {
+      this.#show('choose');
       toast(messageFor(e, '未能发起办理，请稍后重试；如仍不行，请联系大厅技术人员'), 'error');
     }
   }
@@ -343,11 +381,13 @@ export class CounterPage {
       el.srcObject = null;
     }
     showScreenTile(false);
+    showRecordingBadge(undefined, false);
     this.#showSocketQuality(this.#signal.isOpen ? 'open' : 'connecting');
     await call?.leave();
   }
 
   #renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
+    showRecordingBadge(view, this.#call !== undefined && !this.#heldBack && !CLOSED.includes(view.state));
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge' }, STATE_LABELS[view.state] ?? view.state)),
       // Each field is one unbreakable piece: a name or a number split over two lines misreads.
