@@ -264,6 +264,18 @@ describe('the journey through the pages', () => {
 
       await step(shots, 'counter-queue', [counter], async () => {
         await k.click('#btn-queue');
+        // 全程录音录像 (the node records, as started by the README's command): the applicant reads
+        // what is recorded, why, who may see it and for how long, and agrees before anything is sent.
+        await k.waitForSelector('#step-consent:not(.hidden)', { timeout: 15_000 });
+        await soft('the recording notice names the serving region, the purpose and the retention', async () => {
+          const notice = await k.locator('#step-consent').innerText();
+          expect(notice).toContain('全程录音录像');
+          expect(notice).toContain(HUOQIU);
+          expect(notice).toMatch(/保存 \d+ 天/);
+        });
+        await expectInViewport(k.locator('#btn-consent-agree'), '同意并继续');
+        await shots.take(k, 'recording-notice');
+        await k.click('#btn-consent-agree');
         await k.waitForSelector('#step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 20_000 });
         await expectInViewport(k.locator('#btn-leave'), '离开队列');
         // Nobody ahead and a clerk idle: no constant five-minute estimate.
@@ -291,6 +303,13 @@ describe('the journey through the pages', () => {
       await step(shots, 'see-and-hear', [clerk, counter], async () => {
         await expectMedia(c, ['face', 'document'], ['mic']);
         await expectMedia(k, ['face'], ['mic']);
+        // Both sides see that the call is being recorded, in the header, over no picture.
+        for (const page of [c, k]) {
+          await soft('录制中 is shown during the call', async () => {
+            await page.waitForSelector('#rec:not(.hidden)', { timeout: 15_000 });
+            expect(await page.locator('#rec').innerText()).toBe('录制中');
+          });
+        }
         // And the pages play it: pictures with a size in the tiles, sound playing in the audio element.
         const playing = (page: Page, videos: string[]) =>
           page.evaluate((ids) => {
