@@ -35,7 +35,7 @@ describe('recorded segments past their retention', () => {
     await utimes(store.pathOf(old), days(31), days(31));
     await utimes(store.pathOf(young), days(29), days(29));
     await utimes(path.join(dir, 'recordings', 'notes.txt'), days(400), days(400));
-    expect(await store.sweep(30, now)).toEqual([old]);
+    expect(await store.sweep(30, now)).toEqual([{ sha256: old, caseId: undefined }]);
     expect((await readdir(path.join(dir, 'recordings'))).sort()).toEqual([`${young}.webm`, 'notes.txt']);
     expect(await store.has(old)).toBe(false);
     expect(await store.has(young)).toBe(true);

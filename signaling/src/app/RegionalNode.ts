@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DocumentService, DocumentStore } from '@rvw/documents';
 import type { SessionRegistry, WorkerPool } from '@rvw/sfu';
@@ -19,10 +18,10 @@ import { wireClerkPresence } from './clerkPresenceWiring.js';
 import { Closers } from './Closers.js';
 import { createNodeFilesRouter } from '../cluster/createNodeFilesRouter.js';
 import { createEvidenceRouter } from '../evidence/createEvidenceRouter.js';
-import { AppError } from '../errors/AppError.js';
 import { CallRecordings } from '../recording/CallRecordings.js';
 import { RecordingStore } from '../recording/RecordingStore.js';
 import { createRecordingRouter } from '../recording/createRecordingRouter.js';
+import { sweepRecordings } from '../recording/sweepRecordings.js';
 import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
 import { createHttpApp } from './httpApp.js';
@@ -79,6 +78,8 @@ export class RegionalNode {
     private readonly pkiDir: string,
     /** This node in its cluster: id, node registry, node bus, calls joined across nodes. */
     readonly cluster: ClusterWiring,
+    /** The segments this node recorded (or fetched from the node that did). */
+    readonly recordings: RecordingStore,
   ) {}
 
   /** Builds and starts a node; resolves once it listens. */
@@ -109,11 +110,14 @@ export class RegionalNode {
     const hub = new Hub({ mayReceive: (conn, grant) => (grant.action === 'queue.read' ? can(conn.principal, 'queue.read', { queue: grant.queue }) : can(conn.principal, 'chat.read', { case: grant.case })) });
     const media = await createMediaWiring({ config, logger, clock, metrics, cases, hub, redis, closers, ...(opts.pool ? { pool: opts.pool } : {}) });
     wireNotifications({ bus: core.bus, hub, registry: media.registry, calls: media.calls });
-    const recordings = new RecordingStore({ dataDir: config.dataDir, redis });
+    const recordings = new RecordingStore({ dataDir: config.dataDir, redis, ...(core.files ? { remote: core.files } : {}) });
     if (config.recording.enabled) {
       new CallRecordings({ nodeId: media.cluster.nodeId, registry: media.registry, calls: media.calls, cases, store: recordings, logger });
       // Retention: segment files older than RVW_RECORDING_RETENTION_DAYS go (their hashes stay in the chain).
-      const sweep = () => void recordings.sweep(config.recording.retentionDays).then((gone) => gone.length && logger.info({ count: gone.length }, 'recorded segments past retention deleted'), () => undefined);
+      const sweep = () =>
+        void sweepRecordings({ store: recordings, cases, nodeId: media.cluster.nodeId, retentionDays: config.recording.retentionDays, logger }).catch((e: Error) =>
+          logger.error({ err: e.message }, 'recording retention sweep failed'),
+        );
       sweep();
       const sweeper = setInterval(sweep, 3_600_000);
       sweeper.unref();
@@ -144,17 +148,13 @@ export class RegionalNode {
         readBlob: (sha256) => core.blobs.get(sha256),
         readPdf: (doc) => docs.documentStore.readPdf(doc),
         // Segments are kept on the node that recorded them (the serving region's): exported there.
-        recordings: async (caseId) =>
-          (await recordings.list(caseId))
-            // Recorded here and gone: deleted after its retention (its hash stays in the chain).
-            .filter((r) => r.nodeId !== media.cluster.nodeId || existsSync(recordings.pathOf(r.sha256)))
-            .map((r) => ({
-            sha256: r.sha256,
-            open: async () => {
-              if (!(await recordings.has(r.sha256))) throw new AppError('FILE_UNAVAILABLE', '录像保存在办理地区的节点上，请在该节点导出证据包', 503, { nodeId: r.nodeId });
-              return recordings.readStream(r.sha256);
-            },
-          })),
+        recordings: async (caseId) => {
+          const present = [];
+          // A segment recorded by another node (of this region, say) is fetched from it first; one
+          // that no node holds any more was deleted after its retention (recording.expired says so).
+          for (const r of await recordings.list(caseId)) if (await recordings.ensureLocal(r)) present.push(r);
+          return present.map((r) => ({ sha256: r.sha256, open: () => Promise.resolve(recordings.readStream(r.sha256)) }));
+        },
         signerFor: (regionCode) => docs.signers.get(regionCode),
         stagingDir: path.join(config.dataDir, 'tmp'),
         clock,
@@ -166,7 +166,8 @@ export class RegionalNode {
               secret: config.cluster.secret,
               redis,
               logger,
-              readLocal: (kind, sha256) => (kind === 'blob' ? core.blobs.getLocal(sha256) : docs.documentStore.readLocal(sha256)),
+              readLocal: (kind, sha256) => (kind === 'blob' ? core.blobs.getLocal(sha256) : kind === 'document' ? docs.documentStore.readLocal(sha256) : Promise.resolve(undefined)),
+              localFile: async (kind, sha256) => (kind === 'recording' && (await recordings.has(sha256)) ? recordings.pathOf(sha256) : undefined),
             }),
           }
         : {}),
@@ -178,7 +179,7 @@ export class RegionalNode {
     const url = await listen(server, config.http);
     listening.url = url;
     logger.info({ url, workers: media.pool.workers.length }, 'regional node listening');
-    return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir, media.cluster);
+    return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir, media.cluster, recordings);
   }
 
   /** Where this node's signing keys and CA live (tests verify signatures against it). */

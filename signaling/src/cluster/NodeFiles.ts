@@ -1,11 +1,19 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../errors/AppError.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisClient } from '../store/redisClient.js';
 import { NODE_AUTH_HEADER, signNodeFileRequest } from './nodeFileAuth.js';
 
-/** What a node stores content-addressed and other nodes may need: materials and signatures (blob), issued PDFs (document). */
-export type NodeFileKind = 'blob' | 'document';
+/**
+ * What a node stores content-addressed and other nodes may need: materials and signatures (blob),
+ * issued PDFs (document), recorded segments (recording: large, so streamed to disk, see download).
+ */
+export type NodeFileKind = 'blob' | 'document' | 'recording';
 
 /** Which nodes hold a file (field: node id, value: the node's internal origin). No TTL: it lives as long as the file. */
 export const fileHoldersKey = (kind: NodeFileKind, sha256: string): string => `rvw:files:${kind}:${sha256}`;
@@ -75,6 +83,56 @@ export class NodeFiles {
       clearTimeout(deadline);
       done.abort();
     }
+  }
+
+  /** Records that this node no longer holds the file (deleted after its retention). */
+  async dropped(kind: NodeFileKind, sha256: string): Promise<void> {
+    await this.#o.redis.hDel(fileHoldersKey(kind, sha256), this.#o.nodeId);
+  }
+
+  /**
+   * A large file from another node that holds it, streamed into `file` (never whole in memory) and
+   * checked against `sha256` on the way; the file appears only when the bytes match. Holders are
+   * tried one after another (a recording usually has one: the node that recorded it). Returns
+   * false when no other node holds it; FILE_UNAVAILABLE when holders exist but none delivered.
+   */
+  async download(kind: NodeFileKind, sha256: string, file: string): Promise<boolean> {
+    const holders = Object.entries(await this.#o.redis.hGetAll(fileHoldersKey(kind, sha256))).filter(([nodeId]) => nodeId !== this.#o.nodeId);
+    if (!holders.length) return false;
+    const partial = `${file}.${randomBytes(6).toString('hex')}.part`;
+    for (const [nodeId, origin] of holders) {
+      // The timeout bounds the wait for an answer; a stream that has started may take its time.
+      const answered = new AbortController();
+      const timer = setTimeout(() => answered.abort(), this.#o.timeoutMs ?? 10_000);
+      try {
+        const response = await fetch(`${origin}/internal/files/${kind}/${sha256}`, {
+          headers: { [NODE_AUTH_HEADER]: signNodeFileRequest(this.#o.secret, kind, sha256, this.#o.nodeId, Date.now()) },
+          signal: answered.signal,
+          redirect: 'error',
+        });
+        clearTimeout(timer);
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        const hash = createHash('sha256');
+        const hashing = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            hash.update(chunk);
+            done(null, chunk);
+          },
+        });
+        await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), hashing, createWriteStream(partial));
+        if (hash.digest('hex') !== sha256) {
+          this.#o.logger.error({ nodeId, kind, sha256 }, 'a node sent a file whose bytes do not match its hash');
+          throw new Error('hash mismatch');
+        }
+        await rename(partial, file);
+        return true;
+      } catch (err) {
+        clearTimeout(timer);
+        await rm(partial, { force: true });
+        this.#o.logger.warn({ err, nodeId, origin, kind, sha256 }, 'file not downloaded from holder');
+      }
+    }
+    throw new AppError('FILE_UNAVAILABLE', '文件暂时无法从对方节点取得，请稍后重试', 503, { kind, sha256 });
   }
 
   async #ask(origin: string, kind: NodeFileKind, sha256: string, done: AbortSignal): Promise<Uint8Array> {

@@ -10,13 +10,15 @@ export interface NodeFilesRouterOptions {
   redis: RedisClient;
   /** This node's own copy of a file, never another node's (no request chains). */
   readLocal(kind: NodeFileKind, sha256: string): Promise<Uint8Array | undefined>;
+  /** Where this node keeps a large file it holds (recordings), sent streamed; undefined: not here. */
+  localFile?(kind: NodeFileKind, sha256: string): Promise<string | undefined>;
   logger: Logger;
   /** Requests older or further in the future than this are refused (default 30 s). */
   replayWindowMs?: number;
   clock?: () => number;
 }
 
-const KINDS: readonly NodeFileKind[] = ['blob', 'document'];
+const KINDS: readonly NodeFileKind[] = ['blob', 'document', 'recording'];
 
 /**
  * `GET /internal/files/:kind/:sha256` for the other nodes of the cluster: answered only to a request
@@ -42,6 +44,11 @@ export function createNodeFilesRouter(options: NodeFilesRouterOptions): Router {
     if (Math.abs(now() - request.at) > windowMs) return refuse('stale');
     const fresh = await options.redis.set(`rvw:files:nonce:${request.nonce}`, request.nodeId, { NX: true, PX: windowMs * 2 });
     if (fresh !== 'OK') return refuse('replayed');
+    const file = await options.localFile?.(kind, sha256);
+    if (file) {
+      res.sendFile(file, { headers: { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' }, dotfiles: 'allow' });
+      return;
+    }
     const bytes = await options.readLocal(kind, sha256);
     if (!bytes) {
       res.status(404).json({ ok: false, error: { code: 'NOT_FOUND', message: '本节点没有该文件' } });

@@ -138,10 +138,16 @@ export async function verifyEvidenceBundle(file: string, options: { trustAnchors
   for (const m of recordings) {
     if (!hashed.has(m.sha256)) fail('recordings', 'RECORDING_NOT_IN_AUDIT', `录像文件不在审计链的录制记录中：${m.path}`, m.path);
   }
+  // A segment deleted after its retention is absent on purpose: the chain says so (recording.expired).
+  const expired = new Set(events.success ? events.data.filter((e) => e.action === 'recording.expired').map((e) => String(e.data.sha256)) : []);
+  let absentExpired = 0;
   for (const sha of hashed) {
-    if (!recordings.some((m) => m.sha256 === sha)) fail('recordings', 'RECORDING_MISSING', `审计链记录的录像片段不在证据包中：${sha}`);
+    if (recordings.some((m) => m.sha256 === sha)) continue;
+    if (expired.has(sha)) absentExpired += 1;
+    else fail('recordings', 'RECORDING_MISSING', `审计链记录的录像片段不在证据包中：${sha}`);
   }
-  if (checks.every((c) => c.kind !== 'recordings')) pass('recordings', 'RECORDINGS_OK', recordings.length ? `${recordings.length} 个录像片段均与审计链一致` : '本办件没有录像片段');
+  const expiredNote = absentExpired ? `；另有 ${absentExpired} 个片段已过保存期限删除（审计链有记录）` : '';
+  if (checks.every((c) => c.kind !== 'recordings')) pass('recordings', 'RECORDINGS_OK', recordings.length || absentExpired ? `${recordings.length} 个录像片段均与审计链一致${expiredNote}` : '本办件没有录像片段');
 
   return verdict({ caseNumber: manifest.caseNumber, ...(signer ? { signer } : {}) });
 }

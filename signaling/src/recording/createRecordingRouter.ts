@@ -34,7 +34,8 @@ export interface RecordingRouterDeps {
   recordings: {
     list(caseId: string): Promise<RecordingSegmentRecord[]>;
     pathOf(sha256: string): string;
-    has(sha256: string): Promise<boolean>;
+    /** Here, or fetched first from the node that recorded it; false when deleted after its retention. */
+    ensureLocal(segment: RecordingSegmentRecord): Promise<boolean>;
   };
   /** Keeps the "already audited" marks (one `recording.viewed` per viewer per target per window). */
   redis: RedisClient;
@@ -107,7 +108,7 @@ export function createRecordingRouter(deps: RecordingRouterDeps): Router {
     authorizeRecordingAccess(principal, caseFacts(await deps.cases.getCase(caseId)));
     const segment = (await deps.recordings.list(caseId)).find((s) => s.sha256 === sha256);
     if (!segment) throw new AppError('NOT_FOUND', '此办件没有这段录像', 404, { caseId, sha256 });
-    if (!(await deps.recordings.has(sha256))) throw new AppError('NOT_FOUND', '这段录像已超过保存期限或不在本节点', 404, { caseId, sha256 });
+    if (!(await deps.recordings.ensureLocal(segment))) throw new AppError('NOT_FOUND', '这段录像已超过保存期限，已删除', 404, { caseId, sha256 });
     await audit(principal, caseId, sha256);
     // send handles Range (206, Content-Range, 416) for the video element's seeks.
     res.sendFile(deps.recordings.pathOf(sha256), {
