@@ -12,7 +12,7 @@ import { AppError } from '../errors/AppError.js';
 import { httpErrorOf } from '../http/httpErrorOf.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisClient } from '../store/redisClient.js';
-import type { RecordingSegmentRecord } from './RecordingStore.js';
+import { RECORDING_CASES_KEY, type RecordingSegmentRecord } from './RecordingStore.js';
 
 /** A moment of the case worth seeking to on the playback timeline. */
 export interface TimelineMarker {
@@ -21,6 +21,25 @@ export interface TimelineMarker {
   label: string;
   /** Epoch ms. */
   at: number;
+}
+
+/** A stretch of the call that was not recorded (`recording.gap`: a worker died, say). Epoch ms. */
+export interface RecordingGap {
+  from: number;
+  to: number;
+  reason: string;
+}
+
+/** What the playback page shows about the case beside its recording. */
+export interface RecordedCaseSummary {
+  id: string;
+  number: string | null;
+  itemName: string;
+  state: CaseRecord['state'];
+  servingRegion: string;
+  createdAt: string;
+  acceptedAt: string | null;
+  closedAt: string | null;
 }
 
 /** Dependencies of {@link createRecordingRouter}. */
@@ -45,6 +64,9 @@ export interface RecordingRouterDeps {
 }
 
 const Params = z.object({ caseId: z.string().min(1).max(128) });
+const CASE_NUMBER = /^\d{6}-\d{8}-\d{4,}$/;
+/** Case number → id, filled as numbers are looked up (a number never changes its case). */
+const NUMBER_INDEX_KEY = 'rvw:recordings:case-number';
 const SegmentParams = Params.extend({ sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
 const MARKERS: Record<string, Pick<TimelineMarker, 'kind' | 'label'>> = {
@@ -61,6 +83,26 @@ export function timelineMarkers(events: readonly AuditEvent[]): TimelineMarker[]
     const m = MARKERS[e.action];
     return m ? [{ ...m, at: Date.parse(e.at) }] : [];
   });
+}
+
+/** The stretches not recorded, and the segments deleted after their retention, from the audit chain. */
+export function recordingLosses(events: readonly AuditEvent[]): { gaps: RecordingGap[]; expired: string[] } {
+  const gaps = events.filter((e) => e.action === 'recording.gap').map((e) => ({ from: Number(e.data.from), to: Number(e.data.to), reason: String(e.data.reason ?? '') }));
+  const expired = events.filter((e) => e.action === 'recording.expired').map((e) => String(e.data.sha256));
+  return { gaps: gaps.filter((g) => Number.isFinite(g.from) && Number.isFinite(g.to)), expired };
+}
+
+function summaryOf(record: CaseRecord): RecordedCaseSummary {
+  return {
+    id: record.id,
+    number: record.number ?? null,
+    itemName: record.itemName,
+    state: record.state,
+    servingRegion: record.servingRegion,
+    createdAt: record.createdAt,
+    acceptedAt: record.acceptedAt ?? null,
+    closedAt: record.closedAt ?? null,
+  };
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -93,13 +135,30 @@ export function createRecordingRouter(deps: RecordingRouterDeps): Router {
     }
   };
 
+  // A case number (办件编号, what an administrator types) names a recorded case too. There is no
+  // number index of all cases: the recorded cases (RECORDING_CASES_KEY) are looked through once
+  // and every number seen is remembered, so later look-ups are one HGET.
+  const caseIdOf = async (param: string): Promise<string> => {
+    if (!CASE_NUMBER.test(param)) return param;
+    const known = await deps.redis.hGet(NUMBER_INDEX_KEY, param);
+    if (known) return known;
+    for (const id of new Set(await deps.redis.hVals(RECORDING_CASES_KEY))) {
+      const record = await deps.cases.getCase(id).catch(() => undefined);
+      if (!record?.number) continue;
+      await deps.redis.hSet(NUMBER_INDEX_KEY, record.number, id);
+      if (record.number === param) return id;
+    }
+    throw new AppError('NOT_FOUND', `没有找到办件编号为 ${param} 的录像`, 404, { caseNumber: param });
+  };
+
   router.get('/api/cases/:caseId/recordings', async (req, res) => {
-    const { caseId } = parse(Params, req.params);
     const principal = await deps.resolvePrincipal(req);
-    authorizeRecordingAccess(principal, caseFacts(await deps.cases.getCase(caseId)));
+    const caseId = await caseIdOf(parse(Params, req.params).caseId);
+    const record = await deps.cases.getCase(caseId);
+    authorizeRecordingAccess(principal, caseFacts(record));
     await audit(principal, caseId);
     const [segments, { events }] = await Promise.all([deps.recordings.list(caseId), deps.cases.history(caseId)]);
-    res.set('cache-control', 'no-store').json({ caseId, segments, markers: timelineMarkers(events) });
+    res.set('cache-control', 'no-store').json({ caseId, case: summaryOf(record), segments, markers: timelineMarkers(events), ...recordingLosses(events) });
   });
 
   router.get('/api/cases/:caseId/recordings/:sha256', async (req, res, next) => {
