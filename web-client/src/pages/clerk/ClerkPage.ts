@@ -392,6 +392,10 @@ export class ClerkPage {
     byId<HTMLButtonElement>('btn-issue').disabled = closed || noTypes;
     byId('case-closed').textContent = closed ? `本办件${STATE_LABELS[view.state] ?? ''}，办理操作已停用。` : '';
     byId('case-closed-bar').classList.toggle('hidden', !closed);
+    // A recorded call can be watched back once the case is closed (read-only, in a tab of its own).
+    const recording = byId<HTMLAnchorElement>('recording-link');
+    recording.href = `/recording.html?case=${encodeURIComponent(view.id)}`;
+    recording.classList.toggle('hidden', !closed || !view.recording);
   }
 
   /** Shows the document as it would be issued (marked 预览, unsigned); 确认签章出具 issues it. */
