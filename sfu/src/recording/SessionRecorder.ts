@@ -14,6 +14,8 @@ export interface SessionRecorderOptions {
   ffmpegPath?: string;
   /** See TrackRecorderOptions.via (an interposed hop, e.g. loss injection in tests). */
   via?: TrackRecorderOptions['via'];
+  /** The node's recorders started ahead (see RecorderPool). */
+  pool?: TrackRecorderOptions['pool'];
 }
 
 /**
@@ -79,6 +81,7 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
       logger: this.#o.logger,
       ...(this.#o.ffmpegPath !== undefined ? { ffmpegPath: this.#o.ffmpegPath } : {}),
       ...(this.#o.via !== undefined ? { via: this.#o.via } : {}),
+      ...(this.#o.pool !== undefined ? { pool: this.#o.pool } : {}),
     });
     this.#tracks.set(producer.id, track);
     track.once('ended', (segment, reason) => {
@@ -87,7 +90,7 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
     });
     try {
       await track.ready;
-      this.#o.logger.info({ sessionId: this.#o.sessionId, producerId: producer.id, source: opts.source }, 'recording track');
+      this.#o.logger.info({ sessionId: this.#o.sessionId, producerId: producer.id, source: opts.source, warm: track.warm }, 'recording track');
     } catch (err) {
       this.#tracks.delete(producer.id);
       this.#track(track.stop('recorder-failed').then((s) => this.#report(s, 'recorder-failed')));

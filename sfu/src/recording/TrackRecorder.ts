@@ -1,10 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import { fileDigest } from './fileDigest.js';
-import { recorderCodecFor, recorderRtpCapabilities, recorderSdp } from './recorderSdp.js';
+import { spawnRecorder } from './recorderProcess.js';
+import type { RecorderPool, WarmRecorder } from './RecorderPool.js';
+import { recorderCodecFor, recorderRtpCapabilities, recorderSdp, type RecorderCodec } from './recorderSdp.js';
 import type { RecordedSegment, RecordedSource, RecorderLogger, SegmentEndReason } from './types.js';
 import { freeRtpPortPair, udpPortBound } from './udpPorts.js';
 
@@ -24,6 +26,8 @@ export interface TrackRecorderOptions {
   via?: (recorderPort: number) => Promise<{ port: number; rtcpPort: number }>;
   /** How long the recorder may take to bind its RTP port. */
   listenTimeoutMs?: number;
+  /** Recorders started ahead (the node's): one already listening is taken when there is one. */
+  pool?: RecorderPool;
 }
 
 export interface TrackRecorderEvents {
@@ -38,6 +42,9 @@ export interface TrackRecorderEvents {
  */
 const STOP_GRACE_MS = 12_000;
 
+/** Past the sender's window for ignoring repeated keyframe requests (libwebrtc: 300 ms). */
+const KEYFRAME_RETRY_MS = 350;
+
 /**
  * One track → one WebM file, without transcoding: a paused mediasoup consumer on a loopback
  * PlainTransport (comedia off — mediasoup sends to the port the recorder listens on; RTCP on its
@@ -48,6 +55,7 @@ const STOP_GRACE_MS = 12_000;
 export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
   readonly producerId: string;
   readonly source: RecordedSource;
+  /** The file written: the warm recorder's own, or one named after session, source and time. */
   readonly file: string;
   readonly startedAt = Date.now();
   /** Epoch ms of the first (key)frame mediasoup sent to the recorder. */
@@ -61,16 +69,20 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
   #exited: Promise<number | null> | null = null;
   #sdpFile: string;
   #closing: Promise<RecordedSegment | null> | null = null;
-  #codec = '';
+  readonly #codec: RecorderCodec;
+  /** Taken from the pool: listening already, so only the consumer remains to be made. */
+  readonly #warm: WarmRecorder | undefined;
 
   constructor(o: TrackRecorderOptions) {
     super();
     this.#o = o;
     this.producerId = o.producer.id;
     this.source = o.source;
+    this.#codec = recorderCodecFor(o.router, o.producer);
+    this.#warm = o.pool?.take(this.#codec);
     const base = `${o.sessionId}-${o.source}-${this.startedAt}-${o.producer.id.slice(0, 8)}`;
-    this.file = path.join(o.dir, `${base}.webm`);
-    this.#sdpFile = path.join(o.dir, `.${base}.sdp`);
+    this.file = this.#warm?.file ?? path.join(o.dir, `${base}.webm`);
+    this.#sdpFile = this.#warm?.sdpFile ?? path.join(o.dir, `.${base}.sdp`);
     this.ready = this.#start();
     this.ready.catch(() => undefined);
   }
@@ -85,17 +97,27 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
   }
 
   get codec(): string {
-    return this.#codec;
+    return this.#codec.mimeType;
+  }
+
+  /** True when the recorder was taken ready from the pool (no process start on this track's path). */
+  get warm(): boolean {
+    return this.#warm !== undefined;
   }
 
   async #start(): Promise<void> {
     const { router, producer } = this.#o;
-    const port = await freeRtpPortPair();
-    const codec = recorderCodecFor(router, producer);
-    this.#codec = codec.mimeType;
-    // ffmpeg starts while mediasoup builds the transport and the paused consumer.
-    await writeFile(this.#sdpFile, recorderSdp(codec, port));
-    this.#spawn();
+    const codec = this.#codec;
+    let port: number;
+    if (this.#warm !== undefined) {
+      port = this.#warm.port;
+      this.#adopt(this.#warm);
+    } else {
+      port = await freeRtpPortPair();
+      // ffmpeg starts while mediasoup builds the transport and the paused consumer.
+      await writeFile(this.#sdpFile, recorderSdp(codec, port));
+      this.#adopt(spawnRecorder({ ...(this.#o.ffmpegPath !== undefined ? { ffmpegPath: this.#o.ffmpegPath } : {}), sdpFile: this.#sdpFile, file: this.file }));
+    }
     const transport = await router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
       rtcpMux: false,
@@ -104,8 +126,12 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
     });
     this.#transport = transport;
     const to = this.#o.via !== undefined ? await this.#o.via(port) : { port, rtcpPort: port + 1 };
-    await transport.connect({ ip: '127.0.0.1', port: to.port, rtcpPort: to.rtcpPort });
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: recorderRtpCapabilities(router), paused: true });
+    // Requests to one worker are handled in the order sent: connect, then the paused consumer,
+    // without waiting in between (on a loaded worker each round trip costs tens of ms).
+    const [, consumer] = await Promise.all([
+      transport.connect({ ip: '127.0.0.1', port: to.port, rtcpPort: to.rtcpPort }),
+      transport.consume({ producerId: producer.id, rtpCapabilities: recorderRtpCapabilities(router), paused: true }),
+    ]);
     this.#consumer = consumer;
     if (consumer.rtpParameters.codecs[0]?.payloadType !== codec.payloadType) throw new Error(`recorder consumer payload type ${consumer.rtpParameters.codecs[0]?.payloadType} ≠ SDP ${codec.payloadType}`);
     consumer.on('producerclose', () => void this.#endedBy('producer-closed'));
@@ -116,41 +142,34 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
       this.firstPacketAt = Date.now();
       void consumer.enableTraceEvent([]).catch(() => undefined);
     });
-    await consumer.enableTraceEvent(consumer.kind === 'video' ? ['keyframe'] : ['rtp']);
+    const tracing = consumer.enableTraceEvent(consumer.kind === 'video' ? ['keyframe'] : ['rtp']);
 
+    // A warm recorder was listening before it was handed out; a cold one is waited for.
     const deadline = Date.now() + (this.#o.listenTimeoutMs ?? 5000);
-    while (!(await udpPortBound(port))) {
+    while (this.#warm === undefined && !(await udpPortBound(port))) {
       if (this.#closing !== null) throw new Error('recorder closed before it listened');
       if (this.#proc?.exitCode !== null) throw new Error('recorder process exited before it listened');
       if (Date.now() > deadline) throw new Error(`recorder did not bind 127.0.0.1:${port}`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    await consumer.resume();
-    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+    // Tracing, resuming and the keyframe request in one go, in that order.
+    await Promise.all([tracing, consumer.resume(), consumer.kind === 'video' ? consumer.requestKeyFrame() : undefined]);
+    // The call's own consumers may have asked for a keyframe just before: the sender ignores a
+    // second request that soon (libwebrtc: 300 ms), and mediasoup asks again only after a whole
+    // second. Ask once more past that window if none came, so the file starts sooner.
+    if (consumer.kind === 'video') {
+      setTimeout(() => {
+        if (this.firstPacketAt === null && !consumer.closed) void consumer.requestKeyFrame().catch(() => undefined);
+      }, KEYFRAME_RETRY_MS).unref();
+    }
   }
 
-  #spawn(): void {
-    const proc = spawn(
-      this.#o.ffmpegPath ?? 'ffmpeg',
-      [
-        '-hide_banner', '-nostdin', '-loglevel', 'error',
-        '-protocol_whitelist', 'file,udp,rtp',
-        // Loopback barely reorders; a deep queue only holds every packet behind a lost one (the
-        // demuxer has no retransmission path — docs/recording.md), so keep it short.
-        '-reorder_queue_size', '16',
-        '-i', this.#sdpFile,
-        '-map', '0', '-c', 'copy', '-f', 'webm', '-y', this.file,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    this.#proc = proc;
-    let stderr = '';
-    proc.stderr?.on('data', (d: Buffer) => {
-      if (stderr.length < 4000) stderr += d.toString();
-    });
-    this.#exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
-    void this.#exited.then((code) => {
-      if (stderr.trim() !== '') this.#o.logger.warn({ producerId: this.producerId, code, stderr: stderr.trim().slice(0, 1000) }, 'recorder stderr');
+  #adopt(rp: { proc: ChildProcess; exited: Promise<number | null>; stderr(): string }): void {
+    this.#proc = rp.proc;
+    this.#exited = rp.exited;
+    void rp.exited.then((code) => {
+      const stderr = rp.stderr().trim();
+      if (stderr !== '') this.#o.logger.warn({ producerId: this.producerId, code, stderr: stderr.slice(0, 1000) }, 'recorder stderr');
       if (this.#closing === null) void this.#endedBy('recorder-failed');
     });
   }
@@ -196,7 +215,7 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
       bytes,
       startedAt: this.startedAt,
       endedAt,
-      tracks: [{ source: this.source, kind: this.kind, codec: this.#codec, producerId: this.producerId, firstPacketAt: this.firstPacketAt }],
+      tracks: [{ source: this.source, kind: this.kind, codec: this.#codec.mimeType, producerId: this.producerId, firstPacketAt: this.firstPacketAt }],
       reason,
     };
   }

@@ -3,3 +3,5 @@ export { SessionRecorder, type SessionRecorderOptions } from './SessionRecorder.
 export { TrackRecorder, type TrackRecorderOptions, type TrackRecorderEvents } from './TrackRecorder.js';
 export type { RecordedSegment, RecordedSource, RecordedTrack, RecorderLogger, SegmentEndReason, SessionRecorderEvents } from './types.js';
 export { fileDigest } from './fileDigest.js';
+export { RecorderPool, type RecorderPoolOptions, type WarmRecorder } from './RecorderPool.js';
+export { recorderCodecOf, type RecorderCodec } from './recorderSdp.js';

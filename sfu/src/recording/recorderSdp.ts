@@ -41,6 +41,13 @@ export function recorderCodecFor(router: types.Router, producer: types.Producer)
   return { kind: producer.kind, mimeType: c.mimeType, payloadType: c.preferredPayloadType, clockRate: c.clockRate, ...(c.channels !== undefined ? { channels: c.channels } : {}) };
 }
 
+/** The recorder codec of a router's `mimeType` (e.g. 'video/VP8'), for starting recorders ahead. */
+export function recorderCodecOf(routerCapabilities: types.RtpCapabilities, mimeType: string): RecorderCodec | undefined {
+  const c = (routerCapabilities.codecs ?? []).find((x) => x.mimeType.toLowerCase() === mimeType.toLowerCase());
+  if (c === undefined || c.preferredPayloadType === undefined) return undefined;
+  return { kind: c.kind, mimeType: c.mimeType, payloadType: c.preferredPayloadType, clockRate: c.clockRate, ...(c.channels !== undefined ? { channels: c.channels } : {}) };
+}
+
 /**
  * What the recorder can receive: the router's codecs without RTX and without feedback it will
  * never send (ffmpeg's RTP demuxer sends no NACK/PLI and ignores RTX), and no header extensions.

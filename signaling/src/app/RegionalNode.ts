@@ -19,6 +19,7 @@ import { Closers } from './Closers.js';
 import { createNodeFilesRouter } from '../cluster/createNodeFilesRouter.js';
 import { createEvidenceRouter } from '../evidence/createEvidenceRouter.js';
 import { CallRecordings } from '../recording/CallRecordings.js';
+import { RecorderPool } from '@rvw/sfu/recording/index';
 import { RecordingStore } from '../recording/RecordingStore.js';
 import { createRecordingRouter } from '../recording/createRecordingRouter.js';
 import { sweepRecordings } from '../recording/sweepRecordings.js';
@@ -112,7 +113,21 @@ export class RegionalNode {
     wireNotifications({ bus: core.bus, hub, registry: media.registry, calls: media.calls });
     const recordings = new RecordingStore({ dataDir: config.dataDir, redis, ...(core.files ? { remote: core.files } : {}) });
     if (config.recording.enabled) {
-      new CallRecordings({ nodeId: media.cluster.nodeId, registry: media.registry, calls: media.calls, cases, store: recordings, logger });
+      const pool = new RecorderPool({ dir: recordings.liveDir, logger });
+      closers.add(() => pool.close());
+      const callRecordings = new CallRecordings({
+        nodeId: media.cluster.nodeId,
+        registry: media.registry,
+        calls: media.calls,
+        cases,
+        store: recordings,
+        logger,
+        pool,
+        onSegment: () => metrics.recordingSegments.inc(),
+        onFailure: () => metrics.recordingFailures.inc(),
+        onNoConsent: () => metrics.recordingNoConsent.inc(),
+      });
+      metrics.countRecordingsWith(() => ({ active: callRecordings.active, warm: pool.ready }));
       // Retention: segment files older than RVW_RECORDING_RETENTION_DAYS go (their hashes stay in the chain).
       const sweep = () =>
         void sweepRecordings({ store: recordings, cases, nodeId: media.cluster.nodeId, retentionDays: config.recording.retentionDays, logger }).catch((e: Error) =>

@@ -53,6 +53,24 @@ export class Metrics {
   });
   #pipeTracks: (() => Promise<{ node: string; in: number; out: number }[]>) | undefined;
 
+  /** Calls being recorded on this node now, and recorders started ahead and waiting (RecorderPool). */
+  readonly recordingsActive: Gauge = new Gauge({
+    name: 'rvw_recordings_active',
+    help: 'Calls being recorded on this node',
+    registers: [this.registry],
+    collect: () => this.recordingsActive.set(this.#recordings?.().active ?? 0),
+  });
+  readonly recordersWarm: Gauge = new Gauge({
+    name: 'rvw_recorders_warm',
+    help: 'Recorder processes started ahead and listening, ready for a call',
+    registers: [this.registry],
+    collect: () => this.recordersWarm.set(this.#recordings?.().warm ?? 0),
+  });
+  readonly recordingSegments = new Counter({ name: 'rvw_recording_segments_total', help: 'Recorded segments closed and kept', registers: [this.registry] });
+  readonly recordingFailures = new Counter({ name: 'rvw_recording_failures_total', help: 'Recordings or segments that could not start or be kept', registers: [this.registry] });
+  readonly recordingNoConsent = new Counter({ name: 'rvw_recording_no_consent_total', help: 'Calls not recorded because their case carries no recording consent', registers: [this.registry] });
+  #recordings: (() => { active: number; warm: number }) | undefined;
+
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rvw_' });
   }
@@ -60,6 +78,11 @@ export class Metrics {
   /** Where rvw_pipe_tracks is counted from (the node's cluster wiring). */
   countPipeTracksWith(source: () => Promise<{ node: string; in: number; out: number }[]>): void {
     this.#pipeTracks = source;
+  }
+
+  /** Where rvw_recordings_active and rvw_recorders_warm are read from (the node's recording wiring). */
+  countRecordingsWith(source: () => { active: number; warm: number }): void {
+    this.#recordings = source;
   }
 
   /** Records one handled signaling request. */

@@ -1,5 +1,6 @@
 import type { MediaSession, SessionRegistry } from '@rvw/sfu';
-import type { RecordedSegment, RecordedSource } from '@rvw/sfu/recording/index';
+import { recorderCodecOf, type RecordedSegment, type RecordedSource, type RecorderPool } from '@rvw/sfu/recording/index';
+import { isDeskId } from '../calls/DeskLinks.js';
 import type { CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
 import type { RecordingAuditAction } from '../cases/recordRecordingEvent.js';
@@ -19,7 +20,19 @@ export interface CallRecordingsOptions {
   onFailure?: () => void;
   /** A call not recorded because its case carries no consent (opened where recording was off). */
   onNoConsent?: () => void;
+  /**
+   * Recorders started ahead, kept warm while a clerk's desk is open on this node (a call can be
+   * accepted here): a call's tracks are then recorded from its first frame, without ffmpeg's
+   * start-up on the way. Absent: each track starts its own recorder at 受理.
+   */
+  pool?: RecorderPool;
 }
+
+/** Recorders kept ready while desks are open: a call's three pictures and two voices. */
+const WARM = [
+  { mimeType: 'video/VP8', count: 3 },
+  { mimeType: 'audio/opus', count: 2 },
+];
 
 /**
  * Records every call on the node of its serving region: the node where the clerk's desk is linked
@@ -42,7 +55,23 @@ export class CallRecordings {
     options.calls.on('peerjoined', ({ sessionId, role }) => {
       if (role === 'clerk') this.#ensure(sessionId);
     });
-    options.registry.on('sessioncreated', (session) => this.#ensure(session.id));
+    options.registry.on('sessioncreated', (session) => {
+      if (isDeskId(session.id)) return this.#warm(session.rtpCapabilities);
+      this.#ensure(session.id);
+    });
+    options.registry.on('sessionclosed', (sessionId) => {
+      // The last desk here closed: no call will be accepted here, nothing needs to wait warm.
+      if (isDeskId(sessionId) && !options.registry.all().some((s) => isDeskId(s.id) && !s.closed)) void options.pool?.drain();
+    });
+  }
+
+  #warm(routerCapabilities: MediaSession['rtpCapabilities']): void {
+    const pool = this.#o.pool;
+    if (!pool) return;
+    pool.keepWarm(WARM.flatMap((w) => {
+      const codec = recorderCodecOf(routerCapabilities, w.mimeType);
+      return codec ? [{ codec, count: w.count }] : [];
+    }));
   }
 
   /** Active recordings (calls being recorded here). */
@@ -72,7 +101,7 @@ export class CallRecordings {
     );
   }
 
-  #record(caseId: string, clerkPeer: string, session: MediaSession): void {
+  #record(caseId: string, clerkPeer: string, session: MediaSession): Promise<void> | undefined {
     if (session.closed) return;
     const { logger, store } = this.#o;
     const sourceOf = (p: { peerId: string; source: string }): RecordedSource =>
@@ -88,8 +117,8 @@ export class CallRecordings {
         void this.#audit(caseId, 'recording.stopped', {});
       }
     });
-    void session
-      .startRecording({ dir: store.liveDir, logger, sourceOf })
+    return session
+      .startRecording({ dir: store.liveDir, logger, sourceOf, ...(this.#o.pool ? { pool: this.#o.pool } : {}) })
       .then(async (recorder) => {
         recorder.on('segmentclosed', (segment) => void this.#keep(caseId, segment));
         const since = this.#interrupted.get(caseId);

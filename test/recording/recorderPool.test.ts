@@ -1,0 +1,66 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecorderPool } from '@rvw/sfu/recording/index';
+import { udpPortBound } from '@rvw/sfu/recording/udpPorts';
+
+const OPUS = { kind: 'audio' as const, mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 };
+const VP8 = { kind: 'video' as const, mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 };
+const quiet = { info: () => undefined, warn: () => undefined };
+const alive = (pid: number | undefined) => {
+  try {
+    return pid !== undefined && process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+};
+
+// Recorders started ahead: real ffmpeg processes listening on their ports before a call needs
+// them. An idle one outlives ffmpeg's 10 s read timeout (the pool pokes it with RTCP APP, which
+// writes nothing); a taken one is replaced; draining ends the idle ones and leaves no files.
+describe('recorders started ahead (RecorderPool)', () => {
+  let dir: string;
+  let pool: RecorderPool;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rvw-pool-'));
+    pool = new RecorderPool({ dir, logger: quiet, keepaliveMs: 2000 });
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the asked number listening, past the 10 s read timeout; a taken one is replaced; drain leaves nothing', { timeout: 60_000 }, async () => {
+    pool.keepWarm([
+      { codec: VP8, count: 2 },
+      { codec: OPUS, count: 1 },
+    ]);
+    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(3);
+    const first = pool.take(OPUS)!;
+    expect(first).toBeDefined();
+    expect(first.codec).toEqual(OPUS);
+    expect(await udpPortBound(first.port)).toBe(true);
+    // Its place is taken by a new one.
+    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(3);
+    const idle = pool.take(VP8)!;
+    pool.keepWarm([{ codec: VP8, count: 2 }]);
+    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(3);
+    // The others idle for longer than ffmpeg's 10 s read timeout and are still there.
+    const before = pool.pids.sort();
+    await new Promise((r) => setTimeout(r, 12_000));
+    // The very same processes (none ended and was replaced meanwhile).
+    expect(pool.pids.sort()).toEqual(before);
+    expect(before.every(alive)).toBe(true);
+    for (const w of [first, idle]) w.proc.kill('SIGKILL');
+    // Drained recorders are gone with their SDP and output files.
+    await pool.drain();
+    expect(pool.ready).toBe(0);
+    expect(alive(first.proc.pid)).toBe(false);
+    // Only the two taken ones' SDP files remain (theirs to remove, as a track's recorder does).
+    await expect.poll(async () => (await readdir(dir)).filter((f) => f.endsWith('.sdp')).sort(), { timeout: 5000 }).toEqual([path.basename(first.sdpFile), path.basename(idle.sdpFile)].sort());
+    // Nor files, but those of the two taken ones (a track's recorder keeps or removes its own).
+    const taken = [first.file, idle.file].map((f) => path.basename(f));
+    expect((await readdir(dir)).filter((f) => f.endsWith('.webm') && !taken.includes(f))).toEqual([]);
+  });
+});
