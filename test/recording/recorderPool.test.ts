@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,10 @@ describe('recorders started ahead (RecorderPool)', () => {
     expect(first).toBeDefined();
     expect(first.codec).toEqual(OPUS);
     expect(await udpPortBound(first.port)).toBe(true);
+    // On loopback only, never on every interface (nobody else may put packets into the evidence).
+    const hex = first.port.toString(16).toUpperCase().padStart(4, '0');
+    const bound = (await readFile('/proc/net/udp', 'utf8')).split('\n').map((l) => l.trim().split(/\s+/)[1]).filter((a) => a?.endsWith(`:${hex}`));
+    expect(bound).toEqual([`0100007F:${hex}`]);
     // Its place is taken by a new one.
     await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(3);
     const idle = pool.take(VP8)!;

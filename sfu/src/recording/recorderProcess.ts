@@ -24,6 +24,9 @@ export function spawnRecorder(options: { ffmpegPath?: string; sdpFile: string; f
       // Loopback barely reorders; a deep queue only holds every packet behind a lost one (the
       // demuxer has no retransmission path — docs/recording.md), so keep it short.
       '-reorder_queue_size', '16',
+      // Listen on loopback only: ffmpeg's default is every interface, where anyone on the network
+      // could put packets into the evidence.
+      '-localaddr', '127.0.0.1',
       '-i', options.sdpFile,
       '-map', '0', '-c', 'copy', '-f', 'webm', '-y', options.file,
     ],
