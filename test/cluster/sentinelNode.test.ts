@@ -32,7 +32,7 @@ describe('a node on Redis Sentinel survives the loss of its primary', () => {
       nodes: [{ id: 'wj', regions: ['*'], port: await freePort(), rtcPorts: [40000, 49999] }],
       downAfterMs: 1000,
       // Heartbeats often enough to see them continue within the test.
-      env: { RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '10000', RVW_REDIS_ACK_TIMEOUT_MS: '1000' },
+      env: { RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '10000', RVW_REDIS_ACK_TIMEOUT_MS: '1000', RVW_RECORDING: 'off' },
       ...(process.env.RVW_WEB_ROOT ? { webRoot: process.env.RVW_WEB_ROOT } : {}),
     });
     origin = cluster.nodes[0]!.url;
