@@ -271,14 +271,19 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // Any clerk may keep a desk; nothing reaches it until a case it holds is linked.
   'desk.join': (p) => p.kind === 'staff' && p.role === 'clerk',
   'desk.link': party('desk.link'),
-  // The whole file of a case, the applicant's ID card and recordings included: the serving
-  // region's administrators (its custodians) and the clerk who handled it — not the applicant
-  // side's administrators, not other clerks, not the counter.
-  'evidence.export': (p, r) => holds(p, r.case) || managesRegion(p, r.case.servingRegion),
-  // The session's pictures and voices are as sensitive as the bundle that carries them: the same
-  // custodians and the handling clerk, no one else.
-  'recording.view': (p, r) => holds(p, r.case) || managesRegion(p, r.case.servingRegion),
+  // The whole file of a case, the applicant's ID card and recordings included; and the session's
+  // pictures and voices, as sensitive as the bundle that carries them: one rule (custodian).
+  'evidence.export': (p, r) => custodian(p, r.case),
+  'recording.view': (p, r) => custodian(p, r.case),
 };
+
+/**
+ * Who keeps a case's evidence: the serving region's administrators (its custodians) and the clerk
+ * who handled it — not the applicant side's administrators, not other clerks, not the counter.
+ */
+function custodian(p: Known, c: CaseFacts): boolean {
+  return holds(p, c) || managesRegion(p, c.servingRegion);
+}
 
 /** Who may write a case field: the serving authority (the holding clerk) or the applicant side. */
 export type FieldOwner = 'authority' | 'applicant';
