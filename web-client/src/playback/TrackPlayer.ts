@@ -29,6 +29,8 @@ export class TrackPlayer {
   readonly #caseId: string;
   readonly #note: HTMLElement;
   #current: Placed | undefined;
+  /** The timeline is within the segment's listed span but past the end of its file (it closed a little earlier). */
+  #pastEnd = false;
 
   constructor(options: { caseId: string; source: string; kind: 'audio' | 'video'; segments: SegmentInfo[]; origin: number }) {
     this.#caseId = options.caseId;
@@ -52,7 +54,7 @@ export class TrackPlayer {
 
   /** Whether this track keeps the timeline waiting (fetching or seeking its current segment). */
   get held(): boolean {
-    if (!this.#current) return false;
+    if (!this.#current || this.#pastEnd) return false;
     return this.media.seeking || this.media.readyState < HTMLMediaElement.HAVE_FUTURE_DATA;
   }
 
@@ -71,6 +73,13 @@ export class TrackPlayer {
     }
     if (at !== this.#current) this.#show(at, position);
     const local = (position - at.from) / 1000;
+    const fileEnd = this.media.readyState >= HTMLMediaElement.HAVE_METADATA && Number.isFinite(this.media.duration) ? this.media.duration : Infinity;
+    this.#pastEnd = local >= fileEnd;
+    if (this.#pastEnd) {
+      // Stays on its last frame; seeking past the end would only keep the timeline waiting.
+      if (!this.media.paused) this.media.pause();
+      return;
+    }
     if (this.media.readyState >= HTMLMediaElement.HAVE_METADATA && !this.media.seeking) {
       const tolerance = play && !this.media.paused ? PLAYING_TOLERANCE_S : STILL_TOLERANCE_S;
       if (Math.abs(this.media.currentTime - local) > tolerance) this.media.currentTime = local;
@@ -86,6 +95,7 @@ export class TrackPlayer {
   #show(placed: Placed | undefined, position: number): void {
     if (placed === this.#current && placed) return;
     this.#current = placed;
+    this.#pastEnd = false;
     if (!placed) {
       if (!this.media.paused) this.media.pause();
       const first = this.#placed[0];
