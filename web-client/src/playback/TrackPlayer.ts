@@ -48,7 +48,7 @@ export class TrackPlayer {
       this.element = h('div', { className: 'tile rec-tile', 'data-source': options.source, role: 'button', tabindex: '0', title: '点击放大' }, h('span', { className: 'cap' }, this.label), this.media, this.#note);
     } else {
       this.media = h('audio', { preload: 'auto', 'data-source': options.source });
-      this.element = h('span', { className: 'badge audio-badge', 'data-source': options.source }, `🔊 ${this.label}`, this.#note);
+      this.element = h('span', { className: 'badge audio-badge', 'data-source': options.source }, this.label, this.#note);
     }
   }
 
