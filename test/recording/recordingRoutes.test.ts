@@ -101,6 +101,25 @@ describe('a case’s recordings over HTTP', () => {
     expect((await viewed()).length).toBe(before);
   });
 
+  it('the list also answers the case, its unrecorded gaps and its expired segments; a case number works where the id goes', async () => {
+    const record = await t.node.cases.getCase(caseId);
+    const node = t.node.cluster.nodeId;
+    await t.node.cases.recordRecordingEvent(caseId, node, 'recording.gap', { from: 1000, to: 2500, reason: 'worker_died' });
+    await t.node.cases.recordRecordingEvent(caseId, node, 'recording.expired', { sha256: 'e'.repeat(64), retentionDays: 180 });
+    const body = (await (await get(clerkCookie)).json()) as { caseId: string; case: Record<string, unknown>; gaps: unknown[]; expired: string[] };
+    expect(body.case).toMatchObject({ id: caseId, number: record.number, itemName: record.itemName, state: 'in_session', servingRegion: HUOQIU, acceptedAt: record.acceptedAt });
+    expect(body.gaps).toEqual([{ from: 1000, to: 2500, reason: 'worker_died' }]);
+    expect(body.expired).toEqual(['e'.repeat(64)]);
+    // What an administrator types: the 办件编号.
+    const byNumber = await fetch(`${t.origin}/api/cases/${record.number!}/recordings`, { headers: { cookie: t.admin.cookieHeader } });
+    expect(byNumber.status).toBe(200);
+    expect(((await byNumber.json()) as { caseId: string }).caseId).toBe(caseId);
+    const unknown = await fetch(`${t.origin}/api/cases/341522-20200101-9999/recordings`, { headers: { cookie: t.admin.cookieHeader } });
+    expect(unknown.status).toBe(404);
+    // A number names the case for the policy too: another clerk is still refused.
+    expect((await fetch(`${t.origin}/api/cases/${record.number!}/recordings`, { headers: { cookie: otherClerkCookie } })).status).toBe(403);
+  });
+
   it('a hash not of this case or not a hash at all is refused', async () => {
     expect((await get(clerkCookie, `/${'0'.repeat(64)}`)).status).toBe(404);
     const bad = await get(clerkCookie, '/not-a-hash');
