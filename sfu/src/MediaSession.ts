@@ -185,6 +185,28 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return this.#pipes.pipe(owner, target.#inlet);
   }
 
+  /**
+   * Makes the copies of this session's own producers in `target` ahead of a link (a clerk's desk
+   * and a call prepared at the head of its queue), held back until {@link pipeProducerTo} adopts
+   * them: see SessionPipes.stage. A target with idle receiving slots needs none (a slot is fed at
+   * the link at the cost of one consumer).
+   */
+  async stageProducersTo(target: MediaSession, peerId: string): Promise<void> {
+    if (this.#closed || target.#closed || target.idleSlots().length > 0) return;
+    const own = this.ownProducers().filter((p) => p.peerId === peerId);
+    await Promise.all(
+      own.map((p) => {
+        const owner = this.#producerOwner(p.producerId);
+        return owner ? this.#pipes.stage(owner, target.#inlet) : undefined;
+      }),
+    );
+  }
+
+  /** Copies staged into other sessions and not yet adopted (diagnostics and tests). */
+  get stagedCopies(): number {
+    return this.#pipes.stagedCount;
+  }
+
   /** Closes every producer piped in from session `origin` (it closed, or the link between the two ended). */
   dropImportsFrom(origin: string): void {
     for (const peer of this.#peers.values()) {

@@ -21,6 +21,13 @@ export interface PipeInlet {
   slotTransport(slot: Slot): types.WebRtcTransport | undefined;
 }
 
+/** A loopback pipe pair and the copy it feeds in the target's router. */
+interface StagedPair {
+  local: types.PipeTransport;
+  copy: types.Producer;
+  pipeConsumer: types.Consumer;
+}
+
 /** Options for {@link SessionPipes}. */
 export interface SessionPipesOptions {
   /** The id of the session the producers come from (the copies' origin). */
@@ -37,6 +44,8 @@ export class SessionPipes {
   readonly #o: SessionPipesOptions;
   /** This session's feeds into other sessions' slot ports, by the port's id. */
   readonly #feeds = new Map<string, Promise<types.PlainTransport>>();
+  /** Copies made ahead of a link (see stage), by the target router's id and the producer's id. */
+  readonly #staged = new Map<string, Promise<StagedPair>>();
 
   constructor(options: SessionPipesOptions) {
     this.#o = options;
@@ -59,8 +68,59 @@ export class SessionPipes {
   async pipe(owner: OwnedProducer, target: PipeInlet): Promise<void> {
     const producerId = owner.producer.id;
     if (target.isClosed() || target.hasCopyOf(producerId)) return;
+    const key = `${target.router.id}:${producerId}`;
+    const staged = this.#staged.get(key);
+    this.#staged.delete(key);
     const slot = target.takeSlot(owner);
-    if (slot) return this.#feed(owner, target, slot);
+    if (slot) {
+      void staged?.then((pair) => pair?.local.close());
+      return this.#feed(owner, target, slot);
+    }
+    // A copy staged ahead is taken as it is, unless it died meanwhile; else one is made now.
+    let pair = staged ? await staged.catch(() => undefined) : undefined;
+    if (pair && (pair.local.closed || pair.pipeConsumer.closed)) pair = undefined;
+    pair ??= await this.#pair(owner, target);
+    if (target.isClosed() || pair.pipeConsumer.closed || target.hasCopyOf(producerId)) {
+      pair.local.close();
+      return;
+    }
+    target.adopt(owner.peerId, { producer: pair.copy, source: owner.source, origin: this.#o.sessionId, copyOf: producerId, pipe: pair.pipeConsumer });
+  }
+
+  /**
+   * Makes the copy of a producer in `target` ahead of the link that will use it (a clerk's desk and
+   * a call prepared at the head of its queue, on another node's counter): the loopback pair and the
+   * copy exist, but the copy is not adopted, so no peer of the target learns of it, nothing is
+   * exported across a region pipe and no picture leaves (video stays paused; audio reaches a
+   * producer nobody consumes). {@link pipe} adopts it, so linking costs no pipe round trips. The
+   * pair closes with either router or the producer; a target with a receiving slot needs none.
+   */
+  stage(owner: OwnedProducer, target: PipeInlet): Promise<void> {
+    const producerId = owner.producer.id;
+    const key = `${target.router.id}:${producerId}`;
+    if (target.isClosed() || target.hasCopyOf(producerId) || this.#staged.has(key)) return Promise.resolve();
+    const made = this.#pair(owner, target).then((pair) => {
+      pair.local.observer.once('close', () => {
+        if (this.#staged.get(key) === made) this.#staged.delete(key);
+      });
+      if (pair.local.closed && this.#staged.get(key) === made) this.#staged.delete(key);
+      return pair;
+    });
+    this.#staged.set(key, made);
+    made.catch(() => {
+      if (this.#staged.get(key) === made) this.#staged.delete(key);
+    });
+    return made.then(() => undefined);
+  }
+
+  /** Copies staged and not yet adopted (for tests and diagnostics). */
+  get stagedCount(): number {
+    return this.#staged.size;
+  }
+
+  /** A loopback PipeTransport pair carrying `owner` into a copy in the target's router (not adopted). */
+  async #pair(owner: OwnedProducer, target: PipeInlet): Promise<StagedPair> {
+    const producerId = owner.producer.id;
     // Both ends on loopback: the two routers live in this node's own worker processes.
     const options = { listenInfo: { protocol: 'udp' as const, ip: '127.0.0.1' }, enableSctp: false, enableRtx: false };
     const ends = await Promise.allSettled([this.#o.router.createPipeTransport(options), target.router.createPipeTransport(options)]);
@@ -84,11 +144,7 @@ export class SessionPipes {
       // One pair per producer: when either end of the copy goes, the pair goes.
       pipeConsumer.observer.once('close', () => local.close());
       copy.observer.once('close', () => local.close());
-      if (target.isClosed() || pipeConsumer.closed || target.hasCopyOf(producerId)) {
-        local.close();
-        return;
-      }
-      target.adopt(owner.peerId, { producer: copy, source: owner.source, origin: this.#o.sessionId, copyOf: producerId, pipe: pipeConsumer });
+      return { local, copy, pipeConsumer };
     } catch (e) {
       local.close();
       throw e;

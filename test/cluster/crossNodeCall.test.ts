@@ -79,7 +79,16 @@ describe('a call spanning two nodes', () => {
     expect(deskOnB.idleSlots()).toEqual(['document', 'face', 'mic']);
     // The queued counter on A holds receiving slots for the clerk's face and microphone.
     expect(a.registry.get(caseId)!.idleSlots()).toEqual(['face', 'mic']);
+    // The desk's face and microphone are piped into B's router of the call ahead too, held back:
+    // not adopted there, so nothing of the clerk crosses to A before 受理 (A's end of the pipe
+    // brings nothing in) and A's slots stay idle.
+    await expect.poll(() => deskOnB.stagedCopies, { timeout: 10_000 }).toBe(2);
+    const deskPeer = deskOnB.ownProducers()[0]!.peerId;
+    expect(b.registry.get(caseId)!.listProducers().filter((p) => p.peerId === deskPeer)).toEqual([]);
+    expect((await (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))?.dump())?.producerIds ?? []).toEqual([]);
     await acceptAndDecode(counter, clerk, `#queue tr[data-case="${caseId}"] button.accept`);
+    // 受理 adopted the staged copies (the link made no pipe pair of its own).
+    expect(deskOnB.stagedCopies).toBe(0);
     await expectFlowing(2000, ['face', 'document'], ['face']);
 
     // Each node holds a router of the call; they know each other through Redis (ids only).

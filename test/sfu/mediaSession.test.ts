@@ -189,6 +189,54 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     onB.close();
   });
 
+  it('staging: a desk’s tracks copied into a prepared call ahead of the link stay unseen there; the link adopts them without a pipe transport more; a staged copy goes with its original', async () => {
+    // Count the pipe transports the workers create, to see what the link itself costs.
+    let pipeTransports = 0;
+    for (const w of pool.workers) w.observer.on('newrouter', (r) => r.observer.on('newtransport', (t) => void (t.type === 'pipe' && pipeTransports++)));
+    const call = await session('case');
+    const desk = await session('desk');
+    const callLog = record(call);
+    const deskSend = await desk.createWebRtcTransport('clerk', 'send');
+    const clerkMic = await desk.produce('clerk', deskSend.id, 'audio', opus(4441), 'mic');
+    const clerkScreen = await desk.produce('clerk', deskSend.id, 'audio', opus(4442), 'screen');
+
+    await desk.stageProducersTo(call, 'clerk');
+    expect(desk.stagedCopies).toBe(2);
+    expect(pipeTransports).toBe(4);
+    // Nobody in the call learns of them, nothing there to consume or export.
+    expect(callLog.producernew).toEqual([]);
+    expect(call.listProducers()).toEqual([]);
+    expect(call.hasCopyOf(clerkMic)).toBe(false);
+    // Staging again (the queue asked again) makes nothing more.
+    await desk.stageProducersTo(call, 'clerk');
+    expect(desk.stagedCopies).toBe(2);
+    expect(pipeTransports).toBe(4);
+
+    // The link adopts the staged copy: announced now, no new pipe pair.
+    await desk.pipeProducerTo(clerkMic, call);
+    expect(desk.stagedCopies).toBe(1);
+    expect(pipeTransports).toBe(4);
+    expect(callLog.producernew).toMatchObject([{ peerId: 'clerk', kind: 'audio', source: 'mic' }]);
+    expect(call.hasCopyOf(clerkMic)).toBe(true);
+
+    // The staged screen share stops before any link: its staged pair goes with it, and a link
+    // afterwards has nothing to adopt.
+    desk.closeProducer('clerk', clerkScreen);
+    await until(() => desk.stagedCopies === 0);
+    expect(callLog.producernew.map((p) => p.source)).toEqual(['mic']);
+
+    // A call with idle receiving slots (the counter on this node) needs nothing staged.
+    const slotted = await session('case');
+    slotted.enablePush('counter', slotted.rtpCapabilities, { slots: ['face', 'mic'] });
+    await slotted.createWebRtcTransport('counter', 'recv');
+    await until(() => slotted.idleSlots().length === 2);
+    await desk.stageProducersTo(slotted, 'clerk');
+    expect(desk.stagedCopies).toBe(0);
+    slotted.close();
+    call.close();
+    desk.close();
+  });
+
   it('dropImportsFrom closes what came from one session and leaves the session’s own tracks', async () => {
     const call = await session('case');
     const desk = await session('desk');

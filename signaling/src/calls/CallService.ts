@@ -259,6 +259,12 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
           this.#prepared.delete(caseId);
         });
       }
+      // The desk's tracks are piped into the call now, held back (not adopted: nobody there sees
+      // them, nothing is exported), so the accept's link adopts them without pipe round trips.
+      const desk = this.#o.registry.get(deskId);
+      const call = this.#o.registry.get(caseId);
+      const peerId = desk ? this.#o.hub.inSession(deskId).find((c) => c.sessionRole === 'clerk')?.peerId : undefined;
+      if (desk && call && peerId) void desk.stageProducersTo(call, peerId).catch((e: Error) => this.#o.logger.debug({ err: e.message, caseId }, 'staging desk copies failed'));
     }
   }
 
