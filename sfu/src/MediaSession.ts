@@ -186,13 +186,16 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Makes the copies of this session's own producers in `target` ahead of a link (a clerk's desk
-   * and a call prepared at the head of its queue), held back until {@link pipeProducerTo} adopts
-   * them: see SessionPipes.stage. A target with idle receiving slots needs none (a slot is fed at
-   * the link at the cost of one consumer).
+   * Readies a link of this session (a clerk's desk) to `target` (a call prepared at the head of its
+   * queue) before the accept: the call's feeds into this desk's idle receiving slots are opened,
+   * and the copies of the desk's own producers are made in the call, held back until
+   * {@link pipeProducerTo} adopts them (SessionPipes.stage). A call with idle receiving slots (its
+   * counter on this node) needs no copies: a slot is fed at the link at the cost of one consumer.
    */
-  async stageProducersTo(target: MediaSession, peerId: string): Promise<void> {
-    if (this.#closed || target.#closed || target.idleSlots().length > 0) return;
+  async prepareLinkTo(target: MediaSession, peerId: string): Promise<void> {
+    if (this.#closed || target.#closed) return;
+    target.#pipes.warmFeeds(this.#slots.idlePorts());
+    if (target.idleSlots().length > 0) return;
     const own = this.ownProducers().filter((p) => p.peerId === peerId);
     await Promise.all(
       own.map((p) => {
@@ -205,6 +208,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   /** Copies staged into other sessions and not yet adopted (diagnostics and tests). */
   get stagedCopies(): number {
     return this.#pipes.stagedCount;
+  }
+
+  /** Feeds open from this session's router to receiving-slot ports (diagnostics and tests). */
+  get slotFeeds(): number {
+    return this.#pipes.feedCount;
   }
 
   /** Closes every producer piped in from session `origin` (it closed, or the link between the two ended). */
@@ -220,6 +228,9 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
    */
   async openRegionPipe(options: Omit<RegionPipeOptions, 'router'>): Promise<RegionPipe> {
     this.#assertOpen();
+    // What comes through it fills this session's idle slots (the queued counter's, for the clerk's
+    // tracks): their feeds are opened now, off the accept's path.
+    this.#pipes.warmFeeds(this.#slots.idlePorts());
     return RegionPipe.create({ ...options, router: this.#router });
   }
 
@@ -246,11 +257,25 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     this.#assertOpen();
     const owner = this.#producerOwner(producerId);
     if (!owner || owner.remote) throw SfuError.notFound('PRODUCER_NOT_FOUND', producerId);
-    // A desk's copy waits paused for its first consumer here (see SessionPipes.pipe): the other
-    // node's consumers are that consumer now, and they ask for their keyframe when they resume.
-    if (owner.pipe?.paused) await owner.pipe.resume();
     const piped = await pipe.export(owner.producer);
     return { ...piped, appData: { peerId: owner.peerId, source: owner.source } };
+  }
+
+  /**
+   * Starts the desk copies among `producerIds` once the other node has imported them (it answered
+   * `pipe.produce`, its consumers are resumed). A desk's copy waits paused for its first consumer
+   * (see SessionPipes.pipe), and starting it asks the clerk's browser for a keyframe: started at
+   * the export, that keyframe would reach the other node before its import exists, and the
+   * import's own request — the browser's second within 300 ms — would be held back by
+   * keyFrameRequestDelay, costing the counter its first picture by a third of a second.
+   */
+  async startExported(producerIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      producerIds.map((id) => {
+        const pipe = this.#producerOwner(id)?.pipe;
+        return pipe && !pipe.closed && pipe.paused ? pipe.resume().catch(() => undefined) : undefined;
+      }),
+    );
   }
 
   /**

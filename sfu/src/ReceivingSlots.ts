@@ -58,6 +58,11 @@ export class ReceivingSlots extends EnhancedEventEmitter<ReceivingSlotsEvents> {
     return this.#slots.get(producerId);
   }
 
+  /** The ports idle slots are fed through (one per receive transport). */
+  idlePorts(): types.PlainTransport[] {
+    return [...new Set([...this.#slots.values()].filter((s) => !s.port.closed).map((s) => s.port))];
+  }
+
   /** Sources of the idle slots (sorted), for tests and diagnostics. */
   idleSources(): MediaSource[] {
     return [...this.#slots.values()].map((s) => s.source).sort();

@@ -113,6 +113,20 @@ export class SessionPipes {
     return made.then(() => undefined);
   }
 
+  /**
+   * Opens this router's feeds to slot ports ahead of the producers that will fill them (a region
+   * pipe's imports, a call's tracks for a prepared desk): filling a slot then costs one consumer,
+   * not a transport made and connected first.
+   */
+  warmFeeds(ports: types.PlainTransport[]): void {
+    for (const port of ports) void this.#feedTo(port).catch(() => undefined);
+  }
+
+  /** Feeds open from this router to slot ports (for tests and diagnostics). */
+  get feedCount(): number {
+    return this.#feeds.size;
+  }
+
   /** Copies staged and not yet adopted (for tests and diagnostics). */
   get stagedCount(): number {
     return this.#staged.size;

@@ -17,6 +17,15 @@ function opus(ssrc: number): types.RtpParameters {
   };
 }
 
+function vp8(ssrc: number): types.RtpParameters {
+  return {
+    codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, parameters: {}, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] }],
+    headerExtensions: [],
+    encodings: [{ ssrc }],
+    rtcp: { cname: `cname-${ssrc}`, reducedSize: true },
+  };
+}
+
 /** Everything a session tells its owner, in order. */
 function record(session: MediaSession) {
   const log = {
@@ -152,10 +161,15 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     const micSlot = aLog.consumernew[0]!.consumers.find((c) => c.source === 'mic')!;
     const [pipeA, pipeB] = await Promise.all([onA.openRegionPipe({ listenIp: '127.0.0.1' }), onB.openRegionPipe({ listenIp: '127.0.0.1' })]);
     await Promise.all([pipeA.connect(pipeB.local), pipeB.connect(pipeA.local)]);
+    // Opening the pipe opened the feed into the counter's slots (one port), ahead of any import;
+    // the node that waits for nobody opened none.
+    await until(() => onA.slotFeeds === 1);
+    expect(onB.slotFeeds).toBe(0);
 
     const clerkSend = await onB.createWebRtcTransport('clerk', 'send');
     const clerkMic = await onB.produce('clerk', clerkSend.id, 'audio', opus(4441), 'mic');
     const info = await onA.importProducer(pipeA, await onB.exportProducer(pipeB, clerkMic), { peerId: 'clerk', source: 'mic' });
+    expect(onA.slotFeeds).toBe(1);
     // The slot's producer became the clerk's microphone here: announced under the slot's id, the
     // far id not a producer of this session, both known as remote (not announced again, not exported).
     expect(info).toEqual({ producerId: micSlot.producerId, peerId: 'clerk', kind: 'audio', source: 'mic' });
@@ -196,44 +210,86 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     const call = await session('case');
     const desk = await session('desk');
     const callLog = record(call);
+    const deskLog = record(desk);
     const deskSend = await desk.createWebRtcTransport('clerk', 'send');
     const clerkMic = await desk.produce('clerk', deskSend.id, 'audio', opus(4441), 'mic');
     const clerkScreen = await desk.produce('clerk', deskSend.id, 'audio', opus(4442), 'screen');
+    // The desk waits for an applicant's face and microphone in receiving slots.
+    desk.enablePush('clerk', desk.rtpCapabilities, { slots: ['face', 'mic'] });
+    await desk.createWebRtcTransport('clerk', 'recv');
+    await until(() => deskLog.consumernew.length === 1);
 
-    await desk.stageProducersTo(call, 'clerk');
+    await desk.prepareLinkTo(call, 'clerk');
     expect(desk.stagedCopies).toBe(2);
     expect(pipeTransports).toBe(4);
+    // The call's feed into the desk's slots (one port per receive transport) is open already.
+    await until(() => call.slotFeeds === 1);
     // Nobody in the call learns of them, nothing there to consume or export.
     expect(callLog.producernew).toEqual([]);
     expect(call.listProducers()).toEqual([]);
     expect(call.hasCopyOf(clerkMic)).toBe(false);
     // Staging again (the queue asked again) makes nothing more.
-    await desk.stageProducersTo(call, 'clerk');
+    await desk.prepareLinkTo(call, 'clerk');
     expect(desk.stagedCopies).toBe(2);
     expect(pipeTransports).toBe(4);
+
+    // The counter's microphone arrives in the call: at the link it fills the desk's slot through
+    // the feed opened ahead (no second feed).
+    const callSend = await call.createWebRtcTransport('counter', 'send');
+    const counterMic = await call.produce('counter', callSend.id, 'audio', opus(4443), 'mic');
+    await call.pipeProducerTo(counterMic, desk);
+    expect(desk.idleSlots()).toEqual(['face']);
+    expect(call.slotFeeds).toBe(1);
 
     // The link adopts the staged copy: announced now, no new pipe pair.
     await desk.pipeProducerTo(clerkMic, call);
     expect(desk.stagedCopies).toBe(1);
     expect(pipeTransports).toBe(4);
-    expect(callLog.producernew).toMatchObject([{ peerId: 'clerk', kind: 'audio', source: 'mic' }]);
+    expect(callLog.producernew).toMatchObject([{ peerId: 'counter', source: 'mic' }, { peerId: 'clerk', kind: 'audio', source: 'mic' }]);
     expect(call.hasCopyOf(clerkMic)).toBe(true);
 
     // The staged screen share stops before any link: its staged pair goes with it, and a link
     // afterwards has nothing to adopt.
     desk.closeProducer('clerk', clerkScreen);
     await until(() => desk.stagedCopies === 0);
-    expect(callLog.producernew.map((p) => p.source)).toEqual(['mic']);
+    expect(callLog.producernew.map((p) => `${p.peerId}:${p.source}`)).toEqual(['counter:mic', 'clerk:mic']);
 
     // A call with idle receiving slots (the counter on this node) needs nothing staged.
     const slotted = await session('case');
     slotted.enablePush('counter', slotted.rtpCapabilities, { slots: ['face', 'mic'] });
     await slotted.createWebRtcTransport('counter', 'recv');
     await until(() => slotted.idleSlots().length === 2);
-    await desk.stageProducersTo(slotted, 'clerk');
+    await desk.prepareLinkTo(slotted, 'clerk');
     expect(desk.stagedCopies).toBe(0);
     slotted.close();
     call.close();
+    desk.close();
+  });
+
+  it('a desk’s staged picture, exported to another node, starts only once that node imported it (its first keyframe request must find the import)', async () => {
+    // The loopback pipe consumers the workers create (the desk's side of each staged pair).
+    const pipeConsumers: types.Consumer[] = [];
+    for (const w of pool.workers) w.observer.on('newrouter', (r) => r.observer.on('newtransport', (t) => t.observer.on('newconsumer', (c) => void (c.type === 'pipe' && pipeConsumers.push(c)))));
+    const desk = await session('desk');
+    const onB = await session('case');
+    const onA = await session('case');
+    const deskSend = await desk.createWebRtcTransport('clerk', 'send');
+    const face = await desk.produce('clerk', deskSend.id, 'video', vp8(5551), 'face');
+    await desk.prepareLinkTo(onB, 'clerk');
+    const staged = pipeConsumers.find((c) => c.producerId === face)!;
+    expect(staged.paused).toBe(true);
+    await desk.pipeProducerTo(face, onB);
+    const copy = onB.listProducers().find((p) => p.source === 'face')!;
+    const [pipeB, pipeA] = await Promise.all([onB.openRegionPipe({ listenIp: '127.0.0.1' }), onA.openRegionPipe({ listenIp: '127.0.0.1' })]);
+    await Promise.all([pipeA.connect(pipeB.local), pipeB.connect(pipeA.local)]);
+    const piped = await onB.exportProducer(pipeB, copy.producerId);
+    // Exported, not yet imported on A: the copy is still held, no keyframe asked for.
+    expect(staged.paused).toBe(true);
+    await onA.importProducer(pipeA, piped, { peerId: 'clerk', source: 'face' });
+    await onB.startExported([copy.producerId]);
+    expect(staged.paused).toBe(false);
+    onA.close();
+    onB.close();
     desk.close();
   });
 

@@ -85,6 +85,8 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     options.registry.on('sessioncreated', (session) => {
       bridgeMediaEvents(session, { events: this, links: this.#links, logger: options.logger });
       this.#links.syncSession(session.id);
+      // A desk's track that starts after its queue was prepared is staged too.
+      if (isDeskId(session.id)) session.on('producernew', () => this.#stageDesk(session.id));
     });
   }
 
@@ -259,12 +261,22 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
           this.#prepared.delete(caseId);
         });
       }
-      // The desk's tracks are piped into the call now, held back (not adopted: nobody there sees
-      // them, nothing is exported), so the accept's link adopts them without pipe round trips.
-      const desk = this.#o.registry.get(deskId);
+    }
+    this.#stageDesk(deskId);
+  }
+
+  /**
+   * Pipes the desk's tracks into the calls prepared for it, held back (not adopted: nobody there
+   * sees them, nothing is exported), so the accept's link adopts them without pipe round trips.
+   */
+  #stageDesk(deskId: string): void {
+    const desk = this.#o.registry.get(deskId);
+    const peerId = desk ? this.#o.hub.inSession(deskId).find((c) => c.sessionRole === 'clerk')?.peerId : undefined;
+    if (!desk || !peerId) return;
+    for (const [caseId, prepared] of this.#prepared) {
       const call = this.#o.registry.get(caseId);
-      const peerId = desk ? this.#o.hub.inSession(deskId).find((c) => c.sessionRole === 'clerk')?.peerId : undefined;
-      if (desk && call && peerId) void desk.stageProducersTo(call, peerId).catch((e: Error) => this.#o.logger.debug({ err: e.message, caseId }, 'staging desk copies failed'));
+      if (!prepared.desks.has(deskId) || !call || this.#links.byCase(caseId)) continue;
+      void desk.prepareLinkTo(call, peerId).catch((e: Error) => this.#o.logger.debug({ err: e.message, caseId }, 'staging desk copies failed'));
     }
   }
 

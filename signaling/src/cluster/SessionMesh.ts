@@ -234,13 +234,11 @@ export class SessionMesh {
     const link = this.#links.get(linkKey(body.sessionId, from));
     if (!session || session.closed || !link) throw new NodeBusError('PIPE_NOT_OPEN', `no pipe of ${body.sessionId} from ${from}`);
     const pipe = await link.pipe;
-    const imported: string[] = [];
-    for (const piped of body.producers) {
-      if (session.isRemoteProducer(piped.producerId)) continue;
-      const { peerId, source } = piped.appData;
-      await session.importProducer(pipe, piped as PipedProducer, { peerId, source });
-      imported.push(piped.producerId);
-    }
+    // All at once: each import is its own worker requests, and waiting for one before sending the
+    // next only adds round trips to the start of the far side's picture.
+    const todo = body.producers.filter((piped) => !session.isRemoteProducer(piped.producerId));
+    await Promise.all(todo.map((piped) => session.importProducer(pipe, piped as PipedProducer, { peerId: piped.appData.peerId, source: piped.appData.source })));
+    const imported = todo.map((piped) => piped.producerId);
     // One batch, one renegotiation per receiver.
     for (const peerId of new Set(body.producers.map((p) => p.appData.peerId))) await session.pushToOthers(peerId);
     return { imported };
@@ -283,17 +281,22 @@ export class SessionMesh {
       if (!todo.length) return;
       // Pictures first: they take longest to start.
       todo.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
+      for (const p of todo) link.exported.add(p.producerId);
+      // All at once (the worker takes them in order), answered in the same order.
+      const settled = await Promise.allSettled(todo.map((p) => session.exportProducer(pipe, p.producerId)));
       const producers: PipedProducer[] = [];
-      for (const p of todo) {
-        link.exported.add(p.producerId);
-        try {
-          producers.push(await session.exportProducer(pipe, p.producerId));
-        } catch {
-          // Closed meanwhile (a screen share stopped): nothing to send.
-          link.exported.delete(p.producerId);
-        }
+      settled.forEach((r, i) => {
+        if (r.status === 'fulfilled') producers.push(r.value);
+        // Closed meanwhile (a screen share stopped): nothing to send.
+        else link.exported.delete(todo[i]!.producerId);
+      });
+      if (!producers.length) return;
+      try {
+        await this.#o.bus.request(link.nodeId, 'pipe.produce', { sessionId: session.id, producers });
+      } finally {
+        // Started once imported there (or the attempt failed): the first keyframe finds the import.
+        await session.startExported(producers.map((p) => p.producerId));
       }
-      if (producers.length) await this.#o.bus.request(link.nodeId, 'pipe.produce', { sessionId: session.id, producers });
     }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: export failed'));
   }
 
