@@ -2,7 +2,8 @@
  * bench:recording — N concurrently recorded sessions (face 1 Mbps VP8 30 fps, document 1.5 Mbps,
  * clerk face 1 Mbps, two Opus), fed real encoded RTP at real rate (encoded once, replayed with
  * `-c copy`). Phase 1 (baseline): the same packets forwarded by mediasoup to a UDP sink, no
- * recording. Phase 2: every track recorded. CPU counts mediasoup worker(s) + recorder processes
+ * recording. Phase 2: the same forwarding (a recorded call still reaches the other side) and every
+ * track recorded, so phase 2 − phase 1 is what recording adds. CPU counts mediasoup worker(s) + recorder processes
  * (the feeders are the load generator and are not counted). Recorders are started ahead, as a
  * node with open desks keeps them (RecorderPool; `--cold` spawns each at start). One JSON line.
  *
@@ -101,8 +102,6 @@ async function main(): Promise<void> {
   await sleep(SECONDS * 1000);
   const baselineCpu = (await workersCpuMs(workers)) - w0;
   const baselineS = (Date.now() - t0) / 1000;
-  for (const tr of baseTransports) tr.close();
-  sink.close();
 
   // Phase 2: record every track.
   const segments: RecordedSegment[] = [];
@@ -128,6 +127,8 @@ async function main(): Promise<void> {
   const recordCpu = (await workersCpuMs(workers)) - w0 + p1.reduce((a, b, k) => a + b - p0[k]!, 0);
   const recordS = (Date.now() - t0) / 1000;
   await Promise.all(recorders.map((r) => r.stop()));
+  for (const tr of baseTransports) tr.close();
+  sink.close();
   for (const f of feeders) await f.stop();
   for (const w of workers) w.close();
 
@@ -155,7 +156,10 @@ async function main(): Promise<void> {
     cpu_ms_per_session_s: r1(recordCpu / SESSIONS / recordS),
     baseline_cpu_ms_per_session_s: r1(baselineCpu / SESSIONS / baselineS),
     recorder_overhead_ms_per_session_s: r1(recordCpu / SESSIONS / recordS - baselineCpu / SESSIONS / baselineS),
+    // A core spent on nothing but the calls and their recording.
     sessions_per_core_at_full_cpu: Math.floor(1000 / (recordCpu / SESSIONS / recordS)),
+    // A core's worth of what recording adds to calls that are forwarded anyway.
+    recorded_sessions_per_core_by_overhead: Math.floor(1000 / (recordCpu / SESSIONS / recordS - baselineCpu / SESSIONS / baselineS)),
     corrupted_files: corrupted,
     files: segments.length,
     start_to_first_keyframe_p50_ms: percentile(startMs, 50),
