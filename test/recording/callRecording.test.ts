@@ -85,6 +85,9 @@ describe('every call recorded on the serving region’s node', () => {
     await expect.poll(async () => (await segments()).map((s) => s.source).sort(), { timeout: 60_000 }).toEqual(['clerk_face', 'clerk_mic', 'document', 'face', 'mic']);
     const callMs = hungUpAt - acceptedAt;
     const list = await segments();
+    // When each file's media starts, read from the file: it ends when its segment ended, so it
+    // starts at endedAt − duration (the node's first-packet trace can reach Node a second late).
+    const mediaStartMs: Record<string, number> = {};
     for (const s of list) {
       const file = store.pathOf(s.sha256);
       // Content-addressed: the name is the hash of the bytes.
@@ -94,20 +97,19 @@ describe('every call recorded on the serving region’s node', () => {
       expect(p.decodeErrors, `${s.source}: ${p.decodeErrors}`).toBe("");
       // Every track's file lasts as long as the call, accept to hang-up, within 10 % (#15).
       expect(Math.abs(p.duration * 1000 - callMs) / callMs, `${s.source}: ${p.duration} s for a call of ${callMs} ms`).toBeLessThan(0.1);
+      mediaStartMs[s.source] = s.endedAt - p.duration * 1000 - acceptedAt;
       const recordedMs = hungUpAt - s.firstPacketAt!;
       expect(callMs - recordedMs, s.source).toBeGreaterThanOrEqual(0);
     }
-    // The recording starts with the call: recorders started ahead (RecorderPool) only need their
-    // consumers at 受理, so the first recorded video frame — the applicant's face's first keyframe
-    // reaching its recorder — is within 1 s of the accept (was 1.6–3.3 s with recorders started at
-    // 受理). Measured where the node learns of it, so if anything late.
-    // The first recorded video frame after 受理. Recorders are started ahead (RecorderPool) and
-    // only need their consumers at 受理; measured 0.45–1.7 s on this loaded 2-core machine (was
-    // 1.6–3.3 s with recorders spawned at 受理). The issue's 1 s is not met every time: a recorder
-    // consumer made just after the call's own keyframe request waits for mediasoup's retry
-    // (docs/recording.md). Bounded here against a regression.
-    const firstVideo = Math.min(...list.filter((s) => s.kind === 'video').map((s) => s.firstPacketAt! - acceptedAt));
+    // The first recorded video frame after 受理, from the files. Recorders are started ahead
+    // (RecorderPool) and only need their consumers at 受理: 0.00–1.56 s measured on this loaded
+    // 2-core machine (two Chromiums beside the node). The issue's 1 s is not met every time
+    // (docs/recording.md); bounded here against a regression.
+    const firstVideo = Math.min(...list.filter((s) => s.kind === 'video').map((s) => mediaStartMs[s.source]!));
+    console.log(JSON.stringify({ test: 'callRecording', first_video_frame_after_accept_ms: Math.round(firstVideo), media_start_ms: mediaStartMs }));
     expect(firstVideo, 'first recorded video frame after 受理 (ms)').toBeLessThan(2500);
+    // No file claims media from before the accept (a start read from a broken file would).
+    expect(Math.min(...Object.values(mediaStartMs)), 'media before 受理 (ms)').toBeGreaterThan(-300);
 
     // Custody: recording.started, then one recording.segment per file with its hash; the chain holds.
     const chain = await events();
