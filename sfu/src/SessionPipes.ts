@@ -59,8 +59,9 @@ export class SessionPipes {
    * and consume it like any other; closing either end closes the other. A no-op when the target
    * already has a copy.
    *
-   * The pipe stays paused until a consumer in the target resumes (see MediaSession.resumeConsumer):
-   * starting it asks the sender for a keyframe, and Chrome ignores a second request within 300 ms,
+   * The pipe stays paused until a consumer in the target resumes (see MediaSession.resumeConsumer),
+   * or, for a copy sent on to another node, until that node has imported it
+   * (MediaSession.startExported): starting it asks the sender for a keyframe, and Chrome ignores a second request within 300 ms,
    * so a pipe started early would cost the real consumer its first picture (mediasoup retries
    * after a whole second). The pair is connected only after the pipe consumer is paused, because a
    * consumer asks for that keyframe the moment its transport connects.
@@ -68,12 +69,13 @@ export class SessionPipes {
   async pipe(owner: OwnedProducer, target: PipeInlet): Promise<void> {
     const producerId = owner.producer.id;
     if (target.isClosed() || target.hasCopyOf(producerId)) return;
-    const key = `${target.router.id}:${producerId}`;
+    const key = stagedKey(target, producerId);
     const staged = this.#staged.get(key);
     this.#staged.delete(key);
     const slot = target.takeSlot(owner);
     if (slot) {
-      void staged?.then((pair) => pair?.local.close());
+      // A staged pair that failed to be made has nothing to close (and its failure is handled).
+      void staged?.then((pair) => pair.local.close(), () => undefined);
       return this.#feed(owner, target, slot);
     }
     // A copy staged ahead is taken as it is, unless it died meanwhile; else one is made now.
@@ -97,7 +99,7 @@ export class SessionPipes {
    */
   stage(owner: OwnedProducer, target: PipeInlet): Promise<void> {
     const producerId = owner.producer.id;
-    const key = `${target.router.id}:${producerId}`;
+    const key = stagedKey(target, producerId);
     if (target.isClosed() || target.hasCopyOf(producerId) || this.#staged.has(key)) return Promise.resolve();
     const made = this.#pair(owner, target).then((pair) => {
       pair.local.observer.once('close', () => {
@@ -233,3 +235,6 @@ export class SessionPipes {
     return feed;
   }
 }
+
+/** A staged copy's key: the target's router and the original producer. */
+const stagedKey = (target: PipeInlet, producerId: string): string => `${target.router.id}:${producerId}`;
