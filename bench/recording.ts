@@ -3,8 +3,8 @@
  * clerk face 1 Mbps, two Opus), fed real encoded RTP at real rate (encoded once, replayed with
  * `-c copy`). Phase 1 (baseline): the same packets forwarded by mediasoup to a UDP sink, no
  * recording. Phase 2: the same forwarding (a recorded call still reaches the other side) and every
- * track recorded, so phase 2 − phase 1 is what recording adds. CPU counts mediasoup worker(s) + recorder processes
- * (the feeders are the load generator and are not counted). Recorders are started ahead, as a
+ * track recorded, so phase 2 − phase 1 is what recording adds. CPU counts mediasoup worker(s) +
+ * recorder processes (the feeders are the load generator and are not counted). Recorders are started ahead, as a
  * node with open desks keeps them (RecorderPool; `--cold` spawns each at start). One JSON line.
  *
  *   npm run bench:recording -- --sessions 10 --seconds 20
@@ -147,19 +147,21 @@ async function main(): Promise<void> {
   }
   await rm(outDir, { recursive: true, force: true });
   const r1 = (x: number) => Math.round(x * 10) / 10;
+  const perSession = recordCpu / SESSIONS / recordS;
+  const basePerSession = baselineCpu / SESSIONS / baselineS;
   printResult({
     bench: 'recording',
     sessions: SESSIONS,
     seconds: SECONDS,
     tracks_per_session: SOURCES.length,
     recorders_started_ahead: WARM,
-    cpu_ms_per_session_s: r1(recordCpu / SESSIONS / recordS),
-    baseline_cpu_ms_per_session_s: r1(baselineCpu / SESSIONS / baselineS),
-    recorder_overhead_ms_per_session_s: r1(recordCpu / SESSIONS / recordS - baselineCpu / SESSIONS / baselineS),
+    cpu_ms_per_session_s: r1(perSession),
+    baseline_cpu_ms_per_session_s: r1(basePerSession),
+    recorder_overhead_ms_per_session_s: r1(perSession - basePerSession),
     // A core spent on nothing but the calls and their recording.
-    sessions_per_core_at_full_cpu: Math.floor(1000 / (recordCpu / SESSIONS / recordS)),
+    sessions_per_core_at_full_cpu: Math.floor(1000 / perSession),
     // A core's worth of what recording adds to calls that are forwarded anyway.
-    recorded_sessions_per_core_by_overhead: Math.floor(1000 / (recordCpu / SESSIONS / recordS - baselineCpu / SESSIONS / baselineS)),
+    recorded_sessions_per_core_by_overhead: Math.floor(1000 / (perSession - basePerSession)),
     corrupted_files: corrupted,
     files: segments.length,
     start_to_first_keyframe_p50_ms: percentile(startMs, 50),

@@ -1,20 +1,20 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-const run = promisify(execFile);
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RECORDING_NOTICE_VERSION } from '@rvw/protocol/recordingNotice';
 import { RecordingStore, type RecordingSegmentRecord } from '@rvw/signaling/recording/RecordingStore';
 import { sweepRecordings } from '@rvw/signaling/recording/sweepRecordings';
 import { silentLogger } from '@rvw/signaling/observability/logger';
-import { ApiClient, tokenOf } from '../auth/apiClient';
-import { SoftAuthenticator } from '../auth/softAuthenticator';
 import { queueAcceptAndDecode } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient } from '../harness/wsClient';
 import { launchPerson, StepShots, type Person } from '../journey/support/person';
+import { enrolStaff } from '../security/support/fixtures';
+
+const run = promisify(execFile);
 
 const HUOQIU = '341522';
 const WUJIANG = '320509';
@@ -31,17 +31,10 @@ interface Snapshot {
 }
 const snapshot = (page: Page): Promise<Snapshot> => page.evaluate(() => (window as unknown as { rvw: { player: { snapshot(): Snapshot } } }).rvw.player.snapshot());
 
-/** A member of staff enrolled with a real passkey ceremony (soft authenticator) and signed in; its session cookie. */
+/** An administrator of one region enrolled with a real passkey ceremony (soft authenticator) and signed in; its session cookie. */
 async function enrolAdmin(t: TestNode, regionCode: string, name: string): Promise<{ name: string; value: string }> {
-  const inv = await t.admin.call<{ url: string }>('POST', '/api/admin/invites', { role: 'admin', regionCodes: [regionCode] });
-  if (!inv.ok) throw new Error(`invite failed: ${JSON.stringify(inv.error)}`);
-  const api = new ApiClient(t.origin, t.origin);
-  const key = new SoftAuthenticator(t.origin);
-  const e = await api.enrol(key, tokenOf(inv.data.url), name);
-  if (!e.ok) throw new Error(`admin enrolment failed: ${JSON.stringify(e.error)}`);
-  const s = await api.signIn(key);
-  if (!s.ok) throw new Error(`admin sign-in failed: ${JSON.stringify(s.error)}`);
-  return { name: 'rvw_sid', value: api.jar.get('rvw_sid')! };
+  const staff = await enrolStaff(t, { role: 'admin', regionCodes: [regionCode] }, name);
+  return { name: 'rvw_sid', value: staff.api.jar.get('rvw_sid')! };
 }
 
 // 录像回放: a real call recorded on the serving region's node (two Chromiums, ffmpeg per track),
