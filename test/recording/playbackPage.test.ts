@@ -214,6 +214,11 @@ describe('the playback page of a recorded case (recording.html)', () => {
     const end = await snapshot(player);
     expect(end.position).toBe(end.duration);
     expect(await player.locator('#btn-play').textContent()).toBe('播放');
+    // Every track was recorded until the hang-up: at the end each holds its last frame, and no
+    // tile calls the last instant a gap (the tracks' segments closed milliseconds apart).
+    expect(await player.locator('#tiles .tile .track-note, #audio-list .track-note').evaluateAll((els) => els.map((e) => e.textContent))).toEqual(['', '', '', '', '']);
+    expect(await player.locator('#tiles .tile.idle').count()).toBe(0);
+    for (const tr of end.tracks) if (tr.kind === 'video') expect(tr.videoWidth, `${tr.source} at the end`).toBeGreaterThan(0);
     await shots.take(player, 'admin-at-end');
     await player.close();
     expectNoProblems('admin playback');

@@ -177,7 +177,7 @@ export class PlaybackPage {
     const clock = this.#clock;
     if (!clock) return;
     clock.tick(performance.now(), this.#players.some((p) => p.held));
-    for (const p of this.#players) p.sync(clock.position, clock.playing);
+    for (const p of this.#players) p.sync(clock.position, clock.playing, clock.position >= clock.duration);
     this.#bar?.show(clock.position);
     byId('clock').textContent = `${formatClock(clock.position)} / ${formatClock(clock.duration)}`;
     const button = byId<HTMLButtonElement>('btn-play');

@@ -5,6 +5,12 @@ import { SOURCE_LABELS, segmentStart, segmentUrl, type SegmentInfo } from './rec
 const PLAYING_TOLERANCE_S = 0.25;
 /** Paused or seeking, tracks are put exactly where the timeline is. */
 const STILL_TOLERANCE_S = 0.04;
+/**
+ * At the end of the timeline, a track whose last segment closed at most this long before the
+ * last of all still shows its last frame: the tracks of one call are stopped one after another
+ * at hang-up (milliseconds apart), and that is no gap in the recording.
+ */
+const END_HOLD_MS = 2000;
 
 /** A segment placed on the common timeline (ms from the recording's start). */
 interface Placed {
@@ -64,9 +70,12 @@ export class TrackPlayer {
     return this.#current.from + this.media.currentTime * 1000;
   }
 
-  /** Brings the element to `position` (ms on the timeline), playing or paused as told. */
-  sync(position: number, play: boolean): void {
-    const at = this.#placed.find((p) => position >= p.from && position < p.to);
+  /**
+   * Brings the element to `position` (ms on the timeline), playing or paused as told; `atEnd` when
+   * the position is the end of the timeline.
+   */
+  sync(position: number, play: boolean, atEnd = false): void {
+    const at = this.#placed.find((p) => position >= p.from && position < p.to) ?? (atEnd ? this.#lastEndingNear(position) : undefined);
     if (!at) {
       this.#show(undefined, position);
       return;
@@ -90,6 +99,13 @@ export class TrackPlayer {
     } else if (!play && !this.media.paused) {
       this.media.pause();
     }
+  }
+
+  /** The segment that ends last, if it ends within END_HOLD_MS before `position`. */
+  #lastEndingNear(position: number): Placed | undefined {
+    let last: Placed | undefined;
+    for (const p of this.#placed) if (!last || p.to > last.to) last = p;
+    return last && position >= last.from && position - last.to <= END_HOLD_MS ? last : undefined;
   }
 
   #show(placed: Placed | undefined, position: number): void {
