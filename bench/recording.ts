@@ -5,7 +5,8 @@
  * recording. Phase 2: the same forwarding (a recorded call still reaches the other side) and every
  * track recorded, so phase 2 − phase 1 is what recording adds. CPU counts mediasoup worker(s) +
  * recorder processes (the feeders are the load generator and are not counted). Recorders are started ahead, as a
- * node with open desks keeps them (RecorderPool; `--cold` spawns each at start). One JSON line.
+ * node with open desks keeps them (RecorderPool; `--cold` spawns each at start), and a session's
+ * tracks share one recorder process as at 受理 (`--per-track`: one process per track). One JSON line.
  *
  *   npm run bench:recording -- --sessions 10 --seconds 20
  */
@@ -32,6 +33,8 @@ const SESSIONS = arg('sessions', 10);
 const SECONDS = arg('seconds', 20);
 // As a node runs: recorders started ahead (RecorderPool) unless --cold (each spawned at start).
 const WARM = !process.argv.includes('--cold');
+// As a node runs: a session's flowing tracks share one recorder process, unless --per-track.
+const SHARED = !process.argv.includes('--per-track');
 const SOURCES: RecordedSource[] = ['face', 'document', 'clerk_face', 'mic', 'clerk_mic'];
 const TICK_MS = 1000 / 100; // USER_HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,12 +78,12 @@ async function main(): Promise<void> {
   const pool = WARM ? new RecorderPool({ dir: outDir, logger }) : undefined;
   if (pool) {
     const caps = routers[0]!.rtpCapabilities;
-    pool.keepWarm([
-      { codec: recorderCodecOf(caps, 'video/VP8')!, count: SESSIONS * 3 },
-      { codec: recorderCodecOf(caps, 'audio/opus')!, count: SESSIONS * 2 },
-    ]);
+    const vp8 = recorderCodecOf(caps, 'video/VP8')!;
+    const opus = recorderCodecOf(caps, 'audio/opus')!;
+    // As CallRecordings keeps them: a call's five tracks in one process (SHARED), or one each.
+    pool.keepWarm(SHARED ? [{ codecs: [vp8, vp8, vp8, opus, opus], count: SESSIONS }] : [{ codecs: [vp8], count: SESSIONS * 3 }, { codecs: [opus], count: SESSIONS * 2 }]);
     const deadline = Date.now() + 120_000;
-    while (pool.ready < SESSIONS * 5 && Date.now() < deadline) await sleep(200);
+    while (pool.ready < SESSIONS * (SHARED ? 1 : 5) && Date.now() < deadline) await sleep(200);
   }
 
   // Phase 1: forward the same packets to a sink (what any consumer costs), no recording.
@@ -109,16 +112,16 @@ async function main(): Promise<void> {
   const startMs: number[] = [];
   await Promise.all(
     feeders.map(async (f, i) => {
-      const rec = await SessionRecorder.start({ router: routers[i]!, dir: outDir, sessionId: `B${i}`, logger, ...(pool ? { pool } : {}) });
+      const rec = await SessionRecorder.start({ router: routers[i]!, dir: outDir, sessionId: `B${i}`, logger, shareProcess: SHARED, ...(pool ? { pool } : {}) });
       rec.on('segmentclosed', (s) => segments.push(s));
       recorders.push(rec);
-      await Promise.all(f.tracks.map((t, k) => rec.add(t.producer, { source: SOURCES[k]! })));
+      await rec.addAll(f.tracks.map((t, k) => ({ producer: t.producer, source: SOURCES[k]! })));
     }),
   );
   // Nothing more to start: the pool's idle ones (and refills) go, and cost nothing below.
   await pool?.close();
   await sleep(1000); // every recorder past its stream probe
-  const pids = recorders.flatMap((r) => r.recorderPids);
+  const pids = [...new Set(recorders.flatMap((r) => r.recorderPids))];
   const p0 = await Promise.all(pids.map(procCpuMs));
   w0 = await workersCpuMs(workers);
   t0 = Date.now();
@@ -143,7 +146,10 @@ async function main(): Promise<void> {
     const mediaStart = s.endedAt - dur * 1000 - s.startedAt;
     if (s.tracks[0]!.kind === 'video') startMs.push(Math.max(0, mediaStart));
     // Not decodable, no duration, or media longer than the recorder lived (timestamps broken).
-    if ((d.stdout + d.stderr).trim() !== '' || !Number.isFinite(dur) || mediaStart < -500) corrupted++;
+    if ((d.stdout + d.stderr).trim() !== '' || !Number.isFinite(dur) || mediaStart < -500) {
+      corrupted++;
+      console.error(`corrupted: ${s.tracks[0]!.source} ${path.basename(s.file)} ${s.reason}: duration ${dur} s, lived ${(s.endedAt - s.startedAt) / 1000} s, decode: ${(d.stdout + d.stderr).trim().slice(0, 300)}`);
+    }
   }
   await rm(outDir, { recursive: true, force: true });
   const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -155,6 +161,7 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     tracks_per_session: SOURCES.length,
     recorders_started_ahead: WARM,
+    recorder_processes_per_session: r1(pids.length / SESSIONS),
     cpu_ms_per_session_s: r1(perSession),
     baseline_cpu_ms_per_session_s: r1(basePerSession),
     recorder_overhead_ms_per_session_s: r1(perSession - basePerSession),

@@ -346,7 +346,12 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       return recorder.add(owner.producer, { source: sourceOf(info) }).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id, producerId: info.producerId }, 'recording a track failed'));
     };
     this.on('producernew', (info) => void add(info));
-    await Promise.all(this.listProducers().map(add));
+    // The tracks here now start together: those flowing share one recorder process.
+    const present = this.listProducers().flatMap((info) => {
+      const owner = this.#producerOwner(info.producerId);
+      return owner ? [{ producer: owner.producer, source: sourceOf(info) }] : [];
+    });
+    await recorder.addAll(present).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id }, 'recording a track failed'));
     return recorder;
   }
 

@@ -72,13 +72,16 @@ describe('every call recorded on the serving region’s node', () => {
 
   it('a call of 20 s: every track in a valid VP8/Opus file as long as the call (within 10 %), stored under its hash, hashed into the audit chain', async () => {
     // The clerk's desk has been open a while, as at a real window: its node keeps recorders ready
-    // (three pictures, two voices) — read from /metrics' gauge.
+    // (two for a whole call's tracks, three for single ones) — read from /metrics' gauge.
     const warm = async () => (await t.node.metrics.recordersWarm.get()).values[0]?.value ?? 0;
     await expect.poll(warm, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
     await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
     caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     const acceptedAt = Date.parse((await t.node.cases.getCase(caseId)).acceptedAt!);
     await clerk.waitForTimeout(20_000);
+    // The five tracks, there together at 受理, are written by ONE recorder process (half the CPU
+    // of one per track; docs/recording.md).
+    expect((await t.node.metrics.recorderProcesses.get()).values[0]?.value).toBe(1);
     const hungUpAt = Date.now();
     await clerk.click('#btn-hangup');
     // Five tracks: the applicant's face, the 高拍仪 and microphone; the clerk's face and microphone.
@@ -101,13 +104,12 @@ describe('every call recorded on the serving region’s node', () => {
       const recordedMs = hungUpAt - s.firstPacketAt!;
       expect(callMs - recordedMs, s.source).toBeGreaterThanOrEqual(0);
     }
-    // The first recorded video frame after 受理, from the files. Recorders are started ahead
-    // (RecorderPool) and only need their consumers at 受理: 0.00–1.56 s measured on this loaded
-    // 2-core machine (two Chromiums beside the node). The issue's 1 s is not met every time
-    // (docs/recording.md); bounded here against a regression.
+    // The first recorded video frame after 受理, from the files: within 1 s (#15). The call's five
+    // tracks share one recorder process started ahead (RecorderPool), so only their consumers
+    // are made at 受理 (0.13–0.4 s here; docs/recording.md).
     const firstVideo = Math.min(...list.filter((s) => s.kind === 'video').map((s) => mediaStartMs[s.source]!));
     console.log(JSON.stringify({ test: 'callRecording', first_video_frame_after_accept_ms: Math.round(firstVideo), media_start_ms: mediaStartMs }));
-    expect(firstVideo, 'first recorded video frame after 受理 (ms)').toBeLessThan(2500);
+    expect(firstVideo, 'first recorded video frame after 受理 (ms)').toBeLessThan(1000);
     // No file claims media from before the accept (a start read from a broken file would).
     expect(Math.min(...Object.values(mediaStartMs)), 'media before 受理 (ms)').toBeGreaterThan(-300);
 

@@ -33,23 +33,35 @@ describe('recorders started ahead (RecorderPool)', () => {
 
   it('keeps the asked number listening, past the 10 s read timeout; a taken one is replaced; drain leaves nothing', { timeout: 60_000 }, async () => {
     pool.keepWarm([
-      { codec: VP8, count: 2 },
-      { codec: OPUS, count: 1 },
+      { codecs: [VP8], count: 2 },
+      { codecs: [OPUS], count: 1 },
+      // A call's tracks in one process: every m-line listening, each its own file.
+      { codecs: [VP8, VP8, OPUS], count: 1 },
     ]);
-    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(3);
-    const first = pool.take(OPUS)!;
+    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(4);
+    // A shape is taken whole or not at all.
+    expect(pool.take([VP8, OPUS])).toBeUndefined();
+    const shared = pool.take([VP8, VP8, OPUS])!;
+    expect(shared.codecs).toEqual([VP8, VP8, OPUS]);
+    expect(new Set(shared.ports).size).toBe(3);
+    expect(new Set(shared.files).size).toBe(3);
+    for (const port of shared.ports) expect(await udpPortBound(port), `shared m-line on ${port}`).toBe(true);
+    const first = pool.take([OPUS])!;
     expect(first).toBeDefined();
-    expect(first.codec).toEqual(OPUS);
-    expect(await udpPortBound(first.port)).toBe(true);
+    expect(first.codecs).toEqual([OPUS]);
+    expect(await udpPortBound(first.ports[0]!)).toBe(true);
     // On loopback only, never on every interface (nobody else may put packets into the evidence).
-    const hex = first.port.toString(16).toUpperCase().padStart(4, '0');
-    const bound = (await readFile('/proc/net/udp', 'utf8')).split('\n').map((l) => l.trim().split(/\s+/)[1]).filter((a) => a?.endsWith(`:${hex}`));
-    expect(bound).toEqual([`0100007F:${hex}`]);
-    // Its place is taken by a new one.
-    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(3);
-    const idle = pool.take(VP8)!;
-    pool.keepWarm([{ codec: VP8, count: 2 }]);
-    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(3);
+    for (const port of [...first.ports, ...shared.ports]) {
+      const hex = port.toString(16).toUpperCase().padStart(4, '0');
+      const bound = (await readFile('/proc/net/udp', 'utf8')).split('\n').map((l) => l.trim().split(/\s+/)[1]).filter((a) => a?.endsWith(`:${hex}`));
+      expect(bound).toEqual([`0100007F:${hex}`]);
+    }
+    // Their places are taken by new ones.
+    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(4);
+    await shared.discard();
+    const idle = pool.take([VP8])!;
+    pool.keepWarm([{ codecs: [VP8], count: 2 }]);
+    await expect.poll(() => pool.ready, { timeout: 20_000 }).toBe(4);
     // The others idle for longer than ffmpeg's 10 s read timeout and are still there.
     const before = pool.pids.sort();
     await new Promise((r) => setTimeout(r, 12_000));
@@ -61,10 +73,11 @@ describe('recorders started ahead (RecorderPool)', () => {
     await pool.drain();
     expect(pool.ready).toBe(0);
     expect(alive(first.proc.pid)).toBe(false);
+    expect(alive(shared.proc.pid)).toBe(false);
     // Only the two taken ones' SDP files remain (theirs to remove, as a track's recorder does).
     await expect.poll(async () => (await readdir(dir)).filter((f) => f.endsWith('.sdp')).sort(), { timeout: 5000 }).toEqual([path.basename(first.sdpFile), path.basename(idle.sdpFile)].sort());
     // Nor files, but those of the two taken ones (a track's recorder keeps or removes its own).
-    const taken = [first.file, idle.file].map((f) => path.basename(f));
+    const taken = [...first.files, ...idle.files].map((f) => path.basename(f));
     expect((await readdir(dir)).filter((f) => f.endsWith('.webm') && !taken.includes(f))).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { encodeAudio, encodeVideo, feedRouter, type EncodedMedia } from '../harn
 import { lossyRelays } from './lossyRelay';
 import { countVideoPackets, probeRecording } from './recordingProbe';
 
+const run = promisify(execFile);
 const logger = { info: () => undefined, warn: (o: object, m?: string) => console.warn(m, o) };
 let dir: string;
 let media: { face: EncodedMedia; document: EncodedMedia; mic: EncodedMedia };
@@ -45,7 +48,7 @@ async function expectValid(seg: RecordedSegment, kind: 'video' | 'audio', expect
   const p = await probeRecording(seg.file);
   expect(p.streams.map((s) => s.codec_name)).toEqual([kind === 'video' ? 'vp8' : 'opus']);
   expect(p.decodeErrors).toBe('');
-  expect(Math.abs(p.durationS - expectedS) / expectedS).toBeLessThan(0.1);
+  expect(Math.abs(p.durationS - expectedS) / expectedS, `${seg.tracks[0]!.source}: ${p.durationS} s in the file, ${expectedS} s recorded`).toBeLessThan(0.1);
   if (kind === 'video') expect(p.firstVideoPacket?.flags.startsWith('K')).toBe(true);
   const digest = await fileDigest(seg.file);
   expect(seg.sha256).toBe(digest.sha256);
@@ -152,6 +155,138 @@ describe('SessionRecorder', () => {
     await feeder.stop();
     expect(segments.map((s) => [s.tracks[0]!.source, s.reason])).toEqual([['face', 'producer-closed'], ['mic', 'stopped']]);
     for (const s of segments) await expectValid(s, s.tracks[0]!.kind, (s.endedAt - s.tracks[0]!.firstPacketAt!) / 1000);
+  }, 120_000);
+});
+
+describe('SessionRecorder: the tracks of a session in one recorder process (addAll)', () => {
+  const startTime = async (file: string) => Number((await run('ffprobe', ['-v', 'error', '-show_entries', 'format=start_time', '-of', 'csv=p=0', file])).stdout.trim());
+
+  it('flowing tracks share one process (one valid file each, starting at 0); a paused picture gets its own; a closed producer ends its file with the process', async () => {
+    const { router } = await newRouter();
+    const feeder = await feedRouter({ router, media: [media.face, media.document, media.mic, media.mic, media.face] });
+    const sources: RecordedSource[] = ['face', 'document', 'mic', 'clerk_mic', 'clerk_face'];
+    // The clerk's camera is off at 受理: its m-line would get nothing while ffmpeg probes.
+    const dark = feeder.tracks[4]!.producer;
+    await dark.pause();
+    await sleep(1000);
+    const rec = await SessionRecorder.start({ router, dir, sessionId: 'G1', logger });
+    const segments: RecordedSegment[] = [];
+    rec.on('segmentclosed', (s) => segments.push(s));
+    const t0 = Date.now();
+    await rec.addAll(feeder.tracks.map((t, i) => ({ producer: t.producer, source: sources[i]! })));
+    console.info(`addAll ready in ${Date.now() - t0} ms`);
+    // Two processes: the four flowing tracks together, the dark camera alone.
+    expect(rec.recorderPids).toHaveLength(2);
+    expect(rec.producerIds.sort()).toEqual(feeder.tracks.map((t) => t.producer.id).sort());
+    await sleep(1500);
+    await dark.resume();
+    await sleep(2000);
+    // The 高拍仪 goes away mid-session: its segment ends now, its file with the process.
+    const docClosedAt = Date.now();
+    feeder.tracks[1]!.producer.close();
+    await sleep(2500);
+    await rec.stop();
+    await feeder.stop();
+
+    expect(segments.map((s) => [s.tracks[0]!.source, s.reason]).sort()).toEqual(
+      [['face', 'stopped'], ['document', 'producer-closed'], ['mic', 'stopped'], ['clerk_mic', 'stopped'], ['clerk_face', 'stopped']].sort(),
+    );
+    const doc = segments.find((s) => s.tracks[0]!.source === 'document')!;
+    expect(Math.abs(doc.endedAt - docClosedAt)).toBeLessThan(200);
+    for (const s of segments) {
+      const t = s.tracks[0]!;
+      expect(t.firstPacketAt, t.source).not.toBeNull();
+      await expectValid(s, t.kind, (s.endedAt - t.firstPacketAt!) / 1000);
+      // Each file on its own timeline from 0: the playback page places it by its first packet.
+      expect(await startTime(s.file), t.source).toBe(0);
+    }
+    // Distinct files, the dark camera's from its own process, starting after it was turned on.
+    expect(new Set(segments.map((s) => s.file)).size).toBe(5);
+    const clerkFace = segments.find((s) => s.tracks[0]!.source === 'clerk_face')!;
+    expect(clerkFace.tracks[0]!.firstPacketAt! - t0).toBeGreaterThan(1400);
+    // One process, one clock: picture and voice of the same replay end together.
+    const face = segments.find((s) => s.tracks[0]!.source === 'face')!;
+    const mic = segments.find((s) => s.tracks[0]!.source === 'mic')!;
+    const [fp, mp] = await Promise.all([probeRecording(face.file), probeRecording(mic.file)]);
+    const driftMs = face.tracks[0]!.firstPacketAt! + fp.durationS * 1000 - (mic.tracks[0]!.firstPacketAt! + mp.durationS * 1000);
+    console.info(`shared process A/V end skew ${Math.round(driftMs)} ms over ${fp.durationS} s`);
+    expect(Math.abs(driftMs)).toBeLessThan(200);
+  }, 120_000);
+
+  it('a camera that sends nothing fails the shared process after its probe: the others go on alone, from then', async () => {
+    const { router } = await newRouter();
+    const feeder = await feedRouter({ router, media: [media.face, media.mic] });
+    // A picture whose producer exists but never sends (a camera that stalled): nothing is fed to it.
+    const darkTransport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
+    const dark = await darkTransport.produce({ kind: 'video', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }], encodings: [{ ssrc: 424242 }] } });
+    await sleep(1000);
+    const rec = await SessionRecorder.start({ router, dir, sessionId: 'G3', logger });
+    const segments: RecordedSegment[] = [];
+    rec.on('segmentclosed', (s) => segments.push(s));
+    const t0 = Date.now();
+    await rec.addAll([
+      { producer: feeder.tracks[0]!.producer, source: 'face' },
+      { producer: dark, source: 'document' },
+      { producer: feeder.tracks[1]!.producer, source: 'mic' },
+    ]);
+    const [shared] = rec.recorderPids;
+    expect(rec.recorderPids).toHaveLength(1);
+    // ffmpeg gives up on the dark picture after its 3 s probe and fails the process; each track
+    // is then recorded alone.
+    await expect.poll(() => rec.recorderPids.length >= 2 && !rec.recorderPids.includes(shared!), { timeout: 15_000 }).toBe(true);
+    const fellBackAt = Date.now() - t0;
+    await sleep(3000);
+    await rec.stop();
+    await feeder.stop();
+    darkTransport.close();
+    const kept = segments.filter((s) => s.reason === 'stopped');
+    // The dark one wrote nothing (no segment); the other two are valid files from the fallback on.
+    expect(kept.map((s) => s.tracks[0]!.source).sort()).toEqual(['face', 'mic']);
+    for (const s of kept) {
+      const t = s.tracks[0]!;
+      await expectValid(s, t.kind, (s.endedAt - t.firstPacketAt!) / 1000);
+      expect(t.firstPacketAt! - t0).toBeGreaterThan(2500);
+    }
+    expect(segments.some((s) => s.tracks[0]!.source === 'document')).toBe(false);
+    console.info(`dark camera: shared recorder replaced after ${fellBackAt} ms; the start lost: ${kept.map((s) => `${s.tracks[0]!.source} ${s.tracks[0]!.firstPacketAt! - t0} ms`).join(', ')}`);
+  }, 120_000);
+
+  it('a shared process that dies: each of its tracks goes on in a process of its own, after a gap', async () => {
+    const { router } = await newRouter();
+    const feeder = await feedRouter({ router, media: [media.face, media.mic] });
+    await sleep(1000);
+    const rec = await SessionRecorder.start({ router, dir, sessionId: 'G2', logger });
+    const segments: RecordedSegment[] = [];
+    rec.on('segmentclosed', (s) => segments.push(s));
+    await rec.addAll([
+      { producer: feeder.tracks[0]!.producer, source: 'face' },
+      { producer: feeder.tracks[1]!.producer, source: 'mic' },
+    ]);
+    const [shared] = rec.recorderPids;
+    expect(rec.recorderPids).toHaveLength(1);
+    await sleep(2000);
+    const killedAt = Date.now();
+    process.kill(shared!, 'SIGKILL');
+    // Both tracks are recorded again, each by a process of its own.
+    await expect.poll(() => rec.recorderPids.length, { timeout: 15_000 }).toBe(2);
+    expect(rec.recorderPids).not.toContain(shared);
+    await sleep(3000);
+    await rec.stop();
+    await feeder.stop();
+    // Whatever the killed process had written is kept as a segment of its own (ffmpeg holds a
+    // WebM cluster — up to 5 s — in memory before writing it, so there may be nothing).
+    for (const s of segments.filter((x) => x.reason === 'recorder-failed')) expect(s.endedAt).toBeGreaterThanOrEqual(killedAt);
+    const after = segments.filter((s) => s.reason === 'stopped');
+    expect(after.map((s) => s.tracks[0]!.source).sort()).toEqual(['face', 'mic']);
+    for (const s of after) {
+      const t = s.tracks[0]!;
+      await expectValid(s, t.kind, (s.endedAt - t.firstPacketAt!) / 1000);
+      // The gap is there to see: the failed segment ended at the kill, the new one starts after it.
+      const failed = segments.find((x) => x.reason === 'recorder-failed' && x.tracks[0]!.source === t.source);
+      if (failed) expect(failed.endedAt).toBeGreaterThanOrEqual(killedAt);
+      expect(t.firstPacketAt!).toBeGreaterThan(failed?.endedAt ?? killedAt);
+      console.info(`${t.source}: gap after the shared recorder died ${t.firstPacketAt! - killedAt} ms`);
+    }
   }, 120_000);
 });
 

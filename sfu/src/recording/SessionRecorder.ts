@@ -1,6 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { types } from 'mediasoup';
+import type { RecorderPool } from './RecorderPool.js';
+import { RecorderHost } from './RecorderHost.js';
+import { recorderCodecFor, type RecorderCodec } from './recorderSdp.js';
 import { TrackRecorder, type TrackRecorderOptions } from './TrackRecorder.js';
 import type { RecordedSegment, RecordedSource, RecorderLogger, SegmentEndReason, SessionRecorderEvents } from './types.js';
 
@@ -15,11 +19,23 @@ export interface SessionRecorderOptions {
   /** See TrackRecorderOptions.via (an interposed hop, e.g. loss injection in tests). */
   via?: TrackRecorderOptions['via'];
   /** The node's recorders started ahead (see RecorderPool). */
-  pool?: TrackRecorderOptions['pool'];
+  pool?: RecorderPool;
+  /**
+   * Tracks added together (not paused) share one recorder process (see addAll and
+   * RecorderHost); false gives every track its own. Default true.
+   */
+  shareProcess?: boolean;
+}
+
+/** A track to record. */
+export interface TrackToRecord {
+  producer: types.Producer;
+  source: RecordedSource;
 }
 
 /**
- * Records every track of one session's router: one TrackRecorder (one file) per producer added.
+ * Records every track of one session's router: one TrackRecorder (one file) per producer added;
+ * tracks added together share one recorder process (addAll).
  * A producer that closes ends its segment; the same producer id kept across an ICE restart or a
  * reconnect keeps its segment. A closed router ends all segments; the node starts a new
  * SessionRecorder on the new router, which starts new segments.
@@ -54,9 +70,9 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
     return [...this.#tracks.keys()];
   }
 
-  /** Process ids of the running recorders (for CPU accounting by the node's metrics or a bench). */
+  /** Process ids of the running recorders, each once (for CPU accounting by the node's metrics or a bench). */
   get recorderPids(): number[] {
-    return [...this.#tracks.values()].flatMap((t) => (t.pid === null ? [] : [t.pid]));
+    return [...new Set([...this.#tracks.values()].flatMap((t) => (t.pid === null ? [] : [t.pid])))];
   }
 
   /**
@@ -67,34 +83,115 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
     return Promise.all([...this.#tracks.values()].map((t) => t.ready)).then(() => undefined);
   }
 
-  /** Starts recording `producer`; resolves when its recorder is ready. Adding a recorded producer again is a no-op. */
+  /** Starts recording `producer` in a recorder of its own; resolves when it is ready. Adding a recorded producer again is a no-op. */
   async add(producer: types.Producer, opts: { source: RecordedSource }): Promise<void> {
     if (this.#stopped) throw new Error('session recorder stopped');
     const existing = this.#tracks.get(producer.id);
     if (existing !== undefined) return existing.ready;
-    const track = new TrackRecorder({
-      router: this.#o.router,
-      producer,
-      source: opts.source,
-      sessionId: this.#o.sessionId,
-      dir: this.#o.dir,
-      logger: this.#o.logger,
-      ...(this.#o.ffmpegPath !== undefined ? { ffmpegPath: this.#o.ffmpegPath } : {}),
-      ...(this.#o.via !== undefined ? { via: this.#o.via } : {}),
-      ...(this.#o.pool !== undefined ? { pool: this.#o.pool } : {}),
+    const codec = recorderCodecFor(this.#o.router, producer);
+    const { host, warm } = await this.#host([codec]);
+    await this.#run(host, warm, [{ producer, source: opts.source }]);
+  }
+
+  /**
+   * Starts recording several tracks at once (a call's tracks at 受理): those not paused share one
+   * recorder process, about half the CPU of one each (see RecorderHost); paused ones get their
+   * own. ffmpeg fails a whole process when one of its pictures stays dark through its probe (a
+   * camera that sends nothing); then each track of it is recorded again by a process of its own —
+   * the start of the session (at most the probe, 3 s) is lost, and the gap shows in the segments.
+   * Resolves when every track is being recorded.
+   */
+  async addAll(tracks: TrackToRecord[]): Promise<void> {
+    if (this.#stopped) throw new Error('session recorder stopped');
+    const fresh = tracks.filter((t, i) => !this.#tracks.has(t.producer.id) && !t.producer.closed && tracks.findIndex((x) => x.producer.id === t.producer.id) === i);
+    // Pictures first, then voices: the order of the m-lines of the processes kept warm (CallRecordings).
+    const together = this.#o.shareProcess === false ? [] : this.#shareable(fresh).sort((a, b) => (a.producer.kind === b.producer.kind ? 0 : a.producer.kind === 'video' ? -1 : 1));
+    const alone = fresh.filter((t) => !together.includes(t));
+    const jobs = alone.map((t) => this.add(t.producer, { source: t.source }));
+    // With a pool, only a process started ahead is worth sharing: one started now costs the
+    // session's first second or two (ffmpeg's start), where single warm ones cost nothing.
+    const poolHasShape = this.#o.pool === undefined || this.#o.pool.has(together.map((t) => recorderCodecFor(this.#o.router, t.producer)));
+    if (together.length >= 2 && poolHasShape) {
+      jobs.push(
+        this.#host(together.map((t) => recorderCodecFor(this.#o.router, t.producer)))
+          .then(({ host, warm }) => this.#run(host, warm, together))
+          // Not started together (a producer closed meanwhile, the process failed to start): each alone.
+          .catch(async (e: Error) => {
+            if (this.#stopped) throw e;
+            this.#o.logger.warn({ err: e.message, sessionId: this.#o.sessionId }, 'shared recorder did not start: recording the tracks alone');
+            await Promise.all(together.filter((t) => !t.producer.closed).map((t) => this.add(t.producer, { source: t.source })));
+          }),
+      );
+    } else jobs.push(...together.map((t) => this.add(t.producer, { source: t.source })));
+    const settled = await Promise.allSettled(jobs);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  /**
+   * The tracks among `tracks` that may share a process: those not paused. A picture only starts
+   * when its consumers ask for a keyframe (a desk's copy waits for the call's first consumer), so
+   * at 受理 none has sent anything yet and "has it delivered" cannot be the test; one that stays
+   * dark through ffmpeg's probe fails the process, and addAll's fallback takes over.
+   */
+  #shareable(tracks: TrackToRecord[]): TrackToRecord[] {
+    return tracks.filter((t) => !t.producer.paused && !t.producer.closed);
+  }
+
+  /** A recorder process of this shape: a warm one from the pool, else one started now. */
+  async #host(codecs: RecorderCodec[]): Promise<{ host: RecorderHost; warm: boolean }> {
+    const taken = this.#o.pool?.take(codecs);
+    if (taken !== undefined) return { host: taken, warm: true };
+    const base = `${this.#o.sessionId}-${Date.now()}-${randomBytes(3).toString('hex')}`;
+    return { host: await RecorderHost.spawn({ codecs, dir: this.#o.dir, base, ...(this.#o.ffmpegPath !== undefined ? { ffmpegPath: this.#o.ffmpegPath } : {}) }), warm: false };
+  }
+
+  /** Records `tracks` through m-lines 0… of `host`; resolves when all are ready. */
+  async #run(host: RecorderHost, warm: boolean, tracks: TrackToRecord[]): Promise<void> {
+    if (this.#stopped) {
+      await host.discard();
+      throw new Error('session recorder stopped');
+    }
+    const recorders = tracks.map(
+      ({ producer, source }, index) =>
+        new TrackRecorder({
+          router: this.#o.router,
+          producer,
+          source,
+          sessionId: this.#o.sessionId,
+          logger: this.#o.logger,
+          host,
+          index,
+          warm,
+          ...(this.#o.via !== undefined ? { via: this.#o.via } : {}),
+        }),
+    );
+    for (const track of recorders) {
+      this.#tracks.set(track.producerId, track);
+      track.once('ended', (segment, reason) => {
+        if (this.#tracks.get(track.producerId) === track) this.#tracks.delete(track.producerId);
+        this.#report(segment, reason);
+        // A shared process that failed: each of its live tracks goes on in a process of its own.
+        const producer = tracks.find((t) => t.producer.id === track.producerId)!.producer;
+        if (reason === 'recorder-failed' && track.shared && !this.#stopped && !producer.closed) {
+          this.#o.logger.warn({ sessionId: this.#o.sessionId, producerId: track.producerId }, 'shared recorder failed: recording the track alone');
+          void this.add(producer, { source: track.source }).catch((e: Error) => this.#o.logger.warn({ err: e.message, producerId: track.producerId }, 'recording a track failed'));
+        }
+      });
+    }
+    const results = await Promise.allSettled(recorders.map((t) => t.ready));
+    results.forEach((r, i) => {
+      const track = recorders[i]!;
+      if (r.status === 'fulfilled') this.#o.logger.info({ sessionId: this.#o.sessionId, producerId: track.producerId, source: track.source, warm, shared: track.shared }, 'recording track');
     });
-    this.#tracks.set(producer.id, track);
-    track.once('ended', (segment, reason) => {
-      if (this.#tracks.get(producer.id) === track) this.#tracks.delete(producer.id);
-      this.#report(segment, reason);
-    });
-    try {
-      await track.ready;
-      this.#o.logger.info({ sessionId: this.#o.sessionId, producerId: producer.id, source: opts.source, warm: track.warm }, 'recording track');
-    } catch (err) {
-      this.#tracks.delete(producer.id);
-      this.#track(track.stop('recorder-failed').then((s) => this.#report(s, 'recorder-failed')));
-      throw err;
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
+      // Not started: every track of the process ends (a failed one keeps no file).
+      for (const track of recorders) {
+        if (this.#tracks.get(track.producerId) === track) this.#tracks.delete(track.producerId);
+        this.#track(track.stop('recorder-failed').then((s) => this.#report(s, 'recorder-failed')));
+      }
+      throw (failed as PromiseRejectedResult).reason;
     }
   }
 

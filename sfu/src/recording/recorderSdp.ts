@@ -1,24 +1,17 @@
 import type { types } from 'mediasoup';
 
 /**
- * The SDP the recorder reads: one m-line for one track's RTP, arriving on 127.0.0.1:port (RTCP
- * on port + 1). Plain RTP/AVP: mediasoup and the recorder share the loopback interface, nothing
+ * The SDP the recorder reads: one m-line per track, each arriving on 127.0.0.1:port (RTCP on
+ * port + 1). Plain RTP/AVP: mediasoup and the recorder share the loopback interface, nothing
  * leaves the host, so SRTP would only cost CPU.
  */
-export function recorderSdp(codec: RecorderCodec, port: number): string {
-  const name = codec.mimeType.split('/')[1] ?? '';
-  const channels = codec.channels !== undefined && codec.channels > 1 ? `/${codec.channels}` : '';
-  return [
-    'v=0',
-    'o=- 0 0 IN IP4 127.0.0.1',
-    's=rvw-recording',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=${codec.kind} ${port} RTP/AVP ${codec.payloadType}`,
-    `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${channels}`,
-    'a=recvonly',
-    '',
-  ].join('\r\n');
+export function recorderSdp(lines: { codec: RecorderCodec; port: number }[]): string {
+  const media = lines.flatMap(({ codec, port }) => {
+    const name = codec.mimeType.split('/')[1] ?? '';
+    const channels = codec.channels !== undefined && codec.channels > 1 ? `/${codec.channels}` : '';
+    return [`m=${codec.kind} ${port} RTP/AVP ${codec.payloadType}`, `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${channels}`, 'a=recvonly'];
+  });
+  return ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=rvw-recording', 'c=IN IP4 127.0.0.1', 't=0 0', ...media, ''].join('\r\n');
 }
 
 export interface RecorderCodec {

@@ -42,3 +42,26 @@ export async function udpPortBound(port: number): Promise<boolean> {
   }
   return false;
 }
+
+let sink: Promise<number> | undefined;
+
+/**
+ * A loopback UDP port that reads and drops everything (one per process). A recorder process with
+ * several m-lines gets its RTCP sent here instead: ffmpeg re-times every stream of a multi-stream
+ * input on the sender reports' NTP clock from the first report on, so each file's timestamps
+ * would jump there (by hundreds of ms: mediasoup 3.15 builds its reports from arrival times).
+ * Without reports, every stream keeps its own RTP clock from its first packet, as a process of
+ * its own does.
+ */
+export function rtcpSinkPort(): Promise<number> {
+  sink ??= new Promise<number>((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.on('message', () => undefined);
+    s.bind(0, '127.0.0.1', () => {
+      s.unref();
+      resolve((s.address() as AddressInfo).port);
+    });
+  });
+  return sink;
+}

@@ -127,7 +127,7 @@ export class RegionalNode {
         onFailure: () => metrics.recordingFailures.inc(),
         onNoConsent: () => metrics.recordingNoConsent.inc(),
       });
-      metrics.countRecordingsWith(() => ({ active: callRecordings.active, warm: pool.ready }));
+      metrics.countRecordingsWith(() => ({ active: callRecordings.active, warm: pool.ready, processes: callRecordings.processes }));
       // Retention: segment files older than RVW_RECORDING_RETENTION_DAYS go (their hashes stay in the chain).
       const sweep = () =>
         void sweepRecordings({ store: recordings, cases, nodeId: media.cluster.nodeId, retentionDays: config.recording.retentionDays, logger }).catch((e: Error) =>

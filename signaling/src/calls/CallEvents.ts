@@ -11,6 +11,11 @@ export type CallRole = 'counter' | 'clerk';
 export type CallServiceEvents = {
   /** A peer entered a call (or came back without its media): everyone else in it is told. */
   peerjoined: [event: { sessionId: string; peerId: string; role: CallRole }];
+  /**
+   * A clerk's desk is linked to a call and its tracks are piped in: the call has both sides' tracks
+   * now (the node's own listeners; no socket is told of this one).
+   */
+  desklinked: [event: { sessionId: string; peerId: string }];
   /** A peer left a call (hang-up, or its grace period ran out): everyone else in it is told. */
   peerleft: [event: { sessionId: string; peerId: string; reason: 'left' | 'timeout' }];
   /** A track appeared in a call: everyone but its own peer is told. */

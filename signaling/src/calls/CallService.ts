@@ -129,6 +129,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     }
     await this.#o.registry.getOrCreate(caseId);
     await this.#links.sync(link);
+    this.safeEmit('desklinked', { sessionId: caseId, peerId });
     return { sessionId: caseId, peers: this.#members.others(caseId, peerId) };
   }
 

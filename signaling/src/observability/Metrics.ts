@@ -66,10 +66,16 @@ export class Metrics {
     registers: [this.registry],
     collect: () => this.recordersWarm.set(this.#recordings?.().warm ?? 0),
   });
+  readonly recorderProcesses: Gauge = new Gauge({
+    name: 'rvw_recorder_processes',
+    help: 'Recorder processes writing calls now (a call whose tracks started together needs one)',
+    registers: [this.registry],
+    collect: () => this.recorderProcesses.set(this.#recordings?.().processes ?? 0),
+  });
   readonly recordingSegments = new Counter({ name: 'rvw_recording_segments_total', help: 'Recorded segments closed and kept', registers: [this.registry] });
   readonly recordingFailures = new Counter({ name: 'rvw_recording_failures_total', help: 'Recordings or segments that could not start or be kept', registers: [this.registry] });
   readonly recordingNoConsent = new Counter({ name: 'rvw_recording_no_consent_total', help: 'Calls not recorded because their case carries no recording consent', registers: [this.registry] });
-  #recordings: (() => { active: number; warm: number }) | undefined;
+  #recordings: (() => { active: number; warm: number; processes: number }) | undefined;
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rvw_' });
@@ -80,8 +86,8 @@ export class Metrics {
     this.#pipeTracks = source;
   }
 
-  /** Where rvw_recordings_active and rvw_recorders_warm are read from (the node's recording wiring). */
-  countRecordingsWith(source: () => { active: number; warm: number }): void {
+  /** Where rvw_recordings_active, rvw_recorders_warm and rvw_recorder_processes are read from (the node's recording wiring). */
+  countRecordingsWith(source: () => { active: number; warm: number; processes: number }): void {
     this.#recordings = source;
   }
 

@@ -1,5 +1,5 @@
 import type { MediaSession, SessionRegistry } from '@rvw/sfu';
-import { recorderCodecOf, type RecordedSegment, type RecordedSource, type RecorderPool } from '@rvw/sfu/recording/index';
+import { recorderCodecOf, type RecordedSegment, type RecordedSource, type RecorderPool, type SessionRecorder } from '@rvw/sfu/recording/index';
 import { isDeskId } from '../calls/DeskLinks.js';
 import type { CallService } from '../calls/CallService.js';
 import type { CaseService } from '../cases/CaseService.js';
@@ -28,10 +28,15 @@ export interface CallRecordingsOptions {
   pool?: RecorderPool;
 }
 
-/** Recorders kept ready while desks are open: a call's three pictures and two voices. */
+/**
+ * Recorders kept ready while desks are open: a call's three pictures and two voices in one
+ * process (the tracks flowing at 受理 share one, see SessionRecorder.addAll), and single ones for
+ * a track that comes alone (a screen share, a camera turned on later).
+ */
 const WARM = [
-  { mimeType: 'video/VP8', count: 3 },
-  { mimeType: 'audio/opus', count: 2 },
+  { mimeTypes: ['video/VP8', 'video/VP8', 'video/VP8', 'audio/opus', 'audio/opus'], count: 2 },
+  { mimeTypes: ['video/VP8'], count: 2 },
+  { mimeTypes: ['audio/opus'], count: 1 },
 ];
 
 /**
@@ -45,6 +50,8 @@ const WARM = [
 export class CallRecordings {
   readonly #o: CallRecordingsOptions;
   readonly #recording = new WeakSet<MediaSession>();
+  /** The recorders of the calls recorded here now. */
+  readonly #recorders = new Set<SessionRecorder>();
   /** Cases recorded on this node, for `recording.started` once. */
   readonly #started = new Set<string>();
   /** Cases whose recording a worker death interrupted: since when. */
@@ -52,9 +59,9 @@ export class CallRecordings {
 
   constructor(options: CallRecordingsOptions) {
     this.#o = options;
-    options.calls.on('peerjoined', ({ sessionId, role }) => {
-      if (role === 'clerk') this.#ensure(sessionId);
-    });
+    // Once the desk's tracks are in the call too: the tracks present then start together, in one
+    // recorder process (SessionRecorder.addAll).
+    options.calls.on('desklinked', ({ sessionId }) => this.#ensure(sessionId));
     options.registry.on('sessioncreated', (session) => {
       if (isDeskId(session.id)) return this.#warm(session.rtpCapabilities);
       this.#ensure(session.id);
@@ -69,9 +76,16 @@ export class CallRecordings {
     const pool = this.#o.pool;
     if (!pool) return;
     pool.keepWarm(WARM.flatMap((w) => {
-      const codec = recorderCodecOf(routerCapabilities, w.mimeType);
-      return codec ? [{ codec, count: w.count }] : [];
+      const codecs = w.mimeTypes.map((m) => recorderCodecOf(routerCapabilities, m));
+      return codecs.every((c) => c !== undefined) ? [{ codecs, count: w.count }] : [];
     }));
+  }
+
+  /** Recorder processes writing this node's calls now (each once; for /metrics). */
+  get processes(): number {
+    let n = 0;
+    for (const r of this.#recorders) if (!r.closed) n += r.recorderPids.length;
+    return n;
   }
 
   /** Active recordings (calls being recorded here). */
@@ -120,6 +134,8 @@ export class CallRecordings {
     return session
       .startRecording({ dir: store.liveDir, logger, sourceOf, ...(this.#o.pool ? { pool: this.#o.pool } : {}) })
       .then(async (recorder) => {
+        this.#recorders.add(recorder);
+        session.once('close', () => this.#recorders.delete(recorder));
         recorder.on('segmentclosed', (segment) => void this.#keep(caseId, segment));
         const since = this.#interrupted.get(caseId);
         this.#interrupted.delete(caseId);
