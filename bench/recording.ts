@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     feeders.push(await feedRouter({ router, media: [face, doc, face, mic, mic], loop: true }));
   }
   await sleep(1500);
-  const logger = { info: () => undefined, warn: () => undefined };
+  // Warnings (a recorder that failed, a file left empty) go to stderr: they explain a bad figure.
+  const logger = { info: () => undefined, warn: (o: object, m?: string) => console.error('warn:', m, JSON.stringify(o).slice(0, 400)) };
   // Started ahead and listening before phase 1, as a node with open desks keeps them.
   const pool = WARM ? new RecorderPool({ dir: outDir, logger }) : undefined;
   if (pool) {
