@@ -33,7 +33,7 @@ const SESSIONS = arg('sessions', 10);
 const SECONDS = arg('seconds', 20);
 // As a node runs: recorders started ahead (RecorderPool) unless --cold (each spawned at start).
 const WARM = !process.argv.includes('--cold');
-// As a node runs: a session's flowing tracks share one recorder process, unless --per-track.
+// As a node runs: a session's tracks started together share one recorder process, unless --per-track.
 const SHARED = !process.argv.includes('--per-track');
 const SOURCES: RecordedSource[] = ['face', 'document', 'clerk_face', 'mic', 'clerk_mic'];
 const TICK_MS = 1000 / 100; // USER_HZ

@@ -346,7 +346,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       return recorder.add(owner.producer, { source: sourceOf(info) }).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id, producerId: info.producerId }, 'recording a track failed'));
     };
     this.on('producernew', (info) => void add(info));
-    // The tracks here now start together: those flowing share one recorder process.
+    // The tracks here now start together: those not paused share one recorder process.
     const present = this.listProducers().flatMap((info) => {
       const owner = this.#producerOwner(info.producerId);
       return owner ? [{ producer: owner.producer, source: sourceOf(info) }] : [];

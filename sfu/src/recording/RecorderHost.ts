@@ -29,8 +29,8 @@ export interface RecorderHostOptions {
  * session costs about half the CPU of one per track (docs/recording.md: the cost is wake-ups per
  * packet, and one poll loop over five sockets sleeps less often than five). Its catch: ffmpeg
  * probes every stream before it writes anything, and a video m-line that receives nothing leaves
- * the probe without dimensions and fails every file of the process — so only tracks already
- * flowing share a process (SessionRecorder.addAll), and the rest get one each.
+ * the probe without dimensions and fails every file of the process — so paused tracks never
+ * share one, and a shared one that fails is replaced by one per track (SessionRecorder.addAll).
  *
  * The process ends when the last of its tracks lets go ({@link release}); a track that ends
  * before the others stops feeding its m-line and its file is finished with the process.

@@ -22,7 +22,7 @@ export interface WarmShape {
 
 const codecKey = (c: RecorderCodec): string => `${c.mimeType.toLowerCase()}/${c.payloadType}/${c.clockRate}/${c.channels ?? 1}`;
 /** A shape's key: its m-lines' codecs in order. */
-export const shapeKey = (codecs: readonly RecorderCodec[]): string => codecs.map(codecKey).join('+');
+const shapeKey = (codecs: readonly RecorderCodec[]): string => codecs.map(codecKey).join('+');
 
 /**
  * Recorder processes started ahead of need. Starting ffmpeg costs a second or more on a loaded

@@ -96,24 +96,27 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
   /**
    * Starts recording several tracks at once (a call's tracks at 受理): those not paused share one
    * recorder process, about half the CPU of one each (see RecorderHost); paused ones get their
-   * own. ffmpeg fails a whole process when one of its pictures stays dark through its probe (a
-   * camera that sends nothing); then each track of it is recorded again by a process of its own —
+   * own. Whether a picture is sending cannot decide it: at 受理 none has sent yet (each starts on
+   * its consumers' keyframe request, a desk's copy on the call's first consumer). ffmpeg fails a
+   * whole process when one of its pictures stays dark through its probe (a camera that sends
+   * nothing); then each track of it is recorded again by a process of its own —
    * the start of the session (at most the probe, 3 s) is lost, and the gap shows in the segments.
    * Resolves when every track is being recorded.
    */
   async addAll(tracks: TrackToRecord[]): Promise<void> {
     if (this.#stopped) throw new Error('session recorder stopped');
     const fresh = tracks.filter((t, i) => !this.#tracks.has(t.producer.id) && !t.producer.closed && tracks.findIndex((x) => x.producer.id === t.producer.id) === i);
+    // A paused producer sends nothing, and would fail a shared process at the end of its probe.
     // Pictures first, then voices: the order of the m-lines of the processes kept warm (CallRecordings).
-    const together = this.#o.shareProcess === false ? [] : this.#shareable(fresh).sort((a, b) => (a.producer.kind === b.producer.kind ? 0 : a.producer.kind === 'video' ? -1 : 1));
+    const together = this.#o.shareProcess === false ? [] : fresh.filter((t) => !t.producer.paused).sort((a, b) => (a.producer.kind === b.producer.kind ? 0 : a.producer.kind === 'video' ? -1 : 1));
     const alone = fresh.filter((t) => !together.includes(t));
     const jobs = alone.map((t) => this.add(t.producer, { source: t.source }));
+    const codecs = together.map((t) => recorderCodecFor(this.#o.router, t.producer));
     // With a pool, only a process started ahead is worth sharing: one started now costs the
     // session's first second or two (ffmpeg's start), where single warm ones cost nothing.
-    const poolHasShape = this.#o.pool === undefined || this.#o.pool.has(together.map((t) => recorderCodecFor(this.#o.router, t.producer)));
-    if (together.length >= 2 && poolHasShape) {
+    if (together.length >= 2 && (this.#o.pool === undefined || this.#o.pool.has(codecs))) {
       jobs.push(
-        this.#host(together.map((t) => recorderCodecFor(this.#o.router, t.producer)))
+        this.#host(codecs)
           .then(({ host, warm }) => this.#run(host, warm, together))
           // Not started together (a producer closed meanwhile, the process failed to start): each alone.
           .catch(async (e: Error) => {
@@ -126,16 +129,6 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
     const settled = await Promise.allSettled(jobs);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-  }
-
-  /**
-   * The tracks among `tracks` that may share a process: those not paused. A picture only starts
-   * when its consumers ask for a keyframe (a desk's copy waits for the call's first consumer), so
-   * at 受理 none has sent anything yet and "has it delivered" cannot be the test; one that stays
-   * dark through ffmpeg's probe fails the process, and addAll's fallback takes over.
-   */
-  #shareable(tracks: TrackToRecord[]): TrackToRecord[] {
-    return tracks.filter((t) => !t.producer.paused && !t.producer.closed);
   }
 
   /** A recorder process of this shape: a warm one from the pool, else one started now. */
@@ -166,19 +159,19 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
           ...(this.#o.via !== undefined ? { via: this.#o.via } : {}),
         }),
     );
-    for (const track of recorders) {
+    recorders.forEach((track, i) => {
+      const { producer } = tracks[i]!;
       this.#tracks.set(track.producerId, track);
       track.once('ended', (segment, reason) => {
         if (this.#tracks.get(track.producerId) === track) this.#tracks.delete(track.producerId);
         this.#report(segment, reason);
         // A shared process that failed: each of its live tracks goes on in a process of its own.
-        const producer = tracks.find((t) => t.producer.id === track.producerId)!.producer;
         if (reason === 'recorder-failed' && track.shared && !this.#stopped && !producer.closed) {
           this.#o.logger.warn({ sessionId: this.#o.sessionId, producerId: track.producerId }, 'shared recorder failed: recording the track alone');
           void this.add(producer, { source: track.source }).catch((e: Error) => this.#o.logger.warn({ err: e.message, producerId: track.producerId }, 'recording a track failed'));
         }
       });
-    }
+    });
     const results = await Promise.allSettled(recorders.map((t) => t.ready));
     results.forEach((r, i) => {
       const track = recorders[i]!;

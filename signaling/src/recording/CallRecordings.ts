@@ -30,7 +30,7 @@ export interface CallRecordingsOptions {
 
 /**
  * Recorders kept ready while desks are open: a call's three pictures and two voices in one
- * process (the tracks flowing at 受理 share one, see SessionRecorder.addAll), and single ones for
+ * process (the tracks there at the desk's link share one, see SessionRecorder.addAll), and single ones for
  * a track that comes alone (a screen share, a camera turned on later).
  */
 const WARM = [
