@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
 import { ConsumerPush } from './ConsumerPush.js';
 import { startWhenConnected } from './keyframeGate.js';
+import { PictureStarts } from './PictureStarts.js';
 import { MEDIA_CODECS } from './mediaCodecs.js';
 import type {
   ConsumerParams,
@@ -25,12 +26,22 @@ import type { WorkerPool } from './WorkerPool.js';
 /** Least spacing of keyframe requests to a browser sender (see produce). */
 const KEYFRAME_REQUEST_SPACING_MS = 350;
 
+/** Options for {@link MediaSession.startRecording}. */
+export interface StartRecordingOptions extends Omit<SessionRecorderOptions, 'router' | 'sessionId'> {
+  /** What each track is, for the files' names and the audit (the node knows which peer is the clerk). */
+  sourceOf: (p: ProducerInfo) => RecordedSource;
+  /** A clerk's desk about to be linked to the call (see startRecording). */
+  linking?: { desk: MediaSession; peerId: string; holdForCallMs: number };
+}
+
 /** Options for {@link MediaSession.create}. */
 export interface MediaSessionOptions {
   /** The session id; for a call it is the case id. */
   sessionId: string;
   pool: WorkerPool;
   listen: TransportListenOptions;
+  /** The node's picture starts, shared by its sessions (SessionRegistry); a session of its own by default. */
+  pictureStarts?: PictureStarts;
 }
 
 /**
@@ -52,6 +63,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   readonly #slots: ReceivingSlots;
   readonly #push: ConsumerPush;
   readonly #pipes: SessionPipes;
+  readonly #starts: PictureStarts;
   /** What other sessions' pipes see of this one. */
   readonly #inlet: PipeInlet;
   /** The session's data source for receive transports' data channels (created on first use). */
@@ -63,6 +75,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     readonly id: string,
     router: types.Router,
     listen: TransportListenOptions,
+    starts: PictureStarts,
   ) {
     super();
     this.#router = router;
@@ -83,7 +96,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       slots: this.#slots,
     });
     this.#push.on('consumernew', (peerId, consumers, transportId) => this.safeEmit('consumernew', peerId, consumers, transportId));
-    this.#pipes = new SessionPipes({ sessionId: id, router });
+    this.#starts = starts;
+    this.#pipes = new SessionPipes({ sessionId: id, router, starts });
     this.#inlet = {
       router,
       isClosed: () => this.#closed,
@@ -99,7 +113,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   /** Creates the session's router on the pool's least-loaded worker. */
   static async create(options: MediaSessionOptions): Promise<MediaSession> {
     const router = await options.pool.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { sessionId: options.sessionId } });
-    return new MediaSession(options.sessionId, router, options.listen);
+    return new MediaSession(options.sessionId, router, options.listen, options.pictureStarts ?? new PictureStarts());
   }
 
   /** True once closed. */
@@ -273,7 +287,9 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     await Promise.all(
       producerIds.map((id) => {
         const pipe = this.#producerOwner(id)?.pipe;
-        return pipe && !pipe.closed && pipe.paused ? pipe.resume().catch(() => undefined) : undefined;
+        if (!pipe || pipe.closed || !pipe.paused) return undefined;
+        this.#starts.starting(pipe.producerId);
+        return pipe.resume().catch(() => undefined);
       }),
     );
   }
@@ -333,25 +349,43 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   /**
    * Records every track of this session, those here now and those to come (see SessionRecorder:
    * one WebM per track, no transcoding), named by `sourceOf` (the node knows which peer is the
-   * clerk). Resolves once the tracks present are being recorded. The recorder ends with the
-   * router (hang-up, worker death); a rebuilt session is recorded anew.
+   * clerk). Resolves once the tracks present are being recorded (with `linking`: armed). The
+   * recorder ends with the router (hang-up, worker death); a rebuilt session is recorded anew.
+   *
+   * `linking`: a clerk's desk of this node is about to be linked to this call. Its peer's own tracks
+   * are recorded in the desk's router, together with this session's, and their copies here are not
+   * recorded again; every picture is armed to start with the call's own first keyframe request, so
+   * the recording has the call's first frame (TrackRecorderOptions.holdForCall, PictureStarts);
+   * one the call does not start within `holdForCallMs` starts on its own. The caller ends
+   * those tracks (SessionRecorder.remove) if the link ends before the call.
    */
-  async startRecording(options: Omit<SessionRecorderOptions, 'router' | 'sessionId'> & { sourceOf: (p: ProducerInfo) => RecordedSource }): Promise<SessionRecorder> {
+  async startRecording(options: StartRecordingOptions): Promise<SessionRecorder> {
     this.#assertOpen();
-    const { sourceOf, ...rest } = options;
+    const { sourceOf, linking, ...rest } = options;
     const recorder = await SessionRecorder.start({ ...rest, router: this.#router, sessionId: this.id });
     const add = (info: ProducerInfo) => {
       const owner = this.#producerOwner(info.producerId);
-      if (!owner || recorder.closed) return Promise.resolve();
+      // A copy of a track recorded where it is produced (the linked desk's) is the same pictures.
+      if (!owner || recorder.closed || (owner.copyOf !== undefined && recorder.has(owner.copyOf))) return Promise.resolve();
       return recorder.add(owner.producer, { source: sourceOf(info) }).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id, producerId: info.producerId }, 'recording a track failed'));
     };
     this.on('producernew', (info) => void add(info));
+    const desk = linking?.desk;
+    const deskTracks = desk
+      ? desk.ownProducers().flatMap((info) => {
+          const owner = info.peerId === linking!.peerId ? desk.#producerOwner(info.producerId) : undefined;
+          return owner ? [{ producer: owner.producer, source: sourceOf(info), router: desk.#router }] : [];
+        })
+      : [];
+    const fromDesk = new Set(deskTracks.map((t) => t.producer.id));
     // The tracks here now start together: those not paused share one recorder process.
     const present = this.listProducers().flatMap((info) => {
       const owner = this.#producerOwner(info.producerId);
-      return owner ? [{ producer: owner.producer, source: sourceOf(info) }] : [];
+      return owner && !(owner.copyOf !== undefined && fromDesk.has(owner.copyOf)) ? [{ producer: owner.producer, source: sourceOf(info) }] : [];
     });
-    await recorder.addAll(present).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id }, 'recording a track failed'));
+    await recorder
+      .addAll([...present, ...deskTracks], linking ? { holdForCall: { whenStarts: (id, start) => this.#starts.once(id, start), timeoutMs: linking.holdForCallMs } } : {})
+      .catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id }, 'recording a track failed'));
     return recorder;
   }
 
@@ -585,11 +619,12 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     // than the worker takes to resume the consumer.
     const transport = peer.transports.get(consumer.appData.transportId);
     if (!transport || transport.dtlsState === 'connected') {
+      this.#starts.starting(pipe.producerId);
       await Promise.all([consumer.resume(), pipe.resume()]);
       return;
     }
     // Listen before awaiting anything: the handshake may complete meanwhile.
-    startWhenConnected(transport, pipe);
+    startWhenConnected(transport, pipe, this.#starts);
     await consumer.resume();
   }
 

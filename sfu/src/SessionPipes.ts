@@ -1,5 +1,6 @@
 import type { types } from 'mediasoup';
 import { startWhenConnected } from './keyframeGate.js';
+import type { PictureStarts } from './PictureStarts.js';
 import type { OwnedProducer, PipedCopy } from './PeerMedia.js';
 import type { Slot } from './ReceivingSlots.js';
 
@@ -33,6 +34,8 @@ export interface SessionPipesOptions {
   /** The id of the session the producers come from (the copies' origin). */
   sessionId: string;
   router: types.Router;
+  /** The node's picture starts: a pipe this session starts is announced there first. */
+  starts: PictureStarts;
 }
 
 /**
@@ -202,8 +205,8 @@ export class SessionPipes {
     // the flag when the worker answers) and has already looked for a pipe to start, so wait for it.
     const transport = target.slotTransport(slot);
     if (pipe.kind === 'video' && transport) {
-      if (!slot.consumer.paused) startWhenConnected(transport, pipe);
-      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe));
+      if (!slot.consumer.paused) startWhenConnected(transport, pipe, this.#o.starts);
+      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe, this.#o.starts));
     }
   }
 

@@ -3,6 +3,7 @@ import { EnhancedEventEmitter } from 'mediasoup/extras';
 import { MEDIA_CODECS } from './mediaCodecs.js';
 import { MediaSession } from './MediaSession.js';
 import type { TransportListenOptions } from './MediaSessionTypes.js';
+import { PictureStarts } from './PictureStarts.js';
 import type { WorkerPool } from './WorkerPool.js';
 
 /** Events of a {@link SessionRegistry}. */
@@ -20,6 +21,8 @@ export type SessionRegistryEvents = {
 export class SessionRegistry extends EnhancedEventEmitter<SessionRegistryEvents> {
   readonly #sessions = new Map<string, MediaSession>();
   readonly #pending = new Map<string, Promise<MediaSession>>();
+  /** Shared by the sessions of this node: a pipe is started by the session at either end of it. */
+  readonly #pictureStarts = new PictureStarts();
 
   constructor(
     private readonly pool: WorkerPool,
@@ -65,7 +68,7 @@ export class SessionRegistry extends EnhancedEventEmitter<SessionRegistryEvents>
     if (existing && !existing.closed) return existing;
     const pending = this.#pending.get(sessionId);
     if (pending) return pending;
-    const creating = MediaSession.create({ sessionId, pool: this.pool, listen: this.listen })
+    const creating = MediaSession.create({ sessionId, pool: this.pool, listen: this.listen, pictureStarts: this.#pictureStarts })
       .then((session) => {
         this.#sessions.set(sessionId, session);
         session.once('close', (reason) => {

@@ -1,6 +1,6 @@
 /** The SFU: mediasoup worker pool, one router per call session, WebRTC transports. */
 export { WorkerPool, type WorkerPoolOptions, type WorkerPoolEvents } from './WorkerPool.js';
-export { MediaSession, type MediaSessionOptions } from './MediaSession.js';
+export { MediaSession, type MediaSessionOptions, type StartRecordingOptions } from './MediaSession.js';
 export { SessionRegistry, type SessionRegistryEvents } from './SessionRegistry.js';
 export { SfuError } from './SfuError.js';
 export { RegionPipe, type PipeEndpoint, type PipedProducer, type RegionPipeEvents, type RegionPipeOptions } from './RegionPipe.js';

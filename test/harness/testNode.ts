@@ -148,7 +148,8 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
       for (const other of others.splice(0)) await other.close();
       await node.close();
       await redis.dispose();
-      await rm(dataDir, { recursive: true, force: true });
+      // RVW_TEST_KEEP=1 keeps the data directory (recordings, blobs) for a look after the run.
+      if (!process.env.RVW_TEST_KEEP) await rm(dataDir, { recursive: true, force: true });
     },
   };
   return t;

@@ -81,13 +81,21 @@ describe('every call recorded on the serving region’s node', () => {
     // printed beside the first recorded frame. Not asserted: the recording starts at desklinked,
     // after the link has asked the browsers for their keyframes, so its own first keyframe often
     // comes one keyframe interval (~0.3 s) after the call's first frame (docs/recording.md).
-    await clerk.evaluate(() => {
-      const w = window as unknown as { __shown: number[] };
-      w.__shown = [];
-      for (const id of ['remote-face', 'remote-document']) (document.getElementById(id) as HTMLVideoElement).requestVideoFrameCallback(() => w.__shown.push(Date.now()));
-    });
+    // And when the counter's page shows the clerk's face.
+    const watchFirstFrames = (page: Page, ids: string[]) =>
+      page.evaluate((ids) => {
+        const w = window as unknown as { __shown: Record<string, number> };
+        w.__shown = {};
+        for (const id of ids) (document.getElementById(id) as HTMLVideoElement).requestVideoFrameCallback(() => (w.__shown[id] = Date.now()));
+      }, ids);
+    const firstFrames = (page: Page) => page.evaluate(() => (window as unknown as { __shown: Record<string, number> }).__shown);
+    await watchFirstFrames(clerk, ['remote-face', 'remote-document']);
+    await watchFirstFrames(counter, ['remote-face']);
     await acceptAndDecode(counter, clerk, '#queue button.accept');
-    const firstShownAt = Math.min(...(await clerk.evaluate(() => (window as unknown as { __shown: number[] }).__shown)));
+    await expect.poll(async () => Object.keys(await firstFrames(counter)), { timeout: 10_000 }).toEqual(['remote-face']);
+    const shownAtClerk = await firstFrames(clerk);
+    const shownAtCounter = await firstFrames(counter);
+    const firstShownAt = Math.min(...Object.values(shownAtClerk));
     caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
     const acceptedAt = Date.parse((await t.node.cases.getCase(caseId)).acceptedAt!);
     await clerk.waitForTimeout(20_000);
@@ -100,6 +108,10 @@ describe('every call recorded on the serving region’s node', () => {
     await expect.poll(async () => (await segments()).map((s) => s.source).sort(), { timeout: 60_000 }).toEqual(['clerk_face', 'clerk_mic', 'document', 'face', 'mic']);
     const callMs = hungUpAt - acceptedAt;
     const list = await segments();
+    // When each side's page first showed each picture (ms after 受理). A loaded machine can take
+    // seconds to start a call (8 s seen in CI): what was not sent yet cannot be recorded.
+    const shownMs: Record<string, number> = { face: shownAtClerk['remote-face']! - acceptedAt, document: shownAtClerk['remote-document']! - acceptedAt, clerk_face: shownAtCounter['remote-face']! - acceptedAt };
+    const allShownMs = Math.max(...Object.values(shownMs));
     // When each file's media starts, read from the file: it ends when its segment ended, so it
     // starts at endedAt − duration (the node's first-packet trace can reach Node a second late).
     const mediaStartMs: Record<string, number> = {};
@@ -110,21 +122,41 @@ describe('every call recorded on the serving region’s node', () => {
       const p = await probe(file);
       expect(p.codec, s.source).toBe(s.kind === 'video' ? 'vp8' : 'opus');
       expect(p.decodeErrors, `${s.source}: ${p.decodeErrors}`).toBe("");
-      // Every track's file lasts as long as the call, accept to hang-up, within 10 % (#15).
-      expect(Math.abs(p.duration * 1000 - callMs) / callMs, `${s.source}: ${p.duration} s for a call of ${callMs} ms`).toBeLessThan(0.1);
+      // Every track's file lasts as long as the call, within 10 % (#15): no longer than from 受理 to
+      // the hang-up, and no shorter than from when the other side first saw the picture (for a
+      // voice: once every picture was seen) to the hang-up.
+      const from = shownMs[s.source] ?? allShownMs;
+      expect(p.duration * 1000, `${s.source}: ${p.duration} s for a call of ${callMs} ms`).toBeLessThan(1.1 * callMs);
+      expect(p.duration * 1000, `${s.source}: ${p.duration} s for a call of ${callMs} ms, shown from ${from} ms`).toBeGreaterThan(0.9 * (callMs - Math.max(0, from)));
       mediaStartMs[s.source] = s.endedAt - p.duration * 1000 - acceptedAt;
       const recordedMs = hungUpAt - s.firstPacketAt!;
       expect(callMs - recordedMs, s.source).toBeGreaterThanOrEqual(0);
     }
-    // The first recorded video frame after 受理, from the files. The issue asks for 1 s; measured
-    // 126 and 553 ms here on a quiet machine, 996 ms in a full CI run, because the recording starts
-    // after the link has asked for the call's keyframes and its own request waits out the
-    // browser's 300 ms window (docs/recording.md, "Not met"). Bounded against a regression.
+    // The first recorded video frame after 受理, from the files (#15: within 1 s). The recording is
+    // armed while the desk is being linked, and each picture resumed just before the call starts it
+    // (PictureStarts), so the call's first keyframe is the recording's too.
     const firstVideo = Math.min(...list.filter((s) => s.kind === 'video').map((s) => mediaStartMs[s.source]!));
-    console.log(JSON.stringify({ test: 'callRecording', first_video_frame_after_accept_ms: Math.round(firstVideo), first_frame_shown_after_accept_ms: firstShownAt - acceptedAt, media_start_ms: mediaStartMs }));
-    expect(firstVideo, 'first recorded video frame after 受理 (ms)').toBeLessThan(2500);
-    // No file claims media from before the accept (a start read from a broken file would).
-    expect(Math.min(...Object.values(mediaStartMs)), 'media before 受理 (ms)').toBeGreaterThan(-300);
+    const firstPacketMs = Object.fromEntries(list.map((s) => [s.source, s.firstPacketAt! - acceptedAt]));
+    console.log(
+      JSON.stringify({
+        test: 'callRecording',
+        first_video_frame_after_accept_ms: Math.round(firstVideo),
+        first_frame_shown_after_accept_ms: firstShownAt - acceptedAt,
+        shown_ms: shownMs,
+        first_packet_trace_ms: firstPacketMs,
+        media_start_ms: mediaStartMs,
+      }),
+    );
+    expect(firstVideo, 'first recorded video frame after 受理 (ms)').toBeLessThan(1000);
+    // Recorded before it is shown: each picture's file starts no later than the first frame the
+    // other side's page showed (within 100 ms: a file's start is read from its end and duration,
+    // each exact to about one frame).
+    for (const [source, shown] of Object.entries(shownMs)) expect(mediaStartMs[source]!, `${source}: recorded from ${Math.round(mediaStartMs[source]!)} ms, shown at ${shown} ms`).toBeLessThanOrEqual(shown + 100);
+    // No file claims much media from before the accept (a start read from a broken file would).
+    // Not exactly none: a file's timestamps are the sender's capture times, and a browser starved
+    // of CPU sends its first frame late after capturing it (−651 ms read here under CI-like load,
+    // with that picture's first packet reaching the recorder 603 ms after 受理).
+    expect(Math.min(...Object.values(mediaStartMs)), 'media before 受理 (ms)').toBeGreaterThan(-1000);
 
     // Custody: recording.started, then one recording.segment per file with its hash; the chain holds.
     const chain = await events();

@@ -5,7 +5,7 @@ import type { types } from 'mediasoup';
 import type { RecorderPool } from './RecorderPool.js';
 import { RecorderHost } from './RecorderHost.js';
 import { recorderCodecFor, type RecorderCodec } from './recorderSdp.js';
-import { TrackRecorder, type TrackRecorderOptions } from './TrackRecorder.js';
+import { TrackRecorder, type HoldForCall, type TrackRecorderOptions } from './TrackRecorder.js';
 import type { RecordedSegment, RecordedSource, RecorderLogger, SegmentEndReason, SessionRecorderEvents } from './types.js';
 
 export interface SessionRecorderOptions {
@@ -31,6 +31,21 @@ export interface SessionRecorderOptions {
 export interface TrackToRecord {
   producer: types.Producer;
   source: RecordedSource;
+  /**
+   * The router the producer lives in, when it is not the session's: a clerk's desk linked to the
+   * call, whose own tracks are recorded there rather than as their copies in the call.
+   */
+  router?: types.Router;
+}
+
+/** Options for {@link SessionRecorder.addAll}. */
+export interface AddAllOptions {
+  /**
+   * The tracks are armed before the call starts them (the desk's link): each picture's consumer
+   * waits, paused, and is resumed just before the call starts the picture, so they share its first
+   * keyframe (see TrackRecorderOptions.holdForCall). addAll then resolves once every track is armed.
+   */
+  holdForCall?: HoldForCall;
 }
 
 /**
@@ -83,14 +98,29 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
     return Promise.all([...this.#tracks.values()].map((t) => t.ready)).then(() => undefined);
   }
 
-  /** Starts recording `producer` in a recorder of its own; resolves when it is ready. Adding a recorded producer again is a no-op. */
-  async add(producer: types.Producer, opts: { source: RecordedSource }): Promise<void> {
+  /** True when `producerId` is being recorded now. */
+  has(producerId: string): boolean {
+    return this.#tracks.has(producerId);
+  }
+
+  /**
+   * Starts recording `producer` in a recorder of its own (`router`: where it lives, if not in the
+   * session's router); resolves when it is ready. Adding a recorded producer again is a no-op.
+   */
+  async add(producer: types.Producer, opts: { source: RecordedSource; router?: types.Router }): Promise<void> {
     if (this.#stopped) throw new Error('session recorder stopped');
-    const existing = this.#tracks.get(producer.id);
+    await this.#addOne({ producer, source: opts.source, ...(opts.router !== undefined ? { router: opts.router } : {}) });
+  }
+
+  async #addOne(track: TrackToRecord, options: AddAllOptions = {}): Promise<void> {
+    const existing = this.#tracks.get(track.producer.id);
     if (existing !== undefined) return existing.ready;
-    const codec = recorderCodecFor(this.#o.router, producer);
-    const { host, warm } = await this.#host([codec]);
-    await this.#run(host, warm, [{ producer, source: opts.source }]);
+    const { host, warm } = await this.#host([recorderCodecFor(this.#routerOf(track), track.producer)]);
+    await this.#run(host, warm, [track], options);
+  }
+
+  #routerOf(track: TrackToRecord): types.Router {
+    return track.router ?? this.#o.router;
   }
 
   /**
@@ -101,31 +131,32 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
    * whole process when one of its pictures stays dark through its probe (a camera that sends
    * nothing); then each track of it is recorded again by a process of its own —
    * the start of the session (at most the probe, 3 s) is lost, and the gap shows in the segments.
-   * Resolves when every track is being recorded.
+   * Resolves when every track is being recorded — or, with `holdForCall`, armed to start with
+   * the call's first keyframe.
    */
-  async addAll(tracks: TrackToRecord[]): Promise<void> {
+  async addAll(tracks: TrackToRecord[], options: AddAllOptions = {}): Promise<void> {
     if (this.#stopped) throw new Error('session recorder stopped');
     const fresh = tracks.filter((t, i) => !this.#tracks.has(t.producer.id) && !t.producer.closed && tracks.findIndex((x) => x.producer.id === t.producer.id) === i);
     // A paused producer sends nothing, and would fail a shared process at the end of its probe.
     // Pictures first, then voices: the order of the m-lines of the processes kept warm (CallRecordings).
     const together = this.#o.shareProcess === false ? [] : fresh.filter((t) => !t.producer.paused).sort((a, b) => (a.producer.kind === b.producer.kind ? 0 : a.producer.kind === 'video' ? -1 : 1));
     const alone = fresh.filter((t) => !together.includes(t));
-    const jobs = alone.map((t) => this.add(t.producer, { source: t.source }));
-    const codecs = together.map((t) => recorderCodecFor(this.#o.router, t.producer));
+    const jobs = alone.map((t) => this.#addOne(t, options));
+    const codecs = together.map((t) => recorderCodecFor(this.#routerOf(t), t.producer));
     // With a pool, only a process started ahead is worth sharing: one started now costs the
     // session's first second or two (ffmpeg's start), where single warm ones cost nothing.
     if (together.length >= 2 && (this.#o.pool === undefined || this.#o.pool.has(codecs))) {
       jobs.push(
         this.#host(codecs)
-          .then(({ host, warm }) => this.#run(host, warm, together))
+          .then(({ host, warm }) => this.#run(host, warm, together, options))
           // Not started together (a producer closed meanwhile, the process failed to start): each alone.
           .catch(async (e: Error) => {
             if (this.#stopped) throw e;
             this.#o.logger.warn({ err: e.message, sessionId: this.#o.sessionId }, 'shared recorder did not start: recording the tracks alone');
-            await Promise.all(together.filter((t) => !t.producer.closed).map((t) => this.add(t.producer, { source: t.source })));
+            await Promise.all(together.filter((t) => !t.producer.closed).map((t) => this.#addOne(t, options)));
           }),
       );
-    } else jobs.push(...together.map((t) => this.add(t.producer, { source: t.source })));
+    } else jobs.push(...together.map((t) => this.#addOne(t, options)));
     const settled = await Promise.allSettled(jobs);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -140,27 +171,28 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
   }
 
   /** Records `tracks` through m-lines 0… of `host`; resolves when all are ready. */
-  async #run(host: RecorderHost, warm: boolean, tracks: TrackToRecord[]): Promise<void> {
+  async #run(host: RecorderHost, warm: boolean, tracks: TrackToRecord[], options: AddAllOptions = {}): Promise<void> {
     if (this.#stopped) {
       await host.discard();
       throw new Error('session recorder stopped');
     }
     const recorders = tracks.map(
-      ({ producer, source }, index) =>
+      (track, index) =>
         new TrackRecorder({
-          router: this.#o.router,
-          producer,
-          source,
+          router: this.#routerOf(track),
+          producer: track.producer,
+          source: track.source,
           sessionId: this.#o.sessionId,
           logger: this.#o.logger,
           host,
           index,
           warm,
+          ...(options.holdForCall !== undefined ? { holdForCall: options.holdForCall } : {}),
           ...(this.#o.via !== undefined ? { via: this.#o.via } : {}),
         }),
     );
     recorders.forEach((track, i) => {
-      const { producer } = tracks[i]!;
+      const { producer, router } = tracks[i]!;
       this.#tracks.set(track.producerId, track);
       track.once('ended', (segment, reason) => {
         if (this.#tracks.get(track.producerId) === track) this.#tracks.delete(track.producerId);
@@ -168,7 +200,7 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
         // A shared process that failed: each of its live tracks goes on in a process of its own.
         if (reason === 'recorder-failed' && track.shared && !this.#stopped && !producer.closed) {
           this.#o.logger.warn({ sessionId: this.#o.sessionId, producerId: track.producerId }, 'shared recorder failed: recording the track alone');
-          void this.add(producer, { source: track.source }).catch((e: Error) => this.#o.logger.warn({ err: e.message, producerId: track.producerId }, 'recording a track failed'));
+          void this.#addOne({ producer, source: track.source, ...(router !== undefined ? { router } : {}) }).catch((e: Error) => this.#o.logger.warn({ err: e.message, producerId: track.producerId }, 'recording a track failed'));
         }
       });
     });

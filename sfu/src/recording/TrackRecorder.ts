@@ -8,6 +8,7 @@ import type { RecordedSegment, RecordedSource, RecorderLogger, SegmentEndReason 
 import { rtcpSinkPort } from './udpPorts.js';
 
 export interface TrackRecorderOptions {
+  /** The router the producer lives in (the call's, or a linked desk's for the clerk's own tracks). */
   router: types.Router;
   producer: types.Producer;
   source: RecordedSource;
@@ -25,6 +26,19 @@ export interface TrackRecorderOptions {
   via?: (recorderPort: number) => Promise<{ port: number; rtcpPort: number }>;
   /** How long the recorder may take to bind its RTP ports. */
   listenTimeoutMs?: number;
+  /**
+   * A picture armed before the call starts it (see SessionRecorder.addAll): the consumer stays
+   * paused until the call's first pipe of the producer is about to start — `whenStarts` registers
+   * the resume to run just before it (PictureStarts) and returns a canceller — so that one keyframe
+   * starts the call and the recording alike. Resumed anyway after `timeoutMs`.
+   */
+  holdForCall?: HoldForCall;
+}
+
+/** See TrackRecorderOptions.holdForCall. */
+export interface HoldForCall {
+  whenStarts: (producerId: string, start: () => void) => () => void;
+  timeoutMs: number;
 }
 
 export interface TrackRecorderEvents {
@@ -133,8 +147,44 @@ export class TrackRecorder extends EventEmitter<TrackRecorderEvents> {
 
     // A warm recorder was listening before it was handed out; a cold one is waited for.
     if (this.#o.warm !== true) await this.#host.listening(this.#o.listenTimeoutMs ?? 5000, () => this.#closing !== null);
-    // Tracing, resuming and the keyframe request in one go, in that order.
-    await Promise.all([tracing, consumer.resume(), consumer.kind === 'video' ? consumer.requestKeyFrame() : undefined]);
+    if (consumer.kind === 'video' && this.#o.holdForCall !== undefined) {
+      await tracing;
+      this.#resumeWithCall(consumer, this.#o.holdForCall);
+      return;
+    }
+    await Promise.all([tracing, this.#resume(consumer)]);
+  }
+
+  /**
+   * Resumes the consumer just before the call's first pipe of the producer starts (that start asks
+   * the sender for a keyframe, which then reaches this consumer too: mediasoup hands a keyframe to
+   * every consumer waiting for one), or after `timeoutMs` if none does.
+   */
+  #resumeWithCall(consumer: types.Consumer, hold: HoldForCall): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const go = (why: 'with-call' | 'timeout') => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      cancel();
+      if (consumer.closed || this.#closing !== null) return;
+      // Sent now, synchronously: it must reach the worker before the pipe's own resume.
+      void this.#resume(consumer).catch(() => undefined);
+      this.#o.logger.info({ producerId: this.producerId, source: this.source, why }, 'recording picture started');
+    };
+    const cancel = hold.whenStarts(this.producerId, () => go('with-call'));
+    timer = setTimeout(() => go('timeout'), hold.timeoutMs);
+    timer.unref();
+    consumer.observer.once('close', () => {
+      clearTimeout(timer);
+      timer = undefined;
+      cancel();
+    });
+  }
+
+  /** Resumes the consumer; a picture asks for a keyframe, and once more if none came soon. */
+  async #resume(consumer: types.Consumer): Promise<void> {
+    await Promise.all([consumer.resume(), consumer.kind === 'video' ? consumer.requestKeyFrame() : undefined]);
     // The call's own consumers may have asked for a keyframe just before: the sender ignores a
     // second request that soon (libwebrtc: 300 ms), and mediasoup asks again only after a whole
     // second. Ask once more past that window if none came, so the file starts sooner.

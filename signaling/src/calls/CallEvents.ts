@@ -12,6 +12,12 @@ export type CallServiceEvents = {
   /** A peer entered a call (or came back without its media): everyone else in it is told. */
   peerjoined: [event: { sessionId: string; peerId: string; role: CallRole }];
   /**
+   * A clerk's desk is about to be linked to a call: both sessions exist on this node, nothing is
+   * piped yet. A listener that must be in place before the call's pictures start (the recorder)
+   * passes its work to `waitUntil`; the link waits for it, within a bound (LINK_HOLD_MS).
+   */
+  desklinking: [event: { sessionId: string; deskId: string; peerId: string; waitUntil: (work: Promise<unknown>) => void }];
+  /**
    * A clerk's desk is linked to a call and its tracks are piped in: the call has both sides' tracks
    * now (the node's own listeners; no socket is told of this one).
    */

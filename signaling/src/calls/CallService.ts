@@ -18,6 +18,13 @@ export type { CallRole, CallServiceEvents } from './CallEvents.js';
 /** How long a router opened ahead of an accept waits for someone to join or link it. */
 const PREPARED_IDLE_MS = 60_000;
 
+/**
+ * How long a link waits for `desklinking` listeners (the recorder arming its consumers: tens of ms
+ * with a recorder kept warm) before it starts the pictures regardless: the call never waits on a
+ * recorder for longer than this.
+ */
+const LINK_HOLD_MS = 400;
+
 /** An ICE server as the browser's RTCPeerConnection takes it. */
 export interface IceServer {
   urls: string[];
@@ -128,9 +135,25 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
       this.safeEmit('peerjoined', { sessionId: caseId, peerId, role: 'clerk' });
     }
     await this.#o.registry.getOrCreate(caseId);
+    await this.#beforeLink(caseId, deskId, peerId);
     await this.#links.sync(link);
     this.safeEmit('desklinked', { sessionId: caseId, peerId });
     return { sessionId: caseId, peers: this.#members.others(caseId, peerId) };
+  }
+
+  /** Lets `desklinking` listeners finish what must precede the call's pictures, for at most LINK_HOLD_MS. */
+  async #beforeLink(caseId: string, deskId: string, peerId: string): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    this.safeEmit('desklinking', { sessionId: caseId, deskId, peerId, waitUntil: (p) => work.push(p) });
+    if (work.length === 0) return;
+    const startedAt = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = await Promise.race([
+      Promise.allSettled(work).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), LINK_HOLD_MS))),
+    ]);
+    clearTimeout(timer);
+    if (late) this.#o.logger.warn({ caseId, waitedMs: Date.now() - startedAt }, 'link went ahead before its desklinking listeners were done');
   }
 
   /** The clerk's peer of the desk linked to a case's call on this node, if one is (this node serves the case). */

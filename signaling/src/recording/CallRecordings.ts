@@ -1,4 +1,4 @@
-import type { MediaSession, SessionRegistry } from '@rvw/sfu';
+import type { MediaSession, SessionRegistry, StartRecordingOptions } from '@rvw/sfu';
 import { recorderCodecOf, type RecordedSegment, type RecordedSource, type RecorderPool, type SessionRecorder } from '@rvw/sfu/recording/index';
 import { isDeskId } from '../calls/DeskLinks.js';
 import type { CallService } from '../calls/CallService.js';
@@ -6,6 +6,9 @@ import type { CaseService } from '../cases/CaseService.js';
 import type { RecordingAuditAction } from '../cases/recordRecordingEvent.js';
 import type { Logger } from '../observability/logger.js';
 import type { RecordingStore } from './RecordingStore.js';
+
+/** A desk being linked to a call: its clerk's tracks are recorded with the call's (MediaSession.startRecording). */
+type Linking = NonNullable<StartRecordingOptions['linking']>;
 
 /** Options for {@link CallRecordings}. */
 export interface CallRecordingsOptions {
@@ -40,10 +43,19 @@ const WARM = [
 ];
 
 /**
+ * How long an armed picture waits for the call to start it (its first keyframe request) before it
+ * asks for its own keyframe: longer than a link takes to start its pictures, also across nodes.
+ */
+const HOLD_FOR_CALL_MS = 1000;
+
+/**
  * Records every call on the node of its serving region: the node where the clerk's desk is linked
  * to the call (the counter's node, in a call across regions, records nothing). Every track of the
- * call's router is recorded — the counter's (imported through the pipe when the counter is on
- * another node) and the clerk's copies — from the moment the desk is linked; a router rebuilt
+ * call is recorded — the counter's in the call's router (imported through the pipe when the
+ * counter is on another node), the clerk's in the desk's router where they are produced — armed
+ * as the desk is being linked, before the pictures start, so that the call's first keyframes are
+ * the recording's too. A call whose desk is linked later (a rebuilt router) records the clerk's
+ * copies in the call's router; a router rebuilt
  * after its worker died is recorded anew, and the interruption goes into the audit chain as a
  * gap. Each closed segment is stored under its SHA-256, which goes into the chain.
  */
@@ -56,15 +68,26 @@ export class CallRecordings {
   readonly #started = new Set<string>();
   /** Cases whose recording a worker death interrupted: since when. */
   readonly #interrupted = new Map<string, number>();
+  /** The clerk's tracks recorded in their desk's router, by case: they end when the clerk leaves the call. */
+  readonly #deskTracks = new Map<string, { recorder: SessionRecorder; peerId: string; producerIds: string[] }>();
 
   constructor(options: CallRecordingsOptions) {
     this.#o = options;
-    // Once the desk's tracks are in the call too: the tracks present then start together, in one
-    // recorder process (SessionRecorder.addAll).
-    options.calls.on('desklinked', ({ sessionId }) => this.#ensure(sessionId));
+    // As the desk is being linked, before any picture starts: both sides' tracks are there, and
+    // start together in one recorder process (SessionRecorder.addAll). desklinked catches a call
+    // whose arming was skipped (its router was created by the link itself).
+    options.calls.on('desklinking', ({ sessionId, deskId, peerId, waitUntil }) => waitUntil(this.#arm(sessionId, deskId, peerId)));
+    options.calls.on('desklinked', ({ sessionId }) => void this.#ensure(sessionId));
+    options.calls.on('peerleft', ({ sessionId, peerId }) => {
+      const desk = this.#deskTracks.get(sessionId);
+      if (desk?.peerId !== peerId) return;
+      // The desk was unlinked, the call goes on (another clerk may take it): the clerk's own tracks end here.
+      this.#deskTracks.delete(sessionId);
+      for (const id of desk.producerIds) void desk.recorder.remove(id);
+    });
     options.registry.on('sessioncreated', (session) => {
       if (isDeskId(session.id)) return this.#warm(session.rtpCapabilities);
-      this.#ensure(session.id);
+      void this.#ensure(session.id);
     });
     options.registry.on('sessionclosed', (sessionId) => {
       // The last desk here closed: no call will be accepted here, nothing needs to wait warm.
@@ -95,16 +118,25 @@ export class CallRecordings {
     return n;
   }
 
-  #ensure(caseId: string): void {
-    const clerkPeer = this.#o.calls.clerkPeerOf(caseId);
+  /**
+   * The desk is about to be linked: the call's recording is armed now, the clerk's own tracks in
+   * the desk's router with the call's. Resolves once armed (the link waits for it, bounded).
+   */
+  #arm(caseId: string, deskId: string, clerkPeer: string): Promise<void> {
+    const desk = this.#o.registry.get(deskId);
+    return this.#ensure(caseId, clerkPeer, desk && !desk.closed ? { desk, peerId: clerkPeer, holdForCallMs: HOLD_FOR_CALL_MS } : undefined);
+  }
+
+  /** Starts recording the call if it is not recorded yet; resolves once its tracks are being recorded (or armed). */
+  #ensure(caseId: string, clerkPeer = this.#o.calls.clerkPeerOf(caseId), linking?: Linking): Promise<void> {
     const session = this.#o.registry.get(caseId);
-    if (!clerkPeer || !session || session.closed || this.#recording.has(session)) return;
+    if (!clerkPeer || !session || session.closed || this.#recording.has(session)) return Promise.resolve();
     this.#recording.add(session);
-    void this.#o.cases.getCase(caseId).then(
+    return this.#o.cases.getCase(caseId).then(
       (record) => {
         // Only what the applicant agreed to is recorded: a case opened by a node that does not
         // record (so showed no notice) is not recorded here either.
-        if (record.recordingConsent) return this.#record(caseId, clerkPeer, session);
+        if (record.recordingConsent) return this.#record(caseId, clerkPeer, session, linking);
         this.#o.onNoConsent?.();
         this.#o.logger.warn({ caseId }, 'call not recorded: the case carries no recording consent');
       },
@@ -115,8 +147,9 @@ export class CallRecordings {
     );
   }
 
-  #record(caseId: string, clerkPeer: string, session: MediaSession): Promise<void> | undefined {
-    if (session.closed) return;
+  /** Starts the recorder; resolves once the tracks present are recorded or armed (never rejects). */
+  #record(caseId: string, clerkPeer: string, session: MediaSession, linking: Linking | undefined): Promise<void> {
+    if (session.closed) return Promise.resolve();
     const { logger, store } = this.#o;
     const sourceOf = (p: { peerId: string; source: string }): RecordedSource =>
       p.peerId === clerkPeer && (p.source === 'face' || p.source === 'mic') ? (p.source === 'face' ? 'clerk_face' : 'clerk_mic') : (p.source as RecordedSource);
@@ -131,11 +164,16 @@ export class CallRecordings {
         void this.#audit(caseId, 'recording.stopped', {});
       }
     });
-    return session
-      .startRecording({ dir: store.liveDir, logger, sourceOf, ...(this.#o.pool ? { pool: this.#o.pool } : {}) })
+    const deskProducerIds = linking ? linking.desk.ownProducers().filter((p) => p.peerId === linking.peerId).map((p) => p.producerId) : [];
+    const started = session.startRecording({ dir: store.liveDir, logger, sourceOf, ...(this.#o.pool ? { pool: this.#o.pool } : {}), ...(linking ? { linking } : {}) });
+    void started
       .then(async (recorder) => {
         this.#recorders.add(recorder);
-        session.once('close', () => this.#recorders.delete(recorder));
+        if (deskProducerIds.length > 0) this.#deskTracks.set(caseId, { recorder, peerId: clerkPeer, producerIds: deskProducerIds });
+        session.once('close', () => {
+          this.#recorders.delete(recorder);
+          if (this.#deskTracks.get(caseId)?.recorder === recorder) this.#deskTracks.delete(caseId);
+        });
         recorder.on('segmentclosed', (segment) => void this.#keep(caseId, segment));
         const since = this.#interrupted.get(caseId);
         this.#interrupted.delete(caseId);
@@ -149,6 +187,10 @@ export class CallRecordings {
         this.#o.onFailure?.();
         logger.error({ err: e.message, caseId }, 'recording could not start');
       });
+    return started.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   async #keep(caseId: string, segment: RecordedSegment): Promise<void> {
