@@ -7,6 +7,7 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_CODECS } from '@rvw/sfu';
+import { PictureStarts } from '@rvw/sfu/PictureStarts';
 import { SessionRecorder, fileDigest, type RecordedSegment, type RecordedSource } from '@rvw/sfu/recording/index';
 import { encodeAudio, encodeVideo, feedRouter, type EncodedMedia } from '../harness/rtpFeeder';
 import { lossyRelays } from './lossyRelay';
@@ -287,6 +288,52 @@ describe('SessionRecorder: the tracks of a session in one recorder process (addA
       expect(t.firstPacketAt!).toBeGreaterThan(failed?.endedAt ?? killedAt);
       console.info(`${t.source}: gap after the shared recorder died ${t.firstPacketAt! - killedAt} ms`);
     }
+  }, 120_000);
+});
+
+describe('SessionRecorder armed before the call starts (holdForCall)', () => {
+  it('a picture waits, paused, until the call starts it (PictureStarts) and one never started goes on its own at the timeout; a voice flows at once; tracks of two routers share one process', async () => {
+    // The call's router (the applicant's face and voice) and a desk's (the clerk's face).
+    const call = await newRouter();
+    const desk = await newRouter();
+    const callFeeder = await feedRouter({ router: call.router, media: [media.face, media.mic], loop: true });
+    const deskFeeder = await feedRouter({ router: desk.router, media: [media.face], loop: true });
+    await sleep(1000);
+    const starts = new PictureStarts();
+    const rec = await SessionRecorder.start({ router: call.router, dir, sessionId: 'H1', logger });
+    const segments: RecordedSegment[] = [];
+    rec.on('segmentclosed', (s) => segments.push(s));
+    const [face, mic] = callFeeder.tracks.map((t) => t.producer);
+    const clerkFace = deskFeeder.tracks[0]!.producer;
+    const armedAt = Date.now();
+    await rec.addAll(
+      [
+        { producer: face!, source: 'face' },
+        { producer: mic!, source: 'mic' },
+        { producer: clerkFace, source: 'clerk_face', router: desk.router },
+      ],
+      { holdForCall: { whenStarts: (id, start) => starts.once(id, start), timeoutMs: 1500 } },
+    );
+    expect(rec.recorderPids).toHaveLength(1);
+    // Both pictures wait for their start; the voice does not.
+    expect(starts.size).toBe(2);
+    await sleep(800);
+    const startedAt = Date.now();
+    starts.starting(face!.id);
+    expect(starts.size).toBe(1);
+    await sleep(3000);
+    expect(starts.size).toBe(0);
+    await rec.stop();
+    await callFeeder.stop();
+    await deskFeeder.stop();
+    const first = Object.fromEntries(segments.map((s) => [s.tracks[0]!.source, s.tracks[0]!.firstPacketAt! - armedAt]));
+    console.info(`held pictures, ms after arming: ${JSON.stringify(first)}; the face's start announced at ${startedAt - armedAt} ms, the timeout 1500 ms`);
+    expect(segments.map((s) => s.tracks[0]!.source).sort()).toEqual(['clerk_face', 'face', 'mic']);
+    expect(first.mic!).toBeLessThan(startedAt - armedAt);
+    // Nothing of a held picture before its start (the feeder's keyframes come every 0.5 s).
+    expect(first.face!).toBeGreaterThanOrEqual(startedAt - armedAt);
+    expect(first.clerk_face!).toBeGreaterThanOrEqual(1500);
+    for (const s of segments) await expectValid(s, s.tracks[0]!.kind, (s.endedAt - s.tracks[0]!.firstPacketAt!) / 1000);
   }, 120_000);
 });
 
