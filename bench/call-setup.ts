@@ -8,6 +8,8 @@
  * waits in the queue; the clerk accepts after that.
  *
  *   npm run bench:call-setup            (CALLS=10 by default)
+ *   RECORDING=on npm run bench:call-setup   (the node records every call, as in production:
+ *                                        the recorder is armed on the accept's path)
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -30,7 +32,10 @@ const QUEUE_WAIT_MS = Number(process.env.QUEUE_WAIT_MS ?? 2000);
 // The production worker count (one per core), not the single worker the tests economise on.
 // The bench scrapes /metrics like the monitoring system does: with the configured token.
 const METRICS_TOKEN = randomBytes(24).toString('hex');
-const t = await startTestNode({ env: { RVW_SFU_WORKERS: String(os.availableParallelism()), RVW_METRICS_TOKEN: METRICS_TOKEN } });
+// The test harness turns recording off; RECORDING=on measures the start as a production node has
+// it (recording is on by default there), with its recorders kept warm while the desk is open.
+const RECORDING = process.env.RECORDING === 'on';
+const t = await startTestNode({ env: { RVW_SFU_WORKERS: String(os.availableParallelism()), RVW_METRICS_TOKEN: METRICS_TOKEN, ...(RECORDING ? { RVW_RECORDING: 'on' } : {}) } });
 const clerkAuth = await t.clerk('341522', ['000117005000', '000117013000', '000117009000'], '霍邱窗口');
 const counterAuth = await t.counter('wujiang-kyth-01');
 const counterBrowser = await launchChromium();
@@ -60,6 +65,7 @@ try {
     bench: 'call-setup',
     calls: CALLS,
     queue_wait_ms: QUEUE_WAIT_MS,
+    recording: RECORDING,
     ...(process.env.CAPTURE ? { capture: process.env.CAPTURE } : {}),
     ...summarize(samples),
   });

@@ -1,3 +1,6 @@
+/** How long a picture's start is remembered for a recorder armed after it. */
+const REMEMBER_MS = 30_000;
+
 /**
  * The moments a picture of this node starts towards its first receiver: a paused pipe consumer (a
  * desk link's copy or slot feed, a desk copy sent on to another node) is about to be resumed, which
@@ -11,12 +14,25 @@
  */
 export class PictureStarts {
   readonly #waiting = new Map<string, Set<() => void>>();
+  /** Pictures started lately, and when: one armed too late (the link did not wait) starts at once. */
+  readonly #started = new Map<string, number>();
 
   /**
-   * Calls `start` once, synchronously, just before a pipe of `producerId` is resumed. Returns a
-   * function that cancels it (a timeout ran out, the producer closed).
+   * Calls `start` once, synchronously, just before a pipe of `producerId` is resumed — or on the
+   * next tick if one was resumed in the last {@link REMEMBER_MS} (the caller came too late to go
+   * first; its own keyframe request is the best left). Returns a function that cancels it (a
+   * timeout ran out, the producer closed).
    */
   once(producerId: string, start: () => void): () => void {
+    if (this.#started.has(producerId)) {
+      let cancelled = false;
+      queueMicrotask(() => {
+        if (!cancelled) start();
+      });
+      return () => {
+        cancelled = true;
+      };
+    }
     let set = this.#waiting.get(producerId);
     if (set === undefined) this.#waiting.set(producerId, (set = new Set()));
     set.add(start);
@@ -28,6 +44,14 @@ export class PictureStarts {
 
   /** A pipe of `producerId` is about to be resumed: whoever waits for it goes first. */
   starting(producerId: string): void {
+    const now = Date.now();
+    // Forget old starts as new ones come: the map stays as small as the node's recent calls.
+    for (const [id, at] of this.#started) {
+      if (now - at <= REMEMBER_MS) break;
+      this.#started.delete(id);
+    }
+    this.#started.delete(producerId);
+    this.#started.set(producerId, now);
     const set = this.#waiting.get(producerId);
     if (set === undefined) return;
     this.#waiting.delete(producerId);

@@ -321,6 +321,11 @@ describe('SessionRecorder armed before the call starts (holdForCall)', () => {
     const startedAt = Date.now();
     starts.starting(face!.id);
     expect(starts.size).toBe(1);
+    // One armed after the picture started (its link did not wait) goes at once, not at the timeout.
+    let late = false;
+    starts.once(face!.id, () => (late = true));
+    await Promise.resolve();
+    expect(late).toBe(true);
     await sleep(3000);
     expect(starts.size).toBe(0);
     await rec.stop();

@@ -17,3 +17,11 @@ export const DOC_LABELS: Readonly<Record<string, string>> = DOCUMENT_TYPE_LABELS
 
 /** Chinese names of checklist states. */
 export const MATERIAL_STATUS: Readonly<Record<string, string>> = CHECKLIST_STATUS_LABELS;
+
+/**
+ * The newer of two views of a case: a request's answer can be older than a `case.changed` that
+ * overtook it (the accept's answer after the recorder's `recording.started`), and must not undo it.
+ */
+export function newerView(current: CaseViewLike | undefined, incoming: CaseViewLike): CaseViewLike {
+  return current !== undefined && current.id === incoming.id && current.version > incoming.version ? current : incoming;
+}

@@ -4,7 +4,7 @@ import { captureLocal, captureScreen, MediaAccessError, snapshot } from '../../c
 import { SignalClient } from '@rvw/protocol/client/SignalClient';
 import type { DocumentType, ResponseOf } from '@rvw/protocol';
 import { askInDialog } from '../../ui/askInDialog';
-import { DOC_LABELS, FINAL_STATES, MATERIAL_KINDS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../../ui/caseView';
+import { DOC_LABELS, FINAL_STATES, MATERIAL_KINDS, MATERIAL_STATUS, newerView, STATE_LABELS, type CaseViewLike } from '../../ui/caseView';
 import { requestJson } from '../../auth/requestJson';
 import { requireSignedIn } from '../../auth/requireSignedIn';
 import { signOut } from '../../auth/signOut';
@@ -328,7 +328,8 @@ export class ClerkPage {
     this.#onCase(await this.#signal.request('case.get', { caseId }));
   }
 
-  #onCase(view: CaseViewLike): void {
+  #onCase(incoming: CaseViewLike): void {
+    const view = newerView(this.#s.caseView, incoming);
     this.#s.caseView = view;
     const closed = FINAL_STATES.includes(view.state);
     showRecordingBadge(view, this.#s.inCall === view.id && !closed);

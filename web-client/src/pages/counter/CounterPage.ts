@@ -2,7 +2,7 @@ import { CallClient, type RemoteTrack } from '../../call/CallClient';
 import { DeviceCache } from '../../call/DeviceCache';
 import { captureLocal, MediaAccessError } from '../../call/localMedia';
 import { SignalClient } from '@rvw/protocol/client/SignalClient';
-import { DOC_LABELS, MATERIAL_STATUS, STATE_LABELS, type CaseViewLike } from '../../ui/caseView';
+import { DOC_LABELS, MATERIAL_STATUS, newerView, STATE_LABELS, type CaseViewLike } from '../../ui/caseView';
 import { attachTrack, byId, clearToasts, formatWait, h, mark, markFirstFrame, marks, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 import { SignaturePad } from '../../ui/SignaturePad';
 import { activateCounterFromHash } from '../../auth/activateCounterFromHash';
@@ -324,9 +324,10 @@ export class CounterPage {
     this.#onCase(view);
   }
 
-  #onCase(view: CaseViewLike): void {
+  #onCase(incoming: CaseViewLike): void {
     const visit = this.#visit;
     const previous = visit.caseView;
+    const view = newerView(previous, incoming);
     visit.caseView = view;
     if (view.state === 'queued') {
       this.#show('wait');
