@@ -12,6 +12,13 @@ export interface RecorderPoolOptions {
   ffmpegPath?: string;
   /** How often an idle recorder is poked so that its 10 s read timeout never fires (default 3 s). */
   keepaliveMs?: number;
+  /**
+   * How long after a take its replacement is started (default 3 s): an ffmpeg start costs a
+   * second of CPU on a 2-core node, and right at a take it lands on the call's first second —
+   * measured with bench:call-setup, the accept's answer took ~0.2 s longer. A second recorder of
+   * each shape is kept for a call that comes meanwhile.
+   */
+  refillDelayMs?: number;
 }
 
 /** Recorders of one shape (their m-lines' codecs, in order) to keep listening. */
@@ -80,7 +87,9 @@ export class RecorderPool {
     const list = this.#warm.get(key) ?? [];
     let taken: RecorderHost | undefined;
     while ((taken = list.shift()) !== undefined && !taken.running);
-    this.#refill(key);
+    const delay = this.#o.refillDelayMs ?? 3000;
+    if (delay <= 0) this.#refill(key);
+    else setTimeout(() => this.#refill(key), delay).unref();
     return taken;
   }
 

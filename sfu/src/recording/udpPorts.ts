@@ -3,11 +3,21 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 
 /**
+ * Pairs handed out lately, not handed out again until their recorder had time to bind them:
+ * recorders started together (a pool's refills) probed the same free pair, and the second one
+ * failed with `bind failed: Address already in use` (seen in bench:recording).
+ */
+const handedOut = new Map<number, number>();
+const HANDED_OUT_MS = 10_000;
+
+/**
  * An even loopback UDP port whose successor is free too (RTP on even, RTCP on port + 1, as the
  * recorder's RTP demuxer expects). Probed by binding both; the small race until the recorder binds
  * them is closed by waiting for its bind (udpPortBound) and failing the start otherwise.
  */
 export async function freeRtpPortPair(): Promise<number> {
+  const now = Date.now();
+  for (const [p, until] of handedOut) if (until < now) handedOut.delete(p);
   for (let attempt = 0; attempt < 50; attempt++) {
     const a = dgram.createSocket('udp4');
     const port = await new Promise<number>((resolve, reject) => {
@@ -17,7 +27,11 @@ export async function freeRtpPortPair(): Promise<number> {
     const even = port % 2 === 0 ? port : port + 1;
     a.close();
     if (even + 1 > 65535) continue;
-    if ((await canBind(even)) && (await canBind(even + 1))) return even;
+    if (handedOut.has(even)) continue;
+    if ((await canBind(even)) && (await canBind(even + 1))) {
+      handedOut.set(even, Date.now() + HANDED_OUT_MS);
+      return even;
+    }
   }
   throw new Error('no free RTP port pair on 127.0.0.1');
 }

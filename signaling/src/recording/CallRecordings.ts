@@ -124,7 +124,10 @@ export class CallRecordings {
    */
   #arm(caseId: string, deskId: string, clerkPeer: string): Promise<void> {
     const desk = this.#o.registry.get(deskId);
-    return this.#ensure(caseId, clerkPeer, desk && !desk.closed ? { desk, peerId: clerkPeer, holdForCallMs: HOLD_FOR_CALL_MS } : undefined);
+    const t0 = Date.now();
+    return this.#ensure(caseId, clerkPeer, desk && !desk.closed ? { desk, peerId: clerkPeer, holdForCallMs: HOLD_FOR_CALL_MS } : undefined).then(() =>
+      this.#o.logger.info({ caseId, armMs: Date.now() - t0 }, 'recording armed'),
+    );
   }
 
   /** Starts recording the call if it is not recorded yet; resolves once its tracks are being recorded (or armed). */
