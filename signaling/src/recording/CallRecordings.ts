@@ -125,15 +125,18 @@ export class CallRecordings {
   #arm(caseId: string, deskId: string, clerkPeer: string): Promise<void> {
     const desk = this.#o.registry.get(deskId);
     const t0 = Date.now();
-    return this.#ensure(caseId, clerkPeer, desk && !desk.closed ? { desk, peerId: clerkPeer, holdForCallMs: HOLD_FOR_CALL_MS } : undefined).then(() =>
-      this.#o.logger.info({ caseId, armMs: Date.now() - t0 }, 'recording armed'),
-    );
+    return this.#ensure(caseId, clerkPeer, desk && !desk.closed ? { desk, peerId: clerkPeer, holdForCallMs: HOLD_FOR_CALL_MS } : undefined).then((started) => {
+      if (started) this.#o.logger.info({ caseId, armMs: Date.now() - t0 }, 'recording armed');
+    });
   }
 
-  /** Starts recording the call if it is not recorded yet; resolves once its tracks are being recorded (or armed). */
-  #ensure(caseId: string, clerkPeer = this.#o.calls.clerkPeerOf(caseId), linking?: Linking): Promise<void> {
+  /**
+   * Starts recording the call if it is not recorded yet; resolves once its tracks are being
+   * recorded (or armed): true if this call started the recorder.
+   */
+  #ensure(caseId: string, clerkPeer = this.#o.calls.clerkPeerOf(caseId), linking?: Linking): Promise<boolean> {
     const session = this.#o.registry.get(caseId);
-    if (!clerkPeer || !session || session.closed || this.#recording.has(session)) return Promise.resolve();
+    if (!clerkPeer || !session || session.closed || this.#recording.has(session)) return Promise.resolve(false);
     this.#recording.add(session);
     return this.#o.cases.getCase(caseId).then(
       (record) => {
@@ -142,17 +145,19 @@ export class CallRecordings {
         if (record.recordingConsent) return this.#record(caseId, clerkPeer, session, linking);
         this.#o.onNoConsent?.();
         this.#o.logger.warn({ caseId }, 'call not recorded: the case carries no recording consent');
+        return false;
       },
       (e: Error) => {
         this.#o.onFailure?.();
         this.#o.logger.error({ err: e.message, caseId }, 'recording could not start: case unreadable');
+        return false;
       },
     );
   }
 
-  /** Starts the recorder; resolves once the tracks present are recorded or armed (never rejects). */
-  #record(caseId: string, clerkPeer: string, session: MediaSession, linking: Linking | undefined): Promise<void> {
-    if (session.closed) return Promise.resolve();
+  /** Starts the recorder; resolves once the tracks present are recorded or armed, true if it started (never rejects). */
+  #record(caseId: string, clerkPeer: string, session: MediaSession, linking: Linking | undefined): Promise<boolean> {
+    if (session.closed) return Promise.resolve(false);
     const { logger, store } = this.#o;
     const sourceOf = (p: { peerId: string; source: string }): RecordedSource =>
       p.peerId === clerkPeer && (p.source === 'face' || p.source === 'mic') ? (p.source === 'face' ? 'clerk_face' : 'clerk_mic') : (p.source as RecordedSource);
@@ -191,8 +196,8 @@ export class CallRecordings {
         logger.error({ err: e.message, caseId }, 'recording could not start');
       });
     return started.then(
-      () => undefined,
-      () => undefined,
+      () => true,
+      () => false,
     );
   }
 
