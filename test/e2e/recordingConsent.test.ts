@@ -195,4 +195,59 @@ describe('recording notice and consent at the counter, 录制中 on both pages',
     expect(actions.indexOf('recording.started')).toBeLessThan(actions.indexOf('recording.stopped'));
     expect(verifyAuditChain(after.events, { caseId, version: after.record.version, lastEventHash: after.record.lastEventHash }).ok).toBe(true);
   });
+
+  it('the accept\u2019s answer comes after the recording started (a slow network): both pages still show 录制中', { timeout: 120_000 }, async () => {
+    // The node links the call (and starts its recording) before it answers queue.accept: on a
+    // slow or loaded network the clerk's page can hear of the recording before it hears that it
+    // accepted. Here the answer is held back on the clerk page's socket for 2 s.
+    const HOLD_MS = 2000;
+    const held: { at: number; frames: number } = { at: 0, frames: 0 };
+    await clerk.page.routeWebSocket(/\/ws(\?|$)/, (ws) => {
+      const server = ws.connectToServer();
+      const acceptIds = new Set<number>();
+      ws.onMessage((m) => {
+        if (typeof m === 'string') {
+          const frame = JSON.parse(m) as { id?: number; type?: string };
+          if (frame.type === 'queue.accept' && typeof frame.id === 'number') acceptIds.add(frame.id);
+        }
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        if (typeof m === 'string') {
+          const frame = JSON.parse(m) as { id?: number; type?: string };
+          if (frame.type === 'response' && typeof frame.id === 'number' && acceptIds.has(frame.id)) {
+            held.at = Date.now();
+            setTimeout(() => ws.send(m), HOLD_MS);
+            return;
+          }
+          // Case notifications that overtake the held answer (counted: the test must exercise it).
+          if (held.at && frame.type === 'case.changed' && Date.now() - held.at < HOLD_MS) held.frames += 1;
+        }
+        ws.send(m);
+      });
+    });
+    try {
+      const page = k();
+      await clerk.page.goto(`${t.origin}/clerk.html`);
+      await page.goto(`${t.origin}/counter.html`);
+      await fillForm(page, '周桂兰', withCheckDigit('32058419520715128'));
+      await page.waitForSelector('#step-consent:not(.hidden)');
+      await page.click('#btn-consent-agree');
+      await page.waitForSelector('#step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 15_000 });
+      const caseId = await page.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+      await clerk.page.locator('#queue tr', { hasText: '周' }).getByRole('button', { name: '受理' }).click();
+      // The recording started while the clerk page still waited for its answer.
+      await expect.poll(async () => (await t.node.cases.getCase(caseId)).recording?.state, { timeout: 15_000 }).toBe('recording');
+      await clerk.page.waitForSelector('#call-view:not(.hidden)', { timeout: 15_000 });
+      expect(held.frames, 'case notifications that arrived before the accept\u2019s answer').toBeGreaterThan(0);
+      for (const p of [page, clerk.page]) {
+        await p.waitForSelector('#rec:not(.hidden)', { timeout: 15_000 });
+        expect(await p.locator('#rec').innerText()).toBe('录制中');
+      }
+      await clerk.page.click('#btn-hangup');
+      for (const p of [page, clerk.page]) await p.waitForSelector('#rec', { state: 'hidden', timeout: 15_000 });
+    } finally {
+      await clerk.page.unrouteAll();
+    }
+  });
 });

@@ -23,6 +23,11 @@ interface ClerkState {
   call: CallClient | undefined;
   /** The case whose call the desk is linked to. */
   inCall: string | undefined;
+  /**
+   * The case being accepted, until the accept's answer arrives: the server links the call (and
+   * starts its recording) before it answers, so that case's notifications can come first.
+   */
+  accepting: string | undefined;
   local: { mic: MediaStreamTrack; face: MediaStreamTrack } | undefined;
   sharing: boolean;
   me: { name?: string; regionCode?: string } | undefined;
@@ -36,7 +41,7 @@ interface ClerkState {
  * in one object the entry creates.
  */
 export class ClerkPage {
-  readonly #s: ClerkState = { queue: [], caseView: undefined, call: undefined, inCall: undefined, local: undefined, sharing: false, me: undefined, docTypes: undefined };
+  readonly #s: ClerkState = { queue: [], caseView: undefined, call: undefined, inCall: undefined, accepting: undefined, local: undefined, sharing: false, me: undefined, docTypes: undefined };
   readonly #signal: SignalClient;
   readonly #devices = new DeviceCache();
   /** The desk, once open (camera, microphone, connected media); accepting waits for it. */
@@ -136,7 +141,10 @@ export class ClerkPage {
       if (n.type === 'queue.changed') void this.#loadQueue();
       if (n.type === 'session.ended' && n.sessionId === this.#s.inCall) void this.#onCallEnded();
       if (n.type === 'peer.left' && n.sessionId === this.#s.inCall) toast('申请人端已断开，等待重新连接…');
-      if ((n.type === 'case.changed' || n.type === 'chat.message' || n.type === 'document.issued') && this.#s.caseView?.id === n.caseId) void this.#refreshCase(n.caseId);
+      if ((n.type === 'case.changed' || n.type === 'chat.message' || n.type === 'document.issued') && (this.#s.caseView?.id === n.caseId || this.#s.accepting === n.caseId)) {
+        // A read that fails (the socket dropped) is retried by the next notification or the reconnect.
+        void this.#refreshCase(n.caseId).catch(() => undefined);
+      }
       if (n.type === 'auth.revoked') {
         // 退出 (here or in another tab of the same sign-in) ends this socket too: no error to show,
         // just go to the login page like the tab that signed out.
@@ -216,17 +224,23 @@ export class ClerkPage {
     // Nothing reaches the desk's producers until the server links them to the call, so the camera
     // may start now and be warm when the applicant's side asks for the first picture.
     desk.resumeSending();
+    this.#s.accepting = caseId;
     try {
       mark('accept:sent');
       const view = await this.#signal.request('queue.accept', { caseId });
       mark('accept:answered');
       this.#s.inCall = view.id;
+      // A view read since (录制中 started meanwhile) is newer than this answer and stays.
       this.#onCase(view);
       this.#showCallView();
     } catch (e) {
       desk.pauseSending();
+      // Not ours after all (another clerk took it): a view read meanwhile is not this screen's case.
+      if (this.#s.caseView?.id === caseId && this.#s.inCall !== caseId) this.#s.caseView = undefined;
       toast((e as Error).message, 'error');
       await this.#loadQueue();
+    } finally {
+      this.#s.accepting = undefined;
     }
   }
 

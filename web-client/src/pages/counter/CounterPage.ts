@@ -388,7 +388,7 @@ export class CounterPage {
   }
 
   #renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
-    showRecordingBadge(view, this.#call !== undefined && !this.#heldBack && !CLOSED.includes(view.state));
+    this.#showRecording();
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge' }, STATE_LABELS[view.state] ?? view.state)),
       // Each field is one unbreakable piece: a name or a number split over two lines misreads.
@@ -414,6 +414,15 @@ export class CounterPage {
       chat.replaceChildren(...view.chat.map((l) => h('div', { className: 'line' }, h('span', { className: 'who' }, `${l.role === 'clerk' ? '工作人员' : '本窗口'} ${l.at.slice(11, 16)}`), l.text)));
       chat.scrollTop = chat.scrollHeight;
     }
+  }
+
+  /**
+   * 录制中 while this page is in the case's call, sending, and the record says it is recorded:
+   * shown again whenever one of the three changes (the record can say so before the call is up).
+   */
+  #showRecording(): void {
+    const view = this.#visit.caseView;
+    showRecordingBadge(view, view !== undefined && this.#call !== undefined && !this.#heldBack && !CLOSED.includes(view.state));
   }
 
   /** The case's documents with a 打印 button each (kept on the finish screen: printing outlives the call). */
@@ -448,6 +457,7 @@ export class CounterPage {
       // A clerk accepted: a call connected while waiting only has to start its tracks.
       this.#heldBack = false;
       if (this.#call) {
+        this.#showRecording();
         this.#call.resumeSending();
         this.#show('call');
         return;
@@ -512,6 +522,7 @@ export class CounterPage {
       if (this.#visit.caseView) void this.#refreshCase(this.#visit.caseView.id);
     });
     this.#call = call;
+    this.#showRecording();
     this.#callMeasured = false;
     if (!this.#heldBack) this.#show('call');
     const tracks = [
