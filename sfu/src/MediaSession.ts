@@ -8,13 +8,14 @@ import type {
   ConsumerParams,
   DataChannelParams,
   MediaSessionCounts,
+  PlainTransportParams,
   MediaSessionEvents,
   MediaSource,
   ProducerInfo,
   TransportListenOptions,
   TransportParams,
 } from './MediaSessionTypes.js';
-import { consumerParams, PeerMedia, type ConsumerAppData, type OwnedProducer, type PipedCopy } from './PeerMedia.js';
+import { consumerParams, PeerMedia, type ConsumerAppData, type OwnedProducer, type PeerTransport, type PipedCopy } from './PeerMedia.js';
 import { ReceivingSlots } from './ReceivingSlots.js';
 import { RegionPipe, type PipedProducer, type RegionPipeOptions } from './RegionPipe.js';
 import { SessionRecorder, type SessionRecorderOptions } from './recording/SessionRecorder.js';
@@ -515,14 +516,55 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     };
   }
 
+  /**
+   * A transport for a synthetic client that speaks plain RTP with SRTP (no ICE, no DTLS): the load
+   * generator of bench:sfu-capacity in place of a browser, a gateway later. It sends from and
+   * receives at `remote`, encrypting with `srtpParameters`; the answer holds the worker's port and
+   * the keys it encrypts with. Same budgets, produce, consume and resume as a WebRTC transport.
+   */
+  async createPlainTransport(peerId: string, remote: { ip: string; port: number; srtpParameters: types.SrtpParameters }): Promise<PlainTransportParams> {
+    this.#assertOpen();
+    const peer = this.#peer(peerId);
+    const limits = this.#listen.limits;
+    if (limits && (peer.transportCount >= limits.transportsPerPeer || this.transportCount() >= limits.transportsPerSession)) {
+      throw SfuError.budget('transportsPerPeer', limits.transportsPerPeer, `每个终端最多 ${limits.transportsPerPeer} 条媒体通道 (too many transports)`);
+    }
+    const { listenIp, announcedAddress, minPort, maxPort } = this.#listen;
+    peer.pendingTransports += 1;
+    let transport: types.PlainTransport;
+    try {
+      transport = await this.#router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: listenIp, announcedAddress, portRange: { min: minPort, max: maxPort } },
+        rtcpMux: true,
+        comedia: false,
+        enableSrtp: true,
+        srtpCryptoSuite: remote.srtpParameters.cryptoSuite,
+        appData: { peerId },
+      });
+    } catch (e) {
+      if (e instanceof Error && /no more available ports/i.test(e.message)) throw SfuError.portsExhausted();
+      throw e;
+    } finally {
+      peer.pendingTransports -= 1;
+    }
+    if (this.#closed) {
+      transport.close();
+      throw SfuError.sessionClosed(this.id);
+    }
+    await transport.connect({ ip: remote.ip, port: remote.port, srtpParameters: remote.srtpParameters });
+    peer.addTransport(transport);
+    if (this.#listen.maxIncomingBitrate) await transport.setMaxIncomingBitrate(this.#listen.maxIncomingBitrate).catch(() => undefined);
+    return { id: transport.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort, srtpParameters: transport.srtpParameters! };
+  }
+
   /** Completes the DTLS handshake parameters of one of the peer's transports. */
   async connectTransport(peerId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.#transport(peerId, transportId).connect({ dtlsParameters });
+    await this.#webRtcTransport(peerId, transportId).connect({ dtlsParameters });
   }
 
   /** ICE restart on one of the peer's transports; returns the new ICE parameters. */
   async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
-    return this.#transport(peerId, transportId).restartIce();
+    return this.#webRtcTransport(peerId, transportId).restartIce();
   }
 
 
@@ -618,7 +660,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     // go out together: the keyframe needs a round trip through the sender's browser, far longer
     // than the worker takes to resume the consumer.
     const transport = peer.transports.get(consumer.appData.transportId);
-    if (!transport || transport.dtlsState === 'connected') {
+    if (!transport || transport.type === 'plain' || transport.dtlsState === 'connected') {
       this.#starts.starting(pipe.producerId);
       await Promise.all([consumer.resume(), pipe.resume()]);
       return;
@@ -672,10 +714,17 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return peer;
   }
 
-  #transport(peerId: string, transportId: string): types.WebRtcTransport {
+  #transport(peerId: string, transportId: string): PeerTransport {
     this.#assertOpen();
     const transport = this.#peers.get(peerId)?.transports.get(transportId);
     if (!transport) throw SfuError.notFound('TRANSPORT_NOT_FOUND', transportId);
+    return transport;
+  }
+
+  /** One of the peer's WebRTC transports (DTLS and ICE requests name no other kind). */
+  #webRtcTransport(peerId: string, transportId: string): types.WebRtcTransport {
+    const transport = this.#transport(peerId, transportId);
+    if (transport.type !== 'webrtc') throw SfuError.notFound('TRANSPORT_NOT_FOUND', transportId);
     return transport;
   }
 

@@ -41,6 +41,14 @@ export interface TransportParams {
   sctpParameters?: types.SctpParameters;
 }
 
+/** What a plain-RTP client needs: where to send, and the keys the worker encrypts with. */
+export interface PlainTransportParams {
+  id: string;
+  ip: string;
+  port: number;
+  srtpParameters: types.SrtpParameters;
+}
+
 /** Parameters a client needs to create its side of a data channel (mediasoup DataConsumer). */
 export interface DataChannelParams {
   id: string;

@@ -65,12 +65,18 @@ export type PeerMediaEvents = {
 };
 
 /**
- * One peer's media objects in one session: its WebRTC transports, its producers (own and piped
+ * A peer's transport: WebRTC for browsers; plain RTP with SRTP for a synthetic client (the load
+ * generator of bench:sfu-capacity, or a gateway), which has no ICE or DTLS.
+ */
+export type PeerTransport = types.WebRtcTransport | types.PlainTransport;
+
+/**
+ * One peer's media objects in one session: its transports, its producers (own and piped
  * in) and its consumers. Every id a peer passes is looked up in these maps alone, so a peer can
  * never touch another peer's objects. Closing a mediasoup object removes it here.
  */
 export class PeerMedia extends EnhancedEventEmitter<PeerMediaEvents> {
-  readonly transports = new Map<string, types.WebRtcTransport>();
+  readonly transports = new Map<string, PeerTransport>();
   /** Transports being created: counted against the budgets before the first await. */
   pendingTransports = 0;
   /** Sources being produced: "one track per source" holds for concurrent requests too. */
@@ -83,7 +89,7 @@ export class PeerMedia extends EnhancedEventEmitter<PeerMediaEvents> {
     super();
   }
 
-  /** WebRTC transports (RTC ports), those being created included. */
+  /** Transports (each holds a port), those being created included. */
   get transportCount(): number {
     return this.transports.size + this.pendingTransports;
   }
@@ -101,9 +107,9 @@ export class PeerMedia extends EnhancedEventEmitter<PeerMediaEvents> {
   }
 
   /** Keeps a new transport until it closes. */
-  addTransport(transport: types.WebRtcTransport): void {
+  addTransport(transport: PeerTransport): void {
     this.transports.set(transport.id, transport);
-    transport.observer.once('close', () => this.transports.delete(transport.id));
+    (transport.observer as types.TransportObserver).once('close', () => this.transports.delete(transport.id));
   }
 
   /** Keeps a producer sent by one of the peer's transports; returns how others learn of it. */

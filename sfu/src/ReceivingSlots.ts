@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import { EnhancedEventEmitter } from 'mediasoup/extras';
 import type { ConsumerParams, MediaSource } from './MediaSessionTypes.js';
-import { consumerParams, type ConsumerAppData, type OwnedProducer, type PeerMedia } from './PeerMedia.js';
+import { consumerParams, type ConsumerAppData, type OwnedProducer, type PeerMedia, type PeerTransport } from './PeerMedia.js';
 import { SfuError } from './SfuError.js';
 
 /**
@@ -73,14 +73,14 @@ export class ReceivingSlots extends EnhancedEventEmitter<ReceivingSlotsEvents> {
    * yet, a producer on the transport's slot port and a paused consumer of it. Returns what to
    * announce.
    */
-  async make(receiver: PeerMedia, recv: types.WebRtcTransport | undefined, rtpCapabilities: types.RtpCapabilities, sources: MediaSource[]): Promise<ConsumerParams[]> {
+  async make(receiver: PeerMedia, recv: PeerTransport | undefined, rtpCapabilities: types.RtpCapabilities, sources: MediaSource[]): Promise<ConsumerParams[]> {
     const router = this.#o.router;
     const present = () => this.#o.sourcesBesides(receiver.id);
     const wanted = sources.filter((s) => !present().has(s));
     if (!recv || !wanted.length) return [];
     const transportId = recv.id;
     const port = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true, enableSctp: false });
-    recv.observer.once('close', () => port.close());
+    (recv.observer as types.TransportObserver).once('close', () => port.close());
     if (recv.closed) port.close();
     const made = await Promise.allSettled(
       wanted.map(async (source) => {

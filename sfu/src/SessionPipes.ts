@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import { startWhenConnected } from './keyframeGate.js';
 import type { PictureStarts } from './PictureStarts.js';
-import type { OwnedProducer, PipedCopy } from './PeerMedia.js';
+import type { OwnedProducer, PeerTransport, PipedCopy } from './PeerMedia.js';
 import type { Slot } from './ReceivingSlots.js';
 
 /**
@@ -19,7 +19,7 @@ export interface PipeInlet {
   /** Makes the copy a producer of `peerId` here; announced as producernew. */
   adopt(peerId: string, copy: PipedCopy): void;
   /** The receive transport a slot's consumer runs on, while it lives. */
-  slotTransport(slot: Slot): types.WebRtcTransport | undefined;
+  slotTransport(slot: Slot): PeerTransport | undefined;
 }
 
 /** A loopback pipe pair and the copy it feeds in the target's router. */
