@@ -25,14 +25,23 @@ readonly JOBS="${MEDIASOUP_BUILD_JOBS:-2}"
 # Build-time Debian packages (ffmpeg is only used by the RTP tests in test/sfu/).
 readonly APT_PACKAGES=(
   meson ninja-build build-essential pkg-config
-  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
+  libssl-dev libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
   ffmpeg
 )
 # Packages whose versions change the produced binary; part of the cache key.
 readonly KEY_PACKAGES=(
-  libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
+  libssl-dev libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
   g++ meson
 )
+# libsrtp2: Debian 12's own source (the archive apt uses), built with OpenSSL's crypto and linked
+# statically. Debian's libsrtp2-1 is built without it: its AES and HMAC-SHA1 are libsrtp's portable C
+# (no AES-NI), which made SRTP ~40 % of the worker's CPU per packet (bench:sfu-capacity), and it has
+# no AES-GCM at all.
+readonly LIBSRTP_VERSION='2.5.0'
+readonly LIBSRTP_URL="http://deb.debian.org/debian/pool/main/libs/libsrtp2/libsrtp2_${LIBSRTP_VERSION}.orig.tar.gz"
+readonly LIBSRTP_SHA256='8a43ef8e9ae2b665292591af62aa1a4ae41e468b6d98d8258f91478735da4e09'
+readonly LIBSRTP_CONFIGURE=(--enable-openssl --disable-debug-logging)
+readonly LIBSRTP_CFLAGS='-O2 -fPIC'
 # Meson options. liburing is disabled: Debian 12's liburing is older than the 2.5 the worker needs.
 readonly MESON_ARGS=(--wrap-mode=nodownload --buildtype=release -Db_ndebug=true -Dms_disable_liburing=true)
 # wraps not needed on this platform: liburing (disabled above) and wingetopt (Windows only).
@@ -96,6 +105,7 @@ compute_cache_key() {
   # Every shim file, by relative path, so renames count too.
   MANIFEST+="shims $(tree_sha256 "$SHIMS_DIR")"$'\n'
   MANIFEST+="meson-args ${MESON_ARGS[*]}"$'\n'
+  MANIFEST+="libsrtp $LIBSRTP_VERSION $LIBSRTP_SHA256 ${LIBSRTP_CONFIGURE[*]} $LIBSRTP_CFLAGS"$'\n'
   MANIFEST+="arch $(dpkg --print-architecture)"$'\n'
   CACHE_KEY="${MEDIASOUP_VERSION}-$(printf '%s' "$MANIFEST" | sha256sum | cut -c1-16)"
 }
@@ -182,6 +192,35 @@ smoke_test() { # Start the built worker through mediasoup's own API and close it
   ') || die "smoke test failed: $bin does not start as a mediasoup $MEDIASOUP_VERSION worker"
 }
 
+fetch_libsrtp() { # The source tarball, downloaded once (apt's own HTTP method) and verified.
+  LIBSRTP_TARBALL="$CACHE_ROOT/$(basename "$LIBSRTP_URL")"
+  if [[ -f "$LIBSRTP_TARBALL" ]] && [[ "$(sha256sum "$LIBSRTP_TARBALL" | cut -d' ' -f1)" == "$LIBSRTP_SHA256" ]]; then
+    return
+  fi
+  log "downloading $LIBSRTP_URL"
+  rm -f "$LIBSRTP_TARBALL"
+  # (apt-helper warns that it runs unsandboxed as root: expected, the file is ours.)
+  /usr/lib/apt/apt-helper download-file "$LIBSRTP_URL" "$LIBSRTP_TARBALL" "SHA256:$LIBSRTP_SHA256" >/dev/null 2>"$CACHE_ROOT/libsrtp-download.log" ||
+    die "could not download $LIBSRTP_URL (the Debian archive must be reachable, as for apt-get)"
+  [[ "$(sha256sum "$LIBSRTP_TARBALL" | cut -d' ' -f1)" == "$LIBSRTP_SHA256" ]] || die "$LIBSRTP_TARBALL: wrong SHA-256"
+}
+
+build_libsrtp() { # build_libsrtp <scratch> <log>: a static libsrtp2 with OpenSSL crypto under <scratch>/libsrtp.
+  local scratch="$1" logfile="$2"
+  local src="$scratch/libsrtp-$LIBSRTP_VERSION" prefix="$scratch/libsrtp"
+  fetch_libsrtp
+  tar -xzf "$LIBSRTP_TARBALL" -C "$scratch"
+  [[ -d "$src" ]] || die "the libsrtp tarball did not unpack to $src"
+  log "libsrtp $LIBSRTP_VERSION with OpenSSL crypto"
+  run_logged "$logfile" bash -c "cd '$src' && ./configure --prefix='$prefix' ${LIBSRTP_CONFIGURE[*]} CFLAGS='$LIBSRTP_CFLAGS'"
+  grep -q '^#define OPENSSL 1' "$src/crypto/include/config.h" || die 'libsrtp configure did not enable OpenSSL crypto'
+  run_logged "$logfile" make -C "$src" -j "$JOBS" libsrtp2.a
+  run_logged "$logfile" make -C "$src" install
+  # Static only: the worker must not depend on a libsrtp2.so outside the system's library path.
+  rm -f "$prefix"/lib/libsrtp2.so*
+  LIBSRTP_PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+}
+
 build_worker() {
   local cache_dir="$1"
   local scratch="$CACHE_ROOT/build-$CACHE_KEY"
@@ -196,8 +235,10 @@ build_worker() {
   apply_patch "$scratch/worker"
   install_shims "$scratch/worker"
 
+  build_libsrtp "$scratch" "$logfile"
+
   log 'meson setup'
-  run_logged "$logfile" meson setup "${MESON_ARGS[@]}" "$scratch/worker/build" "$scratch/worker"
+  run_logged "$logfile" env PKG_CONFIG_PATH="$LIBSRTP_PKG_CONFIG_PATH" meson setup "${MESON_ARGS[@]}" "$scratch/worker/build" "$scratch/worker"
   # Generate the FlatBuffers headers first: libwebrtc includes them but meson gives its objects no
   # ordering dependency on that custom target (upstream's tasks.py also runs flatc first).
   log 'flatc: generating FBS headers'
@@ -210,6 +251,10 @@ build_worker() {
   if ldd "$built" | grep -q 'not found'; then
     ldd "$built" >&2
     die "$built has unresolved shared libraries"
+  fi
+  # libsrtp is inside the binary, with OpenSSL's AES (not Debian's libsrtp2-1).
+  if ldd "$built" | grep -q 'libsrtp2'; then
+    die "$built links a shared libsrtp2; the OpenSSL-backed static one was expected"
   fi
   smoke_test "$built"
 
