@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/Principal.js';
 import type { Logger } from '../observability/logger.js';
-import { ClerkPresence, PRESENCE_TTL_SECONDS } from '../queue/ClerkPresence.js';
+import { ClerkPresence, PRESENCE_TTL_SECONDS, type PresentClerk } from '../queue/ClerkPresence.js';
 import type { RedisClient } from '../store/redisClient.js';
 import type { Connection } from '../ws/Connection.js';
 import type { Handler } from '../ws/handlerTypes.js';
@@ -34,18 +34,24 @@ export function wireClerkPresence(opts: ClerkPresenceWiringOptions): ClerkPresen
   const { hub, logger } = opts;
   const presence = new ClerkPresence(opts.redis, opts.clock);
   const timer = setInterval(() => {
+    // Once per clerk, however many of its sockets watch.
+    const clerks = new Map<string, PresentClerk>();
     for (const conn of hub.queueWatchers()) {
       const clerk = asClerk(conn.principal);
-      if (clerk) void presence.online(clerk).catch(() => undefined);
+      if (clerk) clerks.set(clerk.staffId, clerk);
     }
+    for (const clerk of clerks.values()) void presence.online(clerk).catch(() => undefined);
   }, (PRESENCE_TTL_SECONDS * 1000) / 3);
   timer.unref();
   opts.closers.addFirst(() => clearInterval(timer));
   return {
     watchQueues: (handler) => async (conn, request) => {
+      // A page re-reads its queue on every queue.changed: only its first read announces the clerk
+      // (then the timer keeps it present), or a change to 1,000 watching clerks costs 1,000 writes.
+      const first = !conn.queueSubscribed;
       const answer = await handler(conn, request);
       const clerk = asClerk(conn.principal);
-      if (clerk) await presence.online(clerk).catch((err: Error) => logger.warn({ err: err.message }, 'presence not recorded'));
+      if (clerk && first) await presence.online(clerk).catch((err: Error) => logger.warn({ err: err.message }, 'presence not recorded'));
       return answer;
     },
     connectionClosed: (conn) => {
