@@ -15,6 +15,8 @@ import type { DocumentType } from '@rvw/documents';
 import type { IssuedDocumentRef } from '../../issuing/issueDocument.js';
 import type { Notifications } from '../../notifications/Notifications.js';
 import { routeFactsOf } from '../../notifications/Notifications.js';
+import type { QueueEntry } from '../../queue/listQueue.js';
+import { SharedReads } from '../../queue/SharedReads.js';
 
 /** The case and queue request types: everything that is not a media request. */
 export type CaseRequestType = Exclude<RequestType, MediaRequestType | 'cluster.nodes'>;
@@ -59,6 +61,7 @@ function decodeBase64(data: string, what: string): Uint8Array {
  */
 export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: Handler<T> } {
   const { cases, calls, notifications } = deps;
+  const queueReads = new SharedReads<{ entries: QueueEntry[]; regions: Map<string, string> }>();
   const load = async (conn: Connection, caseId: string, action: Parameters<typeof authorize>[1]) => {
     const record = await cases.getCase(caseId);
     authorize(conn.principal, action as 'case.read', { case: caseFacts(record) });
@@ -96,9 +99,12 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     'queue.subscribe': async (conn) => {
       const p = conn.principal;
       requireClerk(p, 'queue.subscribe');
-      const entries = await cases.listQueue(p.regionCode, p.itemCodes);
+      // Every clerk of the same region and items reads the same list (see SharedReads).
+      const { entries, regions } = await queueReads.get(`${p.regionCode}|${[...p.itemCodes].sort().join(',')}`, async () => ({
+        entries: await cases.listQueue(p.regionCode, p.itemCodes),
+        regions: new Map((await deps.catalog.list('region')).map((reg) => [reg.code, reg.name])),
+      }));
       conn.queueSubscribed = true;
-      const regions = new Map((await deps.catalog.list('region')).map((reg) => [reg.code, reg.name]));
       return {
         cases: entries
           .filter((e) => can(p, 'queue.read', { queue: { servingRegion: p.regionCode, itemCode: e.itemCode } }))
