@@ -8,6 +8,8 @@
  * `ws` clients with the pages' cookies and Origin. Prints one JSON line:
  *  - `rss_bytes_per_socket`: the node's RSS after the sockets opened minus `baseline_rss_bytes`
  *    (the same node, warmed up, no sockets), each after a full GC, over `sockets`. Goal ≤ 10 KB.
+ *    A few thousand sockets move RSS by little more than the heap's page-sized steps:
+ *    `heap_used_bytes_per_socket` is the steadier figure at small `--sockets`.
  *  - `request_p99_ms`: a `ping` round trip from a sample of the sockets while all are open,
  *    paced (`request_rate_per_s`); `baseline_request_*` the same with only the warm-up sockets
  *    open; `request_during_fanout_*` the same pings while the queue changes below go on. Goal
@@ -59,9 +61,11 @@ const { values: args } = parseArgs({
     triggers: { type: 'string', default: '10' },
   },
 });
-const SOCKETS = Number(args.sockets);
-const CLERK_SOCKETS = Math.min(SOCKETS - 1, Number(args.clerks));
-const TRIGGERS = Number(args.triggers);
+const [SOCKETS, CLERKS, TRIGGERS] = [args.sockets, args.clerks, args.triggers].map((v) => {
+  if (!/^\d+$/.test(v) || Number(v) < 2) throw new Error(`--sockets, --clerks, --triggers take whole numbers of at least 2 (got ${v})`);
+  return Number(v);
+}) as [number, number, number];
+const CLERK_SOCKETS = Math.min(SOCKETS - 1, CLERKS);
 /** Sockets opened at once while ramping up (the node's listen backlog is 511). */
 const RAMP_BATCH = 250;
 const WARMUP_SOCKETS = Math.min(100, Math.floor(SOCKETS / 10));
@@ -115,6 +119,11 @@ class BenchSocket {
       ws.on('error', (e) => {
         BenchSocket.errors++;
         reject(e);
+      });
+      // A socket the node drops fails its pending requests rather than leaving them hanging.
+      ws.on('close', () => {
+        for (const p of s.#pending.values()) p.reject(new Error('socket closed'));
+        s.#pending.clear();
       });
       ws.on('message', (data) => {
         const at = performance.now();
@@ -196,13 +205,16 @@ async function startNode(env: Record<string, string>): Promise<{ child: ChildPro
 
 /** The node's memory (after a full GC), sockets and descriptors. */
 function statsOf(child: ChildProcess): Promise<NodeStats> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`node process exited with ${code} during the run`));
     const listener = (m: NodeMessage) => {
       if (m.type !== 'stats') return;
       child.off('message', listener);
+      child.off('exit', exited);
       resolve(m);
     };
     child.on('message', listener);
+    child.once('exit', exited);
     child.send({ type: 'stats' });
   });
 }
