@@ -6,7 +6,12 @@ export interface InboundStat {
   kind: string;
   framesDecoded: number;
   packetsReceived: number;
+  packetsLost: number;
   bytesReceived: number;
+  totalFreezesDuration: number;
+  totalPausesDuration: number;
+  totalSamplesReceived: number;
+  concealedSamples: number;
 }
 
 /** The page's inbound stats per remote source (empty when not in a call). */

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Runs `ip …`; throws with its stderr. */
-async function ip(...args: string[]): Promise<string> {
+export async function ip(...args: string[]): Promise<string> {
   return (await run('ip', args, { timeout: 15_000 })).stdout;
 }
 
@@ -25,7 +25,8 @@ export interface RegionSide {
   interDev: string;
 }
 
-const NS_NAME = /^rvw-(wj|hq|wan)-(\d+)$/;
+// Also the namespaces of ImpairedLink (cli, imp): one sweep for every harness's leftovers.
+const NS_NAME = /^rvw-(wj|hq|wan|cli|imp)-(\d+)$/;
 const PYTHON = '/usr/bin/python3';
 const DELAY_LINE = fileURLToPath(new URL('./delayLine.py', import.meta.url));
 
@@ -40,12 +41,17 @@ async function hasNetem(ns: string): Promise<boolean> {
   }
 }
 
-/** Starts delayLine.py bridging two devices of a namespace; resolves once it is forwarding. It lives as long as the namespace's processes do. */
-async function startDelayLine(ns: string, a: string, b: string, delayMs: number): Promise<void> {
+/**
+ * Starts delayLine.py bridging two devices of a namespace; resolves once it is forwarding. It lives
+ * as long as the namespace's processes do (or until `kill` of the returned pid). `impair` adds
+ * loss (0..1) and a rate cap (kbit/s) in each direction.
+ */
+export async function startDelayLine(ns: string, a: string, b: string, delayMs: number, impair: { loss?: number; rateKbps?: number } = {}): Promise<number> {
   // A wire is never late because the machine is busy: real-time priority (SCHED_FIFO, it sleeps in
   // select between frames), so two Chromiums and three nodes beside it do not starve it (a starved
   // line once doubled the round trip and dropped most of the media).
-  const child = spawn('ip', ['netns', 'exec', ns, 'chrt', '-f', '10', PYTHON, '-u', DELAY_LINE, 'bridge', a, b, String(delayMs)], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const extra = impair.loss || impair.rateKbps ? [String(impair.loss ?? 0), String(impair.rateKbps ?? 0)] : [];
+  const child = spawn('ip', ['netns', 'exec', ns, 'chrt', '-f', '10', PYTHON, '-u', DELAY_LINE, 'bridge', a, b, String(delayMs), ...extra], { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`delay line did not start: ${out}`)), 10_000);
@@ -68,6 +74,7 @@ async function startDelayLine(ns: string, a: string, b: string, delayMs: number)
   child.unref();
   child.stdout!.destroy();
   child.stderr!.destroy();
+  return child.pid!;
 }
 
 const alive = (pid: number): boolean => {
@@ -80,7 +87,7 @@ const alive = (pid: number): boolean => {
 };
 
 /** Kills every process left in a namespace, then deletes it (its veths go with it). Synchronous: also runs in an exit handler. */
-function destroyNamespaceSync(ns: string): void {
+export function destroyNamespaceSync(ns: string): void {
   try {
     const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean);
     for (const pid of pids) {
@@ -256,7 +263,7 @@ export class TwoRegionNet {
 }
 
 /** A 10.<b>.0.0/16 no interface of the root namespace uses yet, starting at `start`. */
-async function freeSecondOctet(start: number): Promise<number> {
+export async function freeSecondOctet(start: number): Promise<number> {
   const used = await ip('-4', '-o', 'addr');
   for (let i = 0; i < 100; i++) {
     const b = 100 + ((start - 100 + i) % 100);

@@ -1,8 +1,13 @@
 """A wire with a delay, for kernels without sch_netem (this test machine's has none).
 
-  delayLine.py bridge DEV_A DEV_B DELAY_MS   forwards every Ethernet frame arriving on DEV_A to DEV_B
+  delayLine.py bridge DEV_A DEV_B DELAY_MS [LOSS [RATE_KBPS [SEED]]]
+                                             forwards every Ethernet frame arriving on DEV_A to DEV_B
                                              and back, each DELAY_MS late, in order (netem delay
-                                             without jitter or loss, in both directions)
+                                             without jitter, in both directions); LOSS (0..1) drops
+                                             each IP frame at random in each direction, and
+                                             RATE_KBPS caps each direction to that rate, frames
+                                             queueing behind each other (tail drop past 200 ms of
+                                             queue), like netem loss / tbf rate
   delayLine.py ping HOST COUNT              ICMP echo round trips in ms, one a line (no ping here)
   delayLine.py no-tx-csum DEV                turns off transmit checksum offload of DEV (ethtool -K
                                              DEV tx off): a veth otherwise hands frames on with
@@ -14,6 +19,7 @@ Run inside the namespace holding the devices (ip netns exec). Debian's python3 s
 import collections
 import ctypes
 import fcntl
+import random
 import select
 import socket
 import struct
@@ -40,12 +46,20 @@ def open_dev(dev: str) -> socket.socket:
     return s
 
 
-def bridge(dev_a: str, dev_b: str, delay_ms: float) -> None:
+# A rate-capped direction drops a frame that would wait longer than this behind the others.
+QUEUE_LIMIT_S = 0.2
+ETH_P_IP = 0x0800
+
+
+def bridge(dev_a: str, dev_b: str, delay_ms: float, loss: float = 0.0, rate_kbps: float = 0.0, seed: int = 1) -> None:
     delay = delay_ms / 1000
+    rng = random.Random(seed)
     a, b = open_dev(dev_a), open_dev(dev_b)
     other = {a: b, b: a}
     # Frames received on a socket, waiting to leave by the other: (due time, frame), in order.
     queues = {a: collections.deque(), b: collections.deque()}
+    # When each direction's link is free again (rate cap).
+    free_at = {a: 0.0, b: 0.0}
     print('ready', flush=True)
     while True:
         heads = [q[0][0] for q in queues.values() if q]
@@ -60,7 +74,18 @@ def bridge(dev_a: str, dev_b: str, delay_ms: float) -> None:
                 # A packet socket also sees what is sent through its device (by us): not again.
                 if addr[2] == socket.PACKET_OUTGOING:
                     continue
-                queues[s].append((time.monotonic() + delay, frame))
+                now = time.monotonic()
+                # Loss on IP frames only (ARP keeps the link up, as on a lossy path).
+                if loss > 0 and len(frame) > 14 and struct.unpack('!H', frame[12:14])[0] == ETH_P_IP and rng.random() < loss:
+                    continue
+                due = now + delay
+                if rate_kbps > 0:
+                    start = max(now, free_at[s])
+                    if start - now > QUEUE_LIMIT_S:
+                        continue
+                    free_at[s] = start + len(frame) * 8 / (rate_kbps * 1000)
+                    due = free_at[s] + delay
+                queues[s].append((due, frame))
         now = time.monotonic()
         for s, q in queues.items():
             while q and q[0][0] <= now:
@@ -107,6 +132,7 @@ if __name__ == '__main__':
     elif sys.argv[1] == 'ping':
         ping(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == 'bridge':
-        bridge(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        extra = [float(x) for x in sys.argv[5:7]]
+        bridge(sys.argv[2], sys.argv[3], float(sys.argv[4]), *extra, *([int(sys.argv[7])] if len(sys.argv) > 7 else []))
     else:
         sys.exit(f'unknown command {sys.argv[1]}')

@@ -21,7 +21,14 @@ export interface InboundStat {
   kind: string;
   framesDecoded: number;
   packetsReceived: number;
+  packetsLost: number;
   bytesReceived: number;
+  /** Video: seconds frozen (a frame late by > max(3 × mean, mean + 150 ms)) and paused (> 5 s). */
+  totalFreezesDuration: number;
+  totalPausesDuration: number;
+  /** Audio: samples received and those the decoder had to make up (loss concealment). */
+  totalSamplesReceived: number;
+  concealedSamples: number;
 }
 
 /** A producer to consume: announced (the client asks for a consumer) or already consumed by the server. */
@@ -111,15 +118,12 @@ export class RemoteTracks {
     const out: InboundStat[] = [];
     for (const { consumer, info } of this.#remote.values()) {
       const report = await consumer.getStats();
-      let framesDecoded = 0, packetsReceived = 0, bytesReceived = 0;
+      const sum = { framesDecoded: 0, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, totalFreezesDuration: 0, totalPausesDuration: 0, totalSamplesReceived: 0, concealedSamples: 0 };
       report.forEach((s: Record<string, unknown>) => {
-        if (s.type === 'inbound-rtp') {
-          framesDecoded += Number(s.framesDecoded ?? 0);
-          packetsReceived += Number(s.packetsReceived ?? 0);
-          bytesReceived += Number(s.bytesReceived ?? 0);
-        }
+        if (s.type !== 'inbound-rtp') return;
+        for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += Number(s[key] ?? 0);
       });
-      out.push({ source: info.source, kind: info.kind, framesDecoded, packetsReceived, bytesReceived });
+      out.push({ source: info.source, kind: info.kind, ...sum });
     }
     return out;
   }
