@@ -133,9 +133,9 @@ export class LocalTracks {
       // Chrome's bandwidth estimate starts at ~300 kbps and its pacer spreads the first keyframe
       // accordingly; starting at 1 Mbps (what the SFU assumes too) shows the first frame sooner.
       ...(track.kind === 'video' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
-      // Speech over a lossy county line: Opus carries each frame's predecessor at low rate (FEC),
-      // and sends almost nothing while nobody speaks (DTX).
-      ...(track.kind === 'audio' ? { codecOptions: { opusFec: true, opusDtx: true } } : {}),
+      // Speech over a lossy county line: Opus carries each frame's predecessor at low rate (FEC).
+      // Not DTX: the pages and the node judge a voice alive by its packets flowing.
+      ...(track.kind === 'audio' ? { codecOptions: { opusFec: true } } : {}),
       stopTracks: false,
       // Holding back is ours (#applyHold), not mediasoup-client's pause: it switches between
       // black frames and no track at all while held back.
