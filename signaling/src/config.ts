@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   RVW_TURN_URLS: z.string().default(''),
   /** Shared secret for coturn's REST-API credentials (use-auth-secret). */
   RVW_TURN_SECRET: z.string().optional(),
+  /** Lifetime of the TURN credentials handed out (coturn refuses them after it): 12 h by default. */
+  RVW_TURN_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(12 * 3600),
   /** Directory with per-region signing keys/certificates (PEM); defaults to <data>/pki. */
   RVW_PKI_DIR: z.string().optional(),
   RVW_WEB_ROOT: z.string().optional(),
@@ -127,7 +129,7 @@ export interface Config {
   redisReplicaAck: { replicas: number; timeoutMs: number };
   dataDir: string;
   logLevel: string;
-  rtc: { listenIp: string; announcedAddress: string | undefined; minPort: number; maxPort: number; turnUrls: string[]; turnSecret: string | undefined };
+  rtc: { listenIp: string; announcedAddress: string | undefined; minPort: number; maxPort: number; turnUrls: string[]; turnSecret: string | undefined; turnTtlSeconds: number };
   sfu: { numWorkers: number };
   pkiDir: string;
   /** The built pages (`npm run build` → web-client/dist): bundles, auth/ and public/. */
@@ -201,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPort: e.RVW_RTC_MAX_PORT,
       turnUrls: e.RVW_TURN_URLS.split(',').map((s) => s.trim()).filter(Boolean),
       turnSecret: e.RVW_TURN_SECRET,
+      turnTtlSeconds: e.RVW_TURN_TTL_SECONDS,
     },
     sfu: { numWorkers: e.RVW_SFU_WORKERS ?? os.availableParallelism() },
     pkiDir: path.resolve(e.RVW_PKI_DIR ?? path.join(dataDir, 'pki')),
