@@ -364,13 +364,6 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     this.#assertOpen();
     const { sourceOf, linking, ...rest } = options;
     const recorder = await SessionRecorder.start({ ...rest, router: this.#router, sessionId: this.id });
-    const add = (info: ProducerInfo) => {
-      const owner = this.#producerOwner(info.producerId);
-      // A copy of a track recorded where it is produced (the linked desk's) is the same pictures.
-      if (!owner || recorder.closed || (owner.copyOf !== undefined && recorder.has(owner.copyOf))) return Promise.resolve();
-      return recorder.add(owner.producer, { source: sourceOf(info) }).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id, producerId: info.producerId }, 'recording a track failed'));
-    };
-    this.on('producernew', (info) => void add(info));
     const desk = linking?.desk;
     const deskTracks = desk
       ? desk.ownProducers().flatMap((info) => {
@@ -379,6 +372,18 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
         })
       : [];
     const fromDesk = new Set(deskTracks.map((t) => t.producer.id));
+    // The desk's tracks being added (below): their copies are skipped until then, and afterwards
+    // as long as the recorder has them (a clerk who leaves and comes back is recorded again).
+    const deskPending = new Set(fromDesk);
+    const add = (info: ProducerInfo) => {
+      const owner = this.#producerOwner(info.producerId);
+      // A copy of a track recorded where it is produced (the linked desk's) is the same pictures —
+      // also while that track is still being added (a link that went ahead of a slow arming
+      // adopts its copies meanwhile: they were recorded twice, in files of their own).
+      if (!owner || recorder.closed || (owner.copyOf !== undefined && (deskPending.has(owner.copyOf) || recorder.has(owner.copyOf)))) return Promise.resolve();
+      return recorder.add(owner.producer, { source: sourceOf(info) }).catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id, producerId: info.producerId }, 'recording a track failed'));
+    };
+    this.on('producernew', (info) => void add(info));
     // The tracks here now start together: those not paused share one recorder process.
     const present = this.listProducers().flatMap((info) => {
       const owner = this.#producerOwner(info.producerId);
@@ -387,6 +392,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     await recorder
       .addAll([...present, ...deskTracks], linking ? { holdForCall: { whenStarts: (id, start) => this.#starts.once(id, start), timeoutMs: linking.holdForCallMs } } : {})
       .catch((e: Error) => rest.logger.warn({ err: e.message, sessionId: this.id }, 'recording a track failed'));
+    deskPending.clear();
     return recorder;
   }
 
