@@ -72,8 +72,9 @@ describe('recorders started ahead (RecorderPool)', () => {
     // Drained recorders are gone with their SDP and output files.
     await pool.drain();
     expect(pool.ready).toBe(0);
-    expect(alive(first.proc.pid)).toBe(false);
-    expect(alive(shared.proc.pid)).toBe(false);
+    // SIGKILL is delivered, not awaited: the process may take a moment to be gone (CI failed on it).
+    await expect.poll(() => alive(first.proc.pid), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => alive(shared.proc.pid), { timeout: 5000 }).toBe(false);
     // Only the two taken ones' SDP files remain (theirs to remove, as a track's recorder does).
     await expect.poll(async () => (await readdir(dir)).filter((f) => f.endsWith('.sdp')).sort(), { timeout: 5000 }).toEqual([path.basename(first.sdpFile), path.basename(idle.sdpFile)].sort());
     // Nor files, but those of the two taken ones (a track's recorder keeps or removes its own).
