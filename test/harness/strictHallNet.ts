@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { destroyNamespaceSync } from './netns/TwoRegionNet';
 
 const run = promisify(execFile);
 
@@ -93,26 +94,6 @@ export class StrictHallNet {
     } catch {
       // went with its peer
     }
-  }
-}
-
-/** Kills what still runs in a namespace (a Chromium left by a failed test) and deletes it with its veth. */
-function destroyNamespaceSync(ns: string): void {
-  try {
-    for (const pid of execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-  } catch {
-    // no such namespace
-  }
-  try {
-    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  } catch {
-    // already gone
   }
 }
 
