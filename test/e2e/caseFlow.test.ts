@@ -290,6 +290,27 @@ describe('a partnership made in admin.html carries a case from queue to 办结 a
       else expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
     }
     for (const m of cameraShots) expect(m).toMatchObject({ mime: 'image/jpeg', capturedBy: clerkMe.staffId });
+    // The signature is the applicant's strokes on white (the pad draws nothing before the first
+    // stroke; its export composes onto white): decoded by Chromium itself.
+    const signatureBytes = await readFile(path.join(dataDir, 'blobs', signature[0]!.sha256.slice(0, 2), signature[0]!.sha256));
+    const pixels = await counter.evaluate(async (b64) => {
+      const bin = atob(b64);
+      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(bin, (ch) => ch.charCodeAt(0))], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      const d = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      let white = 0, dark = 0, transparent = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3]! < 255) transparent++;
+        else if (d[i]! > 250 && d[i + 1]! > 250 && d[i + 2]! > 250) white++;
+        else if (d[i]! < 80 && d[i + 1]! < 80 && d[i + 2]! < 80) dark++;
+      }
+      return { width: bitmap.width, height: bitmap.height, white, dark, transparent };
+    }, signatureBytes.toString('base64'));
+    expect(pixels).toMatchObject({ width: 700, height: 260, transparent: 0 });
+    expect(pixels.dark).toBeGreaterThan(500);
+    expect(pixels.white).toBeGreaterThan(700 * 260 * 0.8);
 
     expect(record.chat.map((l) => [l.role, l.text])).toEqual([
       ['clerk', CLERK_CHAT],
