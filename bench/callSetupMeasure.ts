@@ -90,6 +90,27 @@ async function waitLive(page: Page, ids: string[]): Promise<{ live: Record<strin
     await page.waitForTimeout(50);
   }
 }
+/**
+ * Pictures start at half size and go to full size a moment later (web-client LocalTracks,
+ * START_SCALE): the time until each view shows its full width (the cameras': 1280 face, 1920
+ * 高拍仪) is measured too, from the same accept. Polled inside the page (see waitMarks); a view
+ * the sender's own adaptation keeps smaller for 5 s is left out (counted).
+ */
+async function waitFullWidth(page: Page, widths: Record<string, number>): Promise<Record<string, number | null>> {
+  return (await page.evaluate(`new Promise((resolve) => {
+    const widths = ${JSON.stringify(widths)};
+    const at = {};
+    const deadline = Date.now() + 5000;
+    const check = () => {
+      for (const [id, w] of Object.entries(widths)) if (at[id] === undefined && document.getElementById(id).videoWidth >= w) at[id] = Date.now();
+      if (Object.keys(widths).every((id) => at[id] !== undefined) || Date.now() > deadline) {
+        for (const id of Object.keys(widths)) at[id] ??= null;
+        resolve(at);
+      } else setTimeout(check, 10);
+    };
+    check();
+  })`)) as Record<string, number | null>;
+}
 const CLERK_VIEWS = ['remote-face', 'remote-document'];
 const COUNTER_VIEWS = ['remote-face'];
 
@@ -102,6 +123,10 @@ export interface CallSetupSamples {
   transport: number[];
   clerkFrame: number[];
   counterFrame: number[];
+  /** Accept → every view at full width, for calls where all got there in 5 s. */
+  fullSize: number[];
+  /** Views that did not reach full width within 5 s. */
+  notFullSize: number;
 }
 
 /** Options for {@link measureCallSetup}. */
@@ -129,7 +154,7 @@ export interface MeasureOptions {
  * in, and the counter connects its media (held back) while its case waits in the queue.
  */
 export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOptions): Promise<CallSetupSamples> {
-  const s: CallSetupSamples = { total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [] };
+  const s: CallSetupSamples = { total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], fullSize: [], notFullSize: 0 };
   for (let i = 0; i < o.calls; i++) {
     await counter.goto(o.counterUrl);
     if (i === 0 && !o.clerkOpen) {
@@ -155,6 +180,14 @@ export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOpt
     });
     const t0 = c['accept:sent']!;
     const [cl, kl] = [await waitLive(clerk, CLERK_VIEWS), await waitLive(counter, COUNTER_VIEWS)];
+    const localWidth = (page: Page, id: string) => page.evaluate((el) => (document.getElementById(el) as HTMLVideoElement).videoWidth, id);
+    const full = [
+      ...Object.values(await waitFullWidth(clerk, { 'remote-face': await localWidth(counter, 'local-face'), 'remote-document': await localWidth(counter, 'local-document') })),
+      ...Object.values(await waitFullWidth(counter, { 'remote-face': await localWidth(clerk, 'local-face') })),
+    ];
+    s.notFullSize += full.filter((x) => x === null).length;
+    if (process.env.DEBUG_MARKS) process.stderr.write(`call ${i + 1} widths clerk ${await clerk.evaluate(() => ['remote-face', 'remote-document'].map((id) => (document.getElementById(id) as HTMLVideoElement).videoWidth).join('/'))} counter ${await counter.evaluate(() => (document.getElementById('remote-face') as HTMLVideoElement).videoWidth)} full ${JSON.stringify(full.map((x) => (x === null ? null : x - t0)))}\n`);
+    if (full.every((x) => x !== null)) s.fullSize.push(Math.max(...(full as number[])) - t0);
     const liveTimes = [...CLERK_VIEWS.map((id) => cl.live[id]), ...COUNTER_VIEWS.map((id) => kl.live[id])];
     if (liveTimes.every((x) => x !== undefined)) s.live.push(Math.max(...(liveTimes as number[])) - t0);
     s.blackFirst += [...Object.values(cl.firstLuma), ...Object.values(kl.firstLuma)].filter((l) => l <= 20).length;
@@ -193,6 +226,9 @@ export function summarize(s: CallSetupSamples): Record<string, number> {
     first_picture_p50_ms: r(s.live, 50),
     first_picture_p95_ms: r(s.live, 95),
     calls_with_picture: s.live.length,
+    full_size_p50_ms: r(s.fullSize, 50),
+    full_size_p95_ms: r(s.fullSize, 95),
+    views_not_full_size_in_5s: s.notFullSize,
     black_first_frames: s.blackFirst,
   };
 }

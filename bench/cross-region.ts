@@ -64,10 +64,11 @@ const debugServer = async (label: string, nodes: NsNode[]) => {
   for (const n of nodes) process.stderr.write(`${label} ${n.nodeId} server ms/request: ${JSON.stringify(serverRequestMs(await n.metrics()))}\n`);
 };
 const merge = (into: CallSetupSamples, s: CallSetupSamples): void => {
-  for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame'] as const) into[k].push(...s[k]);
+  for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame', 'fullSize'] as const) into[k].push(...s[k]);
   into.blackFirst += s.blackFirst;
+  into.notFullSize += s.notFullSize;
 };
-const empty = (): CallSetupSamples => ({ total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [] });
+const empty = (): CallSetupSamples => ({ total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], fullSize: [], notFullSize: 0 });
 
 try {
   const baseline = empty();
@@ -124,6 +125,10 @@ try {
     baseline_counter_first_frame_p50_ms: b.counter_first_frame_p50_ms,
     first_picture_p50_ms: x.first_picture_p50_ms,
     baseline_first_picture_p50_ms: b.first_picture_p50_ms,
+    full_size_p50_ms: x.full_size_p50_ms,
+    baseline_full_size_p50_ms: b.full_size_p50_ms,
+    views_not_full_size_in_5s: x.views_not_full_size_in_5s,
+    baseline_views_not_full_size_in_5s: b.views_not_full_size_in_5s,
     max_ms: x.max_ms,
     black_first_frames: x.black_first_frames,
   });
