@@ -126,13 +126,14 @@ export class LocalTracks {
     const track = this.#local.get(source);
     if (!track || producer.closed) return;
     const mode = this.#sendingPaused ? this.#hold : 'live';
+    // A desk going silent after a call starts its next picture small again, too.
+    if (producer.kind === 'video') this.#scheduleSize(source, producer, mode === 'live');
     if (mode === 'silent') {
       if (producer.track) await producer.replaceTrack({ track: null });
       return;
     }
     track.enabled = mode === 'live';
     if (producer.track !== track) await producer.replaceTrack({ track });
-    if (producer.kind === 'video') this.#scheduleSize(source, producer, mode === 'live');
   }
 
   /** A live picture goes to full size FULL_AFTER_MS from now; a held one back to its start size. */
