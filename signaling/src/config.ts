@@ -87,6 +87,11 @@ const EnvSchema = z.object({
   /** How often a node renews its registry entry, and how long the entry lives without renewal. */
   RVW_NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2000),
   RVW_NODE_TTL_MS: z.coerce.number().int().min(300).default(6000),
+  /**
+   * How often the node pings each WebSocket; one that has not answered the previous ping is
+   * closed (its peer died without closing TCP: power, a cut line). 0 turns it off.
+   */
+  RVW_WS_HEARTBEAT_MS: z.coerce.number().int().min(0).default(15_000),
 });
 
 /**
@@ -120,6 +125,8 @@ export interface Budgets {
 /** Parsed, typed configuration. */
 export interface Config {
   http: { host: string; port: number; publicOrigin: string; allowedOrigins: string[]; tls?: { certFile: string; keyFile: string } };
+  /** WebSocket liveness: ping interval (0: off). */
+  ws: { heartbeatMs: number };
   /** WebAuthn relying party: id (hostname) and expected origin(s). */
   webauthn: { rpId: string; rpName: string; origins: string[] };
   redisUrl: string | undefined;
@@ -181,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowedOrigins: [publicOrigin, ...extraOrigins],
       ...(e.RVW_TLS_CERT && e.RVW_TLS_KEY ? { tls: { certFile: e.RVW_TLS_CERT, keyFile: e.RVW_TLS_KEY } } : {}),
     },
+    ws: { heartbeatMs: e.RVW_WS_HEARTBEAT_MS },
     webauthn: { rpId: new URL(publicOrigin).hostname, rpName: '跨域通办远程虚拟窗口', origins: [publicOrigin, ...extraOrigins] },
     redisUrl: e.RVW_REDIS_URL,
     redisSentinel: e.RVW_REDIS_SENTINELS

@@ -9,6 +9,9 @@ declare const clearTimeout: (handle: unknown) => void;
 /** Close code of a socket whose sign-in the server ended (logout, revocation, disabled terminal). */
 export const REVOKED_CLOSE_CODE = 4003;
 
+/** Close code the client reports for a socket it gave up on because the server stopped answering. */
+export const SILENT_CLOSE_CODE = 4008;
+
 /**
  * The part of a WebSocket the client uses: the browser's `WebSocket` and the `ws` package's both
  * fit, so pages, tests and benches speak the protocol through this one client.
@@ -66,6 +69,14 @@ export interface SignalClientOptions {
   discoverNodes?: boolean;
   /** An attempt not open after this long is abandoned for the next candidate (default 4000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * After this long without a message from the server, ask it (`ping`); no answer within the same
+   * time and the socket is given up as dead (reported with {@link SILENT_CLOSE_CODE}) and the
+   * client reconnects. A host that died without closing its TCP connections (power, a cut line)
+   * is otherwise noticed only by TCP, after minutes. Default: off (tests and benches with
+   * thousands of sockets); the pages turn it on.
+   */
+  heartbeatMs?: number;
 }
 
 type Listener = (n: ServerNotification) => void;
@@ -89,6 +100,8 @@ export class SignalClient {
   #current = 0;
   /** Candidates that failed since the last open: once all have, the backoff grows. */
   #failedInRound = 0;
+  /** When the current socket last brought a message (heartbeat). */
+  #lastMessageAt = 0;
   readonly #o: SignalClientOptions;
   readonly #createSocket: (url: string) => SocketLike;
 
@@ -125,14 +138,14 @@ export class SignalClient {
   }
 
   /** Sends a request and resolves with its typed `data`, or rejects with a SignalError. */
-  async request<K extends RequestType>(type: K, payload: RequestPayload<K>): Promise<ResponseOf<K>> {
+  async request<K extends RequestType>(type: K, payload: RequestPayload<K>, options: { timeoutMs?: number } = {}): Promise<ResponseOf<K>> {
     if (!this.isOpen) await this.#waitOpen();
     const id = this.#nextId++;
     return new Promise<ResponseOf<K>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new SignalError('TIMEOUT', `请求超时: ${type}`));
-      }, this.#o.requestTimeoutMs ?? 15000);
+      }, options.timeoutMs ?? this.#o.requestTimeoutMs ?? 15000);
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.#ws!.send(JSON.stringify({ id, type, ...payload }));
     });
@@ -213,36 +226,71 @@ export class SignalClient {
         // onOpen handles its own errors; a failed resume is retried on the next reconnect.
       }
     };
-    ws.onmessage = (ev) => this.#onMessage(String(ev.data));
+    ws.onmessage = (ev) => {
+      this.#lastMessageAt = Date.now();
+      this.#onMessage(String(ev.data));
+    };
     ws.onclose = (ev) => {
       clearTimeout(giveUp);
-      if (this.#ws !== ws) return;
-      // 4003: the server ended this sign-in. Every reconnect would be refused at the upgrade, so
-      // stop; the page tells the person what to do.
-      if (ev.code === REVOKED_CLOSE_CODE || this.#o.reconnect === false) this.#stopped = true;
-      this.#o.onStateChange?.('closed');
-      this.#o.onClose?.(ev.code);
-      for (const [id, p] of this.#pending) {
-        clearTimeout(p.timer);
-        p.reject(new SignalError('DISCONNECTED', '连接已断开，正在重连'));
-        this.#pending.delete(id);
-      }
-      if (this.#stopped) return;
-      // A socket that dropped is retried where it was (a blip); one that never opened moves on to
-      // the next candidate at once, and only a whole round of failures grows the backoff.
-      if (!opened && this.#urls.length > 1) {
-        this.#current = (this.#current + 1) % this.#urls.length;
-        this.#failedInRound++;
-        if (this.#failedInRound < this.#urls.length) {
-          setTimeout(() => this.#open(), 100);
-          return;
-        }
-        this.#failedInRound = 0;
-      }
-      const delay = Math.min(5000, 250 * 2 ** this.#attempt) * (0.8 + Math.random() * 0.4);
-      this.#attempt++;
-      setTimeout(() => this.#open(), delay);
+      this.#closed(ws, ev.code, opened);
     };
+    if (this.#o.heartbeatMs) this.#watch(ws, this.#o.heartbeatMs);
+  }
+
+  /**
+   * Asks a quiet server whether it is still there (see `heartbeatMs`). A socket given up here is
+   * treated as closed at once: closing a dead TCP connection waits for a handshake that never comes.
+   */
+  #watch(ws: SocketLike, everyMs: number): void {
+    const tick = async () => {
+      if (this.#ws !== ws || this.#stopped) return;
+      if (ws.readyState === OPEN && Date.now() - this.#lastMessageAt >= everyMs) {
+        try {
+          await this.request('ping', {}, { timeoutMs: everyMs });
+        } catch (e) {
+          if (this.#ws === ws && e instanceof SignalError && e.code === 'TIMEOUT') {
+            ws.onclose = null;
+            ws.onmessage = null;
+            ws.close(SILENT_CLOSE_CODE, 'server silent');
+            this.#closed(ws, SILENT_CLOSE_CODE, true);
+            return;
+          }
+        }
+      }
+      if (this.#ws === ws) setTimeout(() => void tick(), everyMs / 2);
+    };
+    this.#lastMessageAt = Date.now();
+    setTimeout(() => void tick(), everyMs / 2);
+  }
+
+  /** The socket is gone (closed, or given up as silent): pending requests fail, and reconnect. */
+  #closed(ws: SocketLike, code: number, opened: boolean): void {
+    if (this.#ws !== ws) return;
+    // 4003: the server ended this sign-in. Every reconnect would be refused at the upgrade, so
+    // stop; the page tells the person what to do.
+    if (code === REVOKED_CLOSE_CODE || this.#o.reconnect === false) this.#stopped = true;
+    this.#o.onStateChange?.('closed');
+    this.#o.onClose?.(code);
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      p.reject(new SignalError('DISCONNECTED', '连接已断开，正在重连'));
+      this.#pending.delete(id);
+    }
+    if (this.#stopped) return;
+    // A socket that dropped is retried where it was (a blip); one that never opened moves on to
+    // the next candidate at once, and only a whole round of failures grows the backoff.
+    if (!opened && this.#urls.length > 1) {
+      this.#current = (this.#current + 1) % this.#urls.length;
+      this.#failedInRound++;
+      if (this.#failedInRound < this.#urls.length) {
+        setTimeout(() => this.#open(), 100);
+        return;
+      }
+      this.#failedInRound = 0;
+    }
+    const delay = Math.min(5000, 250 * 2 ** this.#attempt) * (0.8 + Math.random() * 0.4);
+    this.#attempt++;
+    setTimeout(() => this.#open(), delay);
   }
 
   /** Learns the region's live nodes; the current URL stays first, the page's own node stays known. */

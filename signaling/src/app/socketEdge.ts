@@ -66,6 +66,7 @@ export function createSocketEdge(opts: SocketEdgeOptions): SignalingServer {
     }),
     hub,
     handlers,
+    heartbeatMs: config.ws.heartbeatMs,
     logger: opts.logger,
     onClose: (conn) => {
       calls.onConnectionClosed(conn);

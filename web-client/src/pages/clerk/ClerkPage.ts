@@ -49,6 +49,8 @@ export class ClerkPage {
 
   constructor() {
     this.#signal = new SignalClient({
+      // A node that died without closing TCP (power, a cut line) is given up within ~25 s, not minutes.
+      heartbeatMs: 10_000,
       url: wsUrl(),
       // If this node dies, the socket moves to another node of the region (the page stays).
       discoverNodes: true,
