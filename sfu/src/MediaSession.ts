@@ -277,12 +277,13 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Starts the desk copies among `producerIds` once the other node has imported them (it answered
-   * `pipe.produce`, its consumers are resumed). A desk's copy waits paused for its first consumer
-   * (see SessionPipes.pipe), and starting it asks the clerk's browser for a keyframe: started at
-   * the export, that keyframe would reach the other node before its import exists, and the
-   * import's own request — the browser's second within 300 ms — would be held back by
-   * keyFrameRequestDelay, costing the counter its first picture by a third of a second.
+   * Starts the desk copies among `producerIds` as they are exported to another node (SessionMesh).
+   * A desk's copy waits paused for its first consumer (see SessionPipes.pipe), and starting it asks
+   * the clerk's browser for a keyframe. The keyframe must find the import on the other node: the
+   * browser takes 40–300 ms to send it while the other node imports within about half a round trip
+   * of the export, so starting at the export wins that race in practice; if it is lost, the
+   * import's own request — the browser's second within 350 ms — waits for keyFrameRequestDelay
+   * (the reason this used to wait for the other node's answer, which cost a whole round trip).
    */
   async startExported(producerIds: readonly string[]): Promise<void> {
     await Promise.all(
