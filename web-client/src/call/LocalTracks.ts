@@ -12,16 +12,6 @@ export interface LocalTracksOptions {
   sendTransport: () => types.Transport | undefined;
 }
 
-/**
- * A held-back picture is encoded at 1/START_SCALE of its size, and a picture going live starts
- * there: its first keyframe is a quarter of the bytes, so it is encoded, sent and decoded sooner —
- * on a 2-core box hosting both browsers and the node, the HD keyframes were most of the call's
- * start (bench:call-setup: p50 ≈ 440 ms in HD, ≈ 175 ms with 320×240 cameras). FULL_AFTER_MS
- * later the picture goes to full size (one more keyframe, while the call already shows a picture).
- */
-const START_SCALE = 2;
-const FULL_AFTER_MS = 700;
-
 /** Sources in the order they are produced (see {@link LocalTracks.produceAll}). */
 const PRODUCE_ORDER: Source[] = ['mic', 'face', 'document', 'screen'];
 
@@ -38,8 +28,6 @@ export class LocalTracks {
   /** True while our tracks are connected but held back (the counter waiting in the queue). */
   #sendingPaused = false;
   #hold: Hold = 'silent';
-  /** Pending switches of live pictures to full size (see START_SCALE). */
-  readonly #fullSize = new Map<Source, ReturnType<typeof setTimeout>>();
 
   constructor(options: LocalTracksOptions) {
     this.#o = options;
@@ -112,8 +100,6 @@ export class LocalTracks {
 
   /** Stops our copies: the call is over. */
   stopClones(): void {
-    for (const timer of this.#fullSize.values()) clearTimeout(timer);
-    this.#fullSize.clear();
     for (const t of this.#clones.splice(0)) t.stop();
   }
 
@@ -126,8 +112,6 @@ export class LocalTracks {
     const track = this.#local.get(source);
     if (!track || producer.closed) return;
     const mode = this.#sendingPaused ? this.#hold : 'live';
-    // A desk going silent after a call starts its next picture small again, too.
-    if (producer.kind === 'video') this.#scheduleSize(source, producer, mode === 'live');
     if (mode === 'silent') {
       if (producer.track) await producer.replaceTrack({ track: null });
       return;
@@ -136,48 +120,16 @@ export class LocalTracks {
     if (producer.track !== track) await producer.replaceTrack({ track });
   }
 
-  /** A live picture goes to full size FULL_AFTER_MS from now; a held one back to its start size. */
-  #scheduleSize(source: Source, producer: types.Producer, live: boolean): void {
-    clearTimeout(this.#fullSize.get(source));
-    this.#fullSize.delete(source);
-    // On the sender itself: mediasoup-client's setRtpEncodingParameters renegotiates the whole
-    // transport, which a size change does not need.
-    const scale = async (s: number) => {
-      const sender = producer.rtpSender;
-      if (producer.closed || !sender) return;
-      const params = sender.getParameters();
-      if (params.encodings.every((e) => (e.scaleResolutionDownBy ?? 1) === s)) return;
-      for (const e of params.encodings) e.scaleResolutionDownBy = s;
-      await sender.setParameters(params).catch(() => undefined);
-    };
-    if (!live) {
-      void scale(START_SCALE);
-      return;
-    }
-    this.#fullSize.set(
-      source,
-      setTimeout(() => {
-        this.#fullSize.delete(source);
-        void scale(1);
-      }, FULL_AFTER_MS),
-    );
-  }
-
   async #produce(source: Source, track: MediaStreamTrack): Promise<void> {
     const send = this.#o.sendTransport();
     if (!send) return;
     // Held back from the first frame on: nothing live leaves before #applyHold has run.
     if (this.#sendingPaused) track.enabled = false;
-    // The 高拍仪 must stay readable: on a poor line or a busy CPU the encoder drops frames, not
-    // resolution (Chrome's maintain-resolution for 'detail').
-    if (source === 'document' || source === 'screen') track.contentHint = 'detail';
     const producer = await send.produce({
       track,
       appData: { source },
       // Documents need detail more than frame rate; faces the other way round.
-      ...(track.kind === 'video'
-        ? { encodings: [{ ...(source === 'document' || source === 'screen' ? { maxBitrate: 1_500_000 } : {}), scaleResolutionDownBy: START_SCALE }] }
-        : {}),
+      ...(source === 'document' || source === 'screen' ? { encodings: [{ maxBitrate: 1_500_000 }] } : {}),
       // Chrome's bandwidth estimate starts at ~300 kbps and its pacer spreads the first keyframe
       // accordingly; starting at 1 Mbps (what the SFU assumes too) shows the first frame sooner.
       ...(track.kind === 'video' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
