@@ -91,10 +91,9 @@ async function waitLive(page: Page, ids: string[]): Promise<{ live: Record<strin
   }
 }
 /**
- * Pictures start at half size and go to full size a moment later (web-client LocalTracks,
- * START_SCALE): the time until each view shows its full width (the cameras': 1280 face, 1920
- * 高拍仪) is measured too, from the same accept. Polled inside the page (see waitMarks); a view
- * the sender's own adaptation keeps smaller for 5 s is left out (counted).
+ * The time from the accept until each view shows its sender's camera width (a sender's own
+ * adaptation may start or keep a picture smaller; a half-size start was tried, docs/cluster.md).
+ * Polled inside the page (see waitMarks); a view not at full width within 5 s is left out (counted).
  */
 async function waitFullWidth(page: Page, widths: Record<string, number>): Promise<Record<string, number | null>> {
   return (await page.evaluate(`new Promise((resolve) => {

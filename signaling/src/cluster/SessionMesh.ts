@@ -297,14 +297,7 @@ export class SessionMesh {
       // MediaSession.startExported). Waiting for the answer put a whole bus round trip and the
       // keyframe's encoding in sequence: bench:cross-region ABAB 2026-12-06, cost over the
       // same-node start 24/18 ms started now vs 84/102 ms started at the answer.
-      const ids = producers.map((p) => p.producerId);
-      void session.startExported(ids);
-      try {
-        await this.#o.bus.request(link.nodeId, 'pipe.produce', { sessionId: session.id, producers });
-      } finally {
-        // Idempotent: only copies still paused (one started above has its pipe running).
-        await session.startExported(ids);
-      }
+      await Promise.all([session.startExported(producers.map((p) => p.producerId)), this.#o.bus.request(link.nodeId, 'pipe.produce', { sessionId: session.id, producers })]);
     }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: export failed'));
   }
 
