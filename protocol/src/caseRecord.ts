@@ -128,6 +128,8 @@ export const Rating = z.strictObject({
   score: z.number().int().min(1).max(5),
   comment: z.string().optional(),
   at: z.iso.datetime(),
+  /** For a 差评 (level 1–2): what the rated side's administrator did about it (整改情况). */
+  followUp: z.strictObject({ text: z.string(), by: z.string(), at: z.iso.datetime() }).optional(),
 });
 /** A rating. */
 export type Rating = z.infer<typeof Rating>;

@@ -119,6 +119,12 @@ const MATRIX: Row[] = [
   // Playing the session's recordings: the same custodians, the same clerk.
   row('recording.view', 'held case', { case: held },            'Y  .  Y  Y   .    .   .   .   .   .  .'),
   row('recording.view', 'queued case', { case: queued },        'Y  .  Y  .   .    .   .   .   .   .  .'),
+  // Figures and 好差评 of a partnership: the administrators of either of its regions, nobody else.
+  row('stats.read', 'partnership A+B', { regionCodes: ['A', 'B'] }, 'Y  Y  Y  .   .    .   .   .   .   .  .'),
+  row('stats.read', 'partnership B+C', { regionCodes: ['B', 'C'] }, '.  Y  Y  .   .    .   .   .   .   .  .'),
+  // 整改 of a 差评: the administrators answerable for the side rated.
+  row('rating.follow_up', 'clerk rated', { case: held, target: 'clerk' }, 'Y  .  Y  .   .    .   .   .   .   .  .'),
+  row('rating.follow_up', 'counter rated', { case: held, target: 'counter' }, '.  Y  Y  .   .    .   .   .   .   .  .'),
 ];
 
 function cells(r: Row): boolean[] {

@@ -149,6 +149,12 @@ const HTTP: HttpRow[] = [
   { method: 'GET', route: '/api/cases/:caseId/recordings', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/recordings` },
   { method: 'GET', route: '/api/cases/:caseId/recordings/:sha256', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/recordings/${'0'.repeat(64)}` },
   { method: 'GET', route: '/api/cases/:caseId/evidence', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/evidence` },
+  // ── statistics: the administrators of either region of the partnership (吴江↔霍邱) ──
+  { method: 'GET', route: '/api/admin/stats', /*      the partnership's figures */ cells: 'A A D D D D D D D', path: () => `/api/admin/stats?from=2026-01-01&to=2026-01-31&partnershipId=${PARTNERSHIP}` },
+  { method: 'GET', route: '/api/admin/stats/live', /* queues and clerks now     */ cells: 'A A D D D D D D D' },
+  { method: 'GET', route: '/api/admin/stats/export', /* 好差评 CSV              */ cells: 'A A D D D D D D D', path: () => '/api/admin/stats/export?format=csv&kind=ratings&from=2026-01-01&to=2026-01-31' },
+  // 整改 of a 差评 of the clerk: the serving region's administrators (case A has no rating: 409 for them).
+  { method: 'POST', route: '/api/admin/stats/poor/:caseId/follow-up', /* a341   */ cells: 'D A D D D D D D D', path: (c) => `/api/admin/stats/poor/${c.caseA}/follow-up`, body: () => ({ target: 'clerk', text: '已约谈并整改' }) },
 
   // ── public verification of signed documents ───────────────────────────────
   { method: 'GET', route: '/verify/assets/verify.js', cells: PUBLIC },

@@ -22,6 +22,10 @@ import { CallRecordings } from '../recording/CallRecordings.js';
 import { RecorderPool } from '@rvw/sfu/recording/index';
 import { RecordingStore } from '../recording/RecordingStore.js';
 import { createRecordingRouter } from '../recording/createRecordingRouter.js';
+import { ClerkPresence } from '../queue/ClerkPresence.js';
+import { createStatsRouter } from '../stats/createStatsRouter.js';
+import { statsLabels } from '../stats/statsLabels.js';
+import { StatsReader } from '../stats/StatsReader.js';
 import { sweepRecordings } from '../recording/sweepRecordings.js';
 import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
@@ -156,6 +160,20 @@ export class RegionalNode {
       hub,
       previewDocument: docs.previewDocument,
       documentRouters: docs.routers,
+      statsRouter: createStatsRouter({
+        resolvePrincipal: auth.resolvePrincipal,
+        reader: new StatsReader({
+          redis,
+          clock,
+          labels: statsLabels(catalog, auth.staff),
+          getCases: (ids) => cases.store.getMany(ids),
+          clerksPresent: (pairs) => new ClerkPresence(redis, clock).snapshot(pairs),
+        }),
+        partnerships: () => catalog.list('partnership'),
+        itemName: async (code) => (await catalog.get('item', code))?.name ?? code,
+        followUp: (principal, caseId, input) => cases.followUpPoorRating(principal, caseId, input),
+        log: logger,
+      }),
       recordingRouter: createRecordingRouter({ resolvePrincipal: auth.resolvePrincipal, cases, recordings, redis, log: logger }),
       evidenceRouter: createEvidenceRouter({
         resolvePrincipal: auth.resolvePrincipal,

@@ -40,6 +40,8 @@ export interface HttpAppOptions {
   evidenceRouter?: Router;
   /** A case's recordings, listed and played (`GET /api/cases/:caseId/recordings[/:sha256]`). */
   recordingRouter?: Router;
+  /** Service statistics for administrators (`/api/admin/stats…`). */
+  statsRouter?: Router;
   /** Files for the other nodes of the cluster (`/internal/files/…`, signed requests only). */
   nodeFilesRouter?: Router;
   /** The pages (see webAssets), mounted last before the 404. */
@@ -101,6 +103,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
   );
   if (opts.evidenceRouter) app.use(opts.evidenceRouter);
   if (opts.recordingRouter) app.use(opts.recordingRouter);
+  if (opts.statsRouter) app.use(opts.statsRouter);
   for (const router of opts.documentRouters) app.use(router);
   app.use(opts.webAssets);
   app.use((req: Request, res: Response) => {

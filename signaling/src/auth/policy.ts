@@ -70,6 +70,8 @@ export const ACTIONS = [
   'desk.link',
   'evidence.export',
   'recording.view',
+  'stats.read',
+  'rating.follow_up',
 ] as const;
 
 /** One authorizable action. */
@@ -150,6 +152,10 @@ export interface ActionResources {
   'evidence.export': { case: CaseFacts };
   /** Listing, playing or exporting the recorded segments of a case's session. */
   'recording.view': { case: CaseFacts };
+  /** A partnership's figures: its two regions. */
+  'stats.read': { regionCodes: readonly string[] };
+  /** The 整改 of a 差评: the case and which side was rated. */
+  'rating.follow_up': { case: CaseFacts; target: 'clerk' | 'counter' };
 }
 
 /** The resource type of action `A`. */
@@ -275,6 +281,11 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // pictures and voices, as sensitive as the bundle that carries them: one rule (custodian).
   'evidence.export': (p, r) => custodian(p, r.case),
   'recording.view': (p, r) => custodian(p, r.case),
+  // 好差评 and case figures (no personal data): the administrators of either region of the partnership.
+  'stats.read': (p, r) => r.regionCodes.some((code) => managesRegion(p, code)),
+  // A 差评 is followed up by the administrators answerable for the side rated: the clerk's
+  // serving region, or the counter's (applicant) region.
+  'rating.follow_up': (p, r) => managesRegion(p, r.target === 'clerk' ? r.case.servingRegion : r.case.applicantRegion),
 };
 
 /**
@@ -478,6 +489,10 @@ function refusalOf<A extends Action>(p: Known, action: A, resource: ResourceFor<
       return new AppError('FORBIDDEN', '只有出具该文书的工作人员可以批准重新打印', 403, caseId);
     case 'recording.view':
       return new AppError('FORBIDDEN', '无权查看此办件的录像：仅限办理地区管理员和受理该办件的工作人员', 403, { ...caseId, reason: 'not_custodian' });
+    case 'stats.read':
+      return new AppError('FORBIDDEN', '只能查看本地区参与的合作关系的统计', 403);
+    case 'rating.follow_up':
+      return new AppError('FORBIDDEN', '差评整改由被评价一方所在地区的管理员填写', 403, caseId);
     case 'desk.link':
       if (facts && caseSide(p, facts) === 'counter') return new AppError('FORBIDDEN', '只有受理该办件的工作人员可以接入 (clerks only)', 403);
       break;

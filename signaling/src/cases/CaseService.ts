@@ -39,6 +39,8 @@ import { CaseNumbers } from './CaseNumbers.js';
 import { CaseStore } from './CaseStore.js';
 import { confirmSignature } from './confirmSignature.js';
 import { rateCase } from './rateCase.js';
+import { followUpPoorRating } from './followUpPoorRating.js';
+import type { PoorRatingFollowUpInput } from '@rvw/protocol/stats';
 import { recordPrint, type PrintEventInput } from './recordPrint.js';
 import { transitionCase } from './transitionCase.js';
 import { updateCaseFields } from './updateCaseFields.js';
@@ -167,6 +169,11 @@ export class CaseService {
   /** Counter: 好差评 of the clerk or the counter, once each, after closing. */
   rate(principal: Principal, caseId: string, input: RatingInput): Promise<CaseRecord> {
     return rateCase(this.#deps, principal, caseId, input);
+  }
+
+  /** Administrator: what was done about a 差评 (整改), once. */
+  followUpPoorRating(principal: Principal, caseId: string, input: PoorRatingFollowUpInput): Promise<CaseRecord> {
+    return followUpPoorRating(this.#deps, principal, caseId, input);
   }
 
   /** Clerk: links an issued document. */

@@ -7,6 +7,7 @@ import { AppError } from '../errors/AppError.js';
 import { ReplicaAck } from '../store/ReplicaAck.js';
 import type { RedisClient } from '../store/redisClient.js';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
+import { aggregateDelta, caseContributions, statsSignature, type Contributions } from '../stats/caseContributions.js';
 import { redactPersonalData } from './redactPersonalData.js';
 
 // `case:{<id>}` is a hash {version, doc}; the literal braces make it and its event stream
@@ -16,7 +17,9 @@ import { redactPersonalData } from './redactPersonalData.js';
 // The compare-and-set: the new document, its audit event and an optional queue membership change
 // are applied together or not at all. A Lua script is atomic, and under `appendfsync always` its
 // effects reach the AOF as one MULTI/EXEC block, so even kill -9 cannot separate a record change
-// from its audit event. Replies {1, newVersion} or {0, currentVersion}.
+// from its audit event. The statistics move with the record in the same script (see
+// stats/caseContributions): a figure never counts a change that was not made, nor misses one that
+// was. Replies {1, newVersion} or {0, currentVersion}.
 const COMMIT = new RedisScript(`
 local cur = redis.call('HGET', KEYS[1], 'version')
 local curv = 0
@@ -30,6 +33,17 @@ if ARGV[6] == 'add' then
   redis.call('ZADD', KEYS[3], ARGV[8], ARGV[7])
 elseif ARGV[6] == 'remove' then
   redis.call('ZREM', KEYS[3], ARGV[7])
+end
+local n = tonumber(ARGV[9])
+for i = 1, n do
+  local op, key, a, b = ARGV[7 + 3 * i], KEYS[3 + i], ARGV[8 + 3 * i], ARGV[9 + 3 * i]
+  if op == 'h' then
+    if redis.call('HINCRBY', key, a, b) == 0 then redis.call('HDEL', key, a) end
+  elseif op == 'z' then
+    redis.call('ZADD', key, b, a)
+  else
+    redis.call('ZREM', key, a)
+  end
 end
 return {1, tonumber(ARGV[2])}
 `);
@@ -60,19 +74,22 @@ export class CaseStore {
   readonly #redis: RedisClient;
   readonly #clock: () => Date;
   readonly #ack: ReplicaAck;
+  readonly #aggregates: boolean;
 
-  private constructor(redis: RedisClient, clock: () => Date, ack: ReplicaAck) {
+  private constructor(redis: RedisClient, clock: () => Date, ack: ReplicaAck, aggregates: boolean) {
     this.#redis = redis;
     this.#clock = clock;
     this.#ack = ack;
+    this.#aggregates = aggregates;
   }
 
   /**
    * Creates a store over a connected client (the caller owns the client); `clock` stamps changes;
-   * `replicaAck` makes every commit wait until replicas hold it (none by default).
+   * `replicaAck` makes every commit wait until replicas hold it (none by default); `aggregates:
+   * false` leaves the statistics alone (only for measuring what keeping them costs: bench:stats).
    */
-  static async create(opts: { redis: RedisClient; clock?: () => Date; replicaAck?: ReplicaAck }): Promise<CaseStore> {
-    return new CaseStore(opts.redis, opts.clock ?? (() => new Date()), opts.replicaAck ?? ReplicaAck.none());
+  static async create(opts: { redis: RedisClient; clock?: () => Date; replicaAck?: ReplicaAck; aggregates?: boolean }): Promise<CaseStore> {
+    return new CaseStore(opts.redis, opts.clock ?? (() => new Date()), opts.replicaAck ?? ReplicaAck.none(), opts.aggregates ?? true);
   }
 
   /** The record, or undefined. */
@@ -81,6 +98,7 @@ export class CaseStore {
     // Written only by #commit from records the use cases built and validated, so trusted as-is.
     return doc === null || doc === undefined ? undefined : (JSON.parse(doc) as CaseRecord);
   }
+
 
   /** The record; refuses CASE_NOT_FOUND (404) when absent. */
   async require(id: string): Promise<CaseRecord> {
@@ -98,7 +116,7 @@ export class CaseStore {
   async insert(fresh: NewCase, change: CaseChange): Promise<CaseRecord> {
     const now = this.#clock().toISOString();
     const record: CaseRecord = { ...fresh, version: 1, createdAt: now, updatedAt: now, lastEventHash: GENESIS_HASH };
-    const outcome = await this.#commit(0, GENESIS_HASH, record, change);
+    const outcome = await this.#commit(0, GENESIS_HASH, undefined, record, change);
     if (!outcome.ok) throw new AppError('CASE_DUPLICATE', `案件 ${fresh.id} 已存在`, 409, { caseId: fresh.id });
     return record;
   }
@@ -116,14 +134,20 @@ export class CaseStore {
   ): Promise<CaseRecord> {
     for (let attempt = 1; ; attempt++) {
       // Freshly parsed from Redis on every attempt, so it can serve as the draft without a copy.
-      const draft = await this.require(id);
+      const doc = await this.#redis.hGet(caseKey(id), 'doc');
+      if (doc === null || doc === undefined) throw caseNotFound(id);
+      const draft = JSON.parse(doc) as CaseRecord;
+      // Most changes (chat, fields, materials) leave what the record counts for in the statistics
+      // alone: compared by signature, and only a change of it costs the delta (from the unchanged doc).
+      const signature = this.#aggregates ? statsSignature(draft) : undefined;
       const { version, lastEventHash } = draft;
       if (opts.expectedVersion !== undefined && version !== opts.expectedVersion) {
         throw versionConflict(id, version, opts.expectedVersion);
       }
       const change = await mutate(draft);
       const next: CaseRecord = { ...draft, id, version: version + 1, updatedAt: this.#clock().toISOString() };
-      const outcome = await this.#commit(version, lastEventHash, next, change);
+      const counts = signature !== undefined && statsSignature(next) !== signature;
+      const outcome = await this.#commit(version, lastEventHash, counts ? caseContributions(JSON.parse(doc) as CaseRecord) : null, next, change);
       if (outcome.ok) return next;
       if (outcome.currentVersion === 0) throw caseNotFound(id);
       if (opts.expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
@@ -163,6 +187,7 @@ export class CaseStore {
   async #commit(
     expectedVersion: number,
     prevHash: string,
+    before: Contributions | undefined | null,
     next: CaseRecord,
     change: CaseChange,
   ): Promise<{ ok: true } | { ok: false; currentVersion: number }> {
@@ -179,11 +204,19 @@ export class CaseStore {
     next.lastEventHash = hash;
     const keys = [caseKey(next.id), eventsKey(next.id)];
     const queueArgs = ['none', '', ''];
-    if (change.queue) {
-      keys.push(change.queue.key);
-      queueArgs.splice(0, 3, change.queue.op, next.id, String(change.queue.score ?? 0));
+    // KEYS[3] is the queue (unused without a queue change), the statistics' keys follow.
+    keys.push(change.queue?.key ?? keys[0]!);
+    if (change.queue) queueArgs.splice(0, 3, change.queue.op, next.id, String(change.queue.score ?? 0));
+    // `null`: nothing the statistics count changed; `undefined`: a new case.
+    const ops = this.#aggregates && before !== null ? aggregateDelta(before, next) : [];
+    const opArgs: string[] = [];
+    for (const o of ops) {
+      keys.push(o.key);
+      if (o.op === 'hincr') opArgs.push('h', o.field, String(o.by));
+      else if (o.op === 'zadd') opArgs.push('z', o.member, String(o.score));
+      else opArgs.push('r', o.member, '');
     }
-    const args = [String(expectedVersion), String(next.version), JSON.stringify(next), hash, canonicalJson(body), ...queueArgs];
+    const args = [String(expectedVersion), String(next.version), JSON.stringify(next), hash, canonicalJson(body), ...queueArgs, String(ops.length), ...opArgs];
     // Acknowledged only once the configured replicas hold it (REDIS_NOT_REPLICATED otherwise).
     const reply = (await this.#ack.write(this.#redis, (connection) => COMMIT.run(connection, keys, args))) as [number, number];
     return reply[0] === 1 ? { ok: true } : { ok: false, currentVersion: reply[1] };

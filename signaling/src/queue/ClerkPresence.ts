@@ -63,4 +63,14 @@ export class ClerkPresence {
     const holding = await this.redis.hmGet(BUSY_KEY, present);
     return { online: present.length, idle: holding.filter((c) => !c).length };
   }
+
+  /** Distinct clerks present for any of `pairs` now, and how many of them hold a case (the statistics' live view). */
+  async snapshot(pairs: readonly { regionCode: string; itemCode: string }[]): Promise<{ online: number; busy: number }> {
+    const now = this.clock().getTime();
+    const keys = [...new Set(pairs.map((p) => servingKey(p.regionCode, p.itemCode)))];
+    const present = new Set((await Promise.all(keys.map((k) => this.redis.zRangeByScore(k, now, '+inf')))).flat());
+    if (present.size === 0) return { online: 0, busy: 0 };
+    const holding = await this.redis.hmGet(BUSY_KEY, [...present]);
+    return { online: present.size, busy: holding.filter((c) => !!c).length };
+  }
 }
