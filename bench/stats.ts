@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       clock: () => new Date(END),
       labels: { partnership: async (x) => x, item: async (x) => x, hall: async (x) => x, counter: async (x) => x, clerk: async (x) => x },
       getCases: (ids) => store.getMany(ids),
-      clerksPresent: async () => ({ online: 0, busy: 0 }),
+      clerksPresent: async () => ({ online: 0, busy: 0, paused: 0 }),
     });
     const partnerships = PARTNERSHIPS.map((id) => ({ id, regions: ['320509', '341522'], offers: [] }) as unknown as Partnership);
     const day = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);

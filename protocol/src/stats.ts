@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { STATS_MAX_DAYS, type StatsDimension } from './vocabulary.js';
+
+// The plain constants live in vocabulary.ts (no zod), so pages import them without the schemas.
+export { DURATION_BUCKETS_S, RATING_LEVEL_LABELS, STATS_DIMENSION_LABELS, STATS_DIMENSIONS, STATS_MAX_DAYS, type StatsDimension } from './vocabulary.js';
 
 // Service statistics (办件统计、好差评) as the administrator's pages, the node and the tests see
 // them. Figures are kept up to date with every case change (signaling/src/stats); these are the
@@ -7,21 +11,6 @@ import { z } from 'zod';
 /** A calendar day in Asia/Shanghai, `YYYY-MM-DD`. */
 const Day = z.iso.date();
 
-/** At most this many days in one statistics query (a year and a day: a leap year's range). */
-export const STATS_MAX_DAYS = 367;
-
-/** Dimensions the figures are broken down by. */
-export const STATS_DIMENSIONS = ['partnership', 'item', 'hall', 'counter', 'clerk'] as const;
-/** A dimension of the figures. */
-export type StatsDimension = (typeof STATS_DIMENSIONS)[number];
-/** Chinese names of the dimensions. */
-export const STATS_DIMENSION_LABELS: Readonly<Record<StatsDimension, string>> = Object.freeze({
-  partnership: '合作关系',
-  item: '事项',
-  hall: '大厅',
-  counter: '窗口',
-  clerk: '受理人员',
-});
 
 /** `GET /api/admin/stats` query: a date range (both ends included) and optional filters. */
 export const StatsQueryInput = z
@@ -43,13 +32,6 @@ export const StatsQueryInput = z
 /** A statistics query. */
 export type StatsQueryInput = z.infer<typeof StatsQueryInput>;
 
-/**
- * Upper bounds (seconds) of the wait and handling-time buckets. A percentile is reported as the
- * upper bound of the bucket it falls in ("≤ 3 分钟"), exact to that bucket; the last bucket is open.
- */
-export const DURATION_BUCKETS_S: readonly number[] = Object.freeze([
-  30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 28800, 86400,
-]);
 
 /** The figures of one slice of cases (a whole range, a day, a partnership, a clerk …). */
 export interface StatsFigures {
@@ -119,8 +101,8 @@ export interface StatsReport {
 export interface LiveStats {
   at: string;
   queues: { partnershipId: string; servingRegion: string; itemCode: string; itemName: string; waiting: number; longestWaitS: number }[];
-  /** Clerks of the requester's serving regions watching their queues, and how many hold a case. */
-  clerks: { online: number; busy: number };
+  /** Clerks of the requester's serving regions watching their queues, how many hold a case, how many are paused (示忙). */
+  clerks: { online: number; busy: number; paused: number };
 }
 
 /** `POST /api/admin/stats/poor/:caseId/follow-up`: what was done about a 差评 (整改情况). */
@@ -130,6 +112,3 @@ export const PoorRatingFollowUpInput = z.strictObject({
 });
 /** A 整改 record. */
 export type PoorRatingFollowUpInput = z.infer<typeof PoorRatingFollowUpInput>;
-
-/** 好差评 levels (国办发〔2019〕51号), 1 … 5. */
-export const RATING_LEVEL_LABELS: readonly string[] = Object.freeze(['非常不满意', '不满意', '基本满意', '满意', '非常满意']);

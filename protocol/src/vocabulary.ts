@@ -77,3 +77,30 @@ export const STAFF_ROLE_LABELS: Readonly<Record<StaffRole, string>> = Object.fre
 
 /** The region code that stands for every region (a provincial administrator). */
 export const ANY_REGION = '*';
+
+/** At most this many days in one statistics query (a year and a day: a leap year's range). */
+export const STATS_MAX_DAYS = 367;
+
+/** Dimensions the service statistics are broken down by. */
+export const STATS_DIMENSIONS = ['partnership', 'item', 'hall', 'counter', 'clerk'] as const;
+/** A dimension of the statistics. */
+export type StatsDimension = (typeof STATS_DIMENSIONS)[number];
+/** Chinese names of the dimensions, in the order the statistics page offers them. */
+export const STATS_DIMENSION_LABELS: Readonly<Record<StatsDimension, string>> = Object.freeze({
+  partnership: '合作关系',
+  item: '事项',
+  hall: '大厅',
+  counter: '窗口',
+  clerk: '受理人员',
+});
+
+/**
+ * Upper bounds (seconds) of the wait and handling-time buckets. A percentile is reported as the
+ * upper bound of the bucket it falls in ("≤ 3 分钟"), exact to that bucket; the last bucket is open.
+ */
+export const DURATION_BUCKETS_S: readonly number[] = Object.freeze([
+  30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 28800, 86400,
+]);
+
+/** 好差评 levels (国办发〔2019〕51号), 1 非常不满意 … 5 非常满意 (index 0 is level 1). */
+export const RATING_LEVEL_LABELS: readonly string[] = Object.freeze(['非常不满意', '不满意', '基本满意', '满意', '非常满意']);

@@ -32,7 +32,7 @@ export interface StatsReaderOptions {
   /** Case records by id (the 差评 list shows each one's number, item and comment). */
   getCases(ids: readonly string[]): Promise<(CaseRecord | undefined)[]>;
   /** Which clerks watch their queues and how many hold a case (ClerkPresence). */
-  clerksPresent(pairs: readonly { regionCode: string; itemCode: string }[]): Promise<{ online: number; busy: number }>;
+  clerksPresent(pairs: readonly { regionCode: string; itemCode: string }[]): Promise<{ online: number; busy: number; paused: number }>;
 }
 
 /** Counts of one slice, by metric (`opened`, `wait:3`, `rate:clerk:5` …). */

@@ -8,6 +8,7 @@ import { authorizeWithReason, can, requireAdmin, type AdminPrincipal } from '../
 import type { Principal } from '../auth/Principal.js';
 import { respondWithError } from '../auth/respondWithError.js';
 import { parseInput } from '../catalog/parseInput.js';
+import { AppError } from '../errors/AppError.js';
 import { httpErrorOf } from '../http/httpErrorOf.js';
 import type { Logger } from '../observability/logger.js';
 import type { StatsReader } from './StatsReader.js';
@@ -50,7 +51,8 @@ export function createStatsRouter(deps: StatsRouterDeps): Router {
     const q = parseInput(StatsQueryInput, rest);
     if (q.partnershipId) {
       const p = (await deps.partnerships()).find((x) => x.id === q.partnershipId);
-      authorizeWithReason(principal, 'stats.read', { regionCodes: p?.regions ?? [] });
+      if (!p) throw new AppError('CATALOG_PARTNERSHIP_NOT_FOUND', `合作关系 ${q.partnershipId} 不存在`, 404, { partnershipId: q.partnershipId });
+      authorizeWithReason(principal, 'stats.read', { regionCodes: p.regions });
     }
     return { q, partnerships };
   };

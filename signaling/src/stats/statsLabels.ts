@@ -9,7 +9,13 @@ export function statsLabels(catalog: CatalogStore, staff: Pick<StaffStore, 'getS
     partnership: async (id) => (await catalog.get('partnership', id))?.name ?? gone(id),
     item: async (code) => (await catalog.get('item', code))?.name ?? gone(code),
     hall: async (id) => (await catalog.get('hall', id))?.name ?? gone(id),
-    counter: async (id) => (await catalog.get('counter', id))?.name ?? gone(id),
+    // Counters are named within their hall (each hall has its 1 号窗口): the hall's name goes first.
+    counter: async (id) => {
+      const counter = await catalog.get('counter', id);
+      if (!counter) return gone(id);
+      const hall = await catalog.get('hall', counter.hallId);
+      return hall ? `${hall.name} ${counter.name}` : counter.name;
+    },
     clerk: async (id) => (await staff.getStaff(id))?.name ?? gone(id),
   };
 }

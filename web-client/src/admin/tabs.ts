@@ -1,15 +1,16 @@
 import { byId } from '../ui/dom';
 
 /** The tabs of the admin page (the `data-tab` values of admin.html). */
-export const TABS = ['regions', 'halls', 'items', 'partnerships', 'staff'] as const;
+export const TABS = ['regions', 'halls', 'items', 'partnerships', 'staff', 'stats'] as const;
 /** A tab of the admin page. */
 export type Tab = (typeof TABS)[number];
 
 /**
  * Tab switching: one `#tab-<name>` panel visible at a time. The open tab lives in the address
- * (`#tab=items`), so a reload or a shared link opens the same tab.
+ * (`#tab=items`), so a reload or a shared link opens the same tab. `onSelect` hears every switch,
+ * the first one included, for tabs that work only while seen (the statistics' charts and polling).
  */
-export function setupTabs(): void {
+export function setupTabs(onSelect: (tab: Tab) => void = () => undefined): void {
   const nav = byId('tabs');
   const select = (tab: Tab) => {
     for (const t of TABS) byId(`tab-${t}`).classList.toggle('hidden', t !== tab);
@@ -19,6 +20,7 @@ export function setupTabs(): void {
       b.setAttribute('aria-selected', String(on));
     }
     history.replaceState(null, '', `#tab=${tab}`);
+    onSelect(tab);
   };
   nav.addEventListener('click', (ev) => {
     const tab = (ev.target as HTMLElement).closest<HTMLButtonElement>('button[data-tab]')?.dataset.tab;

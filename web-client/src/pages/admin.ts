@@ -6,13 +6,14 @@ import { ANY_REGION } from '../admin/labels';
 import { setupPartnershipsTab } from '../admin/partnershipsTab';
 import { setupRegionsTab } from '../admin/regionsTab';
 import { setupStaffTab } from '../admin/staffTab';
+import { setupStatsTab } from '../admin/statsTab';
 import { setupTabs } from '../admin/tabs';
 import { requireSignedIn } from '../auth/requireSignedIn';
 import { signOut } from '../auth/signOut';
 import { byId, toast } from '../ui/dom';
 
 // The administration page: catalogue (regions, halls and counters, items, partnerships), counter
-// terminals and staff. Every tab reads the shared AdminData and writes through the admin API.
+// terminals, staff and statistics. Every tab reads the shared AdminData and writes through the admin API.
 async function main(): Promise<void> {
   const me = await requireSignedIn('admin');
   if (me.kind !== 'staff' || me.role !== 'admin') return; // requireSignedIn already redirected
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
   });
 
   const data = new AdminData();
-  setupTabs();
+  const stats = setupStatsTab(data);
+  setupTabs((tab) => stats.setShown(tab === 'stats'));
   setupRegionsTab(data);
   setupHallsTab(data);
   setupItemsTab(data);
