@@ -118,6 +118,11 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   req('queue.leave', { caseId: Id }),
   /** Clerk: watch the queues of the items one handles (answers with the current queue). */
   req('queue.subscribe', {}),
+  /**
+   * Clerk: 示忙/示闲. `paused: true` takes no new applicants (queue.accept refused, not counted in
+   * the counters' wait estimates) until `paused: false`; without `paused`, only reads the state.
+   */
+  req('clerk.availability', { paused: z.boolean().optional() }),
   /** Clerk: accept a queued case; exactly one clerk wins. */
   req('queue.accept', { caseId: Id }),
   /** Read a case (masked as the caller's role requires) and subscribe to its changes. */

@@ -145,6 +145,8 @@ export interface Responses {
   'queue.leave': CaseViewResponse;
   'queue.subscribe': { cases: (QueueEntry & { applicantRegionName?: string })[] };
   'queue.accept': CaseViewResponse;
+  /** The clerk's 示忙 state: since when paused, or not paused. */
+  'clerk.availability': { paused: boolean; since: string | null };
   'case.get': CaseViewResponse;
   'case.update': CaseViewResponse;
   'case.transition': CaseViewResponse;

@@ -136,6 +136,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'queue.leave': { caseId: 'case-1' },
   'queue.subscribe': {},
   'queue.accept': { caseId: 'case-1' },
+  'clerk.availability': {},
   'case.get': { caseId: 'case-1' },
   'case.update': { caseId: 'case-1', expectedVersion: 1, fields: { note: '补充说明' } },
   'case.transition': { caseId: 'case-1', expectedVersion: 1, to: 'completed' },

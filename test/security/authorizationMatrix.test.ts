@@ -149,6 +149,8 @@ const HTTP: HttpRow[] = [
   { method: 'GET', route: '/api/cases/:caseId/recordings', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/recordings` },
   { method: 'GET', route: '/api/cases/:caseId/recordings/:sha256', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/recordings/${'0'.repeat(64)}` },
   { method: 'GET', route: '/api/cases/:caseId/evidence', /* a341, holder */ cells: 'D A A D D D D D D', path: (c) => `/api/cases/${c.caseA}/evidence` },
+  // 我的办件: every clerk lists its own accepted cases (nobody else's; test/stats/clerkHistory.test.ts).
+  { method: 'GET', route: '/api/clerk/cases', /*      own cases only           */ cells: 'D D A A A A D D D' },
   // ── statistics: the administrators of either region of the partnership (吴江↔霍邱) ──
   { method: 'GET', route: '/api/admin/stats', /*      the partnership's figures */ cells: 'A A D D D D D D D', path: () => `/api/admin/stats?from=2026-01-01&to=2026-01-31&partnershipId=${PARTNERSHIP}` },
   { method: 'GET', route: '/api/admin/stats/live', /* queues and clerks now     */ cells: 'A A D D D D D D D' },
@@ -195,6 +197,7 @@ const WS: WsRow[] = [
   { type: 'queue.join', /* counters (c341: ITEM_NOT_OFFERED) */ cells: 'D D D D D D A A D', fields: () => ({ partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('林秀英') }) },
   { type: 'queue.leave', /* the case's counter             */ cells: 'D D D D D D A D D', fields: caseId },
   { type: 'queue.accept', /* clerks of region+item may try; a late one gets CASE_ALREADY_ACCEPTED */ cells: 'D D A A D D D D D', fields: caseId },
+  { type: 'clerk.availability', /* every clerk, about itself (read here: a paused kH would accept nothing) */ cells: 'D D A A A A D D D', fields: () => ({}) },
   // Case A is held: the item's other clerks (kN) saw it only while it was queued.
   { type: 'case.get', /* holder, its counter, admins of either region */ cells: 'A A A D D D A D D', fields: caseId },
   // An application-form field both sides may write; the authority's 办理意见 is the holder's alone (documentAbuse.test.ts).

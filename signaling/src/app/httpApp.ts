@@ -15,6 +15,7 @@ import type { Metrics } from '../observability/Metrics.js';
 import type { RedisClient } from '../store/redisClient.js';
 import type { Hub } from '../ws/Hub.js';
 import { createCaseFilesRouter, type CaseFilesRouterDeps } from './createCaseFilesRouter.js';
+import { createClerkRouter } from './createClerkRouter.js';
 import { createCounterRouter } from './createCounterRouter.js';
 
 /** Options for {@link createHttpApp}. */
@@ -91,6 +92,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
       ...(opts.config.recording.enabled ? { recording: { retentionDays: opts.config.recording.retentionDays } } : {}),
     }),
   );
+  app.use(createClerkRouter({ resolvePrincipal: auth.resolvePrincipal, redis, getCases: (ids) => Promise.all(ids.map((id) => cases.getCase(id).catch(() => undefined))) }));
   app.use(
     createCaseFilesRouter({
       resolvePrincipal: auth.resolvePrincipal,

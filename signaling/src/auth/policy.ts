@@ -72,6 +72,8 @@ export const ACTIONS = [
   'recording.view',
   'stats.read',
   'rating.follow_up',
+  'clerk.availability',
+  'clerk.history',
 ] as const;
 
 /** One authorizable action. */
@@ -154,6 +156,10 @@ export interface ActionResources {
   'recording.view': { case: CaseFacts };
   /** A partnership's figures: its two regions. */
   'stats.read': { regionCodes: readonly string[] };
+  /** A clerk's own 示忙/示闲. */
+  'clerk.availability': Record<string, never>;
+  /** A clerk's own list of the cases it accepted (each case is then `case.read`). */
+  'clerk.history': Record<string, never>;
   /** The 整改 of a 差评: the case and which side was rated. */
   'rating.follow_up': { case: CaseFacts; target: 'clerk' | 'counter' };
 }
@@ -286,6 +292,9 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // A 差评 is followed up by the administrators answerable for the side rated: the clerk's
   // serving region, or the counter's (applicant) region.
   'rating.follow_up': (p, r) => managesRegion(p, r.target === 'clerk' ? r.case.servingRegion : r.case.applicantRegion),
+  // Only about oneself: the principal is the clerk whose state it is.
+  'clerk.availability': (p) => p.kind === 'staff' && p.role === 'clerk',
+  'clerk.history': (p) => p.kind === 'staff' && p.role === 'clerk',
 };
 
 /**
@@ -401,7 +410,7 @@ export function authorizeCounterAction<A extends 'document.print'>(principal: Pr
 }
 
 /** `authorizeWithReason` for what only a clerk does with no case yet (watching the queue), narrowing the principal. */
-export function requireClerk(principal: Principal, action: 'queue.subscribe'): asserts principal is ClerkPrincipal {
+export function requireClerk(principal: Principal, action: 'queue.subscribe' | 'clerk.availability' | 'clerk.history'): asserts principal is ClerkPrincipal {
   authorizeWithReason(principal, action, {});
   // Unreachable: the rule admits clerks only. Refused rather than assumed all the same.
   if (principal.kind !== 'staff' || principal.role !== 'clerk') throw notAllowed(action);
@@ -480,6 +489,10 @@ function refusalOf<A extends Action>(p: Known, action: A, resource: ResourceFor<
       return new AppError('FORBIDDEN', '此办件不属于您负责的地区或事项', 403, caseId);
     case 'queue.subscribe':
       return new AppError('FORBIDDEN', '只有异地窗口工作人员可以查看待受理队列', 403);
+    case 'clerk.availability':
+      return new AppError('FORBIDDEN', '只有异地窗口工作人员可以示忙或示闲', 403);
+    case 'clerk.history':
+      return new AppError('FORBIDDEN', '只有异地窗口工作人员有“我的办件”', 403);
     case 'counter.act':
       if (p.kind !== 'counter' || !('registration' in resource)) break;
       return new AppError('FORBIDDEN', '窗口终端登记信息与所属大厅不一致，请联系管理员', 403, { counterId: (resource.registration as CounterRegistration).counterId });

@@ -40,6 +40,7 @@ import { CaseStore } from './CaseStore.js';
 import { confirmSignature } from './confirmSignature.js';
 import { rateCase } from './rateCase.js';
 import { followUpPoorRating } from './followUpPoorRating.js';
+import { setClerkAvailability } from '../queue/setClerkAvailability.js';
 import type { PoorRatingFollowUpInput } from '@rvw/protocol/stats';
 import { recordPrint, type PrintEventInput } from './recordPrint.js';
 import { transitionCase } from './transitionCase.js';
@@ -169,6 +170,11 @@ export class CaseService {
   /** Counter: 好差评 of the clerk or the counter, once each, after closing. */
   rate(principal: Principal, caseId: string, input: RatingInput): Promise<CaseRecord> {
     return rateCase(this.#deps, principal, caseId, input);
+  }
+
+  /** Clerk: 示忙/示闲 (or, without `paused`, the current state). */
+  setClerkAvailability(principal: Principal, input: { paused?: boolean }): Promise<{ paused: boolean; since: string | null }> {
+    return setClerkAvailability(this.#deps, principal, input);
   }
 
   /** Administrator: what was done about a 差评 (整改), once. */

@@ -12,6 +12,7 @@ export interface PresentClerk {
 
 const servingKey = (regionCode: string, itemCode: string) => `presence:serving:${regionCode}:${itemCode}`;
 const BUSY_KEY = 'presence:busy';
+const PAUSED_KEY = 'presence:paused';
 
 /**
  * Which clerks serve an item right now, in Redis so that every node sees the clerks of every
@@ -52,25 +53,48 @@ export class ClerkPresence {
     if ((await this.redis.hGet(BUSY_KEY, staffId)) === caseId) await this.redis.hDel(BUSY_KEY, staffId);
   }
 
-  /** How many clerks serve the item now, and how many of them hold no case. */
+  /** 示忙: the clerk takes no new applicant until resumed (kept across pages and nodes). */
+  async pause(staffId: string): Promise<string> {
+    const since = this.clock().toISOString();
+    await this.redis.hSetNX(PAUSED_KEY, staffId, since);
+    return (await this.redis.hGet(PAUSED_KEY, staffId)) ?? since;
+  }
+
+  /** 示闲: the clerk takes applicants again. */
+  async resume(staffId: string): Promise<void> {
+    await this.redis.hDel(PAUSED_KEY, staffId);
+  }
+
+  /** Since when the clerk is paused (示忙), or null. */
+  async pausedSince(staffId: string): Promise<string | null> {
+    return (await this.redis.hGet(PAUSED_KEY, staffId)) ?? null;
+  }
+
+  /**
+   * How many clerks serve the item now, and how many of them hold no case. A paused clerk (示忙)
+   * serves nobody new: counted in neither, so the counters' wait estimates do not wait on them.
+   */
   async serving(regionCode: string, itemCode: string): Promise<{ online: number; idle: number }> {
     const key = servingKey(regionCode, itemCode);
     const now = this.clock().getTime();
     // Lapsed entries (a node that died without saying goodbye) are dropped on the way.
     await this.redis.zRemRangeByScore(key, '-inf', now);
-    const present = await this.redis.zRange(key, 0, -1);
+    const watching = await this.redis.zRange(key, 0, -1);
+    if (watching.length === 0) return { online: 0, idle: 0 };
+    const paused = await this.redis.hmGet(PAUSED_KEY, watching);
+    const present = watching.filter((_, i) => !paused[i]);
     if (present.length === 0) return { online: 0, idle: 0 };
     const holding = await this.redis.hmGet(BUSY_KEY, present);
     return { online: present.length, idle: holding.filter((c) => !c).length };
   }
 
   /** Distinct clerks present for any of `pairs` now, and how many of them hold a case (the statistics' live view). */
-  async snapshot(pairs: readonly { regionCode: string; itemCode: string }[]): Promise<{ online: number; busy: number }> {
+  async snapshot(pairs: readonly { regionCode: string; itemCode: string }[]): Promise<{ online: number; busy: number; paused: number }> {
     const now = this.clock().getTime();
     const keys = [...new Set(pairs.map((p) => servingKey(p.regionCode, p.itemCode)))];
-    const present = new Set((await Promise.all(keys.map((k) => this.redis.zRangeByScore(k, now, '+inf')))).flat());
-    if (present.size === 0) return { online: 0, busy: 0 };
-    const holding = await this.redis.hmGet(BUSY_KEY, [...present]);
-    return { online: present.size, busy: holding.filter((c) => !!c).length };
+    const present = [...new Set((await Promise.all(keys.map((k) => this.redis.zRangeByScore(k, now, '+inf')))).flat())];
+    if (present.length === 0) return { online: 0, busy: 0, paused: 0 };
+    const [holding, paused] = await Promise.all([this.redis.hmGet(BUSY_KEY, present), this.redis.hmGet(PAUSED_KEY, present)]);
+    return { online: present.length, busy: holding.filter((c) => !!c).length, paused: paused.filter((c) => !!c).length };
   }
 }

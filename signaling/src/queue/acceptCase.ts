@@ -16,6 +16,10 @@ import { queueKey } from './queueKey.js';
  * clerks race exactly one wins; the others get CASE_ALREADY_ACCEPTED (409).
  */
 export async function acceptCase(deps: CaseDeps, principal: Principal, caseId: string): Promise<CaseRecord> {
+  // 示忙: a paused clerk takes nobody new (its page hides 接入; this answers a stale or crafted one).
+  if (principal.kind === 'staff' && principal.role === 'clerk' && (await deps.queues.presence.pausedSince(principal.staffId)) !== null) {
+    throw new AppError('CLERK_PAUSED', '您当前处于示忙状态，请先点击“示闲”再接入申请人', 409, { staffId: principal.staffId });
+  }
   const record = await deps.cases.update(caseId, (draft) => {
     authorizeWithReason(principal, 'queue.accept', { case: caseFacts(draft) });
     if (draft.state !== 'queued' && draft.clerkId !== undefined) {

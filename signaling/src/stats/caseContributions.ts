@@ -17,6 +17,7 @@ import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
 //   day's figures (readers cache a day's figures until its counter moves)
 // - `stats:poor:<partnershipId>`: sorted set of 差评, `<caseId>|<target>|<item>|<hall>|<counter>|<clerk>`
 //   scored by the rating's time; `stats:ratings:<partnershipId>` the same for every rating
+// - `clerk:cases:<staffId>`: sorted set of the cases the clerk holds or held, scored by 受理 (ms)
 // - `stats:waivers:<partnershipId>`: sorted set of outstanding 容缺 materials,
 //   `<caseId>|<materialId>|<item>|<hall>|<counter>|<clerk>` scored by the deadline's end (ms)
 
@@ -43,6 +44,10 @@ export function poorKey(partnershipId: string): string {
 /** Redis key of all of a partnership's ratings (the 好差评 export lists them). */
 export function ratingsKey(partnershipId: string): string {
   return `stats:ratings:${partnershipId}`;
+}
+/** Redis key of the cases a clerk accepted (the clerk's history, 我的办件). */
+export function clerkCasesKey(staffId: string): string {
+  return `clerk:cases:${staffId}`;
 }
 /** Redis key of a partnership's outstanding 容缺 materials. */
 export function waiversKey(partnershipId: string): string {
@@ -96,6 +101,7 @@ export function caseContributions(record: CaseRecord): Contributions {
   if (record.acceptedAt) {
     const waited = seconds(record.createdAt, record.acceptedAt);
     add(record.acceptedAt, 'accepted');
+    if (record.clerkId) members.set(`${clerkCasesKey(record.clerkId)}${SEP}${record.id}`, Date.parse(record.acceptedAt));
     add(record.acceptedAt, 'wait_s', waited);
     bucket(record.acceptedAt, `wait:${durationBucket(waited)}`);
   }

@@ -69,6 +69,7 @@ const TEMPLATES: { [T in RequestType]: (x: Targets) => Record<string, unknown> }
   'queue.leave': (x) => ({ caseId: x.caseId }),
   'queue.subscribe': () => ({}),
   'queue.accept': (x) => ({ caseId: x.caseId }),
+  'clerk.availability': () => ({}),
   'case.get': (x) => ({ caseId: x.caseId }),
   'case.update': (x) => ({ caseId: x.caseId, expectedVersion: x.version(), fields: { contactPhone: '13800000000' } }),
   'case.transition': (x) => ({ caseId: x.caseId, expectedVersion: x.version(), to: 'suspended', reason: '测试' }),

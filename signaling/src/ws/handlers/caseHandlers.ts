@@ -111,6 +111,7 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
           .map((e) => ({ ...e, applicantRegionName: regions.get(e.applicantRegion) })),
       };
     },
+    'clerk.availability': async (conn, r) => cases.setClerkAvailability(conn.principal, r.paused === undefined ? {} : { paused: r.paused }),
     'queue.accept': async (conn, r) => {
       await load(conn, r.caseId, 'queue.accept');
       const accepted = await cases.acceptCase(conn.principal, r.caseId);

@@ -1,0 +1,27 @@
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import type { ResolvePrincipal } from '../auth/createPrincipalResolver.js';
+import { parseInput } from '../catalog/parseInput.js';
+import { listClerkCases } from '../cases/listClerkCases.js';
+import type { CaseRecord } from '@rvw/protocol/caseRecord';
+import type { RedisClient } from '../store/redisClient.js';
+
+const HistoryQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+  before: z.coerce.number().int().positive().optional(),
+});
+
+/**
+ * The clerk's own workbench data: `GET /api/clerk/cases?limit=&before=` lists the cases the clerk
+ * accepted, newest first, applicant names masked (我的办件); a case opens in the page as usual.
+ */
+export function createClerkRouter(deps: { resolvePrincipal: ResolvePrincipal; redis: RedisClient; getCases(ids: readonly string[]): Promise<(CaseRecord | undefined)[]> }): Router {
+  const router = express.Router();
+  router.get('/api/clerk/cases', async (req, res) => {
+    const principal = await deps.resolvePrincipal(req);
+    const q = parseInput(HistoryQuery, req.query);
+    const page = await listClerkCases(deps, principal, { limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}) });
+    res.set('cache-control', 'no-store').json({ ok: true, data: page });
+  });
+  return router;
+}

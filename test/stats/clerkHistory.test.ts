@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { Principal } from '@rvw/signaling/auth/Principal';
+import { listClerkCases } from '@rvw/signaling/cases/listClerkCases';
+import { APPLICANT, expectCode, fakeClock, huoqiuClerk, ITEMS, useCaseWorld, WUJIANG_COUNTER } from '../cases/fixtures';
+
+/* 我的办件: the cases a clerk accepted, from the index the case store keeps with each 受理. */
+
+const time = fakeClock('2025-07-14T01:00:00.000Z');
+const env = useCaseWorld({ clock: time.clock });
+const [li, wang] = [huoqiuClerk('clerk-hist-li'), huoqiuClerk('clerk-hist-wang')];
+const admin: Principal = { kind: 'staff', role: 'admin', staffId: 'adm', name: '管理员', regionCodes: ['*'] };
+
+describe('a clerk’s history (我的办件)', () => {
+  it('lists the clerk’s own accepted cases, newest first, masked, in pages; nobody else’s', async () => {
+    const s = env.world.service;
+    const deps = { redis: env.world.redis, getCases: (ids: readonly string[]) => s.store.getMany(ids) };
+    const mine: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const c = await s.openCase(WUJIANG_COUNTER, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT });
+      time.advance(60);
+      await s.acceptCase(i % 3 === 2 ? wang : li, c.id);
+      if (i % 3 !== 2) mine.push(c.id);
+      if (i === 0) await s.transition(li, c.id, { to: 'rejected', reason: '材料不全' });
+      time.advance(60);
+    }
+    // A case opened but never accepted is nobody's.
+    await s.openCase(WUJIANG_COUNTER, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT });
+
+    const first = await listClerkCases(deps, li, { limit: 3 });
+    expect(first.cases.map((c) => c.id)).toEqual([...mine].reverse().slice(0, 3));
+    expect(first.more).toBe(true);
+    expect(first.cases[0]).toMatchObject({ itemName: expect.any(String), state: 'in_session', applicantName: '陈**', closedAt: null, rating: null });
+    const before = Date.parse(first.cases.at(-1)!.acceptedAt);
+    const rest = await listClerkCases(deps, li, { limit: 10, before });
+    expect(rest.cases.map((c) => c.id)).toEqual([...mine].reverse().slice(3));
+    expect(rest.more).toBe(false);
+    expect(rest.cases.at(-1)).toMatchObject({ state: 'rejected', closedAt: expect.any(String) });
+    expect((await listClerkCases(deps, wang, { limit: 10 })).cases).toHaveLength(2);
+    await expectCode(listClerkCases(deps, admin, { limit: 10 }), 'FORBIDDEN');
+    await expectCode(listClerkCases(deps, WUJIANG_COUNTER, { limit: 10 }), 'FORBIDDEN');
+    // A clerk no longer assigned the item no longer reads its cases (the policy decides per case).
+    expect((await listClerkCases(deps, { ...li, itemCodes: [ITEMS.certificate] }, { limit: 10 })).cases).toEqual([]);
+  });
+});
