@@ -123,6 +123,14 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
    * the counters' wait estimates) until `paused: false`; without `paused`, only reads the state.
    */
   req('clerk.availability', { paused: z.boolean().optional() }),
+  /**
+   * Clerk holding the case: 转办 to a colleague of the serving region assigned the item, with a
+   * note for them (in the audit chain). The colleague holds it from then on; this clerk's desk
+   * leaves the call.
+   */
+  req('case.transfer', { caseId: Id, toStaffId: Id, note: z.string().trim().min(2).max(500) }),
+  /** Clerk holding the case: the colleagues it may be transferred to, with whether each is at the desk. */
+  req('clerk.colleagues', { caseId: Id }),
   /** Clerk: accept a queued case; exactly one clerk wins. */
   req('queue.accept', { caseId: Id }),
   /** Read a case (masked as the caller's role requires) and subscribe to its changes. */

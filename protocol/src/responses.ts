@@ -145,6 +145,9 @@ export interface Responses {
   'queue.leave': CaseViewResponse;
   'queue.subscribe': { cases: (QueueEntry & { applicantRegionName?: string })[] };
   'queue.accept': CaseViewResponse;
+  'case.transfer': CaseViewResponse;
+  /** Clerks a held case may be transferred to (the serving region's, assigned the item; not the caller). */
+  'clerk.colleagues': { colleagues: { staffId: string; name: string; online: boolean; busy: boolean; paused: boolean }[] };
   /** The clerk's 示忙 state: since when paused, or not paused. */
   'clerk.availability': { paused: boolean; since: string | null };
   'case.get': CaseViewResponse;

@@ -122,8 +122,13 @@ const MATRIX: Row[] = [
   // Figures and 好差评 of a partnership: the administrators of either of its regions, nobody else.
   row('stats.read', 'partnership A+B', { regionCodes: ['A', 'B'] }, 'Y  Y  Y  .   .    .   .   .   .   .  .'),
   row('stats.read', 'partnership B+C', { regionCodes: ['B', 'C'] }, '.  Y  Y  .   .    .   .   .   .   .  .'),
+  // 办件档案: a partnership's cases are searched by the administrators of either of its regions (each found case is case.read).
+  row('archive.search', 'partnership A+B', { regionCodes: ['A', 'B'] }, 'Y  Y  Y  .   .    .   .   .   .   .  .'),
+  row('archive.search', 'partnership B+C', { regionCodes: ['B', 'C'] }, '.  Y  Y  .   .    .   .   .   .   .  .'),
   // 示忙/示闲: any clerk, about itself (the principal is the subject).
   row('clerk.availability', 'own state', {},                    '.  .  .  Y   Y    Y   Y   .   .   .  .'),
+  row('case.transfer', 'held case', { case: held },             '.  .  .  Y   .    .   .   .   .   .  .'),
+  row('case.transfer', 'queued case', { case: queued },         '.  .  .  .   .    .   .   .   .   .  .'),
   row('clerk.history', 'own cases', {},                         '.  .  .  Y   Y    Y   Y   .   .   .  .'),
   // 整改 of a 差评: the administrators answerable for the side rated.
   row('rating.follow_up', 'clerk rated', { case: held, target: 'clerk' }, 'Y  .  Y  .   .    .   .   .   .   .  .'),

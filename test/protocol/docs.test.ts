@@ -137,6 +137,8 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'queue.subscribe': {},
   'queue.accept': { caseId: 'case-1' },
   'clerk.availability': {},
+  'case.transfer': { caseId: 'case-1', toStaffId: 'clerk-2', note: '材料已齐，请出具证明' },
+  'clerk.colleagues': { caseId: 'case-1' },
   'case.get': { caseId: 'case-1' },
   'case.update': { caseId: 'case-1', expectedVersion: 1, fields: { note: '补充说明' } },
   'case.transition': { caseId: 'case-1', expectedVersion: 1, to: 'completed' },

@@ -197,6 +197,9 @@ const WS: WsRow[] = [
   { type: 'queue.join', /* counters (c341: ITEM_NOT_OFFERED) */ cells: 'D D D D D D A A D', fields: () => ({ partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant('林秀英') }) },
   { type: 'queue.leave', /* the case's counter             */ cells: 'D D D D D D A D D', fields: caseId },
   { type: 'queue.accept', /* clerks of region+item may try; a late one gets CASE_ALREADY_ACCEPTED */ cells: 'D D A A D D D D D', fields: caseId },
+  // 转办 and its colleague list: the holder only (to nobody here: TRANSFER_TARGET_INVALID, a business refusal).
+  { type: 'case.transfer', /* holder                  */ cells: 'D D A D D D D D D', fields: (c) => ({ caseId: c.caseA, toStaffId: 'no-such-clerk', note: '转交同事办理' }) },
+  { type: 'clerk.colleagues', /* holder               */ cells: 'D D A D D D D D D', fields: caseId },
   { type: 'clerk.availability', /* every clerk, about itself (read here: a paused kH would accept nothing) */ cells: 'D D A A A A D D D', fields: () => ({}) },
   // Case A is held: the item's other clerks (kN) saw it only while it was queued.
   { type: 'case.get', /* holder, its counter, admins of either region */ cells: 'A A A D D D A D D', fields: caseId },

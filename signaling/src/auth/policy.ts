@@ -71,9 +71,11 @@ export const ACTIONS = [
   'evidence.export',
   'recording.view',
   'stats.read',
+  'archive.search',
   'rating.follow_up',
   'clerk.availability',
   'clerk.history',
+  'case.transfer',
 ] as const;
 
 /** One authorizable action. */
@@ -156,8 +158,12 @@ export interface ActionResources {
   'recording.view': { case: CaseFacts };
   /** A partnership's figures: its two regions. */
   'stats.read': { regionCodes: readonly string[] };
+  /** Searching a partnership's cases (办件档案): its two regions. Each case found is then `case.read`. */
+  'archive.search': { regionCodes: readonly string[] };
   /** A clerk's own 示忙/示闲. */
   'clerk.availability': Record<string, never>;
+  /** 转办: the holding clerk hands the case to a colleague (who must serve it: see transferCase). */
+  'case.transfer': { case: CaseFacts };
   /** A clerk's own list of the cases it accepted (each case is then `case.read`). */
   'clerk.history': Record<string, never>;
   /** The 整改 of a 差评: the case and which side was rated. */
@@ -218,6 +224,7 @@ const PARTY_ACTIONS = {
   'session.join': ['counter', 'clerk'],
   'session.end': ['clerk'],
   'desk.link': ['clerk'],
+  'case.transfer': ['clerk'],
 } as const satisfies Partial<Record<Action, readonly CaseSide[]>>;
 
 function isParty(p: Known, c: CaseFacts, sides: readonly CaseSide[]): boolean {
@@ -289,12 +296,16 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'recording.view': (p, r) => custodian(p, r.case),
   // 好差评 and case figures (no personal data): the administrators of either region of the partnership.
   'stats.read': (p, r) => r.regionCodes.some((code) => managesRegion(p, code)),
+  // The case archive lists a partnership's cases (names masked, no ID or phone numbers) to the
+  // administrators of either region, as `case.read` lets them read each case: the same people.
+  'archive.search': (p, r) => r.regionCodes.some((code) => managesRegion(p, code)),
   // A 差评 is followed up by the administrators answerable for the side rated: the clerk's
   // serving region, or the counter's (applicant) region.
   'rating.follow_up': (p, r) => managesRegion(p, r.target === 'clerk' ? r.case.servingRegion : r.case.applicantRegion),
   // Only about oneself: the principal is the clerk whose state it is.
   'clerk.availability': (p) => p.kind === 'staff' && p.role === 'clerk',
   'clerk.history': (p) => p.kind === 'staff' && p.role === 'clerk',
+  'case.transfer': party('case.transfer'),
 };
 
 /**
@@ -502,6 +513,8 @@ function refusalOf<A extends Action>(p: Known, action: A, resource: ResourceFor<
       return new AppError('FORBIDDEN', '只有出具该文书的工作人员可以批准重新打印', 403, caseId);
     case 'recording.view':
       return new AppError('FORBIDDEN', '无权查看此办件的录像：仅限办理地区管理员和受理该办件的工作人员', 403, { ...caseId, reason: 'not_custodian' });
+    case 'archive.search':
+      return new AppError('FORBIDDEN', '只能查询本地区参与的合作关系的办件', 403);
     case 'stats.read':
       return new AppError('FORBIDDEN', '只能查看本地区参与的合作关系的统计', 403);
     case 'rating.follow_up':

@@ -161,6 +161,18 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     return this.#links.byCase(caseId)?.peerId;
   }
 
+  /**
+   * The case has a new holder (转办): a desk on this node linked to its call whose clerk no longer
+   * holds the case leaves the call now; the new holder links its own desk when it takes over.
+   */
+  releaseFormerHolder(caseId: string, holderStaffId: string | undefined): void {
+    const link = this.#links.byCase(caseId);
+    if (!link) return;
+    const desk = this.#o.hub.linkedTo(caseId).find((c) => c.sessionId === link.deskId);
+    const staffId = desk?.principal.kind === 'staff' ? desk.principal.staffId : undefined;
+    if (desk && staffId !== holderStaffId) this.#unlink(link, 'left');
+  }
+
   /** The case a desk connection is linked to, or its own session: what session.end ends. */
   callOf(conn: Connection): string | undefined {
     return conn.linkedSessionId ?? (isDeskId(conn.sessionId) ? undefined : conn.sessionId);

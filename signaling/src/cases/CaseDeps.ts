@@ -6,6 +6,7 @@ import type { QueueStore } from '../queue/QueueStore.js';
 import type { Publish } from './CaseNotification.js';
 import type { CaseNumbers } from './CaseNumbers.js';
 import type { CaseStore } from './CaseStore.js';
+import type { StaffStore } from '../auth/StaffStore.js';
 
 /** What every case use case gets handed: repositories, the clock and the publish callback — nothing global. */
 export interface CaseDeps {
@@ -23,6 +24,8 @@ export interface CaseDeps {
   log: Logger;
   /** Cases waiting per counter and material bytes (config.budgets); unlimited when absent. */
   budgets?: CaseBudgets;
+  /** Staff records (the colleague a case is transferred to); absent: no transfer possible. */
+  staff?: Pick<StaffStore, 'getStaff' | 'listStaff'>;
   /**
    * Calls are recorded (config.recording): a case opens only with the applicant's consent to the
    * current notice, and the retention it promised is kept with the consent. Absent: not recorded.

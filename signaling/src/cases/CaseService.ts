@@ -41,6 +41,9 @@ import { confirmSignature } from './confirmSignature.js';
 import { rateCase } from './rateCase.js';
 import { followUpPoorRating } from './followUpPoorRating.js';
 import { setClerkAvailability } from '../queue/setClerkAvailability.js';
+import { StaffStore } from '../auth/StaffStore.js';
+import { transferCase, type TransferInput } from './transferCase.js';
+import { listColleagues, type Colleague } from './listColleagues.js';
 import type { PoorRatingFollowUpInput } from '@rvw/protocol/stats';
 import { recordPrint, type PrintEventInput } from './recordPrint.js';
 import { transitionCase } from './transitionCase.js';
@@ -99,6 +102,7 @@ export class CaseService {
       log: opts.log ?? silentLogger(),
       ...(opts.budgets ? { budgets: new CaseBudgets(opts.redis, opts.budgets) } : {}),
       ...(opts.recording ? { recording: opts.recording } : {}),
+      staff: await StaffStore.create({ redis: opts.redis }),
     });
   }
 
@@ -170,6 +174,16 @@ export class CaseService {
   /** Counter: 好差评 of the clerk or the counter, once each, after closing. */
   rate(principal: Principal, caseId: string, input: RatingInput): Promise<CaseRecord> {
     return rateCase(this.#deps, principal, caseId, input);
+  }
+
+  /** Clerk holding the case: 转办 to a colleague, with a note. */
+  transfer(principal: Principal, caseId: string, input: TransferInput): Promise<CaseRecord> {
+    return transferCase(this.#deps, principal, caseId, input);
+  }
+
+  /** Clerk holding the case: who it may be transferred to. */
+  colleagues(principal: Principal, caseId: string): Promise<Colleague[]> {
+    return listColleagues(this.#deps, principal, caseId);
   }
 
   /** Clerk: 示忙/示闲 (or, without `paused`, the current state). */

@@ -13,7 +13,8 @@ export const RouteCaseFacts = z.strictObject({
 /**
  * Who a notification is for: the routing hints every node's Hub delivers by, through its indexes.
  *
- * - `case`: every socket that follows the case (subscribed to it, in its call, or linked to it).
+ * - `case`: every socket that follows the case (subscribed to it, in its call, or linked to it),
+ *   and the holding clerk's queue-watching sockets (a case transferred to them).
  * - `parties`: the two sides' sockets following the case (its counter, its clerk), each entitled
  *   to read the chat by the policy on the carried facts.
  * - `session`: the sockets in a media session or linked to it, except the peer it came from.

@@ -88,6 +88,18 @@ export class ClerkPresence {
     return { online: present.length, idle: holding.filter((c) => !c).length };
   }
 
+  /** For each of `staffIds`: watching the item's queue now, holding a case, paused (示忙). */
+  async states(regionCode: string, itemCode: string, staffIds: readonly string[]): Promise<{ online: boolean; busy: boolean; paused: boolean }[]> {
+    if (staffIds.length === 0) return [];
+    const now = this.clock().getTime();
+    const [until, holding, paused] = await Promise.all([
+      Promise.all(staffIds.map((id) => this.redis.zScore(servingKey(regionCode, itemCode), id))),
+      this.redis.hmGet(BUSY_KEY, [...staffIds]),
+      this.redis.hmGet(PAUSED_KEY, [...staffIds]),
+    ]);
+    return staffIds.map((_, i) => ({ online: (until[i] ?? 0) > now, busy: !!holding[i], paused: !!paused[i] }));
+  }
+
   /** Distinct clerks present for any of `pairs` now, and how many of them hold a case (the statistics' live view). */
   async snapshot(pairs: readonly { regionCode: string; itemCode: string }[]): Promise<{ online: number; busy: number; paused: number }> {
     const now = this.clock().getTime();

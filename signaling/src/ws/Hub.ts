@@ -172,6 +172,8 @@ export class Hub {
         take(this.#byField.case.get(route.caseId));
         take(this.#byField.session.get(route.caseId));
         take(this.#byField.linked.get(route.caseId));
+        // The holder's desk pages hear of a case handed to them (转办) before they follow it.
+        if (route.case.clerkId) take(this.#byStaff.get(route.case.clerkId), (c) => c.queueSubscribed);
         break;
       case 'parties': {
         // To the two sides' sockets following the case (not every subscriber: admins, other clerks).

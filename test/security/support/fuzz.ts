@@ -70,6 +70,9 @@ const TEMPLATES: { [T in RequestType]: (x: Targets) => Record<string, unknown> }
   'queue.subscribe': () => ({}),
   'queue.accept': (x) => ({ caseId: x.caseId }),
   'clerk.availability': () => ({}),
+  // Nobody by that id: the holder's transfer is refused (a real one would take the case away mid-flood).
+  'case.transfer': (x) => ({ caseId: x.caseId, toStaffId: 'no-such-clerk', note: '转交同事办理' }),
+  'clerk.colleagues': (x) => ({ caseId: x.caseId }),
   'case.get': (x) => ({ caseId: x.caseId }),
   'case.update': (x) => ({ caseId: x.caseId, expectedVersion: x.version(), fields: { contactPhone: '13800000000' } }),
   'case.transition': (x) => ({ caseId: x.caseId, expectedVersion: x.version(), to: 'suspended', reason: '测试' }),

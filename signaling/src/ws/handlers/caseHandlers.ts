@@ -111,6 +111,14 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
           .map((e) => ({ ...e, applicantRegionName: regions.get(e.applicantRegion) })),
       };
     },
+    'case.transfer': async (conn, r) => {
+      await load(conn, r.caseId, 'case.transfer');
+      const record = await cases.transfer(conn.principal, r.caseId, { toStaffId: r.toStaffId, note: r.note });
+      // The former holder's view: it no longer holds the case, so it no longer follows it either.
+      conn.caseSubscriptions.delete(record.id);
+      return toCaseView(record, conn.principal);
+    },
+    'clerk.colleagues': async (conn, r) => ({ colleagues: await cases.colleagues(conn.principal, r.caseId) }),
     'clerk.availability': async (conn, r) => cases.setClerkAvailability(conn.principal, r.paused === undefined ? {} : { paused: r.paused }),
     'queue.accept': async (conn, r) => {
       await load(conn, r.caseId, 'queue.accept');
