@@ -20,6 +20,10 @@ import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
 // - `clerk:cases:<staffId>`: sorted set of the cases the clerk holds or held, scored by 受理 (ms)
 // - `stats:waivers:<partnershipId>`: sorted set of outstanding 容缺 materials,
 //   `<caseId>|<materialId>|<item>|<hall>|<counter>|<clerk>` scored by the deadline's end (ms)
+// - `archive:cases:<partnershipId>`: sorted set of every case of the partnership, scored by its
+//   createdAt (ms): the case archive (办件档案) pages through it newest first (signaling/src/archive)
+// - `archive:numbers`: sorted set of `<number>|<caseId>`, all scored 0, so that a case number
+//   (办件编号) finds its case with one ZRANGE BYLEX; a record without a number is not in it
 
 /** The dimensions a day's figures are also kept by (a partnership is its own key). */
 export const DAY_DIMENSIONS = ['item', 'hall', 'counter', 'clerk'] as const;
@@ -53,6 +57,12 @@ export function clerkCasesKey(staffId: string): string {
 export function waiversKey(partnershipId: string): string {
   return `stats:waivers:${partnershipId}`;
 }
+/** Redis key of every case of a partnership by createdAt (the case archive). */
+export function archiveCasesKey(partnershipId: string): string {
+  return `archive:cases:${partnershipId}`;
+}
+/** Redis key of the case numbers (`<number>|<caseId>`, lexicographic). */
+export const ARCHIVE_NUMBERS_KEY = 'archive:numbers';
 
 /** The bucket (index into DURATION_BUCKETS_S; its length for the open last one) of a duration. */
 export function durationBucket(seconds: number): number {
@@ -73,7 +83,17 @@ export type AggregateOp =
   | { op: 'zrem'; key: string; member: string };
 
 const SEP = '\u0000';
-const dayOf = (iso: string) => chinaStandardTime(new Date(iso)).date;
+// A record's few timestamps come back on every change of it: their days are remembered (bounded).
+const days = new Map<string, string>();
+const dayOf = (iso: string): string => {
+  let day = days.get(iso);
+  if (day === undefined) {
+    day = chinaStandardTime(new Date(iso)).date;
+    if (days.size >= 10_000) days.clear();
+    days.set(iso, day);
+  }
+  return day;
+};
 const seconds = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
 
 /** Everything `record` counts for in the statistics. */
@@ -98,6 +118,9 @@ export function caseContributions(record: CaseRecord): Contributions {
 
   // Opening is the counter's: no clerk had the case yet (so a later 受理 leaves the day alone).
   add(record.createdAt, 'opened', 1, { clerk: false });
+  // The archive's indexes: neither createdAt nor the number ever changes, so only the insert writes them.
+  members.set(`${archiveCasesKey(record.partnershipId)}${SEP}${record.id}`, Date.parse(record.createdAt));
+  if (record.number) members.set(`${ARCHIVE_NUMBERS_KEY}${SEP}${record.number}|${record.id}`, 0);
   if (record.acceptedAt) {
     const waited = seconds(record.createdAt, record.acceptedAt);
     add(record.acceptedAt, 'accepted');
@@ -141,6 +164,7 @@ export function caseContributions(record: CaseRecord): Contributions {
 export function statsSignature(r: CaseRecord): string {
   return JSON.stringify([
     r.partnershipId,
+    r.number,
     r.itemCode,
     r.hallId,
     r.counterId,
