@@ -87,6 +87,8 @@ export interface QueueStanding {
   position: number;
   estimatedWaitSeconds: number;
   clerksOnline: number;
+  /** Clerks of the item at their desk but 示忙 (not in clerksOnline). */
+  clerksPaused: number;
 }
 
 /** The view of a case as a request answers it: with its queue standing while queued. */

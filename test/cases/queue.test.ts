@@ -57,6 +57,7 @@ describe('queue', () => {
       // Nobody serves the item at the moment (no clerk page watches the queue).
       clerksOnline: 0,
       clerksIdle: 0,
+      clerksPaused: 0,
     });
 
     // The first pension case is handled in 8 minutes: the estimate follows.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClerkPresence, PRESENCE_TTL_SECONDS } from '@rvw/signaling/queue/ClerkPresence';
+import { ClerkPresence, PAUSE_MAX_MS, PRESENCE_TTL_SECONDS } from '@rvw/signaling/queue/ClerkPresence';
 import { DEFAULT_HANDLING_SECONDS } from '@rvw/signaling/queue/QueueStore';
 import { APPLICANT, ITEMS, WUJIANG_COUNTER, fakeClock, huoqiuClerk, jpegBytes, pngBytes, useCaseWorld } from './fixtures';
 
@@ -52,6 +52,19 @@ describe('wait estimate', () => {
     expect(await s.queuePosition(b.id)).toMatchObject({ clerksOnline: 1, clerksIdle: 1, estimatedWaitSeconds: 0 });
     const c = await open('丙');
     expect(await s.queuePosition(c.id)).toMatchObject({ position: 2, estimatedWaitSeconds: 120 });
+
+    // 示忙: the clerk is at the desk but takes nobody new — not counted, but counted as paused.
+    await s.setClerkAvailability(clerk, { paused: true });
+    expect(await s.queuePosition(c.id)).toMatchObject({ clerksOnline: 0, clerksPaused: 1, estimatedWaitSeconds: Math.round(1.5 * 240) });
+    expect((await s.setClerkAvailability(clerk, {})).paused).toBe(true);
+    // A pause lapses after PAUSE_MAX_MS (a clerk who went home is not paused next morning).
+    time.advance(PAUSE_MAX_MS / 1000 + 1);
+    await presence.online(clerk);
+    expect(await s.setClerkAvailability(clerk, {})).toEqual({ paused: false, since: null });
+    expect(await s.queuePosition(c.id)).toMatchObject({ clerksOnline: 1, clerksPaused: 0 });
+    await s.setClerkAvailability(clerk, { paused: true });
+    await s.setClerkAvailability(clerk, { paused: false });
+    expect(await s.queuePosition(c.id)).toMatchObject({ clerksOnline: 1, clerksIdle: 1, clerksPaused: 0, estimatedWaitSeconds: 120 });
 
     // A clerk whose node stopped refreshing lapses after the TTL: back to the no-clerk estimate.
     time.advance(PRESENCE_TTL_SECONDS + 1);

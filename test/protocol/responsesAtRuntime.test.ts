@@ -13,7 +13,7 @@ import { WsClient, WsRequestError } from '../harness/wsClient';
 // from the protocol's own record schema: an extra, missing or mistyped field fails.
 
 const ViewedApplicant = z.strictObject({ name: z.string().min(1), idNumber: z.string().min(1), phone: z.string().optional(), masked: z.boolean() });
-const QueueStandingSchema = z.strictObject({ position: z.number().int().positive(), estimatedWaitSeconds: z.number().nonnegative(), clerksOnline: z.number().int().nonnegative() });
+const QueueStandingSchema = z.strictObject({ position: z.number().int().positive(), estimatedWaitSeconds: z.number().nonnegative(), clerksOnline: z.number().int().nonnegative(), clerksPaused: z.number().int().nonnegative() });
 const CaseViewResponseSchema = CaseRecord.omit({ applicant: true }).extend({ applicant: ViewedApplicant, queue: QueueStandingSchema.optional() });
 const QueueEntrySchema = z.strictObject({
   caseId: z.string().min(1),

@@ -13,6 +13,11 @@ export interface PresentClerk {
 const servingKey = (regionCode: string, itemCode: string) => `presence:serving:${regionCode}:${itemCode}`;
 const BUSY_KEY = 'presence:busy';
 const PAUSED_KEY = 'presence:paused';
+/**
+ * 示忙 lapses after this long: a clerk who paused and went home is not found paused next morning
+ * (a reload, or a page moving to another node, keeps it: the state is not tied to the socket).
+ */
+export const PAUSE_MAX_MS = 12 * 3_600_000;
 
 /**
  * Which clerks serve an item right now, in Redis so that every node sees the clerks of every
@@ -65,27 +70,35 @@ export class ClerkPresence {
     await this.redis.hDel(PAUSED_KEY, staffId);
   }
 
-  /** Since when the clerk is paused (示忙), or null. */
+  /** Since when the clerk is paused (示忙), or null (never paused, resumed, or lapsed: PAUSE_MAX_MS). */
   async pausedSince(staffId: string): Promise<string | null> {
-    return (await this.redis.hGet(PAUSED_KEY, staffId)) ?? null;
+    const since = (await this.redis.hGet(PAUSED_KEY, staffId)) ?? null;
+    if (since === null || this.#pausedNow(since)) return since;
+    await this.redis.hDel(PAUSED_KEY, staffId);
+    return null;
+  }
+
+  #pausedNow(since: string | null | undefined): boolean {
+    return !!since && this.clock().getTime() - Date.parse(since) < PAUSE_MAX_MS;
   }
 
   /**
    * How many clerks serve the item now, and how many of them hold no case. A paused clerk (示忙)
    * serves nobody new: counted in neither, so the counters' wait estimates do not wait on them.
    */
-  async serving(regionCode: string, itemCode: string): Promise<{ online: number; idle: number }> {
+  async serving(regionCode: string, itemCode: string): Promise<{ online: number; idle: number; paused: number }> {
     const key = servingKey(regionCode, itemCode);
     const now = this.clock().getTime();
     // Lapsed entries (a node that died without saying goodbye) are dropped on the way.
     await this.redis.zRemRangeByScore(key, '-inf', now);
     const watching = await this.redis.zRange(key, 0, -1);
-    if (watching.length === 0) return { online: 0, idle: 0 };
+    if (watching.length === 0) return { online: 0, idle: 0, paused: 0 };
     const paused = await this.redis.hmGet(PAUSED_KEY, watching);
-    const present = watching.filter((_, i) => !paused[i]);
-    if (present.length === 0) return { online: 0, idle: 0 };
+    const present = watching.filter((_, i) => !this.#pausedNow(paused[i]));
+    const pausedCount = watching.length - present.length;
+    if (present.length === 0) return { online: 0, idle: 0, paused: pausedCount };
     const holding = await this.redis.hmGet(BUSY_KEY, present);
-    return { online: present.length, idle: holding.filter((c) => !c).length };
+    return { online: present.length, idle: holding.filter((c) => !c).length, paused: pausedCount };
   }
 
   /** For each of `staffIds`: watching the item's queue now, holding a case, paused (示忙). */
@@ -97,7 +110,7 @@ export class ClerkPresence {
       this.redis.hmGet(BUSY_KEY, [...staffIds]),
       this.redis.hmGet(PAUSED_KEY, [...staffIds]),
     ]);
-    return staffIds.map((_, i) => ({ online: (until[i] ?? 0) > now, busy: !!holding[i], paused: !!paused[i] }));
+    return staffIds.map((_, i) => ({ online: (until[i] ?? 0) > now, busy: !!holding[i], paused: this.#pausedNow(paused[i]) }));
   }
 
   /** Distinct clerks present for any of `pairs` now, and how many of them hold a case (the statistics' live view). */
@@ -107,6 +120,6 @@ export class ClerkPresence {
     const present = [...new Set((await Promise.all(keys.map((k) => this.redis.zRangeByScore(k, now, '+inf')))).flat())];
     if (present.length === 0) return { online: 0, busy: 0, paused: 0 };
     const [holding, paused] = await Promise.all([this.redis.hmGet(BUSY_KEY, present), this.redis.hmGet(PAUSED_KEY, present)]);
-    return { online: present.length, busy: holding.filter((c) => !!c).length, paused: paused.filter((c) => !!c).length };
+    return { online: present.length, busy: holding.filter((c) => !!c).length, paused: paused.filter((c) => this.#pausedNow(c)).length };
   }
 }

@@ -11,6 +11,8 @@ export interface QueuePosition {
   /** Clerks serving this item now (their page watches the queue), and those of them holding no case. */
   clerksOnline: number;
   clerksIdle: number;
+  /** Clerks of the item at their desk but paused (示忙): not counted online, so the counter can say "busy", not "absent". */
+  clerksPaused: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function queuePosition(deps: Pick<CaseDeps, 'cases' | 'queues' | 'c
     estimatedWaitSeconds: estimateWait(ahead, clerks, average),
     clerksOnline: clerks.online,
     clerksIdle: clerks.idle,
+    clerksPaused: clerks.paused,
   };
 }
 

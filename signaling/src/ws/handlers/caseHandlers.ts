@@ -34,7 +34,7 @@ export interface CaseHandlerDeps {
 
 
 /** The view a caller gets, with queue standing while queued. */
-async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number; clerksOnline: number } }> {
+async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseRecord): Promise<CaseView & { queue?: { position: number; estimatedWaitSeconds: number; clerksOnline: number; clerksPaused: number } }> {
   conn.caseSubscriptions.add(record.id);
   const full = toCaseView(record, conn.principal);
   // The chat is for the two sides of the call; an admin or a clerk looking at the queue sees none.
@@ -47,7 +47,7 @@ async function viewFor(deps: CaseHandlerDeps, conn: Connection, record: CaseReco
   // The counter hears this queue's changes while its case waits (its position moves with them).
   if (conn.principal.kind === 'counter') conn.waitingIn.add(queue);
   const q = await deps.cases.queuePosition(record.id).catch(() => undefined);
-  return q ? { ...view, queue: { position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds, clerksOnline: q.clerksOnline } } : view;
+  return q ? { ...view, queue: { position: q.position, estimatedWaitSeconds: q.estimatedWaitSeconds, clerksOnline: q.clerksOnline, clerksPaused: q.clerksPaused } } : view;
 }
 
 function decodeBase64(data: string, what: string): Uint8Array {

@@ -11,6 +11,9 @@ import { signOut } from '../../auth/signOut';
 import { showRecordingBadge } from '../../ui/recordingBadge';
 import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
+import { chinaClock, chinaToday } from '../../ui/chinaTime';
+import { AvailabilityControl } from './AvailabilityControl';
+import { NewApplicantAlert } from './NewApplicantAlert';
 
 /** A queued case as the clerk's queue lists it. */
 type QueueEntry = ResponseOf<'queue.subscribe'>['cases'][number];
@@ -46,6 +49,12 @@ export class ClerkPage {
   readonly #devices = new DeviceCache();
   /** The desk, once open (camera, microphone, connected media); accepting waits for it. */
   #deskReady: Promise<CallClient> | undefined;
+  /** 示忙/示闲: while paused the queue is shown but nobody can be accepted. */
+  readonly #availability: AvailabilityControl;
+  /** Tells the clerk when an applicant starts waiting. */
+  readonly #newApplicant: NewApplicantAlert;
+  /** Queue reads numbered as sent: an answer older than the one shown is dropped (it would undo a newer queue). */
+  #queueReads = { sent: 0, shown: 0 };
 
   constructor() {
     this.#signal = new SignalClient({
@@ -64,12 +73,22 @@ export class ClerkPage {
         await this.#s.call?.resume();
       },
     });
+    this.#availability = new AvailabilityControl(this.#signal, (state) => {
+      // 示忙 means "not now": an alert about who waits would ask for what the clerk just declined.
+      if (state.paused) this.#newApplicant.dismiss();
+      this.#renderQueue();
+    });
+    this.#newApplicant = new NewApplicantAlert((caseId) => {
+      // From the banner straight to that applicant's 受理 (keyboard users land on it too).
+      if (!byId('queue-view').classList.contains('hidden')) document.querySelector<HTMLButtonElement>(`#queue tr[data-case="${CSS.escape(caseId)}"] button.accept:not(:disabled)`)?.focus();
+    });
   }
 
   /** What the end-to-end tests and the console look at: `window.rvw`. */
   get debugHandle(): object {
     const s = this.#s;
-    return { signal: this.#signal, state: s, marks, get call() { return s.call; } };
+    const availability = this.#availability;
+    return { signal: this.#signal, state: s, marks, get call() { return s.call; }, get paused() { return availability.paused; } };
   }
 
   async start(): Promise<void> {
@@ -182,10 +201,18 @@ export class ClerkPage {
     }
   }
 
+  /**
+   * Reads the queue and the clerk's 示忙 state together (a toggle in another tab publishes a queue
+   * change), then renders them and tells the new-applicant alert what is new.
+   */
   async #loadQueue(): Promise<void> {
-    const data = await this.#signal.request('queue.subscribe', {});
+    const n = ++this.#queueReads.sent;
+    const [data] = await Promise.all([this.#signal.request('queue.subscribe', {}), this.#availability.read()]);
+    if (n < this.#queueReads.shown) return;
+    this.#queueReads.shown = n;
     this.#s.queue = data.cases;
     this.#renderQueue();
+    this.#newApplicant.update(this.#s.queue, this.#availability.paused || this.#s.inCall !== undefined || this.#s.accepting !== undefined);
     // While applicants wait, the desk's held-back camera sends black frames (its encoder running,
     // so the applicant sees the clerk sooner after 受理); an empty queue sends nothing.
     this.#s.call?.setHold(this.#s.queue.length ? 'warm' : 'silent');
@@ -197,6 +224,9 @@ export class ClerkPage {
     count.textContent = `排队 ${this.#s.queue.length} 人`;
     count.className = `badge${this.#s.queue.length ? ' q-fair waiting' : ''}`;
     const body = byId('queue');
+    // 示忙: the list stays (the clerk sees who waits), 受理 does not work until 示闲.
+    const paused = this.#availability.paused;
+    byId('queue-paused-hint').classList.toggle('hidden', !paused);
     if (!this.#s.queue.length) {
       body.replaceChildren(h('tr', {}, h('td', { colspan: 5, className: 'muted' }, '暂无排队')));
       return;
@@ -210,7 +240,20 @@ export class ClerkPage {
           h('td', {}, q.applicantRegionName ?? q.applicantRegion),
           h('td', {}, q.applicantName),
           h('td', { 'data-since': q.enqueuedAt }, formatWait((Date.now() - Date.parse(q.enqueuedAt)) / 1000)),
-          h('td', {}, h('button', { className: 'accept', onclick: () => void this.#accept(q.caseId) }, '受理')),
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              {
+                className: 'accept',
+                disabled: paused,
+                ...(paused ? { title: '示忙中，点击“示闲”后可受理', 'aria-describedby': 'queue-paused-hint' } : {}),
+                onclick: () => void this.#accept(q.caseId),
+              },
+              '受理',
+            ),
+          ),
         ),
       ),
     );
@@ -232,6 +275,7 @@ export class ClerkPage {
       const view = await this.#signal.request('queue.accept', { caseId });
       mark('accept:answered');
       this.#s.inCall = view.id;
+      this.#newApplicant.dismiss();
       // A view read since (录制中 started meanwhile) is newer than this answer and stays.
       this.#onCase(view);
       this.#showCallView();
@@ -573,16 +617,6 @@ function openMaterial(view: CaseViewLike, sha256: string, label: string): void {
   img.src = materialUrl(view.id, sha256);
   img.alt = label;
   void askInDialog(byId<HTMLDialogElement>('material-dialog'));
-}
-
-/** `HH:MM` of an ISO instant in China time (the halls' wall clocks), whatever the browser's zone. */
-function chinaClock(iso: string): string {
-  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(11, 16);
-}
-
-/** Today in China (the server's deadlines are China calendar dates), `YYYY-MM-DD`. */
-function chinaToday(): string {
-  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 async function approveReprint(number: string): Promise<void> {

@@ -335,10 +335,10 @@ export class CounterPage {
       this.#show('wait');
       // Connect the media now, held back, so that accepting only has to start the tracks.
       if (!this.#call) void this.#startCall(view.id, { paused: true }).catch(() => undefined);
-      const q = view.queue as (CaseViewLike['queue'] & { clerksOnline?: number }) | undefined;
+      const q = view.queue as (CaseViewLike['queue'] & { clerksOnline?: number; clerksPaused?: number }) | undefined;
       byId('wait-status').textContent = q ? (q.position <= 1 ? '排队中，您是下一位' : `排队中，前面还有 ${q.position - 1} 人`) : '排队中…';
       byId('wait-detail').textContent = q
-        ? `${q.clerksOnline === 0 ? '异地窗口工作人员暂未在线，请稍候；' : ''}${waitText(q.estimatedWaitSeconds)}；办理事项：${view.itemName}`
+        ? `${q.clerksOnline === 0 ? ((q.clerksPaused ?? 0) > 0 ? '异地窗口工作人员暂时忙碌，请稍候；' : '异地窗口工作人员暂未在线，请稍候；') : ''}${waitText(q.estimatedWaitSeconds)}；办理事项：${view.itemName}`
         : view.itemName;
       // Clerks come and go without a queue change: look again now and then while waiting.
       window.clearTimeout(this.#waitRefresh);
