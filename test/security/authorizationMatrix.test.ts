@@ -157,6 +157,10 @@ const HTTP: HttpRow[] = [
   { method: 'GET', route: '/api/admin/stats/export', /* 好差评 CSV              */ cells: 'A A D D D D D D D', path: () => '/api/admin/stats/export?format=csv&kind=ratings&from=2026-01-01&to=2026-01-31' },
   // 整改 of a 差评 of the clerk: the serving region's administrators (case A has no rating: 409 for them).
   { method: 'POST', route: '/api/admin/stats/poor/:caseId/follow-up', /* a341   */ cells: 'D A D D D D D D D', path: (c) => `/api/admin/stats/poor/${c.caseA}/follow-up`, body: () => ({ target: 'clerk', text: '已约谈并整改' }) },
+  // ── 办件档案: the administrators of either region of the partnership (archive.search), each case as case.read ──
+  { method: 'GET', route: '/api/admin/cases', /*      the partnership's cases   */ cells: 'A A D D D D D D D', path: () => `/api/admin/cases?partnershipId=${PARTNERSHIP}&from=2026-01-01&to=2026-01-31` },
+  { method: 'GET', route: '/api/admin/cases/filters', /* what the form offers  */ cells: 'A A D D D D D D D' },
+  { method: 'GET', route: '/api/admin/cases/:caseId', /* case A, either region */ cells: 'A A D D D D D D D', path: (c) => `/api/admin/cases/${c.caseA}` },
 
   // ── public verification of signed documents ───────────────────────────────
   { method: 'GET', route: '/verify/assets/verify.js', cells: PUBLIC },

@@ -24,6 +24,8 @@ import { RecordingStore } from '../recording/RecordingStore.js';
 import { createRecordingRouter } from '../recording/createRecordingRouter.js';
 import { ClerkPresence } from '../queue/ClerkPresence.js';
 import { createStatsRouter } from '../stats/createStatsRouter.js';
+import { archiveNames } from '../archive/archiveNames.js';
+import { createArchiveRouter } from '../archive/createArchiveRouter.js';
 import { statsLabels } from '../stats/statsLabels.js';
 import { StatsReader } from '../stats/StatsReader.js';
 import { sweepRecordings } from '../recording/sweepRecordings.js';
@@ -172,6 +174,18 @@ export class RegionalNode {
         partnerships: () => catalog.list('partnership'),
         itemName: async (code) => (await catalog.get('item', code))?.name ?? code,
         followUp: (principal, caseId, input) => cases.followUpPoorRating(principal, caseId, input),
+        log: logger,
+      }),
+      archiveRouter: createArchiveRouter({
+        resolvePrincipal: auth.resolvePrincipal,
+        redis,
+        partnerships: () => catalog.list('partnership'),
+        halls: () => catalog.list('hall'),
+        staff: () => auth.staff.listStaff(),
+        getCases: (ids) => cases.store.getMany(ids),
+        history: (caseId) => cases.history(caseId),
+        names: archiveNames(catalog, auth.staff),
+        documentHandle: async (number) => (await docs.documentStore.get(number))?.handle,
         log: logger,
       }),
       recordingRouter: createRecordingRouter({ resolvePrincipal: auth.resolvePrincipal, cases, recordings, redis, log: logger }),

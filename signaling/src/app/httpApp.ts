@@ -43,6 +43,8 @@ export interface HttpAppOptions {
   recordingRouter?: Router;
   /** Service statistics for administrators (`/api/admin/stats…`). */
   statsRouter?: Router;
+  /** The case archive for administrators (`/api/admin/cases…`). */
+  archiveRouter?: Router;
   /** Files for the other nodes of the cluster (`/internal/files/…`, signed requests only). */
   nodeFilesRouter?: Router;
   /** The pages (see webAssets), mounted last before the 404. */
@@ -106,6 +108,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
   if (opts.evidenceRouter) app.use(opts.evidenceRouter);
   if (opts.recordingRouter) app.use(opts.recordingRouter);
   if (opts.statsRouter) app.use(opts.statsRouter);
+  if (opts.archiveRouter) app.use(opts.archiveRouter);
   for (const router of opts.documentRouters) app.use(router);
   app.use(opts.webAssets);
   app.use((req: Request, res: Response) => {

@@ -515,6 +515,10 @@ function refusalOf<A extends Action>(p: Known, action: A, resource: ResourceFor<
       return new AppError('FORBIDDEN', '无权查看此办件的录像：仅限办理地区管理员和受理该办件的工作人员', 403, { ...caseId, reason: 'not_custodian' });
     case 'archive.search':
       return new AppError('FORBIDDEN', '只能查询本地区参与的合作关系的办件', 403);
+    case 'case.read':
+      // The archive's case page: an administrator of neither region of the case.
+      if (p.kind === 'staff' && p.role === 'admin') return new AppError('FORBIDDEN', '此办件不属于您管理的地区，无权查看', 403, caseId);
+      break;
     case 'stats.read':
       return new AppError('FORBIDDEN', '只能查看本地区参与的合作关系的统计', 403);
     case 'rating.follow_up':

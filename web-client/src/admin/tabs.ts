@@ -1,7 +1,7 @@
 import { byId } from '../ui/dom';
 
 /** The tabs of the admin page (the `data-tab` values of admin.html). */
-export const TABS = ['regions', 'halls', 'items', 'partnerships', 'staff', 'stats'] as const;
+export const TABS = ['regions', 'halls', 'items', 'partnerships', 'staff', 'stats', 'archive'] as const;
 /** A tab of the admin page. */
 export type Tab = (typeof TABS)[number];
 

@@ -1,4 +1,5 @@
 import { AdminData } from '../admin/AdminData';
+import { setupArchiveTab } from '../admin/archiveTab';
 import { messageOf } from '../admin/forms';
 import { setupHallsTab } from '../admin/hallsTab';
 import { setupItemsTab } from '../admin/itemsTab';
@@ -13,7 +14,7 @@ import { signOut } from '../auth/signOut';
 import { byId, toast } from '../ui/dom';
 
 // The administration page: catalogue (regions, halls and counters, items, partnerships), counter
-// terminals, staff and statistics. Every tab reads the shared AdminData and writes through the admin API.
+// terminals, staff, statistics and the case archive. Every tab reads the shared AdminData and writes through the admin API.
 async function main(): Promise<void> {
   const me = await requireSignedIn('admin');
   if (me.kind !== 'staff' || me.role !== 'admin') return; // requireSignedIn already redirected
@@ -26,7 +27,11 @@ async function main(): Promise<void> {
 
   const data = new AdminData();
   const stats = setupStatsTab(data);
-  setupTabs((tab) => stats.setShown(tab === 'stats'));
+  const archive = setupArchiveTab();
+  setupTabs((tab) => {
+    stats.setShown(tab === 'stats');
+    archive.setShown(tab === 'archive');
+  });
   setupRegionsTab(data);
   setupHallsTab(data);
   setupItemsTab(data);
