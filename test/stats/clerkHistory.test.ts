@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '@rvw/signaling/auth/Principal';
 import { listClerkCases } from '@rvw/signaling/cases/listClerkCases';
+import { rebuildFigures } from '@rvw/signaling/stats/rebuildFigures';
+import { StatsReader } from '@rvw/signaling/stats/StatsReader';
 import { APPLICANT, expectCode, fakeClock, huoqiuClerk, ITEMS, useCaseWorld, WUJIANG_COUNTER } from '../cases/fixtures';
 
 /* 我的办件: the cases a clerk accepted, from the index the case store keeps with each 受理. */
@@ -40,5 +42,31 @@ describe('a clerk’s history (我的办件)', () => {
     await expectCode(listClerkCases(deps, WUJIANG_COUNTER, { limit: 10 }), 'FORBIDDEN');
     // A clerk no longer assigned the item no longer reads its cases (the policy decides per case).
     expect((await listClerkCases(deps, { ...li, itemCodes: [ITEMS.certificate] }, { limit: 10 })).cases).toEqual([]);
+  });
+
+  it('npm run rebuild-figures (rebuildFigures) restores every figure and index from the records, as after an upgrade', async () => {
+    const redis = env.world.redis;
+    const snapshot = async () => {
+      const out: Record<string, unknown> = {};
+      for (const pattern of ['stats:day:*', 'stats:poor:*', 'stats:ratings:*', 'stats:waivers:*', 'clerk:cases:*', 'archive:*']) {
+        for (const key of (await redis.keys(pattern)).sort()) out[key] = (await redis.type(key)) === 'hash' ? await redis.hGetAll(key) : await redis.zRangeWithScores(key, 0, -1);
+      }
+      return out;
+    };
+    const kept = await snapshot();
+    expect(Object.keys(kept).some((k) => k.startsWith('clerk:cases:'))).toBe(true);
+    expect(Object.keys(kept).some((k) => k.startsWith('archive:cases:'))).toBe(true);
+    // Data from before the indexes existed: none of them, and a stale history line.
+    for (const key of Object.keys(kept)) await redis.del(key);
+    await redis.zAdd('clerk:cases:clerk-hist-li', { score: 1, value: 'a-case-that-moved' });
+    const reader = new StatsReader({
+      redis,
+      clock: time.clock,
+      labels: { partnership: async (x) => x, item: async (x) => x, hall: async (x) => x, counter: async (x) => x, clerk: async (x) => x },
+      getCases: async () => [],
+      clerksPresent: async () => ({ online: 0, busy: 0, paused: 0 }),
+    });
+    expect(await rebuildFigures(redis, reader)).toEqual({ cases: 8, partnerships: 1 });
+    expect(await snapshot()).toEqual(kept);
   });
 });

@@ -105,6 +105,8 @@ export function caseContributions(record: CaseRecord): Contributions {
   const bumpKey = (k: string, by: number) => counts.set(k, (counts.get(k) ?? 0) + by);
   /** A counting metric: in the day's totals and in each dimension's breakdown. */
   const add = (at: string, metric: string, by = 1, opts: { clerk?: boolean } = {}) => {
+    // A zero (a case handled within the second) counts for nothing: no field, as the commit script keeps none.
+    if (by === 0) return;
     const day = dayOf(at);
     bumpKey(`${dayKey(record.partnershipId, day)}${SEP}${metric}`, by);
     for (const d of DAY_DIMENSIONS) {
