@@ -13,7 +13,11 @@ import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, messageF
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 import { chinaClock, chinaToday } from '../../ui/chinaTime';
 import { AvailabilityControl } from './AvailabilityControl';
+import { DeviceSelfCheck } from './DeviceSelfCheck';
+import { HandoverOffer } from './HandoverOffer';
+import { MyCases } from './MyCases';
 import { NewApplicantAlert } from './NewApplicantAlert';
+import { TransferDialog } from './TransferDialog';
 
 /** A queued case as the clerk's queue lists it. */
 type QueueEntry = ResponseOf<'queue.subscribe'>['cases'][number];
@@ -55,6 +59,16 @@ export class ClerkPage {
   readonly #newApplicant: NewApplicantAlert;
   /** Queue reads numbered as sent: an answer older than the one shown is dropped (it would undo a newer queue). */
   #queueReads = { sent: 0, shown: 0 };
+  /** The signed-in clerk (from /api/auth/me): whether a case is held by this clerk. */
+  #staffId: string | undefined;
+  /** The camera and microphone being opened, once: the desk and 设备自检 share them. */
+  #localReady: Promise<{ mic: MediaStreamTrack; face: MediaStreamTrack }> | undefined;
+  /** 我的办件 on the queue view. */
+  readonly #myCases: MyCases;
+  /** 转办: hands the case on screen to a colleague. */
+  readonly #transfer: TransferDialog;
+  /** 收到转办: offers a case a colleague handed to this clerk. */
+  readonly #handover: HandoverOffer;
 
   constructor() {
     this.#signal = new SignalClient({
@@ -65,6 +79,8 @@ export class ClerkPage {
       discoverNodes: true,
       onStateChange: showConnection,
       onOpen: async (reconnect) => {
+        // Whatever happened while the socket was away (a case closed, one handed over) is read again.
+        void this.#myCases.refresh();
         await this.#loadQueue();
         if (!reconnect) return;
         showNodeMoved(this.#signal.url, this.#s.inCall);
@@ -82,6 +98,18 @@ export class ClerkPage {
       // From the banner straight to that applicant's 受理 (keyboard users land on it too).
       if (!byId('queue-view').classList.contains('hidden')) document.querySelector<HTMLButtonElement>(`#queue tr[data-case="${CSS.escape(caseId)}"] button.accept:not(:disabled)`)?.focus();
     });
+    this.#myCases = new MyCases({
+      inCall: () => this.#s.inCall,
+      takeOver: (caseId) => void this.#takeOver(caseId),
+      // A case this page handed on is listed as the clerk's again: a colleague handed it back.
+      listed: (handling) => {
+        for (const caseId of this.#handover.returned(handling)) this.#readPossibleHandover(caseId);
+      },
+    });
+    this.#transfer = new TransferDialog(this.#signal);
+    this.#handover = new HandoverOffer({ staffId: () => this.#staffId, inCall: () => this.#s.inCall !== undefined, takeOver: (caseId) => this.#takeOver(caseId) });
+    // 设备自检 lives on its button; it borrows the desk's camera and microphone.
+    new DeviceSelfCheck(() => this.#ensureLocal());
   }
 
   /** What the end-to-end tests and the console look at: `window.rvw`. */
@@ -93,7 +121,8 @@ export class ClerkPage {
 
   async start(): Promise<void> {
     const resumed = takeResumedCase();
-    await requireSignedIn('clerk');
+    const me = await requireSignedIn('clerk');
+    if (me.kind === 'staff') this.#staffId = me.staffId;
     byId('logout').addEventListener('click', (e) => {
       e.preventDefault();
       void signOut();
@@ -144,6 +173,8 @@ export class ClerkPage {
       if (this.#s.inCall) this.#endCall();
       this.#showQueueView();
     });
+    byId('btn-transfer').addEventListener('click', () => void this.#transferCase());
+    byId('btn-queue-notice-close').addEventListener('click', () => this.#notice(undefined));
     byId('btn-complete').addEventListener('click', () => void this.#transition('completed'));
     byId('btn-pending').addEventListener('click', () => void this.#transition('pending_materials', { title: '要求补正', label: '需补正的材料及说明' }));
     byId('btn-suspend').addEventListener('click', () => void this.#transition('suspended', { title: '挂起办件', label: '挂起原因' }));
@@ -165,7 +196,8 @@ export class ClerkPage {
       if ((n.type === 'case.changed' || n.type === 'chat.message' || n.type === 'document.issued') && (this.#s.caseView?.id === n.caseId || this.#s.accepting === n.caseId)) {
         // A read that fails (the socket dropped) is retried by the next notification or the reconnect.
         void this.#refreshCase(n.caseId).catch(() => undefined);
-      }
+      } else if (n.type === 'case.changed') this.#onOtherCaseChanged(n.caseId, n.state);
+      if (n.type === 'case.changed') this.#myCases.noteChange(n.caseId, n.state);
       if (n.type === 'auth.revoked') {
         // 退出 (here or in another tab of the same sign-in) ends this socket too: no error to show,
         // just go to the login page like the tab that signed out.
@@ -259,7 +291,35 @@ export class ClerkPage {
     );
   }
 
-  async #accept(caseId: string): Promise<void> {
+  #accept(caseId: string): Promise<void> {
+    return this.#openCall(caseId, async () => {
+      mark('accept:sent');
+      const view = await this.#signal.request('queue.accept', { caseId });
+      mark('accept:answered');
+      return view;
+    });
+  }
+
+  /**
+   * 接手办理 of a case this clerk holds but whose call the desk is not in (handed over by a
+   * colleague, or left for later): the accept's path, with an explicit link instead of the one
+   * queue.accept makes by itself. A case not in session (待补正, 挂起) just opens.
+   */
+  #takeOver(caseId: string): Promise<void> {
+    return this.#openCall(caseId, async () => {
+      const view = await this.#signal.request('case.get', { caseId });
+      if (view.clerkId !== this.#staffId) throw new Error('该办件已由其他工作人员办理');
+      if (view.state === 'in_session') await this.#signal.request('session.link', { sessionId: caseId });
+      return view;
+    });
+  }
+
+  /**
+   * Opens the call of a case: the desk starts sending, `open` makes the server link the desk to
+   * the call and answers the case (queue.accept, or session.link for a take-over), and the call
+   * view shows it. On a refusal the desk is held back again and the queue re-read.
+   */
+  async #openCall(caseId: string, open: () => Promise<CaseViewLike>): Promise<void> {
     let desk: CallClient;
     try {
       desk = await this.#ensureDesk();
@@ -271,23 +331,67 @@ export class ClerkPage {
     desk.resumeSending();
     this.#s.accepting = caseId;
     try {
-      mark('accept:sent');
-      const view = await this.#signal.request('queue.accept', { caseId });
-      mark('accept:answered');
-      this.#s.inCall = view.id;
+      const view = await open();
+      if (view.state === 'in_session') this.#s.inCall = view.id;
+      else desk.pauseSending();
       this.#newApplicant.dismiss();
+      this.#notice(undefined);
       // A view read since (录制中 started meanwhile) is newer than this answer and stays.
       this.#onCase(view);
       this.#showCallView();
+      this.#myCases.render();
     } catch (e) {
       desk.pauseSending();
       // Not ours after all (another clerk took it): a view read meanwhile is not this screen's case.
       if (this.#s.caseView?.id === caseId && this.#s.inCall !== caseId) this.#s.caseView = undefined;
-      toast((e as Error).message, 'error');
+      toast(messageFor(e, '未能打开办件，请稍后重试'), 'error');
       await this.#loadQueue();
     } finally {
       this.#s.accepting = undefined;
     }
+  }
+
+  /**
+   * A change of a case this page does not show: a case a colleague handed to this clerk (转办) is
+   * offered (收到转办). One the clerk's other tab just accepted was in this page's queue until now.
+   */
+  #onOtherCaseChanged(caseId: string, state: string): void {
+    if (this.#s.queue.some((q) => q.caseId === caseId) || this.#myCases.handles(caseId)) return this.#handover.know(caseId);
+    if (this.#handover.mayBeHandover(caseId, state)) this.#readPossibleHandover(caseId);
+  }
+
+  #readPossibleHandover(caseId: string): void {
+    this.#signal.request('case.get', { caseId }).then(
+      (view) => this.#handover.consider(view),
+      // Not readable (not this clerk's after all) or the socket dropped: 我的办件 still lists it.
+      () => undefined,
+    );
+  }
+
+  /** 转办 of the case on screen; once it went, this page leaves the call and says to whom. */
+  async #transferCase(): Promise<void> {
+    const view = this.#s.caseView;
+    if (!view) return;
+    try {
+      const done = await this.#transfer.ask(view);
+      if (done) this.#handedOver(done.view, done.to.name);
+    } catch (e) {
+      toast(messageFor(e, '未能转办，请稍后重试'), 'error');
+    }
+  }
+
+  /** The case on screen is no longer this clerk's (转办 from here or from another tab): back to the queue. */
+  #handedOver(view: CaseViewLike, toName: string | undefined): void {
+    this.#endView();
+    this.#handover.handedOn(view.id);
+    this.#notice(`办件 ${view.number ?? view.id} 已转交 ${toName ?? '其他工作人员'}`);
+    void this.#myCases.refresh();
+  }
+
+  /** The notice line of the queue view (`undefined` hides it). */
+  #notice(text: string | undefined): void {
+    byId('queue-notice-text').textContent = text ?? '';
+    byId('queue-notice').classList.toggle('hidden', !text);
   }
 
   #showCallView(): void {
@@ -341,13 +445,21 @@ export class ClerkPage {
 
   #ensureDesk(): Promise<CallClient> {
     this.#deskReady ??= (async () => {
-      this.#s.local ??= await captureLocal(false);
-      attachTrack(byId<HTMLVideoElement>('local-face'), this.#s.local.face);
-      await this.#openDesk(this.#s.local);
+      const local = await this.#ensureLocal();
+      attachTrack(byId<HTMLVideoElement>('local-face'), local.face);
+      await this.#openDesk(local);
       return this.#s.call!;
     })();
     this.#deskReady.catch(() => (this.#deskReady = undefined));
     return this.#deskReady;
+  }
+
+  /** The page's camera and microphone, opened once (a second capture of a camera may fail or differ). */
+  #ensureLocal(): Promise<{ mic: MediaStreamTrack; face: MediaStreamTrack }> {
+    if (this.#s.local) return Promise.resolve(this.#s.local);
+    this.#localReady ??= captureLocal(false).then((local) => (this.#s.local = local));
+    this.#localReady.catch(() => (this.#localReady = undefined));
+    return this.#localReady;
   }
 
   /** The call is over; a closed case stays on screen (final state, print state, reprint) until the clerk leaves it. */
@@ -381,6 +493,7 @@ export class ClerkPage {
     this.#s.caseView = undefined;
     byId('call-view').classList.add('hidden');
     byId('queue-view').classList.remove('hidden');
+    this.#myCases.render();
     void this.#loadQueue();
   }
 
@@ -390,7 +503,11 @@ export class ClerkPage {
 
   #onCase(incoming: CaseViewLike): void {
     const view = newerView(this.#s.caseView, incoming);
+    // Handed to a colleague from another tab of this clerk: this desk has already left the call.
+    if (this.#s.inCall === view.id && view.clerkId !== undefined && this.#staffId !== undefined && view.clerkId !== this.#staffId) return this.#handedOver(view, undefined);
     this.#s.caseView = view;
+    // Shown here as this clerk's own: its later changes are no handover.
+    this.#handover.know(view.id);
     const closed = FINAL_STATES.includes(view.state);
     showRecordingBadge(view, this.#s.inCall === view.id && !closed);
     byId('case-summary').replaceChildren(
@@ -447,7 +564,7 @@ export class ClerkPage {
   /** After 办结 (or any final state) nothing on the case can be changed from this page any more. */
   #applyClosed(view: CaseViewLike, closed: boolean): void {
     const noTypes = !this.#s.docTypes?.types.length;
-    for (const id of ['btn-snapshot', 'btn-screen', 'btn-hangup', 'btn-save', 'btn-complete', 'btn-pending', 'btn-suspend', 'btn-reject', 'btn-chat', 'chat-text', 'field-note', 'doc-type']) {
+    for (const id of ['btn-snapshot', 'btn-screen', 'btn-hangup', 'btn-save', 'btn-transfer', 'btn-complete', 'btn-pending', 'btn-suspend', 'btn-reject', 'btn-chat', 'chat-text', 'field-note', 'doc-type']) {
       (byId(id) as HTMLButtonElement | HTMLInputElement).disabled = closed;
     }
     byId<HTMLButtonElement>('btn-issue').disabled = closed || noTypes;
