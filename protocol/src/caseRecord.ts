@@ -178,6 +178,8 @@ export const CaseRecord = z.strictObject({
   recordingConsent: z.strictObject({ noticeVersion: z.string(), at: z.iso.datetime(), retentionDays: z.number().int().positive() }).optional(),
   /** The recording of the case's call, as the recording node last reported it (both pages show 录制中 from it). */
   recording: z.strictObject({ state: z.enum(['recording', 'interrupted', 'stopped']), since: z.iso.datetime(), nodeId: z.string() }).optional(),
+  /** The latest 转办: who handed the case to whom, with the note for the new holder (also in the audit chain). */
+  lastTransfer: z.strictObject({ from: z.string(), fromName: z.string(), to: z.string(), note: z.string(), at: z.iso.datetime() }).optional(),
   /** Hash of the newest audit event; ties the record to the head of its chain. */
   lastEventHash: Sha256Hex,
 });

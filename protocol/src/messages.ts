@@ -194,7 +194,7 @@ export type ConsumerWire = ConsumerResponse;
 export type ServerNotification =
   | { type: 'hello'; principal: { kind: string; role?: string; name?: string; regionCode?: string } }
   | { type: 'peer.joined'; sessionId: string; peerId: string; role: 'counter' | 'clerk' }
-  | { type: 'peer.left'; sessionId: string; peerId: string; reason: 'left' | 'timeout' }
+  | { type: 'peer.left'; sessionId: string; peerId: string; reason: 'left' | 'timeout' | 'transferred' }
   | { type: 'producer.new'; sessionId: string; producer: ProducerInfoWire }
   | { type: 'producer.closed'; sessionId: string; producerId: string }
   /** Consumers made for the client (it joined with rtpCapabilities), pictures first: set them up, then resumeConsumer each. */

@@ -45,6 +45,7 @@ describe('转办 (case.transfer)', () => {
     time.advance(300);
     const moved = await s.transfer(li, opened.id, { toStaffId: 'clerk-tr-wang', note: '材料已核对，待出具证明' });
     expect(moved).toMatchObject({ clerkId: 'clerk-tr-wang', state: 'in_session', version: 3 });
+    expect(moved.lastTransfer).toEqual({ from: 'clerk-tr-li', fromName: li.name, to: 'clerk-tr-wang', note: '材料已核对，待出具证明', at: time.clock().toISOString() });
     const { events } = await s.history(opened.id);
     expect(events.at(-1)).toMatchObject({ action: 'case.transferred', actor: { id: 'clerk-tr-li' }, data: { from: 'clerk-tr-li', to: 'clerk-tr-wang', toName: '王强', note: '材料已核对，待出具证明' } });
     // The new holder acts; the former one no longer can.

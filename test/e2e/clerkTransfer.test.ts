@@ -194,6 +194,12 @@ describe('clerk page: 转办, 收到转办, 我的办件 and 设备自检', () =
     await offer.waitFor({ state: 'visible', timeout: 15_000 });
     expect(await b.locator('#handover-text').innerText()).toBe(`收到转办的办件：${number} ${ITEM.name}`);
     expect(await b.locator('#handover-detail').innerText()).toContain('申请人正在通话中等待');
+    // Who handed it over and the note, from the record's lastTransfer.
+    expect(await b.locator('#handover-detail').innerText()).toContain(`转办人：${A_NAME}`);
+    expect(await b.locator('#handover-detail').innerText()).toContain(`转办说明：${NOTE}`);
+    // The applicant is told the clerk changed, not that the line dropped.
+    await expect.poll(() => counter.page.evaluate(() => document.getElementById('toasts')?.textContent ?? '')).toContain('工作人员已更换');
+    expect(await counter.page.evaluate(() => document.getElementById('toasts')?.textContent ?? '')).not.toContain('对方已离开通话');
     // B's 我的办件 lists it already (behind the dialog), in session, with 接手办理 for later.
     const rowB = b.locator(`#my-cases tr[data-case="${caseId}"]`);
     await expect.poll(() => rowB.count()).toBe(1);

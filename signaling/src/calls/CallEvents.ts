@@ -23,7 +23,7 @@ export type CallServiceEvents = {
    */
   desklinked: [event: { sessionId: string; peerId: string }];
   /** A peer left a call (hang-up, or its grace period ran out): everyone else in it is told. */
-  peerleft: [event: { sessionId: string; peerId: string; reason: 'left' | 'timeout' }];
+  peerleft: [event: { sessionId: string; peerId: string; reason: 'left' | 'timeout' | 'transferred' }];
   /** A track appeared in a call: everyone but its own peer is told. */
   producernew: [event: { sessionId: string; producer: ProducerInfo }];
   /** A track went away: everyone but its own peer is told. */

@@ -170,7 +170,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     if (!link) return;
     const desk = this.#o.hub.linkedTo(caseId).find((c) => c.sessionId === link.deskId);
     const staffId = desk?.principal.kind === 'staff' ? desk.principal.staffId : undefined;
-    if (desk && staffId !== holderStaffId) this.#unlink(link, 'left');
+    if (desk && staffId !== holderStaffId) this.#unlink(link, 'transferred');
   }
 
   /** The case a desk connection is linked to, or its own session: what session.end ends. */
@@ -357,7 +357,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
     this.#prepared.clear();
   }
 
-  #removePeer(sessionId: string, peerId: string, reason: 'left' | 'timeout'): void {
+  #removePeer(sessionId: string, peerId: string, reason: 'left' | 'timeout' | 'transferred'): void {
     // A desk going away takes its clerk out of the linked call.
     const link = this.#links.byDesk(sessionId);
     if (link) this.#unlink(link, reason);
@@ -369,7 +369,7 @@ export class CallService extends EnhancedEventEmitter<CallServiceEvents> {
   }
 
   /** Ends a link: the clerk leaves the call (the counter is told), pipes in both directions close. */
-  #unlink(link: DeskLink, reason: 'left' | 'timeout'): void {
+  #unlink(link: DeskLink, reason: 'left' | 'timeout' | 'transferred'): void {
     this.#forgetLink(link);
     this.#removePeer(link.caseId, link.peerId, reason);
   }

@@ -33,6 +33,8 @@ export async function transferCase(deps: CaseDeps, principal: Principal, caseId:
       throw new AppError('TRANSFER_TARGET_INVALID', '只能转给本地区负责该事项、账号有效的其他工作人员', 409, { toStaffId: input.toStaffId });
     }
     draft.clerkId = target.id;
+    // For the new holder's page (收到转办): the audit chain is not theirs to read on the queue view.
+    draft.lastTransfer = { from, fromName: principal.kind === 'staff' ? principal.name : from, to: target.id, note: input.note, at: deps.clock().toISOString() };
     return { actor: actorOf(principal), action: 'case.transferred', data: { from, to: target.id, toName: target.name, note: input.note } };
   });
   // Estimates only: the case has moved whatever happens to these writes.

@@ -22,7 +22,8 @@ export type CallTarget = { sessionId: string } | { desk: true };
 export interface CallClientEvents {
   remoteTrack: [track: RemoteTrack];
   remoteTrackEnded: [track: RemoteTrack];
-  peer: [event: 'joined' | 'left', peerId: string, role: string | undefined];
+  /** A peer joined or left; `left` carries why (a clerk handing the case to a colleague: `transferred`). */
+  peer: [event: 'joined' | 'left', peerId: string, roleOrReason: string | undefined];
   quality: [quality: Quality];
   /** The server ended the session (the other side hung up, the case closed). */
   ended: [reason: string];
@@ -279,7 +280,7 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
         this.emit('peer', 'joined', n.peerId, n.role);
         break;
       case 'peer.left':
-        this.emit('peer', 'left', n.peerId, undefined);
+        this.emit('peer', 'left', n.peerId, n.reason);
         break;
       case 'session.ended':
         this.#ended = true;

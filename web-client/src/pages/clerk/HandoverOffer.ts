@@ -11,12 +11,11 @@ const HANDLING: readonly string[] = ['in_session', 'pending_materials', 'suspend
  * which changed cases are such a handover and offers each once (`#handover-dialog`: 接手办理 or
  * 稍后处理; a case left for later stays in 我的办件 with its own 接手办理).
  *
- * The notification does not say why the case changed, and neither the case view nor anything
- * else the page may read says who handed it over or with which note (that is in the audit chain
- * only): a case counts as handed over when this clerk holds it, it is being handled, and the page
- * did not know it as its own (accepted, opened or listed in 我的办件 here, or offered already).
+ * The notification does not say why the case changed: a case counts as handed over when this
+ * clerk holds it, it is being handled, and the page did not know it as its own (accepted, opened or listed in 我的办件 here, or offered already).
  * A case this clerk's other tab accepts just now was in this page's queue a moment ago and is
- * passed over for that reason.
+ * passed over for that reason. Who handed it over and the note come from the record's
+ * `lastTransfer` when it names this clerk.
  */
 export class HandoverOffer {
   /** Cases this page knows the clerk holds: never offered as a handover. */
@@ -79,9 +78,12 @@ export class HandoverOffer {
     try {
       const inSession = view.state === 'in_session';
       byId('handover-text').textContent = `收到转办的办件：${view.number ?? view.id} ${view.itemName}`;
+      const from = view.lastTransfer && view.lastTransfer.to === this.page.staffId() ? view.lastTransfer : undefined;
       byId('handover-detail').textContent = [
         `申请人：${view.applicant.name}`,
         `状态：${CASE_STATE_LABELS[view.state] ?? view.state}${inSession ? '（申请人正在通话中等待）' : ''}`,
+        from ? `转办人：${from.fromName}` : '',
+        from ? `转办说明：${from.note}` : '',
         view.fields.note ? `办理意见：${view.fields.note}` : '',
       ]
         .filter(Boolean)

@@ -504,8 +504,9 @@ export class CounterPage {
         showScreenTile(false);
       }
     });
-    call.on('peer', (ev) => {
-      if (ev === 'left') toast('对方已离开通话，等待重新连接…');
+    call.on('peer', (ev, _peerId, reason) => {
+      // 转办: the case goes on with a colleague of the clerk, not a dropped line.
+      if (ev === 'left') toast(reason === 'transferred' ? '工作人员已更换，新的工作人员即将接入，请稍候…' : '对方已离开通话，等待重新连接…');
     });
     call.on('quality', (q) => {
       // Nothing measured yet (e.g. no media from the other side while waiting): the socket's state stands.
