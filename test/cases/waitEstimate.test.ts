@@ -56,6 +56,8 @@ describe('wait estimate', () => {
     // 示忙: the clerk is at the desk but takes nobody new — not counted, but counted as paused.
     await s.setClerkAvailability(clerk, { paused: true });
     expect(await s.queuePosition(c.id)).toMatchObject({ clerksOnline: 0, clerksPaused: 1, estimatedWaitSeconds: Math.round(1.5 * 240) });
+    // The administrator's live view counts the paused clerk as at the desk, and paused.
+    expect(await presence.snapshot([{ regionCode: '341522', itemCode: ITEMS.certificate }])).toEqual({ online: 1, busy: 0, paused: 1 });
     expect((await s.setClerkAvailability(clerk, {})).paused).toBe(true);
     // A pause lapses after PAUSE_MAX_MS (a clerk who went home is not paused next morning).
     time.advance(PAUSE_MAX_MS / 1000 + 1);

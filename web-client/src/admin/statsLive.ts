@@ -9,7 +9,7 @@ import { formatBeijingTime, formatCount, formatDuration } from './statsFormat';
 const POLL_MS = 15_000;
 
 /**
- * 实时情况: who waits in which queue now, the longest wait, clerks online and busy. Asked for when
+ * 实时情况: who waits in which queue now, the longest wait, clerks online, busy and paused (示忙). Asked for when
  * the tab is shown, every 15 s while it stays in view (not while another tab or window is in
  * front: nobody reads it then), and with 刷新.
  */
@@ -65,6 +65,7 @@ export class LiveView {
     set('longestWait', longest < 0 ? '无人等待' : formatDuration(longest));
     set('clerksOnline', formatCount(live.clerks.online));
     set('clerksBusy', formatCount(live.clerks.busy));
+    set('clerksPaused', formatCount(live.clerks.paused));
     byId('stats-live-at').textContent = `更新于 ${formatBeijingTime(live.at).slice(11)}`;
 
     const partnershipName = (id: string) => this.#data.lists.partnerships.find((p) => p.id === id)?.name ?? id;
