@@ -36,7 +36,7 @@ describe('two nodes: presence and the end of a case travel through Redis', () =>
     // The clerk's page on B watches the queue: present, idle — seen from A.
     await clerkOnB.request('queue.subscribe', {});
     const waiting = await counter.request('case.get', { caseId });
-    expect(waiting.queue).toEqual({ position: 1, estimatedWaitSeconds: 0, clerksOnline: 1 });
+    expect(waiting.queue).toEqual({ position: 1, estimatedWaitSeconds: 0, clerksOnline: 1, clerksPaused: 0 });
 
     // The counter's call (held back while queued) lives on A.
     const rtpCapabilities = await counter.request('getRouterRtpCapabilities', {});

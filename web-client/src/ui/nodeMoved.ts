@@ -24,6 +24,15 @@ export function showNodeMoved(socketUrl: string, caseId: string | undefined): vo
 }
 
 /**
+ * True once {@link showNodeMoved} said this page's own node is gone: its HTTP requests would go
+ * to the dead address (and fail in the console), so lists that refresh by themselves wait for
+ * the page to be reopened on the live node.
+ */
+export function pageNodeGone(): boolean {
+  return document.getElementById('node-moved') !== null;
+}
+
+/**
  * The case a page reopened from {@link showNodeMoved}'s link takes back (its call, its view), once;
  * the tab keeps the peer id it had on the dead node. Call before the page joins any media. The
  * hash is cleared so a later reload starts fresh.

@@ -79,11 +79,12 @@ export class ClerkPage {
       discoverNodes: true,
       onStateChange: showConnection,
       onOpen: async (reconnect) => {
+        // On another node than the page's own (it died): said first, so nothing asks the dead one.
+        if (reconnect) showNodeMoved(this.#signal.url, this.#s.inCall);
         // Whatever happened while the socket was away (a case closed, one handed over) is read again.
         void this.#myCases.refresh();
         await this.#loadQueue();
         if (!reconnect) return;
-        showNodeMoved(this.#signal.url, this.#s.inCall);
         if (this.#s.caseView) await this.#refreshCase(this.#s.caseView.id);
         // Re-linking the call (if any) follows from the desk's onJoined.
         await this.#s.call?.resume();

@@ -1,5 +1,6 @@
 import { CASE_STATE_LABELS, FINAL_CASE_STATES, RATING_LEVEL_LABELS, type CaseState } from '@rvw/protocol';
 import { requestJson } from '../../auth/requestJson';
+import { pageNodeGone } from '../../ui/nodeMoved';
 import { byId, h, messageFor } from '../../ui/dom';
 
 /**
@@ -64,6 +65,8 @@ export class MyCases {
   async refresh(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    // The page's node died (the socket moved on): the list waits for the page on the live node.
+    if (pageNodeGone()) return;
     const n = ++this.#sent;
     const limit = Math.min(MAX_LIMIT, Math.max(PAGE, this.#lines.length));
     try {
