@@ -5,6 +5,11 @@
 // throughput of a concurrent pass (many sessions, each editing its own case). Every update costs
 // one fsync, so the disk's fsync latency is the floor: `baseline_*` is a bare SET of a record-sized
 // value, timed interleaved with the updates so both see the same disk.
+// `life_*`: whole case lives (open, accept, field edits, chat, materials, 办结, rating: the commit
+// mix of a real case, LIFE_COMMITS commits each) through a store that keeps the statistics' figures
+// in its commit script and one that does not (`aggregates: false`), interleaved life by life on
+// the same server: `figures_overhead_ratio` is what keeping the figures costs case writes
+// (issue #16: goal ≤ 1.10). bench:stats breaks it down per kind of commit.
 //   npm run bench:case-store -- --replicated
 // The same on a Redis Sentinel set (primary + two replicas, AOF always on each, loopback), the
 // store acknowledging a commit only after WAIT 1 (as a node with RVW_REDIS_SENTINELS does):
@@ -25,6 +30,7 @@ const SEQUENTIAL_UPDATES = 2_000;
 const WRITERS = 16;
 const UPDATES_PER_WRITER = 500;
 const WARMUP = 200;
+const LIVES = 200;
 
 const actor = { id: 'clerk-bench', role: 'clerk' as const, region: '341522' };
 
@@ -57,6 +63,39 @@ function sampleCase(id: string): NewCase {
 }
 
 const REPLICATED = process.argv.includes('--replicated');
+
+/**
+ * One case's life as the use cases commit it: opened at the counter (queued), accepted, six
+ * application-form edits, eight chat lines, four materials captured, 办结, rated. Answers the
+ * number of commits.
+ */
+async function caseLife(store: CaseStore, id: string): Promise<number> {
+  const fresh: NewCase = { ...sampleCase(id), state: 'queued', chat: [], fields: {} };
+  delete fresh.clerkId;
+  let commits = 1;
+  await store.insert(fresh, { actor: { id: 'wujiang-kyth-01', role: 'counter', region: '320509' }, action: 'case.opened', data: {} });
+  const step = async (action: string, mutate: (d: Parameters<Parameters<CaseStore['update']>[1]>[0]) => void) => {
+    await store.update(id, (draft) => {
+      mutate(draft);
+      return { actor, action, data: {} };
+    });
+    commits++;
+  };
+  const now = () => new Date().toISOString();
+  await step('case.accepted', (d) => Object.assign(d, { state: 'in_session', clerkId: 'clerk-bench', acceptedAt: now() }));
+  for (let i = 0; i < 6; i++) await step('fields.updated', (d) => void (d.fields[`field${i}`] = `申请表第 ${i} 项内容`));
+  for (let i = 0; i < 8; i++) await step('chat.added', (d) => void d.chat.push({ at: now(), by: 'clerk-bench', role: 'clerk', text: `第 ${i} 条消息：请把材料放到高拍仪下。` }));
+  for (let i = 0; i < 4; i++) {
+    await step('material.captured', (d) => {
+      const line = d.checklist[i]!;
+      line.status = 'provided';
+      d.materials.push({ sha256: `${i}`.repeat(64), mime: 'image/jpeg', size: 200_000, kind: 'document_camera', name: line.name, materialId: line.materialId, capturedAt: now(), capturedBy: 'clerk-bench' });
+    });
+  }
+  await step('case.completed', (d) => Object.assign(d, { state: 'completed', closedAt: now(), closeReason: '办结' }));
+  await step('case.rated', (d) => void (d.ratings.clerk = { score: 5, at: now() }));
+  return commits;
+}
 
 /** The Redis the bench runs on: one server, or a Sentinel set with WAIT-acknowledged commits. */
 async function deployment(dataDir: string): Promise<{ redis: RedisClient; replicaAck?: ReplicaAck; stop: () => Promise<void> }> {
@@ -134,6 +173,22 @@ async function main(): Promise<void> {
     );
     const elapsedS = (performance.now() - started) / 1000;
 
+    // Whole case lives, with and without the figures, alternating (the second store shares the server).
+    const bare = await CaseStore.create({ redis, aggregates: false, ...(replicaAck ? { replicaAck } : {}) });
+    const lifeWith: number[] = [];
+    const lifeWithout: number[] = [];
+    let lifeCommits = 0;
+    for (let i = -20; i < LIVES; i++) {
+      for (const [on, into] of (i % 2 === 0 ? [[store, lifeWith], [bare, lifeWithout]] : [[bare, lifeWithout], [store, lifeWith]]) as [CaseStore, number[]][]) {
+        const t0 = performance.now();
+        const commits = await caseLife(on, `bench-life-${on === store ? 'f' : 'b'}-${i}`);
+        // The first lives warm both paths up (JIT, script cache) and are not counted.
+        if (i >= 0) into.push(performance.now() - t0);
+        lifeCommits = commits;
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
     const round = (x: number) => Math.round(x * 1000) / 1000;
     printResult({
       bench: 'case-store',
@@ -154,6 +209,15 @@ async function main(): Promise<void> {
       concurrent_p99_ms: round(percentile(concurrentLatencies, 99)),
       writers: WRITERS,
       n: SEQUENTIAL_UPDATES + WRITERS * UPDATES_PER_WRITER,
+      lives: LIVES,
+      life_commits: lifeCommits,
+      life_with_figures_mean_ms: round(mean(lifeWith)),
+      life_without_figures_mean_ms: round(mean(lifeWithout)),
+      life_with_figures_p50_ms: round(percentile(lifeWith, 50)),
+      life_without_figures_p50_ms: round(percentile(lifeWithout, 50)),
+      figures_overhead_ratio: round(mean(lifeWith) / mean(lifeWithout)),
+      figures_overhead_p50_ratio: round(percentile(lifeWith, 50) / percentile(lifeWithout, 50)),
+      goals: { figures_overhead_ratio: 1.1 },
       appendfsync,
     });
   } finally {

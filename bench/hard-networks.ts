@@ -104,6 +104,9 @@ try {
     await k.waitForTimeout(WINDOW_MS);
     const [k1, c1] = [await inbound(k), await inbound(c)];
     const ms = Date.now() - t0;
+    // The ladder's mode at the end of the window (docs/networks.md): a picture it stopped counts
+    // as frozen here, as it would to a person.
+    const callMode = await k.evaluate(() => document.getElementById('call-mode')?.dataset.mode ?? null);
     const clerkReceives = windowFigures(c0, c1, ms);
     const counterReceives = windowFigures(k0, k1, ms);
     const all = [...clerkReceives, ...counterReceives];
@@ -123,6 +126,7 @@ try {
       worst_freeze_ratio: worstFreeze,
       worst_concealment_ratio: worstConcealment,
       min_fps: Math.min(...pictures.map((f) => f.fps)),
+      call_mode: callMode,
       goal_met: goalMet,
       clerk_receives: clerkReceives,
       counter_receives: counterReceives,

@@ -12,9 +12,13 @@ die() { printf '[install] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # Runtime and test tools (iproute2 and python3: the two-region network-namespace test and
 # bench:cross-region). Build packages for the worker are handled by build-worker.sh.
+# postgresql (Debian 12: postgresql-15, /usr/lib/postgresql/15/bin): the case archive.
+# infra/postgres/PostgresServer.ts runs its own cluster under the data directory (or a test's
+# temp dir), as the `postgres` user the package creates when we are root. The package's postinst
+# also creates a `main` cluster on port 5432 and may start it: harmless, nothing here uses it.
 APT_PACKAGES=(
   redis-server chromium poppler-utils qpdf fonts-wqy-microhei libnss3-tools openssl coturn ffmpeg ca-certificates
-  iproute2 python3
+  iproute2 python3 postgresql
 )
 
 node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"

@@ -11,6 +11,7 @@ import { loadConfig } from '@rvw/signaling/config';
 import { silentLogger } from '@rvw/signaling/observability/logger';
 import { connectRedisTarget, type RedisClient } from '@rvw/signaling/store/redisClient';
 import { ensureDevPki } from '../pki/ensureDevPki.js';
+import { PostgresServer } from '../postgres/PostgresServer.js';
 import { RedisSentinelSet } from '../redis/RedisSentinelSet.js';
 
 /** One node of the local cluster. */
@@ -27,11 +28,13 @@ export interface LocalNodeSpec {
 
 /** Options of {@link LocalCluster.start}. */
 export interface LocalClusterOptions {
-  /** Everything lives here: Redis files (`redis/`), PKI, blobs, the cluster secret. */
+  /** Everything lives here: Redis files (`redis/`), PostgreSQL (`postgres/`), PKI, blobs, the cluster secret. */
   dataDir: string;
   nodes: LocalNodeSpec[];
   /** Fixed Redis ports (a persistent cluster); free ones when absent. */
   redisPorts?: { primary: number; replicas: [number, number]; sentinels: [number, number, number] };
+  /** The PostgreSQL port (the case archive); a free one when absent. */
+  postgresPort?: number;
   /** The sentinels' down-after-milliseconds. */
   downAfterMs?: number;
   /** The nodes' RVW_LOG_LEVEL (default `warn`). */
@@ -63,13 +66,14 @@ const MAIN = fileURLToPath(new URL(`${import.meta.url.includes('/infra/dist/') ?
 
 /**
  * A two-region cluster on one machine, the way production runs it: a Redis Sentinel set
- * (primary, two replicas, three sentinels; AOF always, one password) and one node process per
- * region on the production entry (`node signaling/dist/main.js`), sharing the cluster secret.
+ * (primary, two replicas, three sentinels; AOF always, one password), one PostgreSQL shared by
+ * the nodes (the case archive, RVW_ARCHIVE_URL) and one node process per region on the production entry (`node signaling/dist/main.js`), sharing the cluster secret.
  * Demo data is seeded once with the single-node demo's own steps (seedDemoCatalogAt, seedDemo).
  */
 export class LocalCluster {
   private constructor(
     readonly redis: RedisSentinelSet,
+    readonly postgres: PostgresServer,
     readonly nodes: LocalNode[],
     readonly links: ClusterLinks,
     readonly dataDir: string,
@@ -87,6 +91,16 @@ export class LocalCluster {
       downAfterMs: options.downAfterMs ?? 2000,
       ...(options.redisPorts ? { ports: options.redisPorts } : {}),
     });
+    let postgres: PostgresServer;
+    try {
+      postgres = await PostgresServer.start({
+        dataDir: path.join(dataDir, 'postgres'),
+        ...(options.postgresPort ? { port: options.postgresPort } : {}),
+      });
+    } catch (e) {
+      await redis.stop();
+      throw e;
+    }
     const nodes: LocalNode[] = [];
     try {
       // The catalogue decides which regions need signing keys, so it is seeded before the nodes start.
@@ -98,6 +112,7 @@ export class LocalCluster {
         RVW_REDIS_SENTINELS: redis.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
         RVW_REDIS_SENTINEL_NAME: redis.name,
         RVW_REDIS_PASSWORD: password,
+        RVW_ARCHIVE_URL: postgres.url,
         RVW_DATA_DIR: dataDir,
         RVW_PKI_DIR: pkiDir,
         RVW_LOG_LEVEL: options.logLevel ?? 'warn',
@@ -112,12 +127,13 @@ export class LocalCluster {
       });
       for (const spec of options.nodes) nodes.push(spawnNode(spec, env(spec)));
       const links = await seedLinks(nodes, env(options.nodes[0]!));
-      const cluster = new LocalCluster(redis, nodes, links, dataDir);
+      const cluster = new LocalCluster(redis, postgres, nodes, links, dataDir);
       await cluster.waitRegistered(60_000);
       return cluster;
     } catch (e) {
       await stopNodes(nodes);
       await redis.stop();
+      await postgres.stop();
       throw new Error(`${(e as Error).message}\n${nodes.map((n) => `--- ${n.id}\n${n.log()}`).join('\n')}`);
     }
   }
@@ -159,19 +175,21 @@ export class LocalCluster {
   describe(): string {
     const l = this.links;
     return [
-      '跨域通办远程虚拟窗口 — local two-region cluster (Redis Sentinel + one node process per region)',
+      '跨域通办远程虚拟窗口 — local two-region cluster (Redis Sentinel + PostgreSQL + one node process per region)',
       ...this.nodes.map((n) => `  node ${n.id.padEnd(4)} ${n.url}/   regions ${n.regions.join(',')}   (pid ${n.child.pid})`),
       `  redis:               sentinels ${this.redis.sentinels.map((s) => s.port).join(',')}, primary ${this.redis.name}, data ${displayPath(this.redis.dataDir)}`,
+      `  postgresql:          127.0.0.1:${this.postgres.port}, database rvw, data ${displayPath(this.postgres.dataDir)}`,
       l.bootstrapUrl ? `  first administrator: ${l.bootstrapUrl}` : '  first administrator: already enrolled (sign in at /login.html)',
       ...l.counterActivations.map((c) => `  counter terminal:    ${c.url}   (${c.label}, node ${c.nodeId})`),
       ...l.clerkLogins.map((c) => `  clerk sign-in:       ${c.url}   (node ${c.nodeId})`),
     ].join('\n');
   }
 
-  /** SIGTERM to every node (SIGKILL after 10 s), then the Redis set; resolves when all exited. */
+  /** SIGTERM to every node (SIGKILL after 10 s), then the Redis set and PostgreSQL; resolves when all exited. */
   async stop(): Promise<void> {
     await stopNodes(this.nodes);
     await this.redis.stop();
+    await this.postgres.stop();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * `bash infra/start-cluster.sh`: a local two-region cluster for people who want to see one —
- * Redis Sentinel (primary, two replicas, three sentinels) and two node processes on the build
+ * Redis Sentinel (primary, two replicas, three sentinels), one PostgreSQL (the case archive, its URL
+ * handed to both nodes in RVW_ARCHIVE_URL) and two node processes on the build
  * output, node `wj` serving 吴江 (320509) and node `hq` serving 霍邱 (341522), demo data seeded
  * once, links printed. Ctrl-C stops everything. Run as `node infra/dist/demo/startCluster.js`.
  *

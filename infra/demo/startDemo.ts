@@ -1,7 +1,8 @@
 /**
  * The demo start, `bash infra/start.sh` (README command one): one process serving every
  * region, run as `node infra/dist/demo/startDemo.js` on the build output. Starts a private
- * redis-server under the data directory unless RVW_REDIS_URL is set, creates the development PKI for the seeded regions, seeds the demo catalogue, registers the
+ * redis-server under the data directory unless RVW_REDIS_URL is set, and a private PostgreSQL (the
+ * case archive, data/postgres) unless RVW_ARCHIVE_URL is set, creates the development PKI for the seeded regions, seeds the demo catalogue, registers the
  * demo counter terminal, and prints the URL with the first administrator's invite.
  */
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { loadConfig } from '@rvw/signaling/config';
 import { METRICS_TOKEN_FILE } from '@rvw/signaling/http/metricsAccess';
 import { createLogger } from '@rvw/signaling/observability/logger';
 import { ensureDevPki } from '../pki/ensureDevPki.js';
+import { PostgresServer } from '../postgres/PostgresServer.js';
 import { RedisServer } from '../redis/RedisServer.js';
 
 const config = loadConfig();
@@ -25,10 +27,21 @@ if (!redisUrl) {
   logger.info({ port: redisServer.port, dataDir: redisServer.dataDir }, 'private redis-server started (AOF always, password set)');
 }
 
+// The case archive's PostgreSQL, handed to the node the way a deployment does: its URL in
+// RVW_ARCHIVE_URL (the URL carries the password, so it is not logged either).
+let postgresServer: PostgresServer | undefined;
+let archiveUrl = process.env.RVW_ARCHIVE_URL;
+if (!archiveUrl) {
+  postgresServer = await PostgresServer.start({ dataDir: path.join(config.dataDir, 'postgres') });
+  archiveUrl = postgresServer.url;
+  logger.info({ port: postgresServer.port, dataDir: postgresServer.dataDir }, 'private PostgreSQL started (fsync on, password set)');
+}
+const nodeConfig = loadConfig({ ...process.env, RVW_ARCHIVE_URL: archiveUrl });
+
 // The catalogue decides which regions need signing keys, so it is seeded before the node starts.
 const regions = await seedDemoCatalogAt(redisUrl);
 await ensureDevPki({ pkiDir: config.pkiDir, regions: regions.map((r) => ({ code: r.code, name: r.name })) });
-const node = await RegionalNode.create({ config, redisUrl, logger });
+const node = await RegionalNode.create({ config: nodeConfig, redisUrl, logger });
 const demo = await seedDemo(node);
 
 const lines = [
@@ -52,6 +65,7 @@ const stop = async (signal: string) => {
   logger.info({ signal }, 'shutting down');
   await node.close();
   await redisServer?.stop();
+  await postgresServer?.stop();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -93,6 +93,11 @@ export interface AuditRow {
   hash: string;
 }
 
+/** A case's conversation as the archive's case page reads it on request (`GET /api/admin/cases/:caseId/chat`). */
+export interface ArchiveChat {
+  lines: { at: string; role: 'counter' | 'clerk' | 'system'; text: string }[];
+}
+
 /** The case page (`GET /api/admin/cases/:caseId`). */
 export interface ArchiveCaseDetail {
   case: {
@@ -120,14 +125,17 @@ export interface ArchiveCaseDetail {
     fields: { key: string; value: string }[];
   };
   checklist: { materialId: string; name: string; mandatory: boolean; status: ChecklistStatus; waiver: { note: string; deadline: string; at: string } | null }[];
-  materials: { name: string; kind: MaterialKind; mime: string; size: number; capturedAt: string; capturedBy: string }[];
-  /** Whether this administrator may open the materials' bytes (`material.read`: the two parties only). */
+  /** Each material listed; `viewUrl` opens its bytes (each opening recorded in the audit chain), null when this administrator may not. */
+  materials: { name: string; kind: MaterialKind; mime: string; size: number; capturedAt: string; capturedBy: string; viewUrl: string | null }[];
+  /** Whether this administrator may open the materials (`archive.material.read`: the serving region's administrators). */
   materialsViewable: boolean;
   signed: boolean;
   documents: { number: string; type: DocumentType; signer: string; issuedAt: string; issuedBy: string; sample: boolean; printed: number; verifyUrl: string | null }[];
   ratings: { target: 'clerk' | 'counter'; score: number; comment: string | null; at: string; followUp: { text: string; by: string; at: string } | null }[];
   /** The chat, when the policy lets this administrator read it (`chat.read`); null otherwise. */
   chat: { at: string; role: 'counter' | 'clerk' | 'system'; text: string }[] | null;
+  /** Where this administrator reads the chat, each reading recorded in the audit chain (`archive.chat.read`); null when not. */
+  chatUrl: string | null;
   audit: { rows: AuditRow[]; verdict: { ok: true; count: number } | { ok: false; at: number; reason: AuditBreak } };
   /** Links allowed to this administrator (`recording.view`, `evidence.export`); null when not. */
   links: { recording: string | null; evidence: string | null };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DocumentType, ItemCode, RegionCode } from './catalog.js';
 import { isValidIdNumber } from './isValidIdNumber.js';
-import { CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, MATERIAL_KINDS } from './vocabulary.js';
+import { CALL_MODES, CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, MATERIAL_KINDS } from './vocabulary.js';
 import { CASE_NUMBER_PATTERN, Sha256Hex } from './primitives.js';
 
 /** States of a case (labels: CASE_STATE_LABELS in vocabulary.ts). */
@@ -178,6 +178,12 @@ export const CaseRecord = z.strictObject({
   recordingConsent: z.strictObject({ noticeVersion: z.string(), at: z.iso.datetime(), retentionDays: z.number().int().positive() }).optional(),
   /** The recording of the case's call, as the recording node last reported it (both pages show 录制中 from it). */
   recording: z.strictObject({ state: z.enum(['recording', 'interrupted', 'stopped']), since: z.iso.datetime(), nodeId: z.string() }).optional(),
+  /**
+   * The call's media mode (#17's ladder): each side's latest proposal from its own measurements
+   * and the mode the call runs at, the worse of the two; `changes` counts the proposals stored per side
+   * (capped: each is an audit event). Absent: never degraded.
+   */
+  media: z.strictObject({ mode: z.enum(CALL_MODES), counter: z.enum(CALL_MODES), clerk: z.enum(CALL_MODES), since: z.iso.datetime(), changes: z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) }) }).optional(),
   /** The latest 转办: who handed the case to whom, with the note for the new holder (also in the audit chain). */
   lastTransfer: z.strictObject({ from: z.string(), fromName: z.string(), to: z.string(), note: z.string(), at: z.iso.datetime() }).optional(),
   /** Hash of the newest audit event; ties the record to the head of its chain. */

@@ -11,7 +11,7 @@ import { DocumentType } from './catalog.js';
 import { Applicant } from './caseRecord.js';
 import { describeInvalidInput, GENERIC_ADVICE } from './describeInvalidInput.js';
 import { FieldKey, FieldValue } from './primitives.js';
-import { MEDIA_SOURCES } from './vocabulary.js';
+import { CALL_MODES, MEDIA_SOURCES } from './vocabulary.js';
 
 export type { WireError };
 
@@ -164,6 +164,28 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   req('signature.submit', { caseId: Id, pngBase64: z.string().min(4).max(MAX_FRAME_BYTES) }),
   /** Counter: 好差评 rating of the clerk or the local counter, 1–5. */
   req('rating.submit', { caseId: Id, target: z.enum(['clerk', 'counter']), score: z.number().int().min(1).max(5), comment: z.string().max(500).optional() }),
+  /**
+   * Either side of the call: the media mode its own measurements call for (the ladder's step),
+   * with the figures that decided it. The side is the caller's; the call runs at the worse side's.
+   */
+  req('call.mode', {
+    caseId: Id,
+    proposed: z.enum(CALL_MODES),
+    measured: z.strictObject({
+      availableKbps: z.number().min(0).max(1_000_000).optional(),
+      lossPct: z.number().min(0).max(100).optional(),
+      rttMs: z.number().min(0).max(60_000).optional(),
+    }),
+  }),
+  /**
+   * The clerk holding the case points at the 高拍仪 picture (#18): the whole set of marks, each a
+   * stroke in the picture's own coordinates (0–1 of its width and height), replacing the last set;
+   * an empty set clears them. Not stored: both sides of the call get `doc.marks`.
+   */
+  req('doc.marks', {
+    caseId: Id,
+    marks: z.array(z.strictObject({ points: z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).min(1).max(400) })).max(30),
+  }),
   /** Liveness check. */
   req('ping', {}),
   /** The live nodes serving the caller's region: where its client goes if this node fails. */
@@ -190,6 +212,11 @@ export type { ProducerInfoWire };
 /** A consumer the server created for a client that joined with its RTP capabilities (`slot` until fed). */
 export type ConsumerWire = ConsumerResponse;
 
+/** One mark on the 高拍仪 picture: a stroke through points in the picture's coordinates (0–1). */
+export interface DocMarkWire {
+  points: [number, number][];
+}
+
 /** Everything the server pushes without being asked. */
 export type ServerNotification =
   | { type: 'hello'; principal: { kind: string; role?: string; name?: string; regionCode?: string } }
@@ -208,6 +235,8 @@ export type ServerNotification =
   | { type: 'case.changed'; caseId: string; version: number; state: string }
   | { type: 'chat.message'; caseId: string; at: string; by: string; role: string; text: string }
   | { type: 'document.issued'; caseId: string; number: string; docType: string; title: string }
+  /** The clerk's marks on the 高拍仪 picture now (empty: cleared), to both sides of the call. */
+  | { type: 'doc.marks'; caseId: string; marks: DocMarkWire[]; at: string }
   | { type: 'auth.revoked'; reason: string };
 
 /** Any frame the server sends. */

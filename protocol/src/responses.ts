@@ -4,7 +4,7 @@
 // one client (client/SignalClient.ts) returns these types without call sites naming them.
 import type { CaseRecord } from './caseRecord.js';
 import type { RequestType } from './messages.js';
-import type { DocumentType, MediaSource } from './vocabulary.js';
+import type { CallMode, DocumentType, MediaSource } from './vocabulary.js';
 
 // Media parameters are mediasoup's; the browser hands them to mediasoup-client as they are. They
 // stay opaque here so the contract does not depend on either library's types.
@@ -161,6 +161,10 @@ export interface Responses {
   'chat.send': { at: string | undefined };
   'signature.submit': CaseViewResponse;
   'rating.submit': CaseViewResponse;
+  /** When the marks went out to both sides. */
+  'doc.marks': { at: string };
+  /** The mode the call runs at now (the worse of the two sides' proposals). */
+  'call.mode': { mode: CallMode };
   ping: { pong: number };
   'cluster.nodes': { nodes: RegionNodeWire[] };
 }

@@ -104,3 +104,20 @@ export const DURATION_BUCKETS_S: readonly number[] = Object.freeze([
 
 /** 好差评 levels (国办发〔2019〕51号), 1 非常不满意 … 5 非常满意 (index 0 is level 1). */
 export const RATING_LEVEL_LABELS: readonly string[] = Object.freeze(['非常不满意', '不满意', '基本满意', '满意', '非常满意']);
+
+/**
+ * What a call carries when its path is poor, best first (#17's ladder): everything; the 高拍仪
+ * kept sharp while the faces shrink; the voice with a still of the 高拍仪 each second and no faces;
+ * the voice alone. The call runs at the worse of the two sides' measured proposals.
+ */
+export const CALL_MODES = ['full', 'document_first', 'audio_stills', 'audio'] as const;
+/** A call mode. */
+export type CallMode = (typeof CALL_MODES)[number];
+
+/** What both screens say about each mode (the badge; `full` shows nothing). */
+export const CALL_MODE_LABELS: Readonly<Record<CallMode, string>> = Object.freeze({
+  full: '视频通话',
+  document_first: '网络较差：优先保证材料画面清晰',
+  audio_stills: '网络差：仅语音＋材料静态画面',
+  audio: '网络很差：仅语音',
+});

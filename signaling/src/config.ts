@@ -61,6 +61,12 @@ const EnvSchema = z.object({
   RVW_RECORDING: z.enum(['on', 'off']).default('on'),
   /** How long recorded segments are kept (days) before the sweep deletes the files. */
   RVW_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** PostgreSQL URL of the case archive (docs/data-model.md); unset, finished cases stay in Redis and 办件档案 is unavailable. */
+  RVW_ARCHIVE_URL: z.string().url().optional(),
+  /** Days a finished case stays live in Redis after it closed (rating, reprints) before only the archive holds it; fractions allowed. */
+  RVW_ARCHIVE_KEEP_FINISHED_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  /** How often a node moves archived finished cases out of Redis. */
+  RVW_ARCHIVE_PRUNE_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
   // Budgets per principal (see Config.budgets): defaults a real hall never reaches.
   RVW_BUDGET_SOCKETS_PER_PRINCIPAL: z.coerce.number().int().min(1).default(16),
   RVW_BUDGET_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(100),
@@ -72,6 +78,8 @@ const EnvSchema = z.object({
   RVW_BUDGET_CASES_WAITING_PER_COUNTER: z.coerce.number().int().min(1).default(3),
   RVW_BUDGET_MATERIAL_MB_PER_CASE: z.coerce.number().min(1).default(200),
   RVW_BUDGET_MATERIAL_MB_PER_COUNTER_HOUR: z.coerce.number().min(1).default(1000),
+  RVW_BUDGET_ADMIN_QUERIES_PER_MINUTE: z.coerce.number().int().min(1).default(240),
+  RVW_BUDGET_ADMIN_EXPORTS_PER_HOUR: z.coerce.number().int().min(1).default(60),
   /** This node's id in the cluster registry; a fresh random one per start when unset. */
   RVW_NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'RVW_NODE_ID: letters, digits, . _ - (at most 64)').optional(),
   /** Region codes this node serves, comma-separated; `*` (the default) serves every region. */
@@ -120,6 +128,10 @@ export interface Budgets {
   materialBytesPerCase: number;
   /** Material bytes one counter terminal may upload per clock hour. */
   materialBytesPerCounterHour: number;
+  /** Statistics and 办件档案 requests (searches, case pages, materials) one administrator may make per minute, on all nodes. */
+  adminQueriesPerMinute: number;
+  /** Statistics exports (CSV/XLSX) one administrator may take per hour, on all nodes. */
+  adminExportsPerHour: number;
 }
 
 /** Parsed, typed configuration. */
@@ -145,6 +157,8 @@ export interface Config {
   peerGraceMs: number;
   /** Server-side recording of calls: on/off and how long segments are kept. */
   recording: { enabled: boolean; retentionDays: number };
+  /** The case archive in PostgreSQL: its URL (none: no archive), how long finished cases stay live in Redis, how often they move. */
+  archive: { url: string | undefined; keepFinishedMs: number; pruneIntervalMs: number };
   /** Scrape token for /metrics (undefined: generated under the data directory). */
   metricsToken: string | undefined;
   budgets: Budgets;
@@ -220,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tsaUrl: e.RVW_TSA_URL,
     peerGraceMs: e.RVW_PEER_GRACE_MS,
     recording: { enabled: e.RVW_RECORDING === 'on', retentionDays: e.RVW_RECORDING_RETENTION_DAYS },
+    archive: { url: e.RVW_ARCHIVE_URL, keepFinishedMs: Math.round(e.RVW_ARCHIVE_KEEP_FINISHED_DAYS * 86_400_000), pruneIntervalMs: e.RVW_ARCHIVE_PRUNE_INTERVAL_MS },
     metricsToken: e.RVW_METRICS_TOKEN,
     budgets: {
       socketsPerPrincipal: e.RVW_BUDGET_SOCKETS_PER_PRINCIPAL,
@@ -232,6 +247,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       casesWaitingPerCounter: e.RVW_BUDGET_CASES_WAITING_PER_COUNTER,
       materialBytesPerCase: Math.round(e.RVW_BUDGET_MATERIAL_MB_PER_CASE * 1024 * 1024),
       materialBytesPerCounterHour: Math.round(e.RVW_BUDGET_MATERIAL_MB_PER_COUNTER_HOUR * 1024 * 1024),
+      adminQueriesPerMinute: e.RVW_BUDGET_ADMIN_QUERIES_PER_MINUTE,
+      adminExportsPerHour: e.RVW_BUDGET_ADMIN_EXPORTS_PER_HOUR,
     },
     cluster: {
       nodeId: e.RVW_NODE_ID ?? `node-${randomUUID().slice(0, 8)}`,

@@ -96,6 +96,8 @@ const MATRIX: Row[] = [
   row('document.issue', 'held case', { case: held },            '.  .  .  Y   .    .   .   .   .   .  .'),
   row('chat.send', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('chat.read', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
+  row('call.mode', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
+  row('marks.draw', 'held case', { case: held },                '.  .  .  Y   .    .   .   .   .   .  .'),
   row('queue.read', 'A / item X', { queue: { servingRegion: 'A', itemCode: 'X' } }, 'Y  .  Y  Y   Y    .   .   .   .   .  .'),
   row('queue.read', 'B / item X', { queue: { servingRegion: 'B', itemCode: 'X' } }, '.  Y  Y  .   .    .   Y   .   .   .  .'),
   row('queue.accept', 'queued case', { case: queued },          '.  .  .  Y   Y    .   .   .   .   .  .'),
@@ -119,6 +121,10 @@ const MATRIX: Row[] = [
   // Playing the session's recordings: the same custodians, the same clerk.
   row('recording.view', 'held case', { case: held },            'Y  .  Y  Y   .    .   .   .   .   .  .'),
   row('recording.view', 'queued case', { case: queued },        'Y  .  Y  .   .    .   .   .   .   .  .'),
+  // A material opened from the archive's case page: the serving region's administrators only (the parties read it in the call).
+  row('archive.material.read', 'held case', { case: held },     'Y  .  Y  .   .    .   .   .   .   .  .'),
+  row('archive.material.read', 'queued case', { case: queued }, 'Y  .  Y  .   .    .   .   .   .   .  .'),
+  row('archive.chat.read', 'held case', { case: held },         'Y  .  Y  .   .    .   .   .   .   .  .'),
   // Figures and 好差评 of a partnership: the administrators of either of its regions, nobody else.
   row('stats.read', 'partnership A+B', { regionCodes: ['A', 'B'] }, 'Y  Y  Y  .   .    .   .   .   .   .  .'),
   row('stats.read', 'partnership B+C', { regionCodes: ['B', 'C'] }, '.  Y  Y  .   .    .   .   .   .   .  .'),

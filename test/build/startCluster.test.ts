@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,8 @@ describe('bash infra/start-cluster.sh', () => {
   beforeAll(async () => {
     await run('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
     dir = await mkdtemp(path.join(os.tmpdir(), 'rvw-start-cluster-'));
+    // PostgreSQL runs as the postgres user (we are root): it must be able to reach the data directory's postgres/.
+    await chmod(dir, 0o711);
     httpPorts.push(await freePort(), await freePort());
     redisBase = await freeRedisBase();
     child = spawn('bash', ['infra/start-cluster.sh', '--no-install'], {
@@ -82,18 +84,21 @@ describe('bash infra/start-cluster.sh', () => {
     }
   });
 
-  it('Ctrl-C stops everything: no node, worker, redis-server or sentinel is left', async () => {
+  it('Ctrl-C stops everything: no node, worker, redis-server, sentinel or postgres is left', async () => {
     const pids = [...out.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
     expect(pids).toHaveLength(2);
     // The nodes' children (mediasoup workers) and the launcher's (redis-servers, sentinels).
     const tree = await descendants(child.pid!);
-    expect(tree.length).toBeGreaterThanOrEqual(2 + 2 + 6);
+    // … and the case archive's PostgreSQL (a postmaster and its background processes).
+    expect(tree.length).toBeGreaterThanOrEqual(2 + 2 + 6 + 2);
+    const postgresPort = Number(/postgresql:\s+127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+    expect(await listening(postgresPort)).toBe(true);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     // A node's mediasoup worker exits on its own once the node is gone, a moment later.
     await expect.poll(async () => describeAlive(tree.filter(alive)), { timeout: 15_000 }).toEqual('');
-    const ports = [...httpPorts, redisBase, redisBase + 1, redisBase + 2, redisBase + 10, redisBase + 11, redisBase + 12];
+    const ports = [...httpPorts, redisBase, redisBase + 1, redisBase + 2, redisBase + 10, redisBase + 11, redisBase + 12, postgresPort];
     expect(await Promise.all(ports.map(listening))).toEqual(ports.map(() => false));
     // Two nodes, their workers and six Redis processes shutting down on a loaded CI machine.
   }, 120_000);

@@ -10,6 +10,8 @@ import { CatalogStore } from '@rvw/signaling/catalog/CatalogStore';
 import { seedDemoCatalog, type DemoCatalog } from '@rvw/signaling/catalog/seedDemoCatalog';
 import { AppError } from '@rvw/signaling/errors/AppError';
 import { connectRedis, type RedisClient } from '@rvw/signaling/store/redisClient';
+import type { ArchivedCases } from '@rvw/signaling/cases/CaseStore';
+import { startTestArchive, type TestArchive } from '../harness/archive';
 import { startTestRedis, type TestRedis } from '../harness/redis';
 
 /** Item codes of the demo catalogue. */
@@ -90,13 +92,17 @@ export interface CaseWorld {
  * Registers the test file's lifecycle: a private redis-server and a case world over it, started
  * before the tests and closed after them. Read `env.world` / `env.redis` inside tests.
  */
-export function useCaseWorld(opts: { clock?: () => Date } = {}): { readonly world: CaseWorld; readonly redis: TestRedis } {
-  const env = {} as { world: CaseWorld; redis: TestRedis };
+export function useCaseWorld(opts: { clock?: () => Date; archive?: boolean } = {}): { readonly world: CaseWorld; readonly redis: TestRedis; readonly archive: TestArchive } {
+  const env = {} as { world: CaseWorld; redis: TestRedis; archive: TestArchive };
   beforeAll(async () => {
     env.redis = await startTestRedis();
-    env.world = await startCaseWorld(env.redis.url, opts);
+    // With `archive`: a PostgreSQL case archive the world reads from, fed from its outbox.
+    if (opts.archive) env.archive = await startTestArchive();
+    env.world = await startCaseWorld(env.redis.url, { ...(opts.clock ? { clock: opts.clock } : {}), ...(env.archive ? { archive: env.archive.archive } : {}) });
+    if (env.archive) await env.archive.feed(env.world.redis, env.world.service.store);
   });
   afterAll(async () => {
+    await env.archive?.dispose();
     await env.world?.close();
     await env.redis?.dispose();
   });
@@ -106,7 +112,7 @@ export function useCaseWorld(opts: { clock?: () => Date } = {}): { readonly worl
 /** Connects, seeds the demo catalogue and builds a CaseService (service hours not enforced unless asked). */
 export async function startCaseWorld(
   url: string,
-  opts: { clock?: () => Date; enforceServiceHours?: boolean; dataDir?: string } = {},
+  opts: { clock?: () => Date; enforceServiceHours?: boolean; dataDir?: string; archive?: ArchivedCases } = {},
 ): Promise<CaseWorld> {
   const redis = await connectRedis(url);
   const ownDir = opts.dataDir === undefined;
@@ -122,6 +128,7 @@ export async function startCaseWorld(
     publish: (e) => published.push(e),
     enforceServiceHours: opts.enforceServiceHours ?? false,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.archive ? { archive: opts.archive } : {}),
   });
   return {
     redis,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,8 @@ describe('a node on Redis Sentinel survives the loss of its primary', () => {
   beforeAll(async () => {
     await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
     dir = await mkdtemp(path.join(os.tmpdir(), 'rvw-sentinel-node-'));
+    // PostgreSQL runs as the postgres user (we are root): it must be able to reach the data directory's postgres/.
+    await chmod(dir, 0o711);
     cluster = await LocalCluster.start({
       dataDir: dir,
       nodes: [{ id: 'wj', regions: ['*'], port: await freePort(), rtcPorts: [40000, 49999] }],

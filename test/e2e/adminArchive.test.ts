@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import type { Partnership } from '@rvw/protocol/catalog';
 import type { Principal } from '@rvw/signaling/auth/Principal';
+import { archiveCaughtUp } from '@rvw/signaling/archive/ArchiveFeeder';
 import { CaseStore } from '@rvw/signaling/cases/CaseStore';
 import { issueDocument } from '@rvw/signaling/issuing/issueDocument';
 import { DemoPaymentHistory } from '@rvw/signaling/issuing/PaymentHistorySource';
@@ -16,12 +18,15 @@ import { PageGuard } from '../journey/support/pageGuard';
 import { StepShots } from '../journey/support/person';
 
 /*
- * The administrator's 办件档案 tab in Chromium, against a real node. Cases are seeded through the
- * case use cases on the node's Redis (a clock set back over the last eight days), one of them a
- * whole file: materials, 容缺, a signed 受理回执, signature, 办结, a 差评 and its 整改. The
- * administrators type and click what the page shows; what it shows is compared with the records
- * and their audit chains. One audit event is then edited in Redis, and the page must say where
- * the chain breaks. Any console error, CSP violation or page error fails the test (PageGuard).
+ * The administrator's 办件档案 tab in Chromium, against a real node with its case archive in a
+ * real PostgreSQL. Cases are seeded through the case use cases on the node's Redis (a clock set
+ * back over the last eight days), one of them a whole file: materials, 容缺, a signed 受理回执,
+ * signature, 办结, a 差评 and its 整改. The node's feeder copies them into the archive, and the
+ * finished ones older than a day then leave Redis, so the page finds and opens cases that only
+ * PostgreSQL holds. The administrators type and click what the page shows; what it shows is
+ * compared with the records and their audit chains. One audit event is then edited in Redis, and
+ * the page must say where the chain breaks. Any console error, CSP violation or page error fails
+ * the test (PageGuard).
  */
 
 const HUOQIU = '341522';
@@ -48,6 +53,8 @@ describe('admin page: 办件档案 tab', () => {
   /** The case with everything in its file. */
   let file: CaseRecord;
   let khCase: CaseRecord;
+  /** The cases only the archive holds after seeding. */
+  let moved: CaseRecord[] = [];
   const shots = new StepShots(path.join('test-results', 'admin-archive'));
   const admins = {} as Record<'huoqiu' | 'wujiang', { staffId: string; cookie: { name: string; value: string } }>;
   const today = cst(Date.now());
@@ -94,7 +101,9 @@ describe('admin page: 办件档案 tab', () => {
     time.advance(95);
     await s.acceptCase(clerk, opened.id);
     await s.addChat(clerk, opened.id, { text: CHAT });
-    await s.captureMaterial(WUJIANG_COUNTER, opened.id, { kind: 'document_camera', bytes: jpegBytes('id'), materialId: 'id_card' });
+    // A real picture (the archive opens it in a tab), as the 高拍仪 would send.
+    const idCard = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x400', '-frames:v', '1', '-c:v', 'mjpeg', '-f', 'image2', 'pipe:1']);
+    await s.captureMaterial(WUJIANG_COUNTER, opened.id, { kind: 'document_camera', bytes: idCard, materialId: 'id_card' });
     await s.transition(clerk, opened.id, { to: 'pending_materials', reason: '缺少死亡证明' });
     await s.waiveMaterial(clerk, opened.id, { materialId: 'death_or_other_proof', note: '村委会证明后补', deadline: daysBefore(today, -10) });
     await s.transition(clerk, opened.id, { to: 'in_session' });
@@ -110,10 +119,20 @@ describe('admin page: 办件档案 tab', () => {
     await s.followUpPoorRating(huoqiuAdmin, opened.id, { target: 'clerk', text: '已约谈受理人员，调整午间值守' });
     file = await t.node.cases.getCase(opened.id);
     khCase = (await records()).find((r) => r.partnershipId === KH && r.state === 'rejected')!;
+
+    // Into the archive, then out of Redis: every case finished over a day ago but the file (a 容缺 material still owed).
+    await archiveCaughtUp(seeding.redis);
+    const finishedBefore = Date.now() - DAY_MS;
+    const due = (await records()).filter((r) => ['completed', 'rejected', 'abandoned'].includes(r.state) && Date.parse(r.closedAt ?? r.updatedAt) < finishedBefore && r.id !== file.id);
+    expect(await t.node.archive!.pruneNow()).toEqual({ moved: due.length, changed: 0 });
+    expect(due.map((r) => r.id)).toContain(khCase.id);
+    const dueIds = new Set(due.map((r) => r.id));
+    for (const id of ids) expect(await seeding.redis.exists(CaseStore.keysOf(id).record), id).toBe(dueIds.has(id) ? 0 : 1);
+    moved = due;
   }
 
   beforeAll(async () => {
-    t = await startTestNode();
+    t = await startTestNode({ archive: true, env: { RVW_ARCHIVE_KEEP_FINISHED_DAYS: '1' } });
     const catalog = t.node.catalog;
     await catalog.insert('region', { code: KUNSHAN, name: '苏州市昆山市', province: '江苏省' });
     await catalog.insert('hall', { id: 'kunshan-zwfwzx', regionCode: KUNSHAN, name: '昆山市政务服务中心', address: '江苏省苏州市昆山市前进西路' });
@@ -198,11 +217,26 @@ describe('admin page: 办件档案 tab', () => {
     expect(await page.textContent('#archive-audit-body tr[data-action="chat.added"] td:nth-child(5)')).toBe('（内容仅办理双方可见）');
     expect(await page.locator('#archive-audit-body tr.audit-break').count()).toBe(0);
 
-    // Chat for the two parties only; materials listed, not opened; the 差评 with its 整改.
-    expect(await page.textContent('#archive-chat')).toBe('会话内容仅办理双方可见');
+    // The chat and the materials are not on the page until asked for; the 差评 with its 整改.
+    expect(await page.textContent('#archive-chat-open')).toBe('查看会话记录');
     expect(await page.locator('table.materials-list tbody tr').count()).toBe(file.materials.length);
     expect(await page.locator('#archive-case img').count()).toBe(0);
     expect(await page.textContent('table.ratings tbody')).toContain('已约谈受理人员，调整午间值守');
+
+    // 霍邱 keeps the file: its administrator reads the conversation on request, and the reading is audited.
+    await page.click('#archive-chat-open');
+    await expect.poll(() => page.locator('#archive-chat table.chat-lines tbody tr').count()).toBe(file.chat.length);
+    expect(await page.textContent('#archive-chat table.chat-lines')).toContain(CHAT);
+    const read = await t.node.cases.audit(file.id);
+    expect(read.events.at(-1)).toMatchObject({ action: 'chat.viewed', actor: { id: admins.huoqiu.staffId, role: 'admin' }, data: { lines: file.chat.length } });
+    expect(read.verdict).toEqual({ ok: true, count: file.version + 1 });
+    // The open page's trail shows the reading at once, verified, without reopening the case.
+    await page.waitForSelector('#archive-audit-body tr[data-action="chat.viewed"]');
+    expect(await page.textContent('#archive-audit-body tr[data-action="chat.viewed"] td:nth-child(3)')).toContain('霍邱县管理员');
+    expect(await page.textContent('#archive-verdict')).toBe(`审计链完整，共 ${file.version + 1} 条记录`);
+    await page.locator('#archive-chat').scrollIntoViewIfNeeded();
+    await shots.take(page, 'chat-read');
+    file = await t.node.cases.getCase(file.id);
 
     // The document: its verification page opens from the case page, on the archived copy.
     const doc = file.documents[0]!;
@@ -219,6 +253,23 @@ describe('admin page: 办件档案 tab', () => {
     expect(await page.locator('#archive-recording').count()).toBe(0);
     expect(await page.textContent('#archive-links-note')).toContain('本办件没有录像');
 
+    // The serving region keeps the file: a material opens on the page, and the opening is audited.
+    expect(await page.locator('table.materials-list tbody tr button').count()).toBe(file.materials.length);
+    const view = page.locator('table.materials-list tbody tr').first().locator('button');
+    expect(await view.textContent()).toBe('查看');
+    await view.click();
+    await expect.poll(() => page.evaluate(() => (document.getElementById('archive-material-img') as HTMLImageElement | null)?.naturalWidth ?? 0)).toBe(640);
+    expect(await page.textContent('#archive-material-viewer figcaption')).toContain(file.materials[0]!.name);
+    await shots.take(page, 'material-open');
+    await page.click('#archive-material-close');
+    expect(await page.isVisible('#archive-material-viewer')).toBe(false);
+    const viewed = await t.node.cases.audit(file.id);
+    expect(viewed.events.at(-1)).toMatchObject({ action: 'material.viewed', actor: { id: admins.huoqiu.staffId, role: 'admin' }, data: { index: 0 } });
+    expect(viewed.verdict).toEqual({ ok: true, count: file.version + 1 });
+    await page.waitForSelector('#archive-audit-body tr[data-action="material.viewed"]');
+    expect(await page.textContent('#archive-verdict')).toBe(`审计链完整，共 ${file.version + 1} 条记录`);
+    file = await t.node.cases.getCase(file.id);
+
     await page.locator('table.documents').scrollIntoViewIfNeeded();
     await shots.take(page, 'case-documents');
     await page.locator('#archive-audit').scrollIntoViewIfNeeded();
@@ -227,6 +278,29 @@ describe('admin page: 办件档案 tab', () => {
     await shots.take(page, 'case-whole');
     await page.setViewportSize({ width: 1366, height: 768 });
     expect(problems('case file')).toEqual([]);
+  });
+
+  it('opens a case that only the archive (PostgreSQL) still holds, with its verified audit trail', async () => {
+    const gone = moved.find((r) => r.id === khCase.id)!;
+    expect(await seeding.redis.exists(CaseStore.keysOf(gone.id).record)).toBe(0);
+    await page.click('#archive-back');
+    await page.waitForSelector('#archive-search:not(.hidden)');
+    await openByNumber(gone);
+    expect(await page.textContent('#archive-case-title')).toBe(`办件 ${gone.number}`);
+    expect(await page.textContent('#archive-facts [data-fact="状态"] dd')).toBe('不予受理');
+    expect(await page.textContent('#archive-verdict')).toBe(`审计链完整，共 ${gone.version} 条记录`);
+    expect(await page.$$eval('#archive-audit-body tr[data-seq]', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.seq)))).toEqual(
+      Array.from({ length: gone.version }, (_, i) => i + 1),
+    );
+    expect(await page.textContent('#archive-audit-body tr[data-action="case.rejected"] td:nth-child(3)')).toContain('霍邱窗口 李娜');
+    await shots.take(page, 'archived-only-case');
+    // Opening it changed nothing: it is still only in the archive.
+    expect(await seeding.redis.exists(CaseStore.keysOf(gone.id).record)).toBe(0);
+    // Back to the whole file (the next test opens it again from the results row).
+    await page.click('#archive-back');
+    await page.waitForSelector('#archive-search:not(.hidden)');
+    await openByNumber(file);
+    expect(problems('archived-only case')).toEqual([]);
   });
 
   it('reports where the audit chain breaks after one event was edited in Redis', async () => {
@@ -322,6 +396,12 @@ describe('admin page: 办件档案 tab', () => {
     await openByNumber(file);
     expect(await page.textContent('#archive-verdict')).toBe(`审计链完整，共 ${file.version} 条记录`);
     expect(await page.locator('#archive-evidence').count()).toBe(0);
+    // Nor the materials' contents (listed, with no 查看), nor the conversation.
+    expect(await page.textContent('#archive-chat')).toBe('会话内容仅办理双方和办理地区的管理员可见');
+    expect(await page.locator('table.materials-list tbody tr').count()).toBe(file.materials.length);
+    expect(await page.locator('table.materials-list button').count()).toBe(0);
+    // The earlier opening by 霍邱's administrator is in the trail this administrator reads too.
+    expect(await page.textContent('#archive-audit-body tr[data-action="material.viewed"] td:nth-child(3)')).toContain('霍邱县管理员');
     expect(await page.textContent('#archive-links-note')).toBe('录像回放和证据包导出仅限办理地区（六安市霍邱县）的管理员和受理人员。');
     await page.locator('#archive-links-note').scrollIntoViewIfNeeded();
     await shots.take(page, 'wujiang-case');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueFromCounter } from '../harness/callPages';
+import { queueFromCounter, signAtCounter } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient } from '../harness/wsClient';
@@ -114,16 +114,7 @@ describe('counter: printing, the end of a case and the next applicant', { timeou
 
   it('after 办结 the documents stay printable, media ends on both sides and the server holds nothing of the counter', async () => {
     const page = counter.page;
-    // The applicant signs on the screen.
-    const pad = await page.locator('#signature').boundingBox();
-    if (!pad) throw new Error('no signature pad');
-    await page.mouse.move(pad.x + 30, pad.y + 40);
-    await page.mouse.down();
-    await page.mouse.move(pad.x + 120, pad.y + 80, { steps: 8 });
-    await page.mouse.move(pad.x + 220, pad.y + 30, { steps: 8 });
-    await page.mouse.up();
-    await page.click('#btn-sign');
-    await page.waitForSelector('#sign-status:has-text("已签字确认")');
+    await signAtCounter(page);
     const peerId = await page.evaluate(() => sessionStorage.getItem('rvw.peerId'));
     expect(t.node.registry.get(caseId)?.ownProducers().some((p) => p.peerId === peerId)).toBe(true);
 

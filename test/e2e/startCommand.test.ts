@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,8 @@ describe('the start command', () => {
 
   it('starts on a fresh data directory, prints the URL and invites, serves, and stops on SIGTERM', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-start-'));
+    // PostgreSQL runs as the postgres user (we are root): it must be able to reach the data directory's postgres/.
+    await chmod(dataDir, 0o711);
     const port = await freePort();
     expect(await readFile('infra/start.sh', 'utf8')).toContain(`\n${START_LINE}\n`);
     child = spawn('node', ['infra/dist/demo/startDemo.js'], {
@@ -63,6 +65,8 @@ describe('the start command', () => {
     const cmdlines = await Promise.all(tree.map((p) => readFile(`/proc/${p}/cmdline`, 'utf8').then((c) => c.replaceAll('\0', ' '))));
     expect(cmdlines.join('\n')).toContain('infra/dist/demo/startDemo.js');
     expect(cmdlines.join('\n')).toMatch(/redis-server/);
+    // The case archive's PostgreSQL, under the data directory.
+    expect(cmdlines.join('\n')).toMatch(/\/usr\/lib\/postgresql\/\d+\/bin\/postgres -D \S+\/postgres\/pgdata/);
     expect(cmdlines.join('\n')).toMatch(/mediasoup-worker/);
     for (const c of cmdlines) expect(c).not.toMatch(TOOLING);
     for (const p of tree) expect(await readFile(`/proc/${p}/maps`, 'utf8')).not.toMatch(TOOLING);
@@ -81,9 +85,12 @@ describe('the start command', () => {
     const metricsToken = (await readFile(path.join(dataDir, 'metrics-token'), 'utf8')).trim();
     const metrics = await (await fetch(`http://localhost:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
     expect(metrics).toContain('rvw_sfu_workers 1');
+    // Every change so far (the demo's seeded counter and staff make none) is in the archive: nothing waits.
+    expect(metrics).toMatch(/^rvw_archive_backlog 0$/m);
     // The embedded redis-server keeps its AOF under the data directory; the dev PKI is there too.
     expect((await stat(path.join(dataDir, 'redis', 'appendonlydir'))).isDirectory()).toBe(true);
     expect((await stat(path.join(dataDir, 'pki', 'regions', '341522', 'cert.pem'))).isFile()).toBe(true);
+    expect((await readFile(path.join(dataDir, 'postgres', 'pgdata', 'PG_VERSION'), 'utf8')).trim()).toMatch(/^\d+$/);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -52,6 +52,19 @@ export async function queueFromCounter(page: Page, applicant: { name: string; id
   await page.waitForSelector('#step-wait:not(.hidden), #step-call:not(.hidden)', { timeout: 15_000 });
 }
 
+/** The applicant draws a signature on the counter's pad and confirms it (确认签字). */
+export async function signAtCounter(page: Page): Promise<void> {
+  const pad = await page.locator('#signature').boundingBox();
+  if (!pad) throw new Error('no signature pad');
+  await page.mouse.move(pad.x + 30, pad.y + 40);
+  await page.mouse.down();
+  await page.mouse.move(pad.x + 120, pad.y + 80, { steps: 8 });
+  await page.mouse.move(pad.x + 220, pad.y + 30, { steps: 8 });
+  await page.mouse.up();
+  await page.click('#btn-sign');
+  await page.waitForSelector('#sign-status:has-text("已签字确认")');
+}
+
 /**
  * The walk into a call as the two people make it: the counter queues 陈建国 for the pension
  * payout, the clerk clicks 受理 on its queue, and both pages decode what the other sends — the

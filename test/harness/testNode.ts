@@ -14,6 +14,7 @@ import { createLogger, silentLogger } from '@rvw/signaling/observability/logger'
 import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { ApiClient, tokenOf } from '../auth/apiClient';
 import { SoftAuthenticator } from '../auth/softAuthenticator';
+import { startTestPostgres, type TestPostgres } from './postgres';
 import { startTestRedis, type TestRedis } from './redis';
 
 /** A running regional node on real Redis, a real worker pool, real ports, demo catalogue. */
@@ -24,6 +25,8 @@ export interface TestNode {
   /** The node's data directory (RVW_DATA_DIR): blobs, documents, recordings. */
   dataDir: string;
   redis: TestRedis;
+  /** The node's case archive's PostgreSQL, when started with `archive: true`. */
+  postgres: TestPostgres | undefined;
   demo: DemoCatalog;
   /** A signed-in provincial administrator (enrolled through the bootstrap invite with a real passkey ceremony). */
   admin: ApiClient;
@@ -52,8 +55,10 @@ export interface TestNode {
 const SETUP: Principal = { kind: 'staff', role: 'admin', staffId: 'test-setup', name: '测试', regionCodes: ['*'] };
 
 /** Starts a node with everything real; `env` overrides configuration. */
-export async function startTestNode(options: { pool?: WorkerPool; env?: Record<string, string>; enforceServiceHours?: boolean } = {}): Promise<TestNode> {
+export async function startTestNode(options: { pool?: WorkerPool; env?: Record<string, string>; enforceServiceHours?: boolean; archive?: boolean } = {}): Promise<TestNode> {
   const redis = await startTestRedis();
+  // With `archive`: a private PostgreSQL the node keeps its case archive in (RVW_ARCHIVE_URL).
+  const postgres = options.archive ? await startTestPostgres() : undefined;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rvw-node-'));
   const port = await freePort();
   const configEnv: Record<string, string> = {
@@ -67,6 +72,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
     RVW_SFU_WORKERS: '1',
     // Every node of the test shares it, so their calls can be piped between them.
     RVW_CLUSTER_SECRET: 'test-cluster-secret-0123456789abcdef',
+    ...(postgres ? { RVW_ARCHIVE_URL: postgres.url } : {}),
     ...options.env,
   };
   const config = loadConfig(configEnv);
@@ -107,6 +113,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
     origin,
     dataDir,
     redis,
+    postgres,
     demo,
     admin,
     async clerk(regionCode, itemCodes, name = '异地窗口人员') {
@@ -147,6 +154,7 @@ export async function startTestNode(options: { pool?: WorkerPool; env?: Record<s
     async dispose() {
       for (const other of others.splice(0)) await other.close();
       await node.close();
+      await postgres?.dispose();
       await redis.dispose();
       // RVW_TEST_KEEP=1 keeps the data directory (recordings, blobs) for a look after the run.
       if (!process.env.RVW_TEST_KEEP) await rm(dataDir, { recursive: true, force: true });

@@ -148,6 +148,8 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'chat.send': { caseId: 'case-1', text: '您好' },
   'signature.submit': { caseId: 'case-1', pngBase64: 'iVBORw0K' },
   'rating.submit': { caseId: 'case-1', target: 'clerk', score: 5 },
+  'doc.marks': { caseId: 'case-1', marks: [{ points: [[0.25, 0.4], [0.5, 0.42], [0.75, 0.4]] }] },
+  'call.mode': { caseId: 'case-1', proposed: 'audio_stills', measured: { availableKbps: 180, lossPct: 12.5, rttMs: 420 } },
   ping: {},
   'cluster.nodes': {},
 };

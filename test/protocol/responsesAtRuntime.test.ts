@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod';
 import { CaseRecord } from '@rvw/protocol/caseRecord';
 import { isErrorCode } from '@rvw/protocol/errors';
+import { CALL_MODES } from '@rvw/protocol/vocabulary';
 import type { CaseViewResponse, QueueEntry, ResponseOf } from '@rvw/protocol/responses';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
@@ -31,6 +32,7 @@ const QueueEntrySchema = z.strictObject({
 const QueueSubscribeSchema = z.strictObject({ cases: z.array(QueueEntrySchema) });
 const ChatSendSchema = z.strictObject({ at: z.string().optional() });
 const PingSchema = z.strictObject({ pong: z.number() });
+const CallModeSchema = z.strictObject({ mode: z.enum(CALL_MODES) });
 
 describe('ResponseOf agrees with what a real node answers', () => {
   let t: TestNode;
@@ -54,9 +56,10 @@ describe('ResponseOf agrees with what a real node answers', () => {
     expectTypeOf<z.infer<typeof QueueEntrySchema>>().toExtend<QueueEntry>();
     expectTypeOf<ResponseOf<'queue.subscribe'>>().toExtend<z.infer<typeof QueueSubscribeSchema>>();
     expectTypeOf<ResponseOf<'ping'>>().toEqualTypeOf<z.infer<typeof PingSchema>>();
+    expectTypeOf<ResponseOf<'call.mode'>>().toEqualTypeOf<z.infer<typeof CallModeSchema>>();
   });
 
-  it('queue.join, queue.subscribe, queue.accept, case.get, chat.send and ping answer exactly their mapped shapes', async () => {
+  it('queue.join, queue.subscribe, queue.accept, case.get, chat.send, call.mode and ping answer exactly their mapped shapes', async () => {
     const joined = await counter.request('queue.join', {
       partnershipId: 'wujiang-huoqiu',
       itemCode: '000117013000',
@@ -85,6 +88,10 @@ describe('ResponseOf agrees with what a real node answers', () => {
 
     const chat = ChatSendSchema.parse(await clerk.request('chat.send', { caseId: joined.id, text: '请出示户口簿。' }));
     expect(Number.isNaN(Date.parse(chat.at ?? ''))).toBe(false);
+    // The call runs at the worse side's proposal; the record carries both, the view shows it.
+    expect(CallModeSchema.parse(await counter.request('call.mode', { caseId: joined.id, proposed: 'document_first', measured: { lossPct: 9.2 } }))).toEqual({ mode: 'document_first' });
+    expect(CallModeSchema.parse(await clerk.request('call.mode', { caseId: joined.id, proposed: 'audio', measured: { availableKbps: 90 } }))).toEqual({ mode: 'audio' });
+    expect(CaseViewResponseSchema.parse(await counter.request('case.get', { caseId: joined.id })).media).toMatchObject({ mode: 'audio', counter: 'document_first', clerk: 'audio', changes: { counter: 1, clerk: 1 } });
     const ping = PingSchema.parse(await counter.request('ping', {}));
     expect(ping.pong).toBeGreaterThan(0);
   });

@@ -49,7 +49,10 @@ async function expectValid(seg: RecordedSegment, kind: 'video' | 'audio', expect
   const p = await probeRecording(seg.file);
   expect(p.streams.map((s) => s.codec_name)).toEqual([kind === 'video' ? 'vp8' : 'opus']);
   expect(p.decodeErrors).toBe('');
-  expect(Math.abs(p.durationS - expectedS) / expectedS, `${seg.tracks[0]!.source}: ${p.durationS} s in the file, ${expectedS} s recorded`).toBeLessThan(0.1);
+  // 10 % of the length, plus 0.25 s for the stamp itself: firstPacketAt is taken when the worker's
+  // trace event reaches Node, which on a loaded 2-core machine lags the packet (215 ms in one CI,
+  // a 2 s file measured as 1.785 s). A file missing a real part of its length still fails.
+  expect(Math.abs(p.durationS - expectedS), `${seg.tracks[0]!.source}: ${p.durationS} s in the file, ${expectedS} s recorded`).toBeLessThan(0.1 * expectedS + 0.25);
   if (kind === 'video') expect(p.firstVideoPacket?.flags.startsWith('K')).toBe(true);
   const digest = await fileDigest(seg.file);
   expect(seg.sha256).toBe(digest.sha256);
@@ -156,6 +159,57 @@ describe('SessionRecorder', () => {
     await feeder.stop();
     expect(segments.map((s) => [s.tracks[0]!.source, s.reason])).toEqual([['face', 'producer-closed'], ['mic', 'stopped']]);
     for (const s of segments) await expectValid(s, s.tracks[0]!.kind, (s.endedAt - s.tracks[0]!.firstPacketAt!) / 1000);
+  }, 120_000);
+});
+
+describe('SessionRecorder: a recorder that ends under a live track', () => {
+  it('a single track\u2019s recorder killed: the track goes on in a process of its own, after a gap', async () => {
+    const { router } = await newRouter();
+    const feeder = await feedRouter({ router, media: [media.document] });
+    const rec = await SessionRecorder.start({ router, dir, sessionId: 'R1', logger });
+    const segments: RecordedSegment[] = [];
+    rec.on('segmentclosed', (s) => segments.push(s));
+    await rec.add(feeder.tracks[0]!.producer, { source: 'document' });
+    const [first] = rec.recorderPids;
+    await sleep(2000);
+    const killedAt = Date.now();
+    process.kill(first!, 'SIGKILL');
+    await expect.poll(() => rec.recorderPids.length === 1 && !rec.recorderPids.includes(first!), { timeout: 15_000 }).toBe(true);
+    await sleep(3000);
+    await rec.stop();
+    await feeder.stop();
+    const after = segments.filter((s) => s.reason === 'stopped');
+    expect(after.map((s) => s.tracks[0]!.source)).toEqual(['document']);
+    const t = after[0]!.tracks[0]!;
+    expect(t.firstPacketAt!).toBeGreaterThan(killedAt);
+    await expectValid(after[0]!, 'video', (after[0]!.endedAt - t.firstPacketAt!) / 1000);
+  }, 120_000);
+
+  it('a recorder that dies while its picture is paused: nothing starts for a picture that sends nothing; recorded again when it resumes', async () => {
+    const { router } = await newRouter();
+    const feeder = await feedRouter({ router, media: [media.face] });
+    const producer = feeder.tracks[0]!.producer;
+    const rec = await SessionRecorder.start({ router, dir, sessionId: 'R2', logger });
+    const segments: RecordedSegment[] = [];
+    rec.on('segmentclosed', (s) => segments.push(s));
+    await rec.add(producer, { source: 'face' });
+    await sleep(2000);
+    await producer.pause();
+    // (A pause alone does not end it: mediasoup's RTCP to the recorder keeps its read alive.)
+    process.kill(rec.recorderPids[0]!, 'SIGKILL');
+    await expect.poll(() => rec.producerIds, { timeout: 15_000 }).toEqual([]);
+    await sleep(1000);
+    expect(rec.recorderPids).toEqual([]);
+    const resumedAt = Date.now();
+    await producer.resume();
+    await expect.poll(() => rec.producerIds, { timeout: 15_000 }).toEqual([producer.id]);
+    await sleep(3000);
+    await rec.stop();
+    await feeder.stop();
+    const again = segments.filter((s) => s.reason === 'stopped');
+    expect(again).toHaveLength(1);
+    expect(again[0]!.tracks[0]!.firstPacketAt!).toBeGreaterThanOrEqual(resumedAt);
+    await expectValid(again[0]!, 'video', (again[0]!.endedAt - again[0]!.tracks[0]!.firstPacketAt!) / 1000);
   }, 120_000);
 });
 

@@ -161,6 +161,9 @@ const HTTP: HttpRow[] = [
   { method: 'GET', route: '/api/admin/cases', /*      the partnership's cases   */ cells: 'A A D D D D D D D', path: () => `/api/admin/cases?partnershipId=${PARTNERSHIP}&from=2026-01-01&to=2026-01-31` },
   { method: 'GET', route: '/api/admin/cases/filters', /* what the form offers  */ cells: 'A A D D D D D D D' },
   { method: 'GET', route: '/api/admin/cases/:caseId', /* case A, either region */ cells: 'A A D D D D D D D', path: (c) => `/api/admin/cases/${c.caseA}` },
+  // A material opened from the archive: the serving region's administrators only (case A has none: 404 for them).
+  { method: 'GET', route: '/api/admin/cases/:caseId/materials/:index', /* a341 */ cells: 'D A D D D D D D D', path: (c) => `/api/admin/cases/${c.caseA}/materials/0` },
+  { method: 'GET', route: '/api/admin/cases/:caseId/chat', /* a341 */ cells: 'D A D D D D D D D', path: (c) => `/api/admin/cases/${c.caseA}/chat` },
 
   // ── public verification of signed documents ───────────────────────────────
   { method: 'GET', route: '/verify/assets/verify.js', cells: PUBLIC },
@@ -216,6 +219,10 @@ const WS: WsRow[] = [
   { type: 'chat.send', /* holder, its counter              */ cells: 'D D A D D D A D D', fields: (c) => ({ caseId: c.caseA, text: '您好' }) },
   { type: 'signature.submit', /* its counter               */ cells: 'D D D D D D A D D', fields: (c) => ({ caseId: c.caseA, pngBase64: TINY_PNG_BASE64 }) },
   { type: 'rating.submit', /* its counter                  */ cells: 'D D D D D D A D D', fields: (c) => ({ caseId: c.caseA, target: 'clerk', score: 5 }) },
+  // Pointing at the 高拍仪 picture: the holder only (its counter sees the marks, never draws them).
+  { type: 'doc.marks', /* holder                           */ cells: 'D D A D D D D D D', fields: (c) => ({ caseId: c.caseA, marks: [{ points: [[0.1, 0.1], [0.9, 0.9]] }] }) },
+  // Each side proposes for its own path (the side is the caller's): the holder and its counter.
+  { type: 'call.mode', /* holder, its counter              */ cells: 'D D A D D D A D D', fields: (c) => ({ caseId: c.caseA, proposed: 'audio', measured: { availableKbps: 90 } }) },
   {
     type: 'session.join', /* holder, its counter            */
     cells: 'D D A D D D A D D',
@@ -340,7 +347,7 @@ async function resetAuthRateLimits(): Promise<void> {
 let ctx: Ctx;
 
 beforeAll(async () => {
-  const t = await startTestNode();
+  const t = await startTestNode({ archive: true });
   const admin = t.admin.cookieHeader;
   const asAdmin = async (method: Method, path: string, body?: unknown) => {
     const r = await httpRequest(t.origin, method, path, { cookie: admin, ...(body !== undefined ? { body } : {}) });

@@ -48,6 +48,9 @@ export interface AddAllOptions {
   holdForCall?: HoldForCall;
 }
 
+/** Tries at starting (or restarting) one track's recorder before it is given up. */
+const START_ATTEMPTS = 3;
+
 /**
  * Records every track of one session's router: one TrackRecorder (one file) per producer added;
  * tracks added together share one recorder process (addAll).
@@ -59,6 +62,8 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
   readonly #o: SessionRecorderOptions;
   readonly #tracks = new Map<string, TrackRecorder>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** Recorders that ended under a live track without writing anything, by producer, in a row. */
+  readonly #failures = new Map<string, number>();
   #stopped = false;
 
   private constructor(o: SessionRecorderOptions) {
@@ -112,11 +117,42 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
     await this.#addOne({ producer, source: opts.source, ...(opts.router !== undefined ? { router: opts.router } : {}) });
   }
 
-  async #addOne(track: TrackToRecord, options: AddAllOptions = {}): Promise<void> {
+  async #addOne(track: TrackToRecord, options: AddAllOptions = {}, attempt = 1): Promise<void> {
     const existing = this.#tracks.get(track.producer.id);
     if (existing !== undefined) return existing.ready;
-    const { host, warm } = await this.#host([recorderCodecFor(this.#routerOf(track), track.producer)]);
-    await this.#run(host, warm, [track], options);
+    try {
+      const { host, warm } = await this.#host([recorderCodecFor(this.#routerOf(track), track.producer)]);
+      await this.#run(host, warm, [track], options);
+    } catch (e) {
+      // A recorder started cold on a loaded node can miss its listen timeout: try again (up to
+      // START_ATTEMPTS in all), or the track goes unrecorded for the rest of the call.
+      if (attempt >= START_ATTEMPTS || this.#stopped || track.producer.closed) throw e;
+      this.#o.logger.warn({ err: (e as Error).message, sessionId: this.#o.sessionId, producerId: track.producer.id, attempt }, 'recorder did not start: trying again');
+      await this.#addOne(track, options, attempt + 1);
+    }
+  }
+
+  /**
+   * A track whose recorder ended under it while its producer lives (its process failed, was killed
+   * or died) goes on in a process of its own: now, or when the producer resumes if it is paused (a
+   * picture that sends nothing would fail the new one at its probe). Bounded: a recorder that keeps
+   * failing without writing anything is given up.
+   */
+  #recordAgain(track: TrackToRecord, wrote: boolean): void {
+    const id = track.producer.id;
+    const failures = wrote ? 0 : (this.#failures.get(id) ?? 0) + 1;
+    this.#failures.set(id, failures);
+    if (failures >= START_ATTEMPTS) {
+      this.#o.logger.warn({ sessionId: this.#o.sessionId, producerId: id }, 'recorder keeps failing: the track is not recorded further');
+      return;
+    }
+    const again = () => {
+      if (this.#stopped || track.producer.closed || this.#tracks.has(id)) return;
+      this.#o.logger.warn({ sessionId: this.#o.sessionId, producerId: id }, 'recorder ended under a live track: recording it again');
+      void this.#addOne(track).catch((e: Error) => this.#o.logger.warn({ err: e.message, producerId: id }, 'recording a track failed'));
+    };
+    if (track.producer.paused) track.producer.observer.once('resume', again);
+    else again();
   }
 
   #routerOf(track: TrackToRecord): types.Router {
@@ -197,11 +233,7 @@ export class SessionRecorder extends EventEmitter<SessionRecorderEvents> {
       track.once('ended', (segment, reason) => {
         if (this.#tracks.get(track.producerId) === track) this.#tracks.delete(track.producerId);
         this.#report(segment, reason);
-        // A shared process that failed: each of its live tracks goes on in a process of its own.
-        if (reason === 'recorder-failed' && track.shared && !this.#stopped && !producer.closed) {
-          this.#o.logger.warn({ sessionId: this.#o.sessionId, producerId: track.producerId }, 'shared recorder failed: recording the track alone');
-          void this.#addOne({ producer, source: track.source, ...(router !== undefined ? { router } : {}) }).catch((e: Error) => this.#o.logger.warn({ err: e.message, producerId: track.producerId }, 'recording a track failed'));
-        }
+        if (reason === 'recorder-failed' && !this.#stopped && !producer.closed) this.#recordAgain({ producer, source: track.source, ...(router !== undefined ? { router } : {}) }, segment !== null);
       });
     });
     const results = await Promise.allSettled(recorders.map((t) => t.ready));

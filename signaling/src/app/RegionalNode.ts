@@ -26,9 +26,12 @@ import { ClerkPresence } from '../queue/ClerkPresence.js';
 import { createStatsRouter } from '../stats/createStatsRouter.js';
 import { archiveNames } from '../archive/archiveNames.js';
 import { createArchiveRouter } from '../archive/createArchiveRouter.js';
+import { principalBudget } from '../http/principalBudget.js';
 import { statsLabels } from '../stats/statsLabels.js';
 import { StatsReader } from '../stats/StatsReader.js';
 import { sweepRecordings } from '../recording/sweepRecordings.js';
+import { archiveBacklog } from '../archive/ArchiveFeeder.js';
+import { wireArchive, type NodeArchive } from './archiveWiring.js';
 import { createCoreServices } from './coreServices.js';
 import { createDocumentWiring } from './documentWiring.js';
 import { createHttpApp } from './httpApp.js';
@@ -87,6 +90,8 @@ export class RegionalNode {
     readonly cluster: ClusterWiring,
     /** The segments this node recorded (or fetched from the node that did). */
     readonly recordings: RecordingStore,
+    /** The case archive this node feeds and moves finished cases to; undefined without RVW_ARCHIVE_URL. */
+    readonly archive: NodeArchive | undefined,
   ) {}
 
   /** Builds and starts a node; resolves once it listens. */
@@ -145,7 +150,17 @@ export class RegionalNode {
       closers.add(() => clearInterval(sweeper));
     }
     const presence = wireClerkPresence({ redis, clock, hub, logger, closers });
+    // Read on every node, archive or not: an outbox left from an archive since switched off grows here.
+    metrics.countArchiveBacklogWith(() => archiveBacklog(redis));
+    const archive = core.archive
+      ? await wireArchive({ config, archive: core.archive, redis, store: cases.store, nodeId: media.cluster.nodeId, clock, metrics, logger, closers })
+      : undefined;
 
+    // One administrator's statistics and archive requests, and exports, counted on every node together.
+    const budget = (name: string, limit: number, windowMs: number, message: string) =>
+      principalBudget({ name, limit, windowMs, message, resolvePrincipal: auth.resolvePrincipal, redis, onRefused: (b) => metrics.budgetRefusals.inc({ budget: b }) });
+    const adminQueries = budget('adminQueriesPerMinute', config.budgets.adminQueriesPerMinute, 60_000, '查询过于频繁，请稍等一分钟再试 (statistics/archive request budget)');
+    const adminExports = budget('adminExportsPerHour', config.budgets.adminExportsPerHour, 3_600_000, '本小时导出次数已达上限，请稍后再导出 (export budget)');
     const app = await createHttpApp({
       config,
       logger,
@@ -175,18 +190,22 @@ export class RegionalNode {
         itemName: async (code) => (await catalog.get('item', code))?.name ?? code,
         followUp: (principal, caseId, input) => cases.followUpPoorRating(principal, caseId, input),
         log: logger,
+        budgets: { queries: adminQueries, exports: adminExports },
       }),
       archiveRouter: createArchiveRouter({
         resolvePrincipal: auth.resolvePrincipal,
-        redis,
+        archive: core.archive,
         partnerships: () => catalog.list('partnership'),
         halls: () => catalog.list('hall'),
         staff: () => auth.staff.listStaff(),
-        getCases: (ids) => cases.store.getMany(ids),
         history: (caseId) => cases.history(caseId),
+        recordMaterialView: (principal, caseId, index) => cases.recordMaterialView(principal, caseId, index),
+        recordChatView: (principal, caseId) => cases.recordChatView(principal, caseId),
+        readBlob: (sha256) => core.blobs.get(sha256),
         names: archiveNames(catalog, auth.staff),
         documentHandle: async (number) => (await docs.documentStore.get(number))?.handle,
         log: logger,
+        budget: adminQueries,
       }),
       recordingRouter: createRecordingRouter({ resolvePrincipal: auth.resolvePrincipal, cases, recordings, redis, log: logger }),
       evidenceRouter: createEvidenceRouter({
@@ -226,7 +245,7 @@ export class RegionalNode {
     const url = await listen(server, config.http);
     listening.url = url;
     logger.info({ url, workers: media.pool.workers.length }, 'regional node listening');
-    return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir, media.cluster, recordings);
+    return new RegionalNode(server, url, redis, catalog, cases, auth, docs.documents, docs.documentStore, media.registry, media.pool, media.calls, hub, signaling, metrics, closers, config.pkiDir, media.cluster, recordings, archive);
   }
 
   /** Where this node's signing keys and CA live (tests verify signatures against it). */

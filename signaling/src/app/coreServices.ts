@@ -1,3 +1,4 @@
+import { CaseArchive } from '../archive/CaseArchive.js';
 import { AuthModule } from '../auth/AuthModule.js';
 import { BlobStore } from '../blobs/BlobStore.js';
 import { CaseService } from '../cases/CaseService.js';
@@ -37,9 +38,11 @@ export interface CoreServices {
   notifications: Notifications;
   cases: CaseService;
   auth: AuthModule;
+  /** The case archive (PostgreSQL); undefined without RVW_ARCHIVE_URL. */
+  archive: CaseArchive | undefined;
 }
 
-/** Connects Redis and builds the catalogue, blobs, event bus, case service and sign-in. */
+/** Connects Redis (and the case archive, if configured) and builds the catalogue, blobs, event bus, case service and sign-in. */
 export async function createCoreServices(opts: CoreServicesOptions): Promise<CoreServices> {
   const { config, logger, clock, closers } = opts;
   const target = config.redisSentinel ? { sentinel: config.redisSentinel } : opts.redisUrl ? { url: opts.redisUrl } : undefined;
@@ -56,7 +59,13 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
   const bus = await EventBus.create({ redis, logger });
   closers.add(() => bus.close());
   const notifications = new Notifications({ send: bus.publish });
-  const cases = await CaseService.create({ redis, replicaAck, catalog, blobs, publish: notifications.publishCase, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets,
+  const archive = config.archive.url ? await CaseArchive.connect({ url: config.archive.url }) : undefined;
+  if (archive) {
+    logger.info({ keepFinishedDays: config.archive.keepFinishedMs / 86_400_000 }, 'case archive connected');
+    closers.add(() => archive.close());
+  }
+  const cases = await CaseService.create({
+    ...(archive ? { archive } : {}), redis, replicaAck, catalog, blobs, publish: notifications.publishCase, clock, enforceServiceHours: opts.enforceServiceHours, log: logger, budgets: config.budgets,
     ...(config.recording.enabled ? { recording: { retentionDays: config.recording.retentionDays } } : {}),
   });
   const auth = await AuthModule.create({
@@ -70,5 +79,5 @@ export async function createCoreServices(opts: CoreServicesOptions): Promise<Cor
     nameOf: async (kind, code) => (await catalog.get(kind, code))?.name,
   });
   closers.add(() => auth.close());
-  return { redis, metrics, catalog, blobs, files, bus, notifications, cases, auth };
+  return { redis, metrics, catalog, blobs, files, bus, notifications, cases, auth, archive };
 }

@@ -8,11 +8,11 @@ import type { RedisClient } from '../store/redisClient.js';
 
 const HistoryQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(30),
-  before: z.coerce.number().int().positive().optional(),
+  cursor: z.string().regex(/^\d{1,15}:[\w-]{1,128}$/, '翻页位置无效，请刷新列表').optional(),
 });
 
 /**
- * The clerk's own workbench data: `GET /api/clerk/cases?limit=&before=` lists the cases the clerk
+ * The clerk's own workbench data: `GET /api/clerk/cases?limit=&cursor=` lists the cases the clerk
  * accepted, newest first, applicant names masked (我的办件); a case opens in the page as usual.
  */
 export function createClerkRouter(deps: { resolvePrincipal: ResolvePrincipal; redis: RedisClient; getCases(ids: readonly string[]): Promise<(CaseRecord | undefined)[]> }): Router {
@@ -20,7 +20,7 @@ export function createClerkRouter(deps: { resolvePrincipal: ResolvePrincipal; re
   router.get('/api/clerk/cases', async (req, res) => {
     const principal = await deps.resolvePrincipal(req);
     const q = parseInput(HistoryQuery, req.query);
-    const page = await listClerkCases(deps, principal, { limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}) });
+    const page = await listClerkCases(deps, principal, { limit: q.limit, ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) });
     res.set('cache-control', 'no-store').json({ ok: true, data: page });
   });
   return router;

@@ -2,7 +2,7 @@ import { AppError } from '../errors/AppError.js';
 
 /**
  * A place in the archive's order: newest first by createdAt (epoch ms), and among cases opened
- * in the same millisecond by id, descending (the order ZRANGE … REV gives equal scores).
+ * in the same millisecond by id, descending (bytewise, as the archive's `COLLATE "C"` orders them).
  */
 export interface ArchivePosition {
   at: number;
@@ -20,10 +20,4 @@ export function decodeCursor(cursor: string): ArchivePosition {
   const at = Number(cursor.slice(0, i));
   if (i < 1 || !Number.isSafeInteger(at)) throw new AppError('VALIDATION_FAILED', '翻页位置无效，请重新查询', 400, { issues: [{ path: 'cursor', message: 'invalid' }] });
   return { at, id: cursor.slice(i + 1) };
-}
-
-/** Negative when `a` comes first (is newer) in the archive's order, positive when `b` does. */
-export function compareNewestFirst(a: ArchivePosition, b: ArchivePosition): number {
-  if (a.at !== b.at) return b.at - a.at;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

@@ -1,6 +1,6 @@
 import type { AuditRow } from '@rvw/protocol/archive';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
-import { DOCUMENT_TYPE_LABELS, MATERIAL_KIND_LABELS, RATING_LEVEL_LABELS, type DocumentType, type MaterialKind } from '@rvw/protocol/vocabulary';
+import { CALL_MODE_LABELS, DOCUMENT_TYPE_LABELS, MATERIAL_KIND_LABELS, RATING_LEVEL_LABELS, type CallMode, type DocumentType, type MaterialKind } from '@rvw/protocol/vocabulary';
 import type { AuditEvent } from '../audit/AuditEvent.js';
 import type { ArchiveNames } from './archiveNames.js';
 
@@ -33,12 +33,15 @@ const ACTION_LABELS: Readonly<Record<string, string>> = {
   'rating.followed_up': '差评整改',
   'evidence.exported': '导出证据包',
   'recording.viewed': '查看录像',
+  'material.viewed': '在办件档案中查看材料',
+  'chat.viewed': '在办件档案中查看会话记录',
   'recording.started': '开始录像',
   'recording.segment': '录像片段存档',
   'recording.interrupted': '录像中断',
   'recording.gap': '录像恢复',
   'recording.stopped': '录像结束',
   'recording.expired': '录像超过保存期限已删除',
+  'call.mode': '通话模式调整',
   unreadable: '无法读取的记录',
 };
 
@@ -50,6 +53,19 @@ const minutes = (seconds: unknown) => {
   const s = typeof seconds === 'number' ? seconds : 0;
   return s < 60 ? `${s} 秒` : `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
 };
+
+/** 通话模式调整: the mode the call went to, who asked, and the figures that decided it. */
+function callModeDetail(d: Record<string, unknown>): string {
+  const label = (m: unknown) => (typeof m === 'string' && m in CALL_MODE_LABELS ? CALL_MODE_LABELS[m as CallMode] : '');
+  const m = (typeof d.measured === 'object' && d.measured !== null ? d.measured : {}) as Record<string, unknown>;
+  const figures = [
+    typeof m.availableKbps === 'number' ? `可用带宽 ${Math.round(m.availableKbps)} kbps` : '',
+    typeof m.lossPct === 'number' ? `丢包 ${m.lossPct.toFixed(1)}%` : '',
+    typeof m.rttMs === 'number' ? `往返时延 ${Math.round(m.rttMs)} ms` : '',
+  ].filter(Boolean);
+  const side = d.side === 'counter' ? '申请地窗口' : d.side === 'clerk' ? '受理人员' : '';
+  return `${label(d.mode)}（${side}测得${figures.length ? `：${figures.join('，')}` : ''}）`;
+}
 
 /** The short description of an event, from the fields of its data that are safe to show. */
 function detailOf(e: AuditEvent, record: CaseRecord, chatVisible: boolean): string {
@@ -76,7 +92,10 @@ function detailOf(e: AuditEvent, record: CaseRecord, chatVisible: boolean): stri
       const n = Object.keys((d.set as Record<string, unknown> | undefined) ?? {}).length + ((d.removed as unknown[] | undefined) ?? []).length;
       return `修改 ${n} 项`;
     }
+    case 'chat.viewed':
+      return typeof d.lines === 'number' ? `共 ${d.lines} 条消息` : '';
     case 'material.captured':
+    case 'material.viewed':
       return [text(d.name), MATERIAL_KIND_LABELS[d.kind as MaterialKind]].filter(Boolean).join('，');
     case 'material.waived': {
       const line = record.checklist.find((l) => l.materialId === d.materialId);
@@ -97,6 +116,8 @@ function detailOf(e: AuditEvent, record: CaseRecord, chatVisible: boolean): stri
     case 'recording.gap':
     case 'recording.interrupted':
       return reason;
+    case 'call.mode':
+      return callModeDetail(d);
     default:
       return '';
   }

@@ -26,8 +26,8 @@ const CaseId = z.string().trim().min(1).max(128);
 /**
  * The archive's case page: administrators only, and of this case only as `case.read` allows
  * (either region's). Everything shown is what the policy lets this administrator see: the record
- * through toCaseView (ID and phone numbers masked), the materials listed but not opened
- * (`material.read` is the two parties'), the chat only under `chat.read` (administrators: never),
+ * through toCaseView (ID and phone numbers masked), the materials listed, opened
+ * only by the serving region's administrators (`archive.material.read`, each opening audited), the chat only under `chat.read` (administrators: never) or, read on request and audited, by the serving region's (`archive.chat.read`),
  * the playback and evidence links only under `recording.view` / `evidence.export` (the serving
  * region's administrators). The audit chain comes with its verification, from the same read as
  * the record: an edited, removed or reordered event shows where the chain breaks.
@@ -39,6 +39,7 @@ export async function readArchiveCase(deps: ArchiveCaseDeps, principal: Principa
   authorizeWithReason(principal, 'case.read', { case: facts });
   const view = toCaseView(record, principal);
   const chatVisible = can(principal, 'chat.read', { case: facts });
+  const materialsViewable = can(principal, 'archive.material.read', { case: facts });
   const names = deps.names();
   const verdict = verifyAuditChain(events, { caseId: record.id, version: record.version, lastEventHash: record.lastEventHash });
   // Materials are captured by the case's counter or a staff member (the clerk).
@@ -81,9 +82,17 @@ export async function readArchiveCase(deps: ArchiveCaseDeps, principal: Principa
       waiver: l.waiver ? { note: l.waiver.note, deadline: l.waiver.deadline, at: l.waiver.at } : null,
     })),
     materials: await Promise.all(
-      view.materials.map(async (m) => ({ name: m.name, kind: m.kind, mime: m.mime, size: m.size, capturedAt: m.capturedAt, capturedBy: await who(m.capturedBy) })),
+      view.materials.map(async (m, i) => ({
+        name: m.name,
+        kind: m.kind,
+        mime: m.mime,
+        size: m.size,
+        capturedAt: m.capturedAt,
+        capturedBy: await who(m.capturedBy),
+        viewUrl: materialsViewable ? `/api/admin/cases/${encodeURIComponent(record.id)}/materials/${i}` : null,
+      })),
     ),
-    materialsViewable: can(principal, 'material.read', { case: facts }),
+    materialsViewable,
     signed: record.applicantSignatureSha256 !== undefined,
     documents: await Promise.all(
       view.documents.map(async (d) => {
@@ -102,6 +111,7 @@ export async function readArchiveCase(deps: ArchiveCaseDeps, principal: Principa
     ),
     ratings,
     chat: chatVisible ? view.chat.map((c) => ({ at: c.at, role: c.role, text: c.text })) : null,
+    chatUrl: !chatVisible && can(principal, 'archive.chat.read', { case: facts }) ? `/api/admin/cases/${encodeURIComponent(record.id)}/chat` : null,
     audit: { rows: await auditTimeline(events, record, names, { chatVisible }), verdict },
     links: {
       recording: recorded && can(principal, 'recording.view', { case: facts }) ? `/recording.html?case=${encodeURIComponent(record.id)}` : null,

@@ -59,6 +59,8 @@ export const ACTIONS = [
   'document.reprint',
   'chat.send',
   'chat.read',
+  'call.mode',
+  'marks.draw',
   'queue.read',
   'queue.subscribe',
   'queue.accept',
@@ -72,6 +74,8 @@ export const ACTIONS = [
   'recording.view',
   'stats.read',
   'archive.search',
+  'archive.material.read',
+  'archive.chat.read',
   'rating.follow_up',
   'clerk.availability',
   'clerk.history',
@@ -137,6 +141,10 @@ export interface ActionResources {
   /** Allowing one more print of a document of the case. */
   'document.reprint': { case: CaseFacts; document: { issuedBy: string } };
   'chat.send': { case: CaseFacts };
+  /** Proposing the call's media mode from one's own measurements (#17's ladder). */
+  'call.mode': { case: CaseFacts };
+  /** Pointing at the 高拍仪 picture (marks both sides see; not stored). */
+  'marks.draw': { case: CaseFacts };
   'chat.read': { case: CaseFacts };
   'queue.read': { queue: { servingRegion: string; itemCode: string } };
   /** Watching the queue at all; which entries show is `queue.read`'s. */
@@ -160,6 +168,10 @@ export interface ActionResources {
   'stats.read': { regionCodes: readonly string[] };
   /** Searching a partnership's cases (办件档案): its two regions. Each case found is then `case.read`. */
   'archive.search': { regionCodes: readonly string[] };
+  /** Opening a material of a case from its archive page (each view is in the case's audit chain). */
+  'archive.material.read': { case: CaseFacts };
+  /** Reading a case's conversation from its archive page (each reading is in the case's audit chain). */
+  'archive.chat.read': { case: CaseFacts };
   /** A clerk's own 示忙/示闲. */
   'clerk.availability': Record<string, never>;
   /** 转办: the holding clerk hands the case to a colleague (who must serve it: see transferCase). */
@@ -219,6 +231,10 @@ const PARTY_ACTIONS = {
   'material.read': ['counter', 'clerk'],
   'document.issue': ['clerk'],
   'chat.send': ['counter', 'clerk'],
+  // Each side proposes for its own path only; the side is the caller's, never the message's.
+  'call.mode': ['counter', 'clerk'],
+  // The clerk guides; the counter's side sees the marks.
+  'marks.draw': ['clerk'],
   // Chat carries what people say on a call (a bank card number read out): the two sides only.
   'chat.read': ['counter', 'clerk'],
   'session.join': ['counter', 'clerk'],
@@ -272,6 +288,8 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // Only the clerk who signed it, while holding its case: a reprint is a second copy of their document.
   'document.reprint': (p, r) => holds(p, r.case) && p.kind === 'staff' && p.staffId === r.document.issuedBy,
   'chat.send': party('chat.send'),
+  'call.mode': party('call.mode'),
+  'marks.draw': party('marks.draw'),
   'chat.read': party('chat.read'),
   'queue.read': (p, r) =>
     (p.kind === 'staff' && p.role === 'clerk' && p.regionCode === r.queue.servingRegion && p.itemCodes.includes(r.queue.itemCode)) ||
@@ -299,6 +317,11 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   // The case archive lists a partnership's cases (names masked, no ID or phone numbers) to the
   // administrators of either region, as `case.read` lets them read each case: the same people.
   'archive.search': (p, r) => r.regionCodes.some((code) => managesRegion(p, code)),
+  // The materials of a case (ID card, household register, bank card) opened from its archive page:
+  // the serving region's administrators, who keep its file (as they may export it whole).
+  'archive.material.read': (p, r) => managesRegion(p, r.case.servingRegion),
+  // And its conversation, by the same custodians (the evidence bundle carries it too).
+  'archive.chat.read': (p, r) => managesRegion(p, r.case.servingRegion),
   // A 差评 is followed up by the administrators answerable for the side rated: the clerk's
   // serving region, or the counter's (applicant) region.
   'rating.follow_up': (p, r) => managesRegion(p, r.target === 'clerk' ? r.case.servingRegion : r.case.applicantRegion),
@@ -515,6 +538,10 @@ function refusalOf<A extends Action>(p: Known, action: A, resource: ResourceFor<
       return new AppError('FORBIDDEN', '无权查看此办件的录像：仅限办理地区管理员和受理该办件的工作人员', 403, { ...caseId, reason: 'not_custodian' });
     case 'archive.search':
       return new AppError('FORBIDDEN', '只能查询本地区参与的合作关系的办件', 403);
+    case 'archive.material.read':
+      return new AppError('FORBIDDEN', '材料内容仅限办理地区的管理员在办件档案中查看', 403, { ...caseId, reason: 'not_custodian' });
+    case 'archive.chat.read':
+      return new AppError('FORBIDDEN', '会话记录仅限办理地区的管理员在办件档案中查看', 403, { ...caseId, reason: 'not_custodian' });
     case 'case.read':
       // The archive's case page: an administrator of neither region of the case.
       if (p.kind === 'staff' && p.role === 'admin') return new AppError('FORBIDDEN', '此办件不属于您管理的地区，无权查看', 403, caseId);

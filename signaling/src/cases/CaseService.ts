@@ -7,6 +7,8 @@ import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { acceptCase } from '../queue/acceptCase.js';
 import { recordEvidenceExport } from './recordEvidenceExport.js';
+import { recordChatView } from './recordChatView.js';
+import { recordMaterialView } from './recordMaterialView.js';
 import { recordRecordingView } from './recordRecordingView.js';
 import { recordRecordingEvent, type RecordingAuditAction } from './recordRecordingEvent.js';
 import { leaveQueue } from '../queue/leaveQueue.js';
@@ -34,11 +36,12 @@ import type {
   WaiveMaterialInput,
 } from './CaseInputs.js';
 import type { Publish } from './CaseNotification.js';
-import type { CaseRecord } from '@rvw/protocol/caseRecord';
+import type { CaseMaterial, CaseRecord } from '@rvw/protocol/caseRecord';
 import { CaseNumbers } from './CaseNumbers.js';
-import { CaseStore } from './CaseStore.js';
+import { CaseStore, type ArchivedCases } from './CaseStore.js';
 import { confirmSignature } from './confirmSignature.js';
 import { rateCase } from './rateCase.js';
+import { recordCallMode, type CallModeInput } from './recordCallMode.js';
 import { followUpPoorRating } from './followUpPoorRating.js';
 import { setClerkAvailability } from '../queue/setClerkAvailability.js';
 import { StaffStore } from '../auth/StaffStore.js';
@@ -70,6 +73,8 @@ export interface CaseServiceOptions {
   recording?: { retentionDays: number };
   /** Case id generator; default a random UUID. */
   newId?: () => string;
+  /** The case archive: cases that left Redis are read from it, and brought back from it to change. */
+  archive?: ArchivedCases;
   log?: Logger;
 }
 
@@ -90,7 +95,7 @@ export class CaseService {
   static async create(opts: CaseServiceOptions): Promise<CaseService> {
     const clock = opts.clock ?? (() => new Date());
     return new CaseService({
-      cases: await CaseStore.create({ redis: opts.redis, clock, ...(opts.replicaAck ? { replicaAck: opts.replicaAck } : {}) }),
+      cases: await CaseStore.create({ redis: opts.redis, clock, ...(opts.replicaAck ? { replicaAck: opts.replicaAck } : {}), ...(opts.archive ? { archive: opts.archive } : {}) }),
       numbers: await CaseNumbers.create({ redis: opts.redis }),
       queues: await QueueStore.create({ redis: opts.redis, clock }),
       catalog: opts.catalog,
@@ -176,6 +181,11 @@ export class CaseService {
     return rateCase(this.#deps, principal, caseId, input);
   }
 
+  /** Either side of the call: the media mode its own path can carry (the call runs at the worse side's). */
+  reportCallMode(principal: Principal, caseId: string, input: CallModeInput): Promise<CaseRecord> {
+    return recordCallMode(this.#deps, principal, caseId, input);
+  }
+
   /** Clerk holding the case: 转办 to a colleague, with a note. */
   transfer(principal: Principal, caseId: string, input: TransferInput): Promise<CaseRecord> {
     return transferCase(this.#deps, principal, caseId, input);
@@ -209,6 +219,16 @@ export class CaseService {
   /** Records the export of the case's evidence bundle in its audit chain (see recordEvidenceExport). */
   recordEvidenceExport(principal: Principal, caseId: string): Promise<CaseRecord> {
     return recordEvidenceExport(this.#deps, principal, caseId);
+  }
+
+  /** Records that an administrator read the conversation from the archive's case page (see recordChatView). */
+  recordChatView(principal: Principal, caseId: string): Promise<CaseRecord> {
+    return recordChatView(this.#deps, principal, caseId);
+  }
+
+  /** Records that an administrator opened a material from the archive's case page (see recordMaterialView). */
+  recordMaterialView(principal: Principal, caseId: string, index: number): Promise<{ record: CaseRecord; material: CaseMaterial }> {
+    return recordMaterialView(this.#deps, principal, caseId, index);
   }
 
   /** Records that `principal` viewed the case's recordings (see recordRecordingView). */

@@ -7,7 +7,7 @@ import { AppError } from '../errors/AppError.js';
 import { ReplicaAck } from '../store/ReplicaAck.js';
 import type { RedisClient } from '../store/redisClient.js';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
-import { aggregateDelta, caseContributions, statsSignature, type Contributions } from '../stats/caseContributions.js';
+import { aggregateDelta, caseContributions, statsSignature, statsView, type Contributions } from '../stats/caseContributions.js';
 import { redactPersonalData } from './redactPersonalData.js';
 
 // `case:{<id>}` is a hash {version, doc}; the literal braces make it and its event stream
@@ -34,19 +34,77 @@ if ARGV[6] == 'add' then
 elseif ARGV[6] == 'remove' then
   redis.call('ZREM', KEYS[3], ARGV[7])
 end
-local n = tonumber(ARGV[9])
-for i = 1, n do
-  local op, key, a, b = ARGV[7 + 3 * i], KEYS[3 + i], ARGV[8 + 3 * i], ARGV[9 + 3 * i]
-  if op == 'h' then
-    if redis.call('HINCRBY', key, a, b) == 0 then redis.call('HDEL', key, a) end
-  elseif op == 'z' then
-    redis.call('ZADD', key, b, a)
-  else
-    redis.call('ZREM', key, a)
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  redis.call('XADD', KEYS[4], '*', 'case', ARGV[10], 'version', ARGV[2])
+end
+if ARGV[9] ~= '' then
+  for _, o in ipairs(cjson.decode(ARGV[9])) do
+    local key = KEYS[o[2]]
+    if o[1] == 'h' then
+      if redis.call('HINCRBY', key, o[3], o[4]) == 0 then redis.call('HDEL', key, o[3]) end
+    elseif o[1] == 'z' then
+      redis.call('ZADD', key, o[4], o[3])
+    else
+      redis.call('ZREM', key, o[3])
+    end
   end
 end
 return {1, tonumber(ARGV[2])}
 `);
+
+// Takes a case out of Redis once the archive holds exactly this version of it (pruneLiveCases):
+// a change in between (a late rating, a reprint) makes the version differ, and the case stays.
+const EVICT = new RedisScript(`
+local v = redis.call('HGET', KEYS[1], 'version')
+if not v then return -1 end
+if v ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`);
+
+// Brings an archived case back into Redis before it changes again: its record and its audit
+// entries in order, all or nothing, and only if no other writer brought it back first. The
+// outbox entry tells the archive the case is live again (even if the change then is refused).
+const RESTORE = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
+for i = 4, #ARGV, 3 do
+  redis.call('XADD', KEYS[2], '*', 'seq', ARGV[i], 'hash', ARGV[i + 1], 'event', ARGV[i + 2])
+end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'doc', ARGV[2])
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('XADD', KEYS[3], '*', 'case', ARGV[3], 'version', ARGV[1])
+end
+return 1
+`);
+
+/**
+ * The stream every case commit appends `{case, version}` to, once it exists: the archive feeder
+ * creates it (with its consumer group) and so switches the outbox on for every writer of this Redis.
+ */
+export const ARCHIVE_OUTBOX_KEY = 'archive:outbox';
+
+/** One audit event as stored: its seq, hash and canonical JSON body, exactly as hashed. */
+export interface StoredAuditEntry {
+  seq: number;
+  hash: string;
+  event: string;
+}
+
+/** A case as a whole: the record and its audit entries in order (what the archive copies). */
+export interface StoredCase {
+  record: CaseRecord;
+  entries: StoredAuditEntry[];
+}
+
+/**
+ * Where cases that left Redis are found (the PostgreSQL archive, archive/CaseArchive): read-only
+ * here; a change to such a case brings it back into Redis first.
+ */
+export interface ArchivedCases {
+  record(id: string): Promise<CaseRecord | undefined>;
+  history(id: string): Promise<StoredCase | undefined>;
+}
 
 // Server-side updates (no client version) retry this often before giving up with a conflict.
 const MAX_ATTEMPTS = 50;
@@ -75,28 +133,32 @@ export class CaseStore {
   readonly #clock: () => Date;
   readonly #ack: ReplicaAck;
   readonly #aggregates: boolean;
+  readonly #archive: ArchivedCases | undefined;
 
-  private constructor(redis: RedisClient, clock: () => Date, ack: ReplicaAck, aggregates: boolean) {
+  private constructor(redis: RedisClient, clock: () => Date, ack: ReplicaAck, aggregates: boolean, archive: ArchivedCases | undefined) {
     this.#redis = redis;
     this.#clock = clock;
     this.#ack = ack;
     this.#aggregates = aggregates;
+    this.#archive = archive;
   }
 
   /**
    * Creates a store over a connected client (the caller owns the client); `clock` stamps changes;
    * `replicaAck` makes every commit wait until replicas hold it (none by default); `aggregates:
-   * false` leaves the statistics alone (only for measuring what keeping them costs: bench:stats).
+   * false` leaves the statistics alone (only for measuring what keeping them costs: bench:stats);
+   * `archive` is where cases no longer in Redis are read from (and brought back from to change).
    */
-  static async create(opts: { redis: RedisClient; clock?: () => Date; replicaAck?: ReplicaAck; aggregates?: boolean }): Promise<CaseStore> {
-    return new CaseStore(opts.redis, opts.clock ?? (() => new Date()), opts.replicaAck ?? ReplicaAck.none(), opts.aggregates ?? true);
+  static async create(opts: { redis: RedisClient; clock?: () => Date; replicaAck?: ReplicaAck; aggregates?: boolean; archive?: ArchivedCases }): Promise<CaseStore> {
+    return new CaseStore(opts.redis, opts.clock ?? (() => new Date()), opts.replicaAck ?? ReplicaAck.none(), opts.aggregates ?? true, opts.archive);
   }
 
-  /** The record, or undefined. */
+  /** The record (live in Redis, else from the archive), or undefined. */
   async get(id: string): Promise<CaseRecord | undefined> {
     const doc = await this.#redis.hGet(caseKey(id), 'doc');
     // Written only by #commit from records the use cases built and validated, so trusted as-is.
-    return doc === null || doc === undefined ? undefined : (JSON.parse(doc) as CaseRecord);
+    if (doc !== null && doc !== undefined) return JSON.parse(doc) as CaseRecord;
+    return this.#archive?.record(id);
   }
 
 
@@ -135,11 +197,16 @@ export class CaseStore {
     for (let attempt = 1; ; attempt++) {
       // Freshly parsed from Redis on every attempt, so it can serve as the draft without a copy.
       const doc = await this.#redis.hGet(caseKey(id), 'doc');
-      if (doc === null || doc === undefined) throw caseNotFound(id);
+      if (doc === null || doc === undefined) {
+        // Only the archive holds it: back into Redis first, then changed like any live case.
+        if (attempt < MAX_ATTEMPTS && (await this.#restore(id))) continue;
+        throw caseNotFound(id);
+      }
       const draft = JSON.parse(doc) as CaseRecord;
       // Most changes (chat, fields, materials) leave what the record counts for in the statistics
-      // alone: compared by signature, and only a change of it costs the delta (from the unchanged doc).
-      const signature = this.#aggregates ? statsSignature(draft) : undefined;
+      // alone: compared by signature, and only a change of it costs the delta (from a copy of what counted, taken first).
+      const before = this.#aggregates ? statsView(draft) : undefined;
+      const signature = before ? statsSignature(before) : undefined;
       const { version, lastEventHash } = draft;
       if (opts.expectedVersion !== undefined && version !== opts.expectedVersion) {
         throw versionConflict(id, version, opts.expectedVersion);
@@ -147,9 +214,10 @@ export class CaseStore {
       const change = await mutate(draft);
       const next: CaseRecord = { ...draft, id, version: version + 1, updatedAt: this.#clock().toISOString() };
       const counts = signature !== undefined && statsSignature(next) !== signature;
-      const outcome = await this.#commit(version, lastEventHash, counts ? caseContributions(JSON.parse(doc) as CaseRecord) : null, next, change);
+      const outcome = await this.#commit(version, lastEventHash, counts && before ? caseContributions(before) : null, next, change);
       if (outcome.ok) return next;
-      if (outcome.currentVersion === 0) throw caseNotFound(id);
+      // Gone since the read: moved to the archive in between (read again, from there), or deleted.
+      if (outcome.currentVersion === 0 && (!this.#archive || attempt >= MAX_ATTEMPTS)) throw caseNotFound(id);
       if (opts.expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
         throw versionConflict(id, outcome.currentVersion, version);
       }
@@ -160,23 +228,46 @@ export class CaseStore {
 
   /**
    * The record and its audit events in stream order, read in one MULTI so they are consistent
-   * with each other (for verifyAuditChain and the audit view); refuses CASE_NOT_FOUND.
+   * with each other (for verifyAuditChain and the audit view) — from the archive once the case
+   * left Redis; refuses CASE_NOT_FOUND.
    */
   async history(id: string): Promise<{ record: CaseRecord; events: AuditEvent[] }> {
+    const stored = (await this.snapshot(id)) ?? (await this.#archive?.history(id));
+    if (!stored) throw caseNotFound(id);
+    return { record: stored.record, events: stored.entries.map((e) => parseEntry(id, e.hash, e.event)) };
+  }
+
+  /**
+   * What Redis holds of a case, as stored (the record and its raw audit entries, read in one
+   * MULTI), or undefined when it is not live: what the archive feeder copies.
+   */
+  async snapshot(id: string): Promise<StoredCase | undefined> {
     const [doc, entries] = (await this.#redis.multi().hGet(caseKey(id), 'doc').xRange(eventsKey(id), '-', '+').exec()) as unknown as [
       string | null,
       { id: string; message: Record<string, string> }[] | null,
     ];
-    if (doc === null) throw caseNotFound(id);
-    const events = (entries ?? []).map(({ message }): AuditEvent => {
-      try {
-        return { ...(JSON.parse(message.event ?? '') as Omit<AuditEvent, 'hash'>), hash: message.hash ?? '' };
-      } catch {
-        // An unreadable entry is tampering too; keep it in place so the verifier reports where.
-        return { seq: -1, at: '', caseId: id, actor: { id: '', role: 'system', region: '' }, action: 'unreadable', data: {}, prevHash: '', hash: message.hash ?? '' };
-      }
-    });
-    return { record: JSON.parse(doc) as CaseRecord, events };
+    if (doc === null) return undefined;
+    const record = JSON.parse(doc) as CaseRecord;
+    return { record, entries: (entries ?? []).map(({ message }) => ({ seq: Number(message.seq), hash: message.hash ?? '', event: message.event ?? '' })) };
+  }
+
+  /**
+   * Removes the case from Redis if it is still at `version` (the archive holds that version):
+   * `evicted`; `changed` when Redis has another version (it changed since: it stays); `absent`.
+   */
+  async evict(id: string, version: number): Promise<'evicted' | 'changed' | 'absent'> {
+    const reply = (await this.#ack.write(this.#redis, (connection) => EVICT.run(connection, [caseKey(id), eventsKey(id)], [String(version)]))) as number;
+    return reply === 1 ? 'evicted' : reply === 0 ? 'changed' : 'absent';
+  }
+
+  /** Brings an archived case back into Redis; true once it is live again (by this call or another). */
+  async #restore(id: string): Promise<boolean> {
+    const archived = await this.#archive?.history(id);
+    if (!archived) return false;
+    const args = [String(archived.record.version), JSON.stringify(archived.record), id];
+    for (const e of archived.entries) args.push(String(e.seq), e.hash, e.event);
+    await this.#ack.write(this.#redis, (connection) => RESTORE.run(connection, [caseKey(id), eventsKey(id), ARCHIVE_OUTBOX_KEY], args));
+    return true;
   }
 
   /** The Redis keys of a case (record, events), for tools and tests. */
@@ -204,19 +295,26 @@ export class CaseStore {
     next.lastEventHash = hash;
     const keys = [caseKey(next.id), eventsKey(next.id)];
     const queueArgs = ['none', '', ''];
-    // KEYS[3] is the queue (unused without a queue change), the statistics' keys follow.
-    keys.push(change.queue?.key ?? keys[0]!);
+    // KEYS[3] is the queue (unused without a queue change), KEYS[4] the archive's outbox, the statistics' keys follow.
+    keys.push(change.queue?.key ?? keys[0]!, ARCHIVE_OUTBOX_KEY);
     if (change.queue) queueArgs.splice(0, 3, change.queue.op, next.id, String(change.queue.score ?? 0));
     // `null`: nothing the statistics count changed; `undefined`: a new case.
     const ops = this.#aggregates && before !== null ? aggregateDelta(before, next) : [];
-    const opArgs: string[] = [];
+    // The figures' changes travel as one JSON argument, each naming its key by index (a case's
+    // ops touch a handful of keys many times): far fewer arguments to encode and parse than one
+    // KEY and three ARGVs per op.
+    const keyIndex = new Map<string, number>();
+    const packed: (string | number)[][] = [];
     for (const o of ops) {
-      keys.push(o.key);
-      if (o.op === 'hincr') opArgs.push('h', o.field, String(o.by));
-      else if (o.op === 'zadd') opArgs.push('z', o.member, String(o.score));
-      else opArgs.push('r', o.member, '');
+      let k = keyIndex.get(o.key);
+      if (k === undefined) {
+        k = keys.push(o.key);
+        keyIndex.set(o.key, k);
+      }
+      // Numbers as strings: Lua would format a number argument with 14 significant digits.
+      packed.push(o.op === 'hincr' ? ['h', k, o.field, String(o.by)] : o.op === 'zadd' ? ['z', k, o.member, String(o.score)] : ['r', k, o.member]);
     }
-    const args = [String(expectedVersion), String(next.version), JSON.stringify(next), hash, canonicalJson(body), ...queueArgs, String(ops.length), ...opArgs];
+    const args = [String(expectedVersion), String(next.version), JSON.stringify(next), hash, canonicalJson(body), ...queueArgs, packed.length ? JSON.stringify(packed) : '', next.id];
     // Acknowledged only once the configured replicas hold it (REDIS_NOT_REPLICATED otherwise).
     const reply = (await this.#ack.write(this.#redis, (connection) => COMMIT.run(connection, keys, args))) as [number, number];
     return reply[0] === 1 ? { ok: true } : { ok: false, currentVersion: reply[1] };
@@ -229,6 +327,15 @@ function caseKey(id: string): string {
 
 function eventsKey(id: string): string {
   return `case:{${id}}:events`;
+}
+
+/** An audit entry as read back; an unreadable one is tampering too, kept in place so the verifier reports where. */
+function parseEntry(caseId: string, hash: string, event: string): AuditEvent {
+  try {
+    return { ...(JSON.parse(event) as Omit<AuditEvent, 'hash'>), hash };
+  } catch {
+    return { seq: -1, at: '', caseId, actor: { id: '', role: 'system', region: '' }, action: 'unreadable', data: {}, prevHash: '', hash };
+  }
 }
 
 function caseNotFound(id: string): AppError {

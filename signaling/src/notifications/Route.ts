@@ -47,6 +47,7 @@ export const ROUTED_TYPES: ReadonlySet<string> = new Set<RoutedNotification['typ
   'case.changed',
   'chat.message',
   'document.issued',
+  'doc.marks',
 ]);
 
 /** A notification and its route, as one bus message. */

@@ -77,6 +77,19 @@ export class Metrics {
   readonly recordingNoConsent = new Counter({ name: 'rvw_recording_no_consent_total', help: 'Calls not recorded because their case carries no recording consent', registers: [this.registry] });
   #recordings: (() => { active: number; warm: number; processes: number }) | undefined;
 
+  /** Case changes committed but not yet copied into the case archive (the outbox's length): its lag. */
+  readonly archiveBacklog: Gauge = new Gauge({
+    name: 'rvw_archive_backlog',
+    help: 'Case changes not yet copied into the case archive (PostgreSQL)',
+    registers: [this.registry],
+    collect: async () => {
+      if (this.#archiveBacklog) this.archiveBacklog.set(await this.#archiveBacklog().catch(() => -1));
+    },
+  });
+  #archiveBacklog: (() => Promise<number>) | undefined;
+  readonly archiveCopied = new Counter({ name: 'rvw_archive_cases_copied_total', help: 'Case versions this node copied into the case archive', registers: [this.registry] });
+  readonly archiveMoved = new Counter({ name: 'rvw_archive_cases_moved_total', help: 'Finished cases this node moved out of Redis (the archive alone holds them)', registers: [this.registry] });
+
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'rvw_' });
   }
@@ -89,6 +102,11 @@ export class Metrics {
   /** Where rvw_recordings_active, rvw_recorders_warm and rvw_recorder_processes are read from (the node's recording wiring). */
   countRecordingsWith(source: () => { active: number; warm: number; processes: number }): void {
     this.#recordings = source;
+  }
+
+  /** Where rvw_archive_backlog is read from (the node's archive wiring). */
+  countArchiveBacklogWith(source: () => Promise<number>): void {
+    this.#archiveBacklog = source;
   }
 
   /** Records one handled signaling request. */

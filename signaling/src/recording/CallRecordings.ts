@@ -33,13 +33,15 @@ export interface CallRecordingsOptions {
 
 /**
  * Recorders kept ready while desks are open: a call's three pictures and two voices in one
- * process (the tracks there at the desk's link share one, see SessionRecorder.addAll), and single ones for
- * a track that comes alone (a screen share, a camera turned on later).
+ * process (the tracks there at the desk's link share one, see SessionRecorder.addAll), and single
+ * ones for tracks that come alone: a screen share, a camera turned on later, and a whole call
+ * re-formed after its worker died, whose five tracks come back one by one (a recorder started
+ * cold then, on a node busy re-forming calls, took seconds and missed the start).
  */
 const WARM = [
   { mimeTypes: ['video/VP8', 'video/VP8', 'video/VP8', 'audio/opus', 'audio/opus'], count: 2 },
-  { mimeTypes: ['video/VP8'], count: 2 },
-  { mimeTypes: ['audio/opus'], count: 1 },
+  { mimeTypes: ['video/VP8'], count: 3 },
+  { mimeTypes: ['audio/opus'], count: 2 },
 ];
 
 /**

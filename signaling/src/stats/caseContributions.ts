@@ -20,10 +20,8 @@ import { chinaStandardTime } from '../catalog/chinaStandardTime.js';
 // - `clerk:cases:<staffId>`: sorted set of the cases the clerk holds or held, scored by 受理 (ms)
 // - `stats:waivers:<partnershipId>`: sorted set of outstanding 容缺 materials,
 //   `<caseId>|<materialId>|<item>|<hall>|<counter>|<clerk>` scored by the deadline's end (ms)
-// - `archive:cases:<partnershipId>`: sorted set of every case of the partnership, scored by its
-//   createdAt (ms): the case archive (办件档案) pages through it newest first (signaling/src/archive)
-// - `archive:numbers`: sorted set of `<number>|<caseId>`, all scored 0, so that a case number
-//   (办件编号) finds its case with one ZRANGE BYLEX; a record without a number is not in it
+//
+// The case archive (办件档案) keeps no index here: PostgreSQL searches it (archive/CaseArchive).
 
 /** The dimensions a day's figures are also kept by (a partnership is its own key). */
 export const DAY_DIMENSIONS = ['item', 'hall', 'counter', 'clerk'] as const;
@@ -57,12 +55,6 @@ export function clerkCasesKey(staffId: string): string {
 export function waiversKey(partnershipId: string): string {
   return `stats:waivers:${partnershipId}`;
 }
-/** Redis key of every case of a partnership by createdAt (the case archive). */
-export function archiveCasesKey(partnershipId: string): string {
-  return `archive:cases:${partnershipId}`;
-}
-/** Redis key of the case numbers (`<number>|<caseId>`, lexicographic). */
-export const ARCHIVE_NUMBERS_KEY = 'archive:numbers';
 
 /** The bucket (index into DURATION_BUCKETS_S; its length for the open last one) of a duration. */
 export function durationBucket(seconds: number): number {
@@ -96,8 +88,34 @@ const dayOf = (iso: string): string => {
 };
 const seconds = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
 
+/** The part of a record the statistics read: nothing else of it counts. */
+export type StatsView = Pick<CaseRecord, 'id' | 'partnershipId' | 'itemCode' | 'hallId' | 'counterId' | 'clerkId' | 'state' | 'createdAt' | 'acceptedAt' | 'closedAt' | 'ratings' | 'checklist'>;
+
+/**
+ * A copy of what the statistics read of `r`, taken before a change mutates the record in place:
+ * a few fields and the checklist's lines, instead of a second parse of the whole document (chat,
+ * materials, documents) to know what the record counted for before.
+ */
+export function statsView(r: CaseRecord): StatsView {
+  const view: StatsView = {
+    id: r.id,
+    partnershipId: r.partnershipId,
+    itemCode: r.itemCode,
+    hallId: r.hallId,
+    counterId: r.counterId,
+    state: r.state,
+    createdAt: r.createdAt,
+    ratings: { ...(r.ratings.clerk ? { clerk: { ...r.ratings.clerk } } : {}), ...(r.ratings.counter ? { counter: { ...r.ratings.counter } } : {}) },
+    checklist: r.checklist.map((l) => ({ ...l, ...(l.waiver ? { waiver: { ...l.waiver } } : {}) })),
+  };
+  if (r.clerkId !== undefined) view.clerkId = r.clerkId;
+  if (r.acceptedAt !== undefined) view.acceptedAt = r.acceptedAt;
+  if (r.closedAt !== undefined) view.closedAt = r.closedAt;
+  return view;
+}
+
 /** Everything `record` counts for in the statistics. */
-export function caseContributions(record: CaseRecord): Contributions {
+export function caseContributions(record: StatsView): Contributions {
   const counts = new Map<string, number>();
   const members = new Map<string, number>();
   const dims = `${record.itemCode}|${record.hallId}|${record.counterId}|${record.clerkId ?? NO_CLERK}`;
@@ -120,9 +138,6 @@ export function caseContributions(record: CaseRecord): Contributions {
 
   // Opening is the counter's: no clerk had the case yet (so a later 受理 leaves the day alone).
   add(record.createdAt, 'opened', 1, { clerk: false });
-  // The archive's indexes: neither createdAt nor the number ever changes, so only the insert writes them.
-  members.set(`${archiveCasesKey(record.partnershipId)}${SEP}${record.id}`, Date.parse(record.createdAt));
-  if (record.number) members.set(`${ARCHIVE_NUMBERS_KEY}${SEP}${record.number}|${record.id}`, 0);
   if (record.acceptedAt) {
     const waited = seconds(record.createdAt, record.acceptedAt);
     add(record.acceptedAt, 'accepted');
@@ -163,10 +178,9 @@ export function caseContributions(record: CaseRecord): Contributions {
  * Everything caseContributions reads, as one string: two records with the same signature count
  * the same, so a change that leaves it alone (a chat line, a field, a material) skips the delta.
  */
-export function statsSignature(r: CaseRecord): string {
+export function statsSignature(r: StatsView): string {
   return JSON.stringify([
     r.partnershipId,
-    r.number,
     r.itemCode,
     r.hallId,
     r.counterId,

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import type { Partnership } from '@rvw/protocol/catalog';
@@ -22,6 +22,8 @@ export interface StatsRouterDeps {
   itemName(code: string): Promise<string>;
   followUp(principal: Principal, caseId: string, input: PoorRatingFollowUpInput): Promise<CaseRecord>;
   log: Logger;
+  /** Per-administrator budgets (http/principalBudget): the figures and live view, and the exports. */
+  budgets?: { queries: RequestHandler; exports: RequestHandler };
 }
 
 /** At most this many rows in one 好差评 export (a range that needs more is split by the person). */
@@ -57,17 +59,21 @@ export function createStatsRouter(deps: StatsRouterDeps): Router {
     return { q, partnerships };
   };
 
-  router.get(base, async (req, res) => {
+  const pass: RequestHandler = (_req, _res, next) => next();
+  const queries = deps.budgets?.queries ?? pass;
+  const exports = deps.budgets?.exports ?? pass;
+
+  router.get(base, queries, async (req, res) => {
     const { q, partnerships } = await queryOf(req);
     res.set('cache-control', 'no-store').json({ ok: true, data: await deps.reader.report(partnerships, q) });
   });
 
-  router.get(`${base}/live`, async (req, res) => {
+  router.get(`${base}/live`, queries, async (req, res) => {
     const { partnerships } = await visible(req);
     res.set('cache-control', 'no-store').json({ ok: true, data: await deps.reader.live(partnerships, deps.itemName) });
   });
 
-  router.get(`${base}/export`, async (req, res) => {
+  router.get(`${base}/export`, exports, async (req, res) => {
     const { format, kind } = parseInput(ExportQuery, { format: req.query.format, kind: req.query.kind });
     const { q, partnerships } = await queryOf(req);
     let table: Table;

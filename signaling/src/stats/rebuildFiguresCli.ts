@@ -1,6 +1,8 @@
 // `npm run rebuild-figures`: recompute the statistics and indexes from the case records of the
-// configured Redis (RVW_REDIS_URL or RVW_REDIS_SENTINELS, as the node reads them). Stop the
-// region's nodes first (or run it where no case is written meanwhile).
+// configured Redis (RVW_REDIS_URL or RVW_REDIS_SENTINELS, as the node reads them) and, with
+// RVW_ARCHIVE_URL, the finished cases only the archive holds. Stop the region's nodes first (or
+// run it where no case is written meanwhile).
+import { CaseArchive } from '../archive/CaseArchive.js';
 import { loadConfig } from '../config.js';
 import { connectRedisTarget } from '../store/redisClient.js';
 import { rebuildFigures } from './rebuildFigures.js';
@@ -21,6 +23,8 @@ const reader = new StatsReader({
   getCases: async () => [],
   clerksPresent: async () => ({ online: 0, busy: 0, paused: 0 }),
 });
-const done = await rebuildFigures(redis, reader);
+const archive = config.archive.url ? await CaseArchive.connect({ url: config.archive.url }) : undefined;
+const done = await rebuildFigures(redis, reader, archive ? { archivedOnly: () => archive.archivedOnly() } : {});
 process.stdout.write(`${JSON.stringify({ rebuilt: true, ...done })}\n`);
+await archive?.close();
 await redis.quit();

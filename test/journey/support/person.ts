@@ -78,7 +78,24 @@ export async function reveal(locator: Locator): Promise<void> {
  */
 export async function expectInViewport(locator: Locator, what: string): Promise<void> {
   await locator.waitFor({ state: 'visible', timeout: 15_000 });
-  const where = await locator.evaluate((el) => {
+  // A person looks once the screen has settled: a control that arrives with a re-layout (a new
+  // document row growing its card) is judged where it ends up, within SETTLE_MS, not mid-layout.
+  const SETTLE_MS = 2_000;
+  const started = Date.now();
+  let where = await placeOf(locator);
+  while (!(isInside(where) && !where.covered) && Date.now() - started < SETTLE_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    where = await placeOf(locator);
+  }
+  const inside = isInside(where);
+  // Soft: a control out of place fails the walk, but the walk goes on to find what else is wrong.
+  expect.soft(inside, `${what} is outside the ${where.width}×${where.height} window: ${JSON.stringify(where)}`).toBe(true);
+  expect.soft(where.covered, `${what} is covered by ${where.cover}`).toBe(false);
+}
+
+/** Where a control is: its box, the window, and what is on top at its centre. */
+function placeOf(locator: Locator) {
+  return locator.evaluate((el) => {
     const r = el.getBoundingClientRect();
     const x = r.left + r.width / 2;
     const y = r.top + r.height / 2;
@@ -88,10 +105,10 @@ export async function expectInViewport(locator: Locator, what: string): Promise<
     const cover = top ? `${top.tagName.toLowerCase()}${top.id ? `#${top.id}` : ''}${top.className ? `.${String(top.className).split(' ').join('.')}` : ''} "${(top.textContent ?? '').trim().slice(0, 40)}"` : '';
     return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: innerWidth, height: innerHeight, covered, cover };
   });
-  const inside = where.left >= 0 && where.top >= 0 && where.right <= where.width + 0.5 && where.bottom <= where.height + 0.5;
-  // Soft: a control out of place fails the walk, but the walk goes on to find what else is wrong.
-  expect.soft(inside, `${what} is outside the ${where.width}×${where.height} window: ${JSON.stringify(where)}`).toBe(true);
-  expect.soft(where.covered, `${what} is covered by ${where.cover}`).toBe(false);
+}
+
+function isInside(w: { left: number; top: number; right: number; bottom: number; width: number; height: number }): boolean {
+  return w.left >= 0 && w.top >= 0 && w.right <= w.width + 0.5 && w.bottom <= w.height + 0.5;
 }
 
 /** Step screenshots: test-results/journey/<mode>/<nn>-<step>.png, numbered in walk order. */

@@ -82,6 +82,8 @@ const TEMPLATES: { [T in RequestType]: (x: Targets) => Record<string, unknown> }
   'chat.send': (x) => ({ caseId: x.caseId, text: '您好' }),
   'signature.submit': (x) => ({ caseId: x.caseId, pngBase64: TINY_PNG_BASE64 }),
   'rating.submit': (x) => ({ caseId: x.caseId, target: 'clerk', score: 5 }),
+  'doc.marks': (x) => ({ caseId: x.caseId, marks: [{ points: [[0.2, 0.3], [0.6, 0.7]] }] }),
+  'call.mode': (x) => ({ caseId: x.caseId, proposed: 'document_first', measured: { availableKbps: 420, lossPct: 3.5, rttMs: 180 } }),
   ping: () => ({}),
   'cluster.nodes': () => ({}),
 };
@@ -155,7 +157,7 @@ async function events(t: TestNode, caseId: string): Promise<number> {
 }
 
 /** Request types that write the case record (one audit event each) when they succeed. */
-const WRITES = new Set<string>(['queue.accept', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'queue.leave']);
+const WRITES = new Set<string>(['queue.accept', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'queue.leave', 'call.mode']);
 
 /**
  * Floods a real node with `frames` hostile frames mutated from valid requests of every type, sent

@@ -1,4 +1,4 @@
-import type { ArchiveCaseDetail } from '@rvw/protocol/archive';
+import type { ArchiveCaseDetail, ArchiveChat } from '@rvw/protocol/archive';
 import { CASE_STATE_LABELS, CHECKLIST_STATUS_LABELS, DOCUMENT_TYPE_LABELS, MATERIAL_KIND_LABELS, RATING_LEVEL_LABELS } from '@rvw/protocol/vocabulary';
 import { h } from '../ui/dom';
 import { adminApi, seg } from './adminApi';
@@ -33,11 +33,13 @@ const row = (...cells: (Node | string)[]) => h('tr', {}, ...cells.map((c) => h('
  * The archive's case page: everything the server lets this administrator see of one case, in the
  * order a person checks a file — who and what, the materials, the documents issued, the rating,
  * the conversation, the recording and evidence, and last the audit trail with its verification.
- * Read-only: nothing on it changes the case.
+ * Read-only: nothing on it changes the case, but opening a material is recorded in its audit chain.
  */
 export class ArchiveCasePage {
   readonly #root: HTMLElement;
   readonly #onBack: () => void;
+  /** The audit trail on screen: read again after an opening this page made was recorded in it. */
+  #audit: HTMLElement | undefined;
 
   constructor(root: HTMLElement, onBack: () => void) {
     this.#root = root;
@@ -62,9 +64,25 @@ export class ArchiveCasePage {
       this.#ratings(d),
       this.#chat(d),
       this.#links(d),
-      auditTrail(d.audit),
+      (this.#audit = auditTrail(d.audit)),
     );
     this.#root.dataset.caseId = c.id;
+  }
+
+  /**
+   * A material or the conversation was opened: the chain has a new event (material.viewed,
+   * chat.viewed), shown without reopening the case. A failed re-read leaves the trail as it was.
+   */
+  #refreshAudit(caseId: string): void {
+    adminApi<ArchiveCaseDetail>('GET', `/api/admin/cases/${seg(caseId)}`).then(
+      (d) => {
+        if (this.#root.dataset.caseId !== caseId || this.#audit === undefined) return;
+        const fresh = auditTrail(d.audit);
+        this.#audit.replaceWith(fresh);
+        this.#audit = fresh;
+      },
+      () => undefined,
+    );
   }
 
   #facts(d: ArchiveCaseDetail): HTMLElement {
@@ -103,14 +121,35 @@ export class ArchiveCasePage {
         l.waiver ? `${l.waiver.note}（补交期限 ${l.waiver.deadline}）` : '—',
       ),
     );
-    const captured = d.materials.map((m) => row(m.name, MATERIAL_KIND_LABELS[m.kind], size(m.size), time(m.capturedAt), m.capturedBy));
+    // Opened in the page, not in a tab of its own: the browser's bare image page breaks the CSP,
+    // and the administrator stays beside the file. Each opening is one audited request.
+    const viewer = h('figure', { className: 'archive-material-viewer hidden', id: 'archive-material-viewer' });
+    const open = (m: ArchiveCaseDetail['materials'][number], url: string) => {
+      const close = h('button', { type: 'button', className: 'secondary', id: 'archive-material-close', onclick: () => viewer.classList.add('hidden') }, '关闭');
+      const content =
+        m.mime === 'application/pdf'
+          ? h('a', { className: 'link-button', href: url, target: '_blank', rel: 'noopener' }, '在新窗口打开 PDF')
+          : h('img', { id: 'archive-material-img', src: url, alt: m.name, onload: () => this.#refreshAudit(d.case.id) });
+      viewer.replaceChildren(h('figcaption', {}, h('strong', {}, m.name), ` · ${MATERIAL_KIND_LABELS[m.kind]} · ${time(m.capturedAt)} · ${m.capturedBy} `, close), content);
+      viewer.classList.remove('hidden');
+      viewer.scrollIntoView({ block: 'nearest' });
+    };
+    const captured = d.materials.map((m) => {
+      const cells: (Node | string)[] = [m.name, MATERIAL_KIND_LABELS[m.kind], size(m.size), time(m.capturedAt), m.capturedBy];
+      if (d.materialsViewable) {
+        const url = m.viewUrl;
+        cells.push(url ? h('button', { type: 'button', className: 'secondary view-material', onclick: () => open(m, url) }, '查看') : '—');
+      }
+      return row(...cells);
+    });
     return card(
       '材料',
-      d.materialsViewable ? null : '材料内容仅办理双方可查看，此处只列出目录',
+      d.materialsViewable ? '每次查看材料都会记入本办件的审计记录' : '材料内容仅办理地区的管理员可在此查看，此处只列出目录',
       h('h3', { className: 'archive-sub' }, '材料清单'),
       table('checklist', ['材料', '是否必需', '状态', '容缺说明'], checklist, '此事项没有申请材料'),
       h('h3', { className: 'archive-sub' }, '已提交材料'),
-      table('materials-list', ['名称', '方式', '大小', '提交时间', '提交方'], captured, '没有提交材料'),
+      table('materials-list', ['名称', '方式', '大小', '提交时间', '提交方', ...(d.materialsViewable ? ['内容'] : [])], captured, '没有提交材料'),
+      viewer,
       h('p', { className: 'mt8', id: 'archive-signature' }, '申请人签名：', d.signed ? '已在窗口屏幕上签字确认' : h('span', { className: 'muted' }, '尚未签字')),
     );
   }
@@ -152,9 +191,39 @@ export class ArchiveCasePage {
   }
 
   #chat(d: ArchiveCaseDetail): HTMLElement {
-    if (d.chat === null) return card('会话', null, h('p', { className: 'muted', id: 'archive-chat' }, '会话内容仅办理双方可见'));
-    const lines = d.chat.map((l) => row(time(l.at), l.role === 'clerk' ? '受理人员' : l.role === 'counter' ? '申请窗口' : '系统', l.text));
-    return card('会话', null, table('chat', ['时间', '发言方', '内容'], lines, '没有会话记录'));
+    const chatTable = (lines: ArchiveChat['lines']) =>
+      table('chat-lines', ['时间', '发言方', '内容'], lines.map((l) => row(time(l.at), l.role === 'clerk' ? '受理人员' : l.role === 'counter' ? '申请窗口' : '系统', l.text)), '没有会话记录');
+    if (d.chat !== null) return card('会话', null, chatTable(d.chat));
+    const url = d.chatUrl;
+    if (url === null) return card('会话', null, h('p', { className: 'muted', id: 'archive-chat' }, '会话内容仅办理双方和办理地区的管理员可见'));
+    // The serving region's administrators read it on request: each reading is an audit event.
+    const body = h('div', { id: 'archive-chat' });
+    const error = h('p', { className: 'form-error', role: 'alert' });
+    const open = h(
+      'button',
+      {
+        type: 'button',
+        className: 'secondary',
+        id: 'archive-chat-open',
+        onclick: () => {
+          open.disabled = true;
+          error.textContent = '';
+          adminApi<ArchiveChat>('GET', url).then(
+            (chat) => {
+              body.replaceChildren(chatTable(chat.lines));
+              this.#refreshAudit(d.case.id);
+            },
+            (e: Error) => {
+              error.textContent = e.message;
+              open.disabled = false;
+            },
+          );
+        },
+      },
+      '查看会话记录',
+    );
+    body.append(open, error);
+    return card('会话', '每次查看都会记入本办件的审计记录', body);
   }
 
   #links(d: ArchiveCaseDetail): HTMLElement {

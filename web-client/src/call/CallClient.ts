@@ -2,7 +2,10 @@ import type { types } from 'mediasoup-client';
 import type { ProducerInfoWire, ServerNotification } from '@rvw/protocol/messages';
 import type { DeviceCache } from './DeviceCache';
 import { LocalTracks, type Hold } from './LocalTracks';
+import { CALL_MODES, type CallMode } from '@rvw/protocol/vocabulary';
 import { MediaTransports } from './MediaTransports';
+import { ModeLadder, type PathFigures } from './ModeLadder';
+import { PathSampler } from './PathSampler';
 import { QualitySampler, type Quality } from './QualitySampler';
 import { RemoteTracks, type InboundStat, type RemoteTrack, type Source } from './RemoteTracks';
 import type { SignalClient } from '@rvw/protocol/client/SignalClient';
@@ -10,7 +13,14 @@ import { TypedEmitter } from './TypedEmitter';
 
 export type { Hold } from './LocalTracks';
 export type { Quality } from './QualitySampler';
+export type { PathFigures } from './ModeLadder';
 export type { InboundStat, RemoteTrack, Source } from './RemoteTracks';
+
+/** How often this side's ladder samples its path. */
+const LADDER_INTERVAL_MS = 2000;
+
+/** How long pictures wait for late packets on a lossy path (see CallClient's #followLoss). */
+const LOSSY_JITTER_TARGET_MS = 400;
 
 /**
  * What a CallClient joins: the call of a case, or (clerks) the desk, the clerk page's standby
@@ -25,6 +35,11 @@ export interface CallClientEvents {
   /** A peer joined or left; `left` carries why (a clerk handing the case to a colleague: `transferred`). */
   peer: [event: 'joined' | 'left', peerId: string, roleOrReason: string | undefined];
   quality: [quality: Quality];
+  /**
+   * This side's ladder calls for another mode (from its own path's figures): the page proposes it
+   * for the call (`call.mode`); the call's mode comes back in the case record (`applyMode`).
+   */
+  modeProposal: [mode: CallMode, measured: PathFigures];
   /** The server ended the session (the other side hung up, the case closed). */
   ended: [reason: string];
   /** Progress and connection states (`connected`, `send:connected`, `consumed:face`, …), for marks. */
@@ -67,12 +82,21 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
   readonly #local: LocalTracks;
   readonly #remote: RemoteTracks;
   readonly #quality: QualitySampler;
+  readonly #path: PathSampler;
+  #ladder: ModeLadder | undefined;
+  /** The case whose call the ladder measures for, while it runs. */
+  #ladderCase: string | undefined;
+  /** When a sample last saw packets go missing (epoch ms). */
+  #lastLossAt: number | undefined;
+  #ladderTimer: number | undefined;
   /** True when we joined with our RTP capabilities: the server makes our consumers (consumers.new). */
   #push = false;
   #ended = false;
   #building: Promise<void> | undefined;
   /** Counts of ICE restarts and rebuilds, for tests and diagnostics. */
   readonly counters = { iceRestarts: 0, rebuilds: 0, resumes: 0 };
+  /** The ladder's latest samples and what it proposed on each (for tests and hall technicians). */
+  readonly ladderLog: { at: number; figures: PathFigures; mode: CallMode }[] = [];
   /** The media session joined (a desk's id is the server's to choose), once joined. */
   #sessionId: string | undefined;
 
@@ -100,9 +124,71 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
     });
     this.#quality = new QualitySampler({
       stats: () => (this.#ended ? undefined : this.#transports.recv?.getStats()),
-      onQuality: (q) => this.emit('quality', q),
+      onQuality: (q) => {
+        this.#followLoss(q);
+        this.emit('quality', q);
+      },
+    });
+    this.#path = new PathSampler({
+      send: () => (this.#ended ? undefined : this.#transports.send?.getStats()),
+      recv: () => (this.#ended ? undefined : this.#transports.recv?.getStats()),
     });
     signal.onNotification((n) => this.#onNotification(n));
+  }
+
+  /**
+   * Follows the call's mode (#17's ladder) as the case record of `caseId` says it: sends what
+   * `mode` allows, and runs this side's ladder for that case — started once per case, from
+   * `ownProposal` (what this side last proposed, after a reload): a sample every 2 s, a
+   * `modeProposal` when the path calls for another mode. A page calls it on every view of the
+   * case while it is in the call and sending.
+   */
+  followCallMode(caseId: string, mode: CallMode, ownProposal: CallMode): void {
+    this.applyMode(mode);
+    if (this.#ladderCase === caseId) return;
+    this.stopLadder();
+    this.#ladderCase = caseId;
+    this.#ladder = new ModeLadder(ownProposal);
+    this.#path.reset();
+    this.#ladderTimer = window.setInterval(() => void this.#stepLadder(), LADDER_INTERVAL_MS);
+  }
+
+  /** Stops the ladder (the call is over, or this desk is between calls). */
+  stopLadder(): void {
+    if (this.#ladderTimer !== undefined) window.clearInterval(this.#ladderTimer);
+    this.#ladderTimer = undefined;
+    this.#ladder = undefined;
+    this.#ladderCase = undefined;
+  }
+
+  /** Sends what the call's mode allows (the worse of the two sides' proposals, from the case record). */
+  applyMode(mode: CallMode): void {
+    // More to send than before: the estimate ramps up from where the lesser mode left it.
+    if (CALL_MODES.indexOf(mode) < CALL_MODES.indexOf(this.#local.mode)) this.#ladder?.picturesResumed();
+    this.#local.applyMode(mode);
+  }
+
+  /**
+   * On a lossy path the pictures wait for their retransmissions (a lost packet costs the sender's
+   * round trip to the node and back, which this side cannot see) instead of freezing: a 400 ms
+   * jitter buffer while packets go missing, the browser's own after 30 s without a loss.
+   */
+  #followLoss(q: Quality): void {
+    const now = Date.now();
+    if ((q.recentLossPct ?? 0) >= 0.5) this.#lastLossAt = now;
+    const lossy = this.#lastLossAt !== undefined && now - this.#lastLossAt < 30_000;
+    this.#remote.setJitterTarget(lossy ? LOSSY_JITTER_TARGET_MS : null);
+  }
+
+  async #stepLadder(): Promise<void> {
+    const ladder = this.#ladder;
+    if (!ladder || this.#building) return;
+    const figures = await this.#path.sample();
+    if (!figures || ladder !== this.#ladder) return;
+    const next = ladder.next(figures);
+    this.ladderLog.push({ at: Date.now(), figures, mode: ladder.current });
+    if (this.ladderLog.length > 60) this.ladderLog.shift();
+    if (next !== undefined) this.emit('modeProposal', next, figures);
   }
 
   /** The media session this client is in (undefined for a desk not yet joined). */
@@ -186,6 +272,7 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
     this.#teardown();
     this.#ended = true;
     this.#quality.stop();
+    this.stopLadder();
     this.#local.stopClones();
     await this.#signal.request('session.leave', {}).catch(() => undefined);
   }
@@ -287,6 +374,7 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
         this.#teardown();
         this.#local.stopClones();
         this.#quality.stop();
+        this.stopLadder();
         this.emit('ended', n.reason);
         break;
       default:

@@ -1,5 +1,6 @@
 import type { types } from 'mediasoup-client';
 import type { SignalClient } from '@rvw/protocol/client/SignalClient';
+import type { CallMode } from '@rvw/protocol/vocabulary';
 import type { Source } from './RemoteTracks';
 
 /** How held-back tracks wait: black frames (encoder running) or nothing at all. */
@@ -11,6 +12,33 @@ export interface LocalTracksOptions {
   /** The call's send transport, while it has one. */
   sendTransport: () => types.Transport | undefined;
 }
+
+/** How a source is sent in a mode: not at all, or with these encoding limits. */
+type SendPlan = 'off' | Pick<RTCRtpEncodingParameters, 'maxBitrate' | 'maxFramerate' | 'scaleResolutionDownBy'>;
+
+/**
+ * What each mode sends (#17's ladder). The 高拍仪 and a shared screen keep their resolution
+ * throughout (their tracks say `contentHint: detail`, so the encoder drops frames, not pixels);
+ * the faces shrink first and go first. `full` restores what a call starts with. The voice is
+ * always sent.
+ */
+const MODE_PLAN: Readonly<Record<CallMode, Partial<Record<Source, SendPlan>>>> = {
+  full: {
+    face: { scaleResolutionDownBy: 1, maxFramerate: 30, maxBitrate: 2_500_000 },
+    document: { maxFramerate: 30, maxBitrate: 1_500_000 },
+    screen: { maxFramerate: 30, maxBitrate: 1_500_000 },
+  },
+  document_first: {
+    face: { scaleResolutionDownBy: 2, maxFramerate: 15, maxBitrate: 250_000 },
+    document: { maxFramerate: 15, maxBitrate: 700_000 },
+    screen: { maxFramerate: 15, maxBitrate: 700_000 },
+  },
+  // Stills of the document: one picture a second, sharp, over the same SRTP leg (and pipe, and
+  // recorder) as the live picture — not a data channel, which would need SCTP on every send
+  // transport and every cross-node pipe for what a 1 fps VP8 track already carries with NACK.
+  audio_stills: { face: 'off', document: { maxFramerate: 1, maxBitrate: 150_000 }, screen: { maxFramerate: 1, maxBitrate: 150_000 } },
+  audio: { face: 'off', document: 'off', screen: 'off' },
+};
 
 /** Sources in the order they are produced (see {@link LocalTracks.produceAll}). */
 const PRODUCE_ORDER: Source[] = ['mic', 'face', 'document', 'screen'];
@@ -28,6 +56,9 @@ export class LocalTracks {
   /** True while our tracks are connected but held back (the counter waiting in the queue). */
   #sendingPaused = false;
   #hold: Hold = 'silent';
+  #mode: CallMode = 'full';
+  /** Encodings are left as produced until the first step of the ladder. */
+  #modeApplied = false;
 
   constructor(options: LocalTracksOptions) {
     this.#o = options;
@@ -39,6 +70,8 @@ export class LocalTracks {
     this.#hold = options.hold;
     for (const t of tracks) {
       const copy = t.track.clone();
+      // A document must stay legible: under a tight path the encoder keeps its pixels, drops frames.
+      if (t.source === 'document' && copy.kind === 'video') copy.contentHint = 'detail';
       this.#clones.push(copy);
       this.#local.set(t.source, copy);
     }
@@ -75,8 +108,22 @@ export class LocalTracks {
     if (this.#sendingPaused) this.#applyHoldToAll();
   }
 
+  /** What the call sends now (the mode it runs at); takes effect at once on every producer. */
+  applyMode(mode: CallMode): void {
+    if (mode === this.#mode) return;
+    this.#mode = mode;
+    this.#modeApplied = true;
+    for (const [source, producer] of this.#producers) void this.#applyAll(source, producer).catch(() => undefined);
+  }
+
+  /** The mode applied (`full` until the ladder first steps). */
+  get mode(): CallMode {
+    return this.#mode;
+  }
+
   /** Starts sending a screen share. */
   async shareScreen(track: MediaStreamTrack): Promise<void> {
+    track.contentHint = 'detail';
     this.#local.set('screen', track);
     track.addEventListener('ended', () => void this.stopScreen());
     await this.#produce('screen', track);
@@ -111,13 +158,21 @@ export class LocalTracks {
   async #applyHold(source: Source, producer: types.Producer): Promise<void> {
     const track = this.#local.get(source);
     if (!track || producer.closed) return;
-    const mode = this.#sendingPaused ? this.#hold : 'live';
+    const mode = this.#sendingPaused ? this.#hold : MODE_PLAN[this.#mode][source] === 'off' ? 'silent' : 'live';
     if (mode === 'silent') {
       if (producer.track) await producer.replaceTrack({ track: null });
       return;
     }
     track.enabled = mode === 'live';
     if (producer.track !== track) await producer.replaceTrack({ track });
+  }
+
+  /** The hold (or the mode's off) and the mode's encoding limits. */
+  async #applyAll(source: Source, producer: types.Producer): Promise<void> {
+    await this.#applyHold(source, producer);
+    const plan = MODE_PLAN[this.#mode][source];
+    if (!this.#modeApplied || plan === undefined || plan === 'off' || producer.closed) return;
+    await producer.setRtpEncodingParameters(plan);
   }
 
   async #produce(source: Source, track: MediaStreamTrack): Promise<void> {
@@ -143,6 +198,6 @@ export class LocalTracks {
       disableTrackOnPause: false,
     });
     this.#producers.set(source, producer);
-    await this.#applyHold(source, producer);
+    await this.#applyAll(source, producer);
   }
 }

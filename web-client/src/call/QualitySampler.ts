@@ -3,6 +3,8 @@ export interface Quality {
   score: number | undefined;
   rttMs: number | undefined;
   lossPct: number | undefined;
+  /** Loss since the previous sample, in % (undefined on the first, or with nothing received). */
+  recentLossPct: number | undefined;
   /** Video frames decoded per second since the previous sample (undefined on the first). */
   fps: number | undefined;
   /** Inbound bits per second (audio and video), in kbit/s, since the previous sample. */
@@ -50,6 +52,12 @@ export function assessQuality(now: InboundTotals, previous: InboundTotals | unde
     score === undefined && lossPct === undefined ? 'unknown' : (score ?? 10) >= 8 && (lossPct ?? 0) < 2 ? 'good' : (score ?? 10) >= 5 && (lossPct ?? 0) < 8 ? 'fair' : 'poor';
   let fps: number | undefined;
   let bitrateKbps: number | undefined;
+  let recentLossPct: number | undefined;
+  if (previous) {
+    const dLost = now.packetsLost - previous.packetsLost;
+    const dReceived = now.packetsReceived - previous.packetsReceived;
+    if (dLost >= 0 && dReceived >= 0 && dLost + dReceived > 0) recentLossPct = (100 * dLost) / (dLost + dReceived);
+  }
   const seconds = previous?.at !== undefined && now.at !== undefined ? (now.at - previous.at) / 1000 : 0;
   if (previous && seconds > 0) {
     const frames = now.framesDecoded - previous.framesDecoded;
@@ -57,7 +65,7 @@ export function assessQuality(now: InboundTotals, previous: InboundTotals | unde
     if (frames >= 0) fps = frames / seconds;
     if (bytes >= 0) bitrateKbps = (bytes * 8) / seconds / 1000;
   }
-  return { score, rttMs: now.rttMs, lossPct, fps, bitrateKbps, level };
+  return { score, rttMs: now.rttMs, lossPct, recentLossPct, fps, bitrateKbps, level };
 }
 
 /** Options of {@link QualitySampler}. */

@@ -65,6 +65,8 @@ export class RemoteTracks {
   readonly #pending = new Map<string, ConsumeItem>();
   /** True once transports exist: consumers may be created. */
   #ready = false;
+  /** The pictures' jitter buffer target (ms), or null for the browser's own. */
+  #jitterTargetMs: number | null = null;
 
   constructor(options: RemoteTracksOptions) {
     this.#o = options;
@@ -111,6 +113,24 @@ export class RemoteTracks {
   /** Closes every consumer (their transport is about to go). */
   removeAll(): void {
     for (const id of [...this.#remote.keys()]) this.#remove(id);
+  }
+
+  /**
+   * How long the pictures wait for late packets before they are shown (`jitterBufferTarget`, ms;
+   * null: the browser's own, a few tens of ms). Raised on a lossy path so that a frame waits for
+   * its retransmission instead of freezing the picture; applies to the pictures now and later.
+   */
+  setJitterTarget(ms: number | null): void {
+    if (ms === this.#jitterTargetMs) return;
+    this.#jitterTargetMs = ms;
+    for (const { consumer } of this.#remote.values()) this.#applyJitterTarget(consumer);
+  }
+
+  #applyJitterTarget(consumer: types.Consumer): void {
+    if (consumer.kind !== 'video' || consumer.closed) return;
+    // Chrome 124+; older browsers ignore the property.
+    const receiver = consumer.rtpReceiver as (RTCRtpReceiver & { jitterBufferTarget?: number | null }) | undefined;
+    if (receiver) receiver.jitterBufferTarget = this.#jitterTargetMs;
   }
 
   /** Inbound video/audio statistics per remote track, from getStats. */
@@ -177,6 +197,7 @@ export class RemoteTracks {
     }
     const info: RemoteTrack = { consumerId: consumer.id, producerId: params.producerId, peerId: params.peerId, source: params.source, kind: params.kind, track: consumer.track };
     this.#remote.set(consumer.id, { consumer, info });
+    if (this.#jitterTargetMs !== null) this.#applyJitterTarget(consumer);
     this.#o.onTrack(info);
     onStatus(`consumed:${info.source}`);
     // Not awaited: the next consume need not wait for this round trip.

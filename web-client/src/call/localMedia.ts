@@ -80,10 +80,13 @@ export async function captureScreen(): Promise<MediaStreamTrack> {
 }
 
 /** Grabs one frame of a video element as JPEG bytes (a 高拍仪 snapshot becomes a case material). */
-export async function snapshot(video: HTMLVideoElement, quality = 0.9): Promise<Blob> {
+export async function snapshot(video: HTMLVideoElement, quality = 0.9, overlay?: (ctx: CanvasRenderingContext2D, width: number, height: number) => void): Promise<Blob> {
   const canvas = document.createElement('canvas');
   canvas.width = video.videoWidth || 1280;
   canvas.height = video.videoHeight || 720;
-  canvas.getContext('2d')!.drawImage(video, 0, 0, canvas.width, canvas.height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+  // What is drawn over the picture on screen (the clerk's marks) goes into the still too.
+  overlay?.(ctx, canvas.width, canvas.height);
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('snapshot failed'))), 'image/jpeg', quality));
 }

@@ -1,6 +1,7 @@
 import { authorize, can, requireClerk } from '../../auth/policy.js';
 import type { Principal } from '../../auth/Principal.js';
 import { isDeskId, type CallService } from '../../calls/CallService.js';
+import { assertCaseState } from '../../cases/assertCaseState.js';
 import { caseFacts } from '../../cases/caseFacts.js';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import type { CaseService } from '../../cases/CaseService.js';
@@ -177,6 +178,19 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       await load(conn, r.caseId, 'rating.submit');
       const record = await cases.rate(conn.principal, r.caseId, { target: r.target, score: r.score, ...(r.comment ? { comment: r.comment } : {}) });
       return viewFor(deps, conn, record);
+    },
+    'doc.marks': async (conn, r) => {
+      const record = await load(conn, r.caseId, 'marks.draw');
+      assertCaseState(record, ['in_session'], '在材料画面上标注');
+      const at = new Date().toISOString();
+      // To the two sides of the call only, on any node: the marks point at the applicant's papers.
+      notifications.publish({ type: 'doc.marks', caseId: r.caseId, marks: r.marks, at }, { audience: 'parties', caseId: r.caseId, case: routeFactsOf(record) });
+      return { at };
+    },
+    'call.mode': async (conn, r) => {
+      await load(conn, r.caseId, 'call.mode');
+      const record = await cases.reportCallMode(conn.principal, r.caseId, { proposed: r.proposed, measured: r.measured });
+      return { mode: record.media?.mode ?? 'full' };
     },
     'session.end': async (conn) => {
       const callId = calls.callOf(conn);

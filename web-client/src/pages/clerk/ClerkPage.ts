@@ -9,6 +9,9 @@ import { requestJson } from '../../auth/requestJson';
 import { requireSignedIn } from '../../auth/requireSignedIn';
 import { signOut } from '../../auth/signOut';
 import { showRecordingBadge } from '../../ui/recordingBadge';
+import { showCallModeBadge } from '../../ui/callModeBadge';
+import { strokeMarks } from '../../ui/docMarks';
+import { DocMarker } from './DocMarker';
 import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 import { chinaClock, chinaToday } from '../../ui/chinaTime';
@@ -53,6 +56,8 @@ export class ClerkPage {
   readonly #devices = new DeviceCache();
   /** The desk, once open (camera, microphone, connected media); accepting waits for it. */
   #deskReady: Promise<CallClient> | undefined;
+  /** 标注 on the applicant's 高拍仪 picture. */
+  #marker: DocMarker | undefined;
   /** 示忙/示闲: while paused the queue is shown but nobody can be accepted. */
   readonly #availability: AvailabilityControl;
   /** Tells the clerk when an applicant starts waiting. */
@@ -128,8 +133,19 @@ export class ClerkPage {
       e.preventDefault();
       void signOut();
     });
+    this.#marker = new DocMarker({
+      video: byId<HTMLVideoElement>('remote-document'),
+      canvas: byId<HTMLCanvasElement>('doc-marks'),
+      toggle: byId<HTMLButtonElement>('btn-mark'),
+      clear: byId<HTMLButtonElement>('btn-mark-clear'),
+      send: async (strokes) => {
+        const caseId = this.#s.inCall;
+        if (caseId) await this.#signal.request('doc.marks', { caseId, marks: strokes }).catch((e: unknown) => toast(messageFor(e, '标注未能发送'), 'error'));
+      },
+    });
     for (const id of ['remote-face', 'remote-document']) {
       byId(id).parentElement!.addEventListener('click', () => {
+        if (id === 'remote-document' && this.#marker?.active === true) return;
         const src = byId<HTMLVideoElement>(id).srcObject;
         if (!src) return;
         byId<HTMLVideoElement>('lightbox-video').srcObject = src;
@@ -415,6 +431,10 @@ export class ClerkPage {
       markFirstFrame(video, `frame:${t.source}`);
     });
     desk.on('status', (status) => mark(`status:${status}`));
+    desk.on('modeProposal', (proposed, measured) => {
+      const caseId = this.#s.inCall;
+      if (caseId) void this.#signal.request('call.mode', { caseId, proposed, measured }).catch(() => undefined);
+    });
     desk.on('quality', (q) => {
       const { text, cls } = qualityLabel(q.level);
       const el = byId('quality');
@@ -463,6 +483,18 @@ export class ClerkPage {
     return this.#localReady;
   }
 
+  /**
+   * The call's mode (#17's ladder): the desk sends what the record says the call runs at, the
+   * header says it, and while in the call the desk measures the clerk's own path and proposes a
+   * step when it calls for one.
+   */
+  #followCallMode(view: CaseViewLike, inCall: boolean): void {
+    const mode = showCallModeBadge(view, inCall);
+    const desk = this.#s.call;
+    if (!desk || !inCall) return;
+    desk.followCallMode(view.id, mode, view.media?.clerk ?? 'full');
+  }
+
   /** The call is over; a closed case stays on screen (final state, print state, reprint) until the clerk leaves it. */
   async #onCallEnded(): Promise<void> {
     const caseId = this.#s.inCall;
@@ -481,6 +513,11 @@ export class ClerkPage {
     const wasInCall = this.#s.inCall !== undefined;
     this.#s.inCall = undefined;
     showRecordingBadge(undefined, false);
+    showCallModeBadge(undefined, false);
+    this.#marker?.reset();
+    this.#s.call?.stopLadder();
+    // The desk starts the next call whole, whatever this one ended at.
+    this.#s.call?.applyMode('full');
     this.#s.call?.pauseSending();
     if (this.#s.sharing) void this.#s.call?.stopScreen();
     // Fresh desk media for the next call, built while nobody waits.
@@ -511,6 +548,7 @@ export class ClerkPage {
     this.#handover.know(view.id);
     const closed = FINAL_STATES.includes(view.state);
     showRecordingBadge(view, this.#s.inCall === view.id && !closed);
+    this.#followCallMode(view, this.#s.inCall === view.id && !closed);
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
       h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),
@@ -609,7 +647,8 @@ export class ClerkPage {
     if (!this.#s.caseView) return;
     const video = byId<HTMLVideoElement>('remote-document');
     if (!video.videoWidth) return toast('高拍仪画面尚未就绪', 'error');
-    const blob = await snapshot(video);
+    const drawn = this.#marker?.marks ?? [];
+    const blob = await snapshot(video, 0.9, drawn.length ? (ctx, width, height) => strokeMarks(ctx, drawn, { x: 0, y: 0, w: width, h: height }, Math.max(4, width / 200)) : undefined);
     const dataBase64 = await blobToBase64(blob);
     try {
       const view = await this.#signal.request('material.capture', {

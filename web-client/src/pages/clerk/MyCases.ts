@@ -17,6 +17,8 @@ export interface ClerkCaseLine {
   closedAt: string | null;
   rating: number | null;
   documents: number;
+  /** Its call was recorded (segments may since have expired: the playback page says so). */
+  recorded: boolean;
 }
 
 /** Lines per read: a screenful; 加载更多 reads the next ones. */
@@ -38,6 +40,8 @@ const HANDLING: readonly CaseState[] = ['in_session', 'pending_materials', 'susp
 export class MyCases {
   #lines: ClerkCaseLine[] = [];
   #more = false;
+  /** Where the next page starts (the server's `nextCursor`). */
+  #cursor: string | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Reads numbered as sent: an answer older than the one shown would bring back a moved case. */
   #sent = 0;
@@ -70,11 +74,12 @@ export class MyCases {
     const n = ++this.#sent;
     const limit = Math.min(MAX_LIMIT, Math.max(PAGE, this.#lines.length));
     try {
-      const page = await requestJson<{ cases: ClerkCaseLine[]; more: boolean }>('GET', `/api/clerk/cases?limit=${limit}`);
+      const page = await requestJson<{ cases: ClerkCaseLine[]; more: boolean; nextCursor: string | null }>('GET', `/api/clerk/cases?limit=${limit}`);
       if (n < this.#shown) return;
       this.#shown = n;
       this.#lines = page.cases;
       this.#more = page.more;
+      this.#cursor = page.nextCursor;
       this.#render();
     } catch (e) {
       this.#status(messageFor(e, '未能读取我的办件，请稍后刷新'));
@@ -104,13 +109,16 @@ export class MyCases {
     button.disabled = true;
     const n = ++this.#sent;
     try {
-      const page = await requestJson<{ cases: ClerkCaseLine[]; more: boolean }>('GET', `/api/clerk/cases?limit=${PAGE}&before=${Date.parse(last.acceptedAt)}`);
+      const cursor = this.#cursor;
+      if (!cursor) return;
+      const page = await requestJson<{ cases: ClerkCaseLine[]; more: boolean; nextCursor: string | null }>('GET', `/api/clerk/cases?limit=${PAGE}&cursor=${encodeURIComponent(cursor)}`);
       if (n < this.#shown) return;
       this.#shown = n;
-      // Two cases accepted in the same millisecond straddle a page: keep each once.
+      // A case that moved up meanwhile (accepted again after a 转办) is kept once.
       const seen = new Set(this.#lines.map((l) => l.id));
       this.#lines = [...this.#lines, ...page.cases.filter((l) => !seen.has(l.id))];
       this.#more = page.more;
+      this.#cursor = page.nextCursor;
       this.#render();
     } catch (e) {
       this.#status(messageFor(e, '未能读取更多办件，请稍后重试'));
@@ -153,8 +161,9 @@ export class MyCases {
   }
 
   #action(l: ClerkCaseLine, inCall: string | undefined): HTMLElement | null {
-    // The clerk who handled a closed case may watch its recording (the page says if there is none).
+    // The clerk who handled a closed case may watch its recording, if its call was recorded.
     if (FINAL_CASE_STATES.includes(l.state)) {
+      if (!l.recorded) return null;
       return h('a', { className: 'link-button small recording', href: `/recording.html?case=${encodeURIComponent(l.id)}`, target: '_blank', rel: 'noopener' }, '录像回放');
     }
     if (l.state === 'in_session' && l.id !== inCall) {

@@ -9,8 +9,13 @@ import { activateCounterFromHash } from '../../auth/activateCounterFromHash';
 import { requestJson } from '../../auth/requestJson';
 import { DocumentPrinter, printState } from './DocumentPrinter';
 import { RatingStars } from './RatingStars';
+import { VoicePrompts, type VoicePrompt } from './VoicePrompts';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 import { showRecordingBadge } from '../../ui/recordingBadge';
+import type { CallMode } from '@rvw/protocol/vocabulary';
+import { showCallModeBadge } from '../../ui/callModeBadge';
+import { drawMarksOver } from '../../ui/docMarks';
+import type { DocMarkWire } from '@rvw/protocol/messages';
 import { recordingRefusedMessage, type RecordingNotice } from '@rvw/protocol/recordingNotice';
 
 /** A partnership offer as the counter sees it: the remote region and its items for us. */
@@ -39,6 +44,8 @@ class Visit {
   endedCallOf: string | undefined;
 }
 
+const STEPS = ['choose', 'consent', 'declined', 'wait', 'call', 'finish'] as const;
+type Step = (typeof STEPS)[number];
 const CLOSED = ['completed', 'rejected', 'abandoned'];
 const CALL_FAILED = '视频连线未能建立，请检查网络；如仍不行，请联系大厅技术人员';
 const LARGE_TYPE_KEY = 'rvw.counter.largeType';
@@ -61,12 +68,24 @@ export class CounterPage {
   #callMeasured = false;
   /** True while the call is connected for a queued case (tracks held back until a clerk accepts). */
   #heldBack = false;
+  /** The mode this page last applied (a step to or from the voice is said aloud). */
+  #modeShown: CallMode = 'full';
+  /** The clerk's marks on the 高拍仪 preview (redrawn when the tile changes size). */
+  #marks: readonly DocMarkWire[] = [];
   #startingCall = false;
   #waitRefresh = 0;
+  #voice: VoicePrompts | undefined;
+  /** The step on screen (a step's prompt is said when the step comes, not on every refresh). */
+  #step: Step | undefined;
 
   constructor() {
     // 适老化 before the first paint we control.
     applyLargeType(localStorage.getItem(LARGE_TYPE_KEY) === '1');
+    // The marks follow the preview when the tile grows (marked, 大字模式) or the picture changes size.
+    const documentPreview = byId<HTMLVideoElement>('local-document');
+    const redrawMarks = () => drawMarksOver(byId<HTMLCanvasElement>('doc-marks-local'), documentPreview, this.#marks);
+    new ResizeObserver(redrawMarks).observe(documentPreview);
+    documentPreview.addEventListener('resize', redrawMarks);
     this.#signal = new SignalClient({
       // A node that died without closing TCP (power, a cut line) is given up within ~25 s, not minutes.
       heartbeatMs: 10_000,
@@ -121,6 +140,7 @@ export class CounterPage {
       applyLargeType(on);
     });
     applyLargeType(localStorage.getItem(LARGE_TYPE_KEY) === '1');
+    this.#voice = new VoicePrompts({ button: byId<HTMLButtonElement>('btn-voice'), storage: localStorage, synth: 'speechSynthesis' in window ? window.speechSynthesis : undefined });
     const pad = new SignaturePad(byId<HTMLCanvasElement>('signature'));
     byId('partner').addEventListener('change', () => this.#renderItems());
     byId('item').addEventListener('change', () => this.#renderItemInfo());
@@ -207,7 +227,11 @@ export class CounterPage {
         void this.#refreshCase(n.caseId);
       }
       if ((n.type === 'chat.message' || n.type === 'document.issued') && caseView?.id === n.caseId) void this.#refreshCase(n.caseId);
-      if (n.type === 'document.issued') toast(`收到文书：${n.title}，可以打印`);
+      if (n.type === 'doc.marks' && caseView?.id === n.caseId && this.#call) this.#showMarks(n.marks);
+      if (n.type === 'document.issued' && caseView?.id === n.caseId) {
+        toast(`收到文书：${n.title}，可以打印`);
+        this.#voice?.say('document');
+      }
       // A case ahead was accepted or left: our position and estimate moved.
       if (n.type === 'queue.changed' && caseView?.state === 'queued') void this.#refreshCase(caseView.id);
       if (n.type === 'auth.revoked') toast('本终端已被停用，请联系管理员', 'error');
@@ -230,8 +254,11 @@ export class CounterPage {
     el.className = `badge ${s === 'open' ? 'q-good' : s === 'connecting' ? 'q-unknown' : 'q-poor'}`;
   }
 
-  #show(step: 'choose' | 'consent' | 'declined' | 'wait' | 'call' | 'finish'): void {
-    for (const s of ['choose', 'consent', 'declined', 'wait', 'call', 'finish']) byId(`step-${s}`).classList.toggle('hidden', s !== step);
+  #show(step: Step): void {
+    for (const s of STEPS) byId(`step-${s}`).classList.toggle('hidden', s !== step);
+    if (step === this.#step) return;
+    this.#step = step;
+    if (step !== 'choose') this.#voice?.say(step satisfies VoicePrompt);
   }
 
   async #loadOffers(): Promise<void> {
@@ -369,6 +396,20 @@ export class CounterPage {
     this.#renderCase(view, previous);
   }
 
+  /**
+   * 标注 (#18): the clerk's marks over this counter's 高拍仪 preview, which then takes the whole row
+   * and is outlined, so the applicant sees where the clerk points; an empty set clears them.
+   */
+  #showMarks(marks: readonly DocMarkWire[]): void {
+    const video = byId<HTMLVideoElement>('local-document');
+    const tile = video.parentElement!;
+    const wasMarked = tile.classList.contains('marked');
+    tile.classList.toggle('marked', marks.length > 0);
+    this.#marks = marks;
+    drawMarksOver(byId<HTMLCanvasElement>('doc-marks-local'), video, marks);
+    if (marks.length > 0 && !wasMarked) toast('工作人员在高拍仪画面上做了标注，请按红色标记调整材料');
+  }
+
   /** Leaves the call (if still in it) and releases camera, 高拍仪 and microphone; clears every picture and sound. */
   async #endMedia(): Promise<void> {
     const call = this.#call;
@@ -385,6 +426,9 @@ export class CounterPage {
     }
     showScreenTile(false);
     showRecordingBadge(undefined, false);
+    showCallModeBadge(undefined, false);
+    this.#showMarks([]);
+    this.#modeShown = 'full';
     this.#showSocketQuality(this.#signal.isOpen ? 'open' : 'connecting');
     await call?.leave();
   }
@@ -424,7 +468,24 @@ export class CounterPage {
    */
   #showRecording(): void {
     const view = this.#visit.caseView;
-    showRecordingBadge(view, view !== undefined && this.#call !== undefined && !this.#heldBack && !CLOSED.includes(view.state));
+    const inCall = view !== undefined && this.#call !== undefined && !this.#heldBack && !CLOSED.includes(view.state);
+    showRecordingBadge(view, inCall);
+    this.#followCallMode(view, inCall);
+  }
+
+  /**
+   * The call's mode (#17's ladder): what the record says the call runs at is what this page sends
+   * and what its header says; while in the call and sending, this page measures its own path and
+   * proposes a step when it calls for one.
+   */
+  #followCallMode(view: CaseViewLike | undefined, inCall: boolean): void {
+    const mode = showCallModeBadge(view, inCall);
+    const call = this.#call;
+    if (!call || !view || !inCall) return;
+    const faces = (m: string) => !m.startsWith('audio');
+    if (faces(this.#modeShown) !== faces(mode)) this.#voice?.say(faces(mode) ? 'videoBack' : 'voiceOnly');
+    this.#modeShown = mode;
+    call.followCallMode(view.id, mode, view.media?.counter ?? 'full');
   }
 
   /** The case's documents with a 打印 button each (kept on the finish screen: printing outlives the call). */
@@ -516,6 +577,9 @@ export class CounterPage {
       const el = byId('quality');
       el.textContent = text;
       el.className = `badge ${cls}`;
+    });
+    call.on('modeProposal', (proposed, measured) => {
+      void this.#signal.request('call.mode', { caseId, proposed, measured }).catch(() => undefined);
     });
     call.on('ended', () => {
       // The clerk hung up or the case closed: stay on the case (signature, rating, printing)
