@@ -12,7 +12,7 @@ import { RatingStars } from './RatingStars';
 import { VoicePrompts, type VoicePrompt } from './VoicePrompts';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 import { showRecordingBadge } from '../../ui/recordingBadge';
-import type { CallMode } from '@rvw/protocol/vocabulary';
+import { PictureAnnouncer } from './PictureAnnouncer';
 import { showCallModeBadge } from '../../ui/callModeBadge';
 import { drawMarksOver } from '../../ui/docMarks';
 import type { DocMarkWire } from '@rvw/protocol/messages';
@@ -69,7 +69,8 @@ export class CounterPage {
   /** True while the call is connected for a queued case (tracks held back until a clerk accepts). */
   #heldBack = false;
   /** The mode this page last applied (a step to or from the voice is said aloud). */
-  #modeShown: CallMode = 'full';
+  /** Says aloud when the call falls to the voice and when its pictures are back (for good). */
+  readonly #pictures = new PictureAnnouncer({ say: (p) => this.#voice?.say(p) });
   /** The clerk's marks on the 高拍仪 preview (redrawn when the tile changes size). */
   #marks: readonly DocMarkWire[] = [];
   #startingCall = false;
@@ -428,7 +429,7 @@ export class CounterPage {
     showRecordingBadge(undefined, false);
     showCallModeBadge(undefined, false);
     this.#showMarks([]);
-    this.#modeShown = 'full';
+    this.#pictures.reset();
     this.#showSocketQuality(this.#signal.isOpen ? 'open' : 'connecting');
     await call?.leave();
   }
@@ -482,9 +483,7 @@ export class CounterPage {
     const mode = showCallModeBadge(view, inCall);
     const call = this.#call;
     if (!call || !view || !inCall) return;
-    const faces = (m: string) => !m.startsWith('audio');
-    if (faces(this.#modeShown) !== faces(mode)) this.#voice?.say(faces(mode) ? 'videoBack' : 'voiceOnly');
-    this.#modeShown = mode;
+    this.#pictures.show(!mode.startsWith('audio'));
     call.followCallMode(view.id, mode, view.media?.counter ?? 'full');
   }
 
