@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup-client';
 import type { ProducerInfoWire, ServerNotification } from '@rvw/protocol/messages';
 import type { DeviceCache } from './DeviceCache';
-import { LocalTracks, type Hold } from './LocalTracks';
+import { LocalTracks, type Hold, type OutboundStat } from './LocalTracks';
 import { CALL_MODES, type CallMode } from '@rvw/protocol/vocabulary';
 import { MediaTransports } from './MediaTransports';
 import { ModeLadder, type PathFigures } from './ModeLadder';
@@ -280,6 +280,11 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
   /** Inbound video/audio statistics per remote track, from getStats. */
   inboundStats(): Promise<InboundStat[]> {
     return this.#remote.inboundStats();
+  }
+
+  /** What each of our tracks has encoded and sent, from getStats (the ladder's stops show here first). */
+  outboundStats(): Promise<OutboundStat[]> {
+    return this.#local.outboundStats();
   }
 
   /** Transport ids, for tests that check resumption kept them. */

@@ -22,6 +22,15 @@ type SendPlan = 'off' | Pick<RTCRtpEncodingParameters, 'maxBitrate' | 'maxFramer
  * the faces shrink first and go first. `full` restores what a call starts with. The voice is
  * always sent.
  */
+/** What one of our tracks has sent so far (summed over its encodings). */
+export interface OutboundStat {
+  source: Source;
+  kind: string;
+  framesEncoded: number;
+  packetsSent: number;
+  bytesSent: number;
+}
+
 const MODE_PLAN: Readonly<Record<CallMode, Partial<Record<Source, SendPlan>>>> = {
   full: {
     face: { scaleResolutionDownBy: 1, maxFramerate: 30, maxBitrate: 2_500_000 },
@@ -106,6 +115,21 @@ export class LocalTracks {
     if (hold === this.#hold) return;
     this.#hold = hold;
     if (this.#sendingPaused) this.#applyHoldToAll();
+  }
+
+  /** What each of our producers has encoded and sent (its sender's getStats), per source. */
+  async outboundStats(): Promise<OutboundStat[]> {
+    const out: OutboundStat[] = [];
+    for (const [source, producer] of this.#producers) {
+      if (producer.closed) continue;
+      const sum = { framesEncoded: 0, packetsSent: 0, bytesSent: 0 };
+      (await producer.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'outbound-rtp') return;
+        for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += Number(s[key] ?? 0);
+      });
+      out.push({ source, kind: producer.kind, ...sum });
+    }
+    return out;
   }
 
   /** What the call sends now (the mode it runs at); takes effect at once on every producer. */
