@@ -23,6 +23,11 @@ export const PhoneNumber = z
   .trim()
   .regex(/^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/, '电话号码格式不正确');
 
+/** What the clerk found comparing the person at the counter with their ID card's chip photo. */
+export const IDENTITY_RESULTS = ['match', 'mismatch'] as const;
+/** 人证核验's result. */
+export type IdentityResult = (typeof IDENTITY_RESULTS)[number];
+
 /** The applicant (办事人) as recorded on the case; stored whole, shown masked (toCaseView). */
 export const Applicant = z.strictObject({
   name: z.string().trim().min(1).max(50),
@@ -184,6 +189,19 @@ export const CaseRecord = z.strictObject({
    * (capped: each is an audit event). Absent: never degraded.
    */
   media: z.strictObject({ mode: z.enum(CALL_MODES), counter: z.enum(CALL_MODES), clerk: z.enum(CALL_MODES), since: z.iso.datetime(), changes: z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) }) }).optional(),
+  /**
+   * 人证核验 (#18): the applicant's ID card read at the counter (when, by which counter; `sample`
+   * when a test reader produced it) and the clerk's finding, with who decided. The chip photo is
+   * not part of the record: it is kept beside it (`case:{id}:chip`) and deleted when the case closes.
+   */
+  identity: z
+    .strictObject({
+      card: z.strictObject({ readAt: z.iso.datetime(), counterId: z.string(), sample: z.boolean() }),
+      verdict: z.strictObject({ result: z.enum(IDENTITY_RESULTS), at: z.iso.datetime(), by: z.string(), byName: z.string() }).optional(),
+      /** Readings and findings stored so far (capped: each is an audit event). */
+      changes: z.number().int().min(1),
+    })
+    .optional(),
   /** The latest 转办: who handed the case to whom, with the note for the new holder (also in the audit chain). */
   lastTransfer: z.strictObject({ from: z.string(), fromName: z.string(), to: z.string(), note: z.string(), at: z.iso.datetime() }).optional(),
   /** Hash of the newest audit event; ties the record to the head of its chain. */

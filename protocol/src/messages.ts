@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { WireError } from './errors.js';
 import type { ConsumerResponse, ProducerInfoWire } from './responses.js';
 import { DocumentType } from './catalog.js';
-import { Applicant } from './caseRecord.js';
+import { Applicant, IDENTITY_RESULTS, IdNumber } from './caseRecord.js';
 import { describeInvalidInput, GENERIC_ADVICE } from './describeInvalidInput.js';
 import { FieldKey, FieldValue } from './primitives.js';
 import { CALL_MODES, MEDIA_SOURCES } from './vocabulary.js';
@@ -17,6 +17,11 @@ export type { WireError };
 
 /** Largest frame the server accepts (bytes); a document-camera snapshot fits with room to spare. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/**
+ * A chip photo as base64: the card holds a 102×126 picture (a few KB once the reader has decoded
+ * it to JPEG); 64 KB of base64 leaves room for a reader that re-encodes it larger.
+ */
+export const MAX_CHIP_PHOTO_BASE64 = 64 * 1024;
 
 const Id = z.string().min(1).max(128);
 const RequestId = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]);
@@ -186,6 +191,20 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
     caseId: Id,
     marks: z.array(z.strictObject({ points: z.array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)])).min(1).max(400) })).max(30),
   }),
+  /**
+   * Counter: 人证核验 — the applicant's ID card as the counter's reader read it (the chip's name,
+   * number and photo, a JPEG). Refused unless it is the case's applicant's card. The photo is kept
+   * beside the record for the clerk and deleted when the case closes; `sample` marks what a test
+   * reader produced.
+   */
+  req('identity.card', {
+    caseId: Id,
+    card: z.strictObject({ name: z.string().trim().min(1).max(50), idNumber: IdNumber, photoBase64: z.string().min(4).max(MAX_CHIP_PHOTO_BASE64), sample: z.boolean() }),
+  }),
+  /** Clerk holding the case: the chip photo read at the counter, to compare with the live face. */
+  req('identity.photo', { caseId: Id }),
+  /** Clerk holding the case: 人证核验's result — the person at the counter is (not) the card's holder. */
+  req('identity.verify', { caseId: Id, result: z.enum(IDENTITY_RESULTS) }),
   /** Liveness check. */
   req('ping', {}),
   /** The live nodes serving the caller's region: where its client goes if this node fails. */

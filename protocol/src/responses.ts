@@ -165,6 +165,10 @@ export interface Responses {
   'doc.marks': { at: string };
   /** The mode the call runs at now (the worse of the two sides' proposals). */
   'call.mode': { mode: CallMode };
+  'identity.card': CaseViewResponse;
+  /** The chip photo read at the counter (JPEG), whether a test reader produced it, and when. */
+  'identity.photo': { photoBase64: string; sample: boolean; readAt: string };
+  'identity.verify': CaseViewResponse;
   ping: { pong: number };
   'cluster.nodes': { nodes: RegionNodeWire[] };
 }

@@ -53,6 +53,12 @@ const EnvSchema = z.object({
   RVW_WEB_ROOT: z.string().optional(),
   /** RFC 3161 timestamp authority URL, optional. */
   RVW_TSA_URL: z.string().url().optional(),
+  /**
+   * 人证核验: the ID-card reader's local service on each counter terminal (the reader vendor's
+   * loopback HTTP service, e.g. http://127.0.0.1:18900/readcard; docs/identity.md). Unset: the
+   * counter has no 读取身份证 button and the applicant's details are typed.
+   */
+  RVW_IDCARD_READER_URL: z.string().url().optional(),
   /** Bearer token the monitoring system scrapes /metrics with; when unset, generated into <data>/metrics-token. */
   RVW_METRICS_TOKEN: z.string().min(24, 'RVW_METRICS_TOKEN must be at least 24 characters').optional(),
   /** Grace period before a vanished peer is removed from a session. */
@@ -154,6 +160,8 @@ export interface Config {
   /** The built pages (`npm run build` → web-client/dist): bundles, auth/ and public/. */
   webRoot: string;
   tsaUrl: string | undefined;
+  /** The counter terminals' ID-card reader service (人证核验); undefined: none. */
+  idCardReaderUrl: string | undefined;
   peerGraceMs: number;
   /** Server-side recording of calls: on/off and how long segments are kept. */
   recording: { enabled: boolean; retentionDays: number };
@@ -232,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // signaling/src and signaling/dist both sit two levels below the repository: a path, never an import.
     webRoot: path.resolve(e.RVW_WEB_ROOT ?? fileURLToPath(new URL('../../web-client/dist', import.meta.url))),
     tsaUrl: e.RVW_TSA_URL,
+    idCardReaderUrl: e.RVW_IDCARD_READER_URL,
     peerGraceMs: e.RVW_PEER_GRACE_MS,
     recording: { enabled: e.RVW_RECORDING === 'on', retentionDays: e.RVW_RECORDING_RETENTION_DAYS },
     archive: { url: e.RVW_ARCHIVE_URL, keepFinishedMs: Math.round(e.RVW_ARCHIVE_KEEP_FINISHED_DAYS * 86_400_000), pruneIntervalMs: e.RVW_ARCHIVE_PRUNE_INTERVAL_MS },

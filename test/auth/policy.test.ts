@@ -98,6 +98,12 @@ const MATRIX: Row[] = [
   row('chat.read', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('call.mode', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
   row('marks.draw', 'held case', { case: held },                '.  .  .  Y   .    .   .   .   .   .  .'),
+  // 人证核验: the counter hands in the card; the chip photo and the finding are the holding clerk's.
+  row('identity.card', 'held case', { case: held },             '.  .  .  .   .    .   .   Y   .   .  .'),
+  row('identity.card', 'queued case', { case: queued },         '.  .  .  .   .    .   .   Y   .   .  .'),
+  row('identity.photo', 'held case', { case: held },            '.  .  .  Y   .    .   .   .   .   .  .'),
+  row('identity.photo', 'queued case', { case: queued },        '.  .  .  .   .    .   .   .   .   .  .'),
+  row('identity.verify', 'held case', { case: held },           '.  .  .  Y   .    .   .   .   .   .  .'),
   row('queue.read', 'A / item X', { queue: { servingRegion: 'A', itemCode: 'X' } }, 'Y  .  Y  Y   Y    .   .   .   .   .  .'),
   row('queue.read', 'B / item X', { queue: { servingRegion: 'B', itemCode: 'X' } }, '.  Y  Y  .   .    .   Y   .   .   .  .'),
   row('queue.accept', 'queued case', { case: queued },          '.  .  .  Y   Y    .   .   .   .   .  .'),

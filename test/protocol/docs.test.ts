@@ -150,6 +150,9 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'rating.submit': { caseId: 'case-1', target: 'clerk', score: 5 },
   'doc.marks': { caseId: 'case-1', marks: [{ points: [[0.25, 0.4], [0.5, 0.42], [0.75, 0.4]] }] },
   'call.mode': { caseId: 'case-1', proposed: 'audio_stills', measured: { availableKbps: 180, lossPct: 12.5, rttMs: 420 } },
+  'identity.card': { caseId: 'case-1', card: { name: '陈建国', idNumber: '320584195803121239', photoBase64: '/9j/4AAQSkZJRgABAQ==', sample: true } },
+  'identity.photo': { caseId: 'case-1' },
+  'identity.verify': { caseId: 'case-1', result: 'match' },
   ping: {},
   'cluster.nodes': {},
 };

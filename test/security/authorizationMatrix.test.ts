@@ -222,6 +222,12 @@ const WS: WsRow[] = [
   // Pointing at the 高拍仪 picture: the holder only (its counter sees the marks, never draws them).
   { type: 'doc.marks', /* holder                           */ cells: 'D D A D D D D D D', fields: (c) => ({ caseId: c.caseA, marks: [{ points: [[0.1, 0.1], [0.9, 0.9]] }] }) },
   // Each side proposes for its own path (the side is the caller's): the holder and its counter.
+  // 人证核验: the case's counter hands in the card (its applicant's: any other is a business
+  // refusal, IDENTITY_CARD_NOT_APPLICANT); the chip photo and the finding are the holder's alone
+  // (no card read in this case: IDENTITY_CARD_NOT_READ, a business refusal past the policy).
+  { type: 'identity.card', /* its counter                  */ cells: 'D D D D D D A D D', fields: (c) => ({ caseId: c.caseA, card: { name: '王某某', idNumber: '110101199003074573', photoBase64: '/9j/4AAQSkZJRgABAQ==', sample: true } }) },
+  { type: 'identity.photo', /* holder                      */ cells: 'D D A D D D D D D', fields: caseId },
+  { type: 'identity.verify', /* holder                     */ cells: 'D D A D D D D D D', fields: (c) => ({ caseId: c.caseA, result: 'match' }) },
   { type: 'call.mode', /* holder, its counter              */ cells: 'D D A D D D A D D', fields: (c) => ({ caseId: c.caseA, proposed: 'audio', measured: { availableKbps: 90 } }) },
   {
     type: 'session.join', /* holder, its counter            */

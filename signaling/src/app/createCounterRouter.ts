@@ -12,7 +12,8 @@ import { recordingNotice } from '@rvw/protocol/recordingNotice';
  * region serves for it (name, time limits, required materials), and the partnership's service
  * hours with whether it is open now by the server's clock — so the applicant learns it before
  * typing anything; when calls are recorded, the notice the applicant must agree to first (its
- * wording, version and the retention). Offers are ordered by region code and items by item code: the same every load.
+ * wording, version and the retention); and where the terminal's ID-card reader answers, if it has
+ * one (人证核验). Offers are ordered by region code and items by item code: the same every load.
  */
 export function createCounterRouter(deps: {
   catalog: CatalogStore;
@@ -22,6 +23,8 @@ export function createCounterRouter(deps: {
   enforceServiceHours?: boolean;
   /** Calls are recorded and kept this long (config.recording); absent: no notice. */
   recording?: { retentionDays: number };
+  /** The terminals' ID-card reader service (人证核验), told to the page; undefined: none. */
+  idCardReaderUrl?: string | undefined;
 }): Router {
   const router = express.Router();
   router.get('/api/counter/offers', async (req, res) => {
@@ -59,7 +62,7 @@ export function createCounterRouter(deps: {
           })),
       )
       .sort((a, b) => a.servingRegion.code.localeCompare(b.servingRegion.code) || a.partnershipId.localeCompare(b.partnershipId));
-    res.json({ ok: true, data: { counter: { id: principal.counterId, name: principal.name, hallName: hall?.name ?? '' }, offers } });
+    res.json({ ok: true, data: { counter: { id: principal.counterId, name: principal.name, hallName: hall?.name ?? '' }, offers, idCardReaderUrl: deps.idCardReaderUrl ?? null } });
   });
   return router;
 }

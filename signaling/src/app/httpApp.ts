@@ -59,7 +59,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(securityHeaders({ publicOrigin: config.http.publicOrigin, allowedOrigins: config.http.allowedOrigins, ...(opts.siblingOrigins ? { siblingOrigins: opts.siblingOrigins } : {}) }));
+  app.use(securityHeaders({ publicOrigin: config.http.publicOrigin, allowedOrigins: config.http.allowedOrigins, idCardReaderUrl: config.idCardReaderUrl, ...(opts.siblingOrigins ? { siblingOrigins: opts.siblingOrigins } : {}) }));
   // CSRF: every POST/PUT/DELETE proves it comes from our pages (POST /verify only reads a PDF).
   app.use(requireSameOrigin({ allowedOrigins: config.http.allowedOrigins, exempt: ['/verify'] }));
   app.get('/healthz', (_req, res) => {
@@ -91,6 +91,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
       resolvePrincipal: auth.resolvePrincipal,
       clock: opts.clock,
       enforceServiceHours: opts.enforceServiceHours,
+      idCardReaderUrl: opts.config.idCardReaderUrl,
       ...(opts.config.recording.enabled ? { recording: { retentionDays: opts.config.recording.retentionDays } } : {}),
     }),
   );

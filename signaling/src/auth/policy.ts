@@ -61,6 +61,9 @@ export const ACTIONS = [
   'chat.read',
   'call.mode',
   'marks.draw',
+  'identity.card',
+  'identity.photo',
+  'identity.verify',
   'queue.read',
   'queue.subscribe',
   'queue.accept',
@@ -145,6 +148,12 @@ export interface ActionResources {
   'call.mode': { case: CaseFacts };
   /** Pointing at the 高拍仪 picture (marks both sides see; not stored). */
   'marks.draw': { case: CaseFacts };
+  /** 人证核验: handing in the ID card the counter's reader read. */
+  'identity.card': { case: CaseFacts };
+  /** 人证核验: seeing the card's chip photo. */
+  'identity.photo': { case: CaseFacts };
+  /** 人证核验: recording whether the person is the card's holder. */
+  'identity.verify': { case: CaseFacts };
   'chat.read': { case: CaseFacts };
   'queue.read': { queue: { servingRegion: string; itemCode: string } };
   /** Watching the queue at all; which entries show is `queue.read`'s. */
@@ -235,6 +244,12 @@ const PARTY_ACTIONS = {
   'call.mode': ['counter', 'clerk'],
   // The clerk guides; the counter's side sees the marks.
   'marks.draw': ['clerk'],
+  // 人证核验: the counter reads the applicant's card; the clerk holding the case compares its chip
+  // photo with the live face and alone decides. The photo is a biometric: not the item's other
+  // clerks, not administrators, not the counter (which holds the card itself).
+  'identity.card': ['counter'],
+  'identity.photo': ['clerk'],
+  'identity.verify': ['clerk'],
   // Chat carries what people say on a call (a bank card number read out): the two sides only.
   'chat.read': ['counter', 'clerk'],
   'session.join': ['counter', 'clerk'],
@@ -290,6 +305,9 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'chat.send': party('chat.send'),
   'call.mode': party('call.mode'),
   'marks.draw': party('marks.draw'),
+  'identity.card': party('identity.card'),
+  'identity.photo': party('identity.photo'),
+  'identity.verify': party('identity.verify'),
   'chat.read': party('chat.read'),
   'queue.read': (p, r) =>
     (p.kind === 'staff' && p.role === 'clerk' && p.regionCode === r.queue.servingRegion && p.itemCodes.includes(r.queue.itemCode)) ||

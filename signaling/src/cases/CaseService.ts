@@ -36,12 +36,13 @@ import type {
   WaiveMaterialInput,
 } from './CaseInputs.js';
 import type { Publish } from './CaseNotification.js';
-import type { CaseMaterial, CaseRecord } from '@rvw/protocol/caseRecord';
+import type { CaseMaterial, CaseRecord, IdentityResult } from '@rvw/protocol/caseRecord';
 import { CaseNumbers } from './CaseNumbers.js';
 import { CaseStore, type ArchivedCases } from './CaseStore.js';
 import { confirmSignature } from './confirmSignature.js';
 import { rateCase } from './rateCase.js';
 import { recordCallMode, type CallModeInput } from './recordCallMode.js';
+import { readChipPhoto, recordIdCard, recordIdentityVerdict, type IdCardInput } from './identityCheck.js';
 import { followUpPoorRating } from './followUpPoorRating.js';
 import { setClerkAvailability } from '../queue/setClerkAvailability.js';
 import { StaffStore } from '../auth/StaffStore.js';
@@ -184,6 +185,21 @@ export class CaseService {
   /** Either side of the call: the media mode its own path can carry (the call runs at the worse side's). */
   reportCallMode(principal: Principal, caseId: string, input: CallModeInput): Promise<CaseRecord> {
     return recordCallMode(this.#deps, principal, caseId, input);
+  }
+
+  /** Counter: 人证核验 — the applicant's ID card as the reader read it (its chip photo kept until the case closes). */
+  recordIdCard(principal: Principal, caseId: string, card: IdCardInput): Promise<CaseRecord> {
+    return recordIdCard(this.#deps, principal, caseId, card);
+  }
+
+  /** Clerk holding the case: the chip photo read at the counter. */
+  chipPhoto(principal: Principal, caseId: string): Promise<{ photoBase64: string; sample: boolean; readAt: string }> {
+    return readChipPhoto(this.#deps, principal, caseId);
+  }
+
+  /** Clerk holding the case: 人证核验's result. */
+  recordIdentityVerdict(principal: Principal, caseId: string, result: IdentityResult): Promise<CaseRecord> {
+    return recordIdentityVerdict(this.#deps, principal, caseId, result);
   }
 
   /** Clerk holding the case: 转办 to a colleague, with a note. */

@@ -7,6 +7,7 @@ import { AppError } from '../errors/AppError.js';
 import { ReplicaAck } from '../store/ReplicaAck.js';
 import type { RedisClient } from '../store/redisClient.js';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
+import { FINAL_CASE_STATES } from '@rvw/protocol/vocabulary';
 import { aggregateDelta, caseContributions, statsSignature, statsView, type Contributions } from '../stats/caseContributions.js';
 import { redactPersonalData } from './redactPersonalData.js';
 
@@ -36,6 +37,11 @@ elseif ARGV[6] == 'remove' then
 end
 if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('XADD', KEYS[4], '*', 'case', ARGV[10], 'version', ARGV[2])
+end
+if ARGV[11] == 'drop' then
+  redis.call('DEL', KEYS[5])
+elseif ARGV[11] ~= '' then
+  redis.call('SET', KEYS[5], ARGV[11], 'EX', ARGV[12])
 end
 if ARGV[9] ~= '' then
   for _, o in ipairs(cjson.decode(ARGV[9])) do
@@ -118,7 +124,23 @@ export interface CaseChange {
   data: Record<string, unknown>;
   /** Add the case to / remove it from a sorted set (its queue) atomically with the change. */
   queue?: { key: string; op: 'add' | 'remove'; score?: number };
+  /**
+   * The ID card's chip photo read at the counter (人证核验), kept beside the record — never in it
+   * nor in the audit chain — until the case closes: the commit that closes a case deletes it.
+   */
+  chipPhoto?: StoredChipPhoto;
 }
+
+/** A chip photo as kept beside its case. */
+export interface StoredChipPhoto {
+  photoBase64: string;
+  sample: boolean;
+  readAt: string;
+}
+
+// A chip photo outlives no case: deleted by the commit that closes it, and in any case after a
+// day (a case left open over a node's loss, say); the clerk compares it during the call.
+const CHIP_PHOTO_TTL_SECONDS = 24 * 3600;
 
 /** A new case as a use case builds it; the store fills in version, timestamps and the chain head. */
 export type NewCase = Omit<CaseRecord, 'version' | 'createdAt' | 'updatedAt' | 'lastEventHash'>;
@@ -270,9 +292,15 @@ export class CaseStore {
     return true;
   }
 
-  /** The Redis keys of a case (record, events), for tools and tests. */
-  static keysOf(id: string): { record: string; events: string } {
-    return { record: caseKey(id), events: eventsKey(id) };
+  /** The chip photo read at the counter for a case still open, or undefined (none read, or the case closed). */
+  async chipPhoto(id: string): Promise<StoredChipPhoto | undefined> {
+    const stored = await this.#redis.get(chipPhotoKey(id));
+    return stored ? (JSON.parse(stored) as StoredChipPhoto) : undefined;
+  }
+
+  /** The Redis keys of a case (record, events, chip photo), for tools and tests. */
+  static keysOf(id: string): { record: string; events: string; chipPhoto: string } {
+    return { record: caseKey(id), events: eventsKey(id), chipPhoto: chipPhotoKey(id) };
   }
 
   async #commit(
@@ -295,8 +323,10 @@ export class CaseStore {
     next.lastEventHash = hash;
     const keys = [caseKey(next.id), eventsKey(next.id)];
     const queueArgs = ['none', '', ''];
-    // KEYS[3] is the queue (unused without a queue change), KEYS[4] the archive's outbox, the statistics' keys follow.
-    keys.push(change.queue?.key ?? keys[0]!, ARCHIVE_OUTBOX_KEY);
+    // KEYS[3] is the queue (unused without a queue change), KEYS[4] the archive's outbox, KEYS[5]
+    // the chip photo; the statistics' keys follow.
+    keys.push(change.queue?.key ?? keys[0]!, ARCHIVE_OUTBOX_KEY, chipPhotoKey(next.id));
+    const chip = FINAL_CASE_STATES.includes(next.state) ? 'drop' : change.chipPhoto ? JSON.stringify(change.chipPhoto) : '';
     if (change.queue) queueArgs.splice(0, 3, change.queue.op, next.id, String(change.queue.score ?? 0));
     // `null`: nothing the statistics count changed; `undefined`: a new case.
     const ops = this.#aggregates && before !== null ? aggregateDelta(before, next) : [];
@@ -314,7 +344,7 @@ export class CaseStore {
       // Numbers as strings: Lua would format a number argument with 14 significant digits.
       packed.push(o.op === 'hincr' ? ['h', k, o.field, String(o.by)] : o.op === 'zadd' ? ['z', k, o.member, String(o.score)] : ['r', k, o.member]);
     }
-    const args = [String(expectedVersion), String(next.version), JSON.stringify(next), hash, canonicalJson(body), ...queueArgs, packed.length ? JSON.stringify(packed) : '', next.id];
+    const args = [String(expectedVersion), String(next.version), JSON.stringify(next), hash, canonicalJson(body), ...queueArgs, packed.length ? JSON.stringify(packed) : '', next.id, chip, String(CHIP_PHOTO_TTL_SECONDS)];
     // Acknowledged only once the configured replicas hold it (REDIS_NOT_REPLICATED otherwise).
     const reply = (await this.#ack.write(this.#redis, (connection) => COMMIT.run(connection, keys, args))) as [number, number];
     return reply[0] === 1 ? { ok: true } : { ok: false, currentVersion: reply[1] };
@@ -323,6 +353,10 @@ export class CaseStore {
 
 function caseKey(id: string): string {
   return `case:{${id}}`;
+}
+
+function chipPhotoKey(id: string): string {
+  return `case:{${id}}:chip`;
 }
 
 function eventsKey(id: string): string {

@@ -24,6 +24,8 @@ export function securityHeaders(opts: {
    * them when the node that served the page dies, so connect-src must name them.
    */
   siblingOrigins?: () => readonly string[];
+  /** The counter terminals' ID-card reader service (人证核验): the pages fetch from it. */
+  idCardReaderUrl?: string | undefined;
 }): RequestHandler {
   const origins = [...new Set([opts.publicOrigin, ...(opts.allowedOrigins ?? [])])].map((o) => new URL(o));
   const https = new URL(opts.publicOrigin).protocol === 'https:';
@@ -40,7 +42,7 @@ export function securityHeaders(opts: {
         imgSrc: ["'self'", 'data:', 'blob:'],
         mediaSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'", ...wsOrigins, ...siblingSources],
+        connectSrc: ["'self'", ...wsOrigins, ...siblingSources, ...(opts.idCardReaderUrl ? [new URL(opts.idCardReaderUrl).origin] : [])],
         workerSrc: ["'self'", 'blob:'],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],

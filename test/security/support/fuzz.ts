@@ -84,6 +84,10 @@ const TEMPLATES: { [T in RequestType]: (x: Targets) => Record<string, unknown> }
   'rating.submit': (x) => ({ caseId: x.caseId, target: 'clerk', score: 5 }),
   'doc.marks': (x) => ({ caseId: x.caseId, marks: [{ points: [[0.2, 0.3], [0.6, 0.7]] }] }),
   'call.mode': (x) => ({ caseId: x.caseId, proposed: 'document_first', measured: { availableKbps: 420, lossPct: 3.5, rttMs: 180 } }),
+  // Not the case's applicant (IDENTITY_CARD_NOT_APPLICANT) unless a mutation hits the right name and number.
+  'identity.card': (x) => ({ caseId: x.caseId, card: { name: '王某某', idNumber: '110101199003074573', photoBase64: '/9j/4AAQSkZJRgABAQ==', sample: true } }),
+  'identity.photo': (x) => ({ caseId: x.caseId }),
+  'identity.verify': (x) => ({ caseId: x.caseId, result: 'match' }),
   ping: () => ({}),
   'cluster.nodes': () => ({}),
 };
@@ -157,7 +161,7 @@ async function events(t: TestNode, caseId: string): Promise<number> {
 }
 
 /** Request types that write the case record (one audit event each) when they succeed. */
-const WRITES = new Set<string>(['queue.accept', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'queue.leave', 'call.mode']);
+const WRITES = new Set<string>(['queue.accept', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'queue.leave', 'call.mode', 'identity.card', 'identity.verify']);
 
 /**
  * Floods a real node with `frames` hostile frames mutated from valid requests of every type, sent

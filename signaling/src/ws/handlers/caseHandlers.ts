@@ -187,6 +187,20 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       notifications.publish({ type: 'doc.marks', caseId: r.caseId, marks: r.marks, at }, { audience: 'parties', caseId: r.caseId, case: routeFactsOf(record) });
       return { at };
     },
+    'identity.card': async (conn, r) => {
+      await load(conn, r.caseId, 'identity.card');
+      const { name, idNumber, sample } = r.card;
+      const record = await cases.recordIdCard(conn.principal, r.caseId, { name, idNumber, sample, photo: decodeBase64(r.card.photoBase64, '身份证照片') });
+      return viewFor(deps, conn, record);
+    },
+    'identity.photo': async (conn, r) => {
+      await load(conn, r.caseId, 'identity.photo');
+      return cases.chipPhoto(conn.principal, r.caseId);
+    },
+    'identity.verify': async (conn, r) => {
+      await load(conn, r.caseId, 'identity.verify');
+      return viewFor(deps, conn, await cases.recordIdentityVerdict(conn.principal, r.caseId, r.result));
+    },
     'call.mode': async (conn, r) => {
       await load(conn, r.caseId, 'call.mode');
       const record = await cases.reportCallMode(conn.principal, r.caseId, { proposed: r.proposed, measured: r.measured });

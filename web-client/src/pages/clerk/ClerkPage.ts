@@ -11,6 +11,7 @@ import { signOut } from '../../auth/signOut';
 import { showRecordingBadge } from '../../ui/recordingBadge';
 import { showCallModeBadge } from '../../ui/callModeBadge';
 import { strokeMarks } from '../../ui/docMarks';
+import { IdentityCheck } from './IdentityCheck';
 import { DocMarker } from './DocMarker';
 import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
@@ -74,6 +75,8 @@ export class ClerkPage {
   readonly #transfer: TransferDialog;
   /** 收到转办: offers a case a colleague handed to this clerk. */
   readonly #handover: HandoverOffer;
+  /** 人证核验: the ID card's chip photo beside the live face, and the clerk's finding. */
+  readonly #identity: IdentityCheck;
 
   constructor() {
     this.#signal = new SignalClient({
@@ -95,6 +98,7 @@ export class ClerkPage {
         await this.#s.call?.resume();
       },
     });
+    this.#identity = new IdentityCheck({ signal: this.#signal, onCase: (view) => this.#onCase(view) });
     this.#availability = new AvailabilityControl(this.#signal, (state) => {
       // 示忙 means "not now": an alert about who waits would ask for what the clerk just declined.
       if (state.paused) this.#newApplicant.dismiss();
@@ -529,6 +533,7 @@ export class ClerkPage {
   #showQueueView(): void {
     // Forget the case: its later changes no longer concern this screen.
     this.#s.caseView = undefined;
+    this.#identity.render(undefined, true);
     byId('call-view').classList.add('hidden');
     byId('queue-view').classList.remove('hidden');
     this.#myCases.render();
@@ -549,6 +554,7 @@ export class ClerkPage {
     const closed = FINAL_STATES.includes(view.state);
     showRecordingBadge(view, this.#s.inCall === view.id && !closed);
     this.#followCallMode(view, this.#s.inCall === view.id && !closed);
+    this.#identity.render(view, closed);
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
       h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),

@@ -13,6 +13,8 @@ import { VoicePrompts, type VoicePrompt } from './VoicePrompts';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 import { showRecordingBadge } from '../../ui/recordingBadge';
 import { PictureAnnouncer } from './PictureAnnouncer';
+import { IdCardPanel } from './IdCardPanel';
+import { LocalReaderService, type IdCardReading } from './IdCardReader';
 import { showCallModeBadge } from '../../ui/callModeBadge';
 import { drawMarksOver } from '../../ui/docMarks';
 import type { DocMarkWire } from '@rvw/protocol/messages';
@@ -39,7 +41,7 @@ type LocalCapture = { mic: MediaStreamTrack; face: MediaStreamTrack; document?: 
 class Visit {
   caseView: CaseViewLike | undefined;
   /** What was typed, held while the applicant reads the recording notice (never sent before they agree). */
-  pending: { offer: Offer; itemCode: string; applicant: { name: string; idNumber: string; phone?: string } } | undefined;
+  pending: { offer: Offer; itemCode: string; applicant: { name: string; idNumber: string; phone?: string }; card: IdCardReading | undefined } | undefined;
   /** The case whose call ended (hung up, closed): it is not called back into. */
   endedCallOf: string | undefined;
 }
@@ -71,6 +73,8 @@ export class CounterPage {
   /** The mode this page last applied (a step to or from the voice is said aloud). */
   /** Says aloud when the call falls to the voice and when its pictures are back (for good). */
   readonly #pictures = new PictureAnnouncer({ say: (p) => this.#voice?.say(p) });
+  /** 读取身份证 (人证核验): the reading stays with the form until the case has it. */
+  readonly #card = new IdCardPanel();
   /** The clerk's marks on the 高拍仪 preview (redrawn when the tile changes size). */
   #marks: readonly DocMarkWire[] = [];
   #startingCall = false;
@@ -154,7 +158,7 @@ export class CounterPage {
       // Refused: nothing was sent and nothing of the applicant stays on the terminal.
       const region = this.#visit.pending?.offer.servingRegion.name ?? '办理地';
       this.#visit = new Visit();
-      clearApplicantForm();
+      this.#clearApplicantForm();
       byId('declined-text').textContent = recordingRefusedMessage(region);
       this.#show('declined');
     });
@@ -212,7 +216,7 @@ export class CounterPage {
       void this.#endMedia();
       this.#visit = new Visit();
       pad.clear();
-      clearApplicantForm();
+      this.#clearApplicantForm();
       for (const id of ['chat-text', 'comment-clerk', 'comment-counter']) byId<HTMLInputElement>(id).value = '';
       for (const id of ['case-summary', 'checklist', 'chat', 'documents', 'finish-documents', 'sign-status', 'finish-status']) byId(id).replaceChildren();
       this.#stars.reset();
@@ -263,7 +267,8 @@ export class CounterPage {
   }
 
   async #loadOffers(): Promise<void> {
-    const data = await requestJson<{ counter: { name: string; hallName: string }; offers: Offer[] }>('GET', '/api/counter/offers');
+    const data = await requestJson<{ counter: { name: string; hallName: string }; offers: Offer[]; idCardReaderUrl: string | null }>('GET', '/api/counter/offers');
+    this.#card.setReader(data.idCardReaderUrl ? new LocalReaderService(data.idCardReaderUrl) : undefined);
     byId('counter-name').textContent = counterTitle(data.counter.hallName, data.counter.name);
     this.#offers = data.offers;
     const partner = byId<HTMLSelectElement>('partner');
@@ -307,7 +312,7 @@ export class CounterPage {
     if (!name) return toast('请填写申请人姓名', 'error');
     if (!/^\d{17}[\dX]$/.test(idNumber)) return toast('身份证号码格式不正确，请核对 18 位号码（最后一位可以是 X）', 'error');
     if (!offer.serviceHours.openNow) return toast('当前非服务时间，暂不能发起办理', 'error');
-    this.#visit.pending = { offer, itemCode, applicant: phone ? { name, idNumber, phone } : { name, idNumber } };
+    this.#visit.pending = { offer, itemCode, applicant: phone ? { name, idNumber, phone } : { name, idNumber }, card: this.#card.reading };
     const notice = offer.recordingNotice;
     if (!notice) return this.#enterQueue(undefined);
     // 全程录音录像: the applicant reads and agrees before the camera starts or anything is sent.
@@ -321,7 +326,7 @@ export class CounterPage {
   async #enterQueue(recordingConsent: { noticeVersion: string } | undefined): Promise<void> {
     const pending = this.#visit.pending;
     if (!pending) return;
-    const { offer, itemCode, applicant } = pending;
+    const { offer, itemCode, applicant, card } = pending;
     // Devices first: better to find a missing 高拍仪 now than after the clerk picked up.
     let local: LocalCapture;
     try {
@@ -341,12 +346,29 @@ export class CounterPage {
       });
       // The case holds the applicant now; the form must not keep them for whoever comes next.
       this.#visit.pending = undefined;
-      clearApplicantForm();
+      this.#clearApplicantForm();
       this.#onCase(view);
+      if (card) void this.#handInCard(view.id, card);
     } catch (e) {
       this.#show('choose');
       toast(messageFor(e, '未能发起办理，请稍后重试；如仍不行，请联系大厅技术人员'), 'error');
     }
+  }
+
+  /** 人证核验: the card read for this applicant goes to their case (its photo for the clerk's eyes only). */
+  async #handInCard(caseId: string, card: IdCardReading): Promise<void> {
+    try {
+      const view = await this.#signal.request('identity.card', { caseId, card: { name: card.name, idNumber: card.idNumber, photoBase64: card.photoJpegBase64, sample: card.sample } });
+      if (this.#visit.caseView?.id === caseId) this.#onCase(view);
+    } catch (e) {
+      toast(messageFor(e, '身份证信息未能提交，异地工作人员将通过视频核对证件'), 'error');
+    }
+  }
+
+  /** Empties the applicant fields of the form and forgets the card read (the next applicant starts from nothing). */
+  #clearApplicantForm(): void {
+    for (const id of ['app-name', 'app-id', 'app-phone']) byId<HTMLInputElement>(id).value = '';
+    this.#card.clear();
   }
 
   async #refreshCase(caseId: string): Promise<void> {
@@ -656,9 +678,4 @@ function waitText(seconds: number): string {
 function showScreenTile(on: boolean): void {
   byId('screen-tile').classList.toggle('hidden', !on);
   byId('remote-videos').classList.toggle('one', !on);
-}
-
-/** Empties the applicant fields of the form (the next applicant starts from nothing). */
-function clearApplicantForm(): void {
-  for (const id of ['app-name', 'app-id', 'app-phone']) byId<HTMLInputElement>(id).value = '';
 }
