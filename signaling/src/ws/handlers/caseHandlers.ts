@@ -100,12 +100,16 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
     'queue.subscribe': async (conn) => {
       const p = conn.principal;
       requireClerk(p, 'queue.subscribe');
+      // Subscribed before the read: a queue.changed published while the list is being read must
+      // reach this page (which then reads again), or an applicant who joined during the read is
+      // missing from the list and nothing ever says so (seen: a clerk page opened while a counter
+      // queued never showed that applicant).
+      conn.queueSubscribed = true;
       // Every clerk of the same region and items reads the same list (see SharedReads).
       const { entries, regions } = await queueReads.get(`${p.regionCode}|${[...p.itemCodes].sort().join(',')}`, async () => ({
         entries: await cases.listQueue(p.regionCode, p.itemCodes),
         regions: new Map((await deps.catalog.list('region')).map((reg) => [reg.code, reg.name])),
       }));
-      conn.queueSubscribed = true;
       return {
         cases: entries
           .filter((e) => can(p, 'queue.read', { queue: { servingRegion: p.regionCode, itemCode: e.itemCode } }))
