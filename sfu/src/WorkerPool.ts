@@ -64,12 +64,21 @@ export class WorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
     if (this.#closed) throw new Error('worker pool is closed');
     if (this.#workers.length === 0 && this.#spawning.size > 0) await Promise.race(this.#spawning);
     const worker = this.#leastLoaded();
-    const router = await worker.createRouter({ ...options, appData: { ...options.appData, workerPid: worker.pid } });
+    // Counted before the await: routers asked for at the same moment (a desk and a call, a burst
+    // of calls) would otherwise all see the same least-loaded worker and pile onto it.
     this.#routerCount.set(worker, (this.#routerCount.get(worker) ?? 0) + 1);
-    router.observer.once('close', () => {
+    const release = () => {
       const n = this.#routerCount.get(worker);
       if (n !== undefined) this.#routerCount.set(worker, n - 1);
-    });
+    };
+    let router: types.Router;
+    try {
+      router = await worker.createRouter({ ...options, appData: { ...options.appData, workerPid: worker.pid } });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    router.observer.once('close', release);
     return router;
   }
 
