@@ -59,6 +59,33 @@ describe('ModeLadder: down quickly, up slowly, one step at a time', () => {
     expect(run(l, [{ availableKbps: 200, lossPct: 3 }, { availableKbps: 200, lossPct: 3 }])).toEqual([undefined, 'audio_stills']);
   });
 
+  it('learns a new path afresh after a rebuild: the old round trip is forgotten and the estimate ramps as at the start', () => {
+    const onePath = () => {
+      const l = new ModeLadder('full', { startSamples: 0 });
+      expect(run(l, [{ lossPct: 0, rttMs: 30 }, { lossPct: 0, rttMs: 30 }])).toEqual([undefined, undefined]);
+      return l;
+    };
+    // The new connection (another node, 150 ms away under load) starts at a low estimate.
+    const newConnection: PathFigures[] = [
+      { availableKbps: 250, lossPct: 0, rttMs: 150 },
+      { availableKbps: 400, lossPct: 0, rttMs: 150 },
+      { availableKbps: 650, lossPct: 0, rttMs: 150 },
+    ];
+    // Held against the old path's least round trip (30 ms), that looks like a queue: down.
+    expect(run(onePath(), newConnection)).toEqual([undefined, 'document_first', undefined]);
+    const l = onePath();
+    l.newPath();
+    expect(run(l, newConnection)).toEqual([undefined, undefined, undefined]);
+    expect(l.current).toBe('full');
+    // Past the ramp, the new path's own least round trip is what a queue is measured against.
+    expect(run(l, [{ availableKbps: 400, rttMs: 160 }, { availableKbps: 400, rttMs: 160 }, { availableKbps: 400, rttMs: 160 }])).toEqual([undefined, undefined, undefined]);
+    expect(run(l, [{ availableKbps: 400, rttMs: 400 }, { availableKbps: 400, rttMs: 400 }])).toEqual([undefined, 'document_first']);
+    // Loss still counts at once on a new path.
+    const lossy = onePath();
+    lossy.newPath();
+    expect(run(lossy, [{ lossPct: 20 }, { lossPct: 20 }])).toEqual([undefined, 'audio_stills']);
+  });
+
   it('does not hold the estimate of the first five samples against the full call (it ramps up with the pictures), but loss counts at once', () => {
     const l = new ModeLadder();
     expect(run(l, [{ availableKbps: 440, lossPct: 3 }, { availableKbps: 500, lossPct: 3 }, { availableKbps: 600, lossPct: 3 }, { availableKbps: 650, lossPct: 3 }, { availableKbps: 650, lossPct: 3 }])).toEqual(Array(5).fill(undefined));

@@ -317,6 +317,9 @@ export class CallClient extends TypedEmitter<CallClientEvents> {
       // peer connections, so the other side's picture need not wait for our own tracks.
       this.#remote.ready(this.#push ? [] : join.producers);
       await this.#local.produceAll();
+      // New connections: the ladder learns their path afresh (the samples of the old ones stop here).
+      this.#path.reset();
+      this.#ladder?.newPath();
       this.emit('status', 'connected');
       this.emit('joined', false);
     };

@@ -74,6 +74,7 @@ export class ModeLadder {
   readonly #baseUp: number;
   readonly #maxUp: number;
   readonly #ramp: number;
+  readonly #start: number;
   #current: CallMode;
   /** What the samples in a row that called for less than `current` called for. */
   #lower: CallMode[] = [];
@@ -96,7 +97,8 @@ export class ModeLadder {
     this.#ramp = options.rampSamples ?? 3;
     this.#upAfter = this.#baseUp;
     this.#sinceUp = 0;
-    this.#rampNow = options.startSamples ?? 5;
+    this.#start = options.startSamples ?? 5;
+    this.#rampNow = this.#start;
   }
 
   /** The mode this side proposes now. */
@@ -111,6 +113,21 @@ export class ModeLadder {
   picturesResumed(): void {
     this.#sinceUp = 0;
     this.#rampNow = this.#ramp;
+  }
+
+  /**
+   * The media now runs on new connections (a rebuild: a worker or a whole node replaced, maybe
+   * another node altogether): what was learned of the old path says nothing of this one. Its
+   * round trip is learned again, and its estimate ramps up from a fresh start as at the call's
+   * start, so the new connection's first seconds (a low estimate, a first round trip measured
+   * while DTLS is still settling) do not step the call down. The mode stays as it was.
+   */
+  newPath(): void {
+    this.#minRttMs = undefined;
+    this.#lower = [];
+    this.#clean = 0;
+    this.#sinceUp = 0;
+    this.#rampNow = this.#start;
   }
 
   /** Takes one sample; returns the new mode when this sample changes it. */
