@@ -163,9 +163,14 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     expect(t.node.registry.get(caseId)?.counts()).toMatchObject({ peers: 2, transports: 2 });
     expect(t.node.registry.get(deskId())?.counts()).toMatchObject({ peers: 2, transports: 2 });
     const after = await t.node.cases.getCase(caseId);
-    expect(after.version).toBe(before.version);
+    const audit = await t.node.cases.audit(caseId);
+    // Nothing written in the meantime but what the call's ladder may propose (a step is its to
+    // make: once in CI, under load, one was written here; what it measured is printed).
+    const since = audit.events.filter((e) => e.seq > before.version).map((e) => `${e.action} ${JSON.stringify(e.data)}`);
+    if (since.length) console.log(`written during the restart:\n${since.join('\n')}`);
+    expect(since.filter((e) => !e.startsWith('call.mode ')), since.join('\n')).toEqual([]);
     expect(after.state).toBe('in_session');
-    expect((await t.node.cases.audit(caseId)).verdict.ok).toBe(true);
+    expect(audit.verdict.ok).toBe(true);
     await expectSteadyFlow(['face', 'document'], ['face']);
   });
 
