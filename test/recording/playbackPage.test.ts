@@ -29,6 +29,17 @@ interface Snapshot {
   large: string | null;
   tracks: { source: string; kind: string; position: number | null; paused: boolean; currentTime: number; videoWidth: number; readyState: number }[];
 }
+/**
+ * The first snapshot that passes `check`, polled for up to `ms`; otherwise fails with the last one
+ * (each track's element state: what held it up shows there).
+ */
+async function snapshotWhen(page: Page, check: (s: Snapshot) => boolean, ms: number, what: string): Promise<Snapshot> {
+  let s = await snapshot(page);
+  for (const deadline = Date.now() + ms; !check(s) && Date.now() < deadline; s = await snapshot(page)) await page.waitForTimeout(100);
+  expect(check(s), `${what}: not within ${ms} ms; last snapshot ${JSON.stringify(s)}`).toBe(true);
+  return s;
+}
+
 const snapshot = (page: Page): Promise<Snapshot> => page.evaluate(() => (window as unknown as { rvw: { player: { snapshot(): Snapshot } } }).rvw.player.snapshot());
 
 /** An administrator of one region enrolled with a real passkey ceremony (soft authenticator) and signed in; its session cookie. */
@@ -176,13 +187,8 @@ describe('the playback page of a recorded case (recording.html)', () => {
     // 拍照/材料: every track goes to the snapshot's moment of the call, within 0.3 s.
     const target = materialAt - origin;
     await player.click('#marker-list button[data-kind="material"]');
-    await expect
-      .poll(async () => {
-        const s = await snapshot(player);
-        return s.tracks.map((tr) => [tr.source, tr.position !== null && Math.abs(tr.position - target) < 300]);
-      }, { timeout: 10_000 })
-      .toEqual(segments.map((s) => s.source).sort((x, y) => ['face', 'document', 'clerk_face', 'mic', 'clerk_mic'].indexOf(x) - ['face', 'document', 'clerk_face', 'mic', 'clerk_mic'].indexOf(y)).map((s) => [s, true]));
-    const at = await snapshot(player);
+    const at = await snapshotWhen(player, (s) => s.tracks.every((tr) => tr.position !== null && Math.abs(tr.position - target) < 300), 15_000, `every track at the material marker (${target} ms)`);
+    expect(at.tracks.map((tr) => tr.source)).toEqual(segments.map((s) => s.source).sort((x, y) => ['face', 'document', 'clerk_face', 'mic', 'clerk_mic'].indexOf(x) - ['face', 'document', 'clerk_face', 'mic', 'clerk_mic'].indexOf(y)));
     expect(Math.abs(at.position - target)).toBeLessThan(300);
     const positions = at.tracks.map((tr) => tr.position!);
     expect(Math.max(...positions) - Math.min(...positions)).toBeLessThan(300);
@@ -210,8 +216,7 @@ describe('the playback page of a recorded case (recording.html)', () => {
     // Played to the end, it stops there (a file a little shorter than its listed span holds nothing up).
     const bar = (await player.locator('#timeline').boundingBox())!;
     await player.mouse.click(bar.x + bar.width * 0.97, bar.y + bar.height / 2);
-    await expect.poll(async () => (await snapshot(player)).playing, { timeout: 10_000 }).toBe(false);
-    const end = await snapshot(player);
+    const end = await snapshotWhen(player, (s) => !s.playing, 20_000, 'stopped at the end after the seek to 97 %');
     expect(end.position).toBe(end.duration);
     expect(await player.locator('#btn-play').textContent()).toBe('播放');
     // Every track was recorded until the hang-up: at the end each holds its last frame, and no
@@ -222,7 +227,7 @@ describe('the playback page of a recorded case (recording.html)', () => {
     await shots.take(player, 'admin-at-end');
     await player.close();
     expectNoProblems('admin playback');
-  }, 60_000);
+  }, 90_000);
 
   it('a clerk who did not handle the case and 吴江’s administrator see 无权查看 and get no media bytes', async () => {
     const otherClerk = await t.clerk(HUOQIU, [PENSION], '霍邱窗口 李强');

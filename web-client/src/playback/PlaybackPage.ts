@@ -28,7 +28,7 @@ export interface PlayerSnapshot {
   position: number;
   duration: number;
   large: string | null;
-  tracks: { source: string; kind: string; position: number | null; paused: boolean; currentTime: number; videoWidth: number; readyState: number }[];
+  tracks: { source: string; kind: string; position: number | null; paused: boolean; ended: boolean; held: boolean; currentTime: number; fileDuration: number; videoWidth: number; readyState: number }[];
 }
 
 /**
@@ -199,7 +199,10 @@ export class PlaybackPage {
         kind: p.kind,
         position: p.position,
         paused: p.media.paused,
+        ended: p.media.ended,
+        held: p.held,
         currentTime: p.media.currentTime,
+        fileDuration: p.media.duration,
         videoWidth: p.media instanceof HTMLVideoElement ? p.media.videoWidth : 0,
         readyState: p.media.readyState,
       })),

@@ -11,6 +11,8 @@ const STILL_TOLERANCE_S = 0.04;
  * at hang-up (milliseconds apart), and that is no gap in the recording.
  */
 const END_HOLD_MS = 2000;
+/** The last stretch of a file (s), where an element has no future data to wait for. */
+const TAIL_S = 0.5;
 
 /** A segment placed on the common timeline (ms from the recording's start). */
 interface Placed {
@@ -60,8 +62,14 @@ export class TrackPlayer {
 
   /** Whether this track keeps the timeline waiting (fetching or seeking its current segment). */
   get held(): boolean {
-    if (!this.#current || this.#pastEnd) return false;
-    return this.media.seeking || this.media.readyState < HTMLMediaElement.HAVE_FUTURE_DATA;
+    if (!this.#current || this.#pastEnd || this.media.ended) return false;
+    if (this.media.seeking) return true;
+    if (this.media.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) return false;
+    // At a file's tail there is no future data to have (the element stays at HAVE_CURRENT_DATA):
+    // an element that played a little ahead of the timeline and reached its end there would hold
+    // the timeline short of the end for ever (seen in CI: the player never stopped).
+    const tail = Number.isFinite(this.media.duration) && this.media.duration - this.media.currentTime < TAIL_S;
+    return !(tail && this.media.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA);
   }
 
   /** The timeline position (ms) this track is showing now, or null when it shows nothing. */
