@@ -70,6 +70,24 @@ describe('人证核验: the card read at the counter, the chip photo beside the 
     expect(await k.$eval('#app-name', (el) => (el as HTMLInputElement).readOnly)).toBe(true);
     expect(await k.$eval('#app-id', (el) => (el as HTMLInputElement).readOnly)).toBe(true);
     await k.screenshot({ path: '/tmp/rvw-identity-counter-read.png' });
+    // 大字模式 (for those who read with difficulty): the reader's button and what it says stay
+    // whole on the screen and clear of the fields they fill.
+    await k.click('#btn-large-type');
+    const boxes = await k.evaluate(() =>
+      ['#btn-read-card', '#btn-card-clear', '#card-status', '#app-name', '#app-id'].map((sel) => {
+        const r = document.querySelector(sel)!.getBoundingClientRect();
+        return { sel, left: r.left, top: r.top, right: r.right, bottom: r.bottom, hidden: r.width === 0 };
+      }),
+    );
+    const width = k.viewportSize()!.width;
+    for (const b of boxes.filter((x) => !x.hidden)) {
+      expect(b.left, b.sel).toBeGreaterThanOrEqual(0);
+      expect(b.right, b.sel).toBeLessThanOrEqual(width);
+    }
+    const overlap = (a: (typeof boxes)[number], b: (typeof boxes)[number]) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    for (const a of boxes.filter((x) => !x.hidden)) for (const b of boxes.filter((x) => !x.hidden && x.sel > a.sel)) expect(overlap(a, b), `${a.sel} over ${b.sel}`).toBe(false);
+    await k.screenshot({ path: '/tmp/rvw-identity-counter-read-large.png' });
+    await k.click('#btn-large-type');
 
     await k.selectOption('#item', { label: '城乡居民基本养老保险个人账户一次性支付' });
     await k.click('#btn-queue');
