@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DocumentType, ItemCode, RegionCode } from './catalog.js';
+import { DocumentType, FormField, ItemCode, RegionCode } from './catalog.js';
 import { isValidIdNumber } from './isValidIdNumber.js';
-import { CALL_MODES, CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, MATERIAL_KINDS } from './vocabulary.js';
+import { CALL_MODES, CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, FORM_SIDES, MATERIAL_KINDS } from './vocabulary.js';
 import { CASE_NUMBER_PATTERN, Sha256Hex } from './primitives.js';
 
 /** States of a case (labels: CASE_STATE_LABELS in vocabulary.ts). */
@@ -140,6 +140,37 @@ export const Rating = z.strictObject({
 export type Rating = z.infer<typeof Rating>;
 
 /**
+ * One filled entry of the application form: its value, and who wrote it when. `rev` counts the
+ * writes of this entry (1 for the first): a write names the rev it saw, so two sides editing the
+ * same entry never overwrite each other unseen, while edits of different entries never collide.
+ */
+export const FormValue = z.strictObject({
+  value: z.string().max(2000),
+  rev: z.number().int().min(1),
+  side: z.enum(FORM_SIDES),
+  /** Staff id or counter id of the writer. */
+  by: z.string(),
+  /** The writer as people call them (the clerk's name, the counter's id). */
+  byName: z.string(),
+  at: z.iso.datetime(),
+});
+/** One filled entry of the application form. */
+export type FormValue = z.infer<typeof FormValue>;
+
+/**
+ * The case's application form (申请表, #18): the item's form as it was when the case opened (an
+ * administrator's later edit does not move the entries under a call) and what has been filled.
+ */
+export const ApplicationForm = z.strictObject({
+  fields: z.array(FormField),
+  values: z.record(z.string(), FormValue),
+  /** Writes stored so far (capped: each is an audit event). */
+  changes: z.number().int().min(0),
+});
+/** The application form of a case. */
+export type ApplicationForm = z.infer<typeof ApplicationForm>;
+
+/**
  * The shared case record (`case:{id}` in Redis). Every change bumps `version` by one and appends
  * one audit event whose seq equals the new version and whose hash becomes `lastEventHash`.
  */
@@ -202,6 +233,8 @@ export const CaseRecord = z.strictObject({
       changes: z.number().int().min(1),
     })
     .optional(),
+  /** The application form (申请表) of the item, filled on the call by both sides. Absent: the item has none. */
+  form: ApplicationForm.optional(),
   /** The latest 转办: who handed the case to whom, with the note for the new holder (also in the audit chain). */
   lastTransfer: z.strictObject({ from: z.string(), fromName: z.string(), to: z.string(), note: z.string(), at: z.iso.datetime() }).optional(),
   /** Hash of the newest audit event; ties the record to the head of its chain. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DOCUMENT_TYPES, SERVICE_LEVEL_LABELS, SERVICE_LEVELS } from './vocabulary.js';
+import { DOCUMENT_TYPES, FORM_FIELD_SOURCES, FORM_FIELD_TYPES, SERVICE_LEVEL_LABELS, SERVICE_LEVELS } from './vocabulary.js';
 
 /** Catalogue ids chosen by administrators (halls, counters, partnerships): short, URL- and key-safe. */
 export const CatalogId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, '只能包含小写字母、数字和连字符，2–63 个字符');
@@ -60,6 +60,40 @@ export const MaterialRequirement = z.strictObject({
 /** A required material of a service item. */
 export type MaterialRequirement = z.infer<typeof MaterialRequirement>;
 
+/** An application-form entry's key: stable, short, safe in a record and a DOM id. */
+export const FormKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, '表单项编号只能包含小写字母、数字和下划线，以字母开头，至多 40 个字符');
+
+/**
+ * One entry of an item's application form (申请表, #18). `source` makes it derived (shown from the
+ * case's applicant, never typed); otherwise either side of the call may fill it. `confirm`: the
+ * applicant confirms it by signing (the signed 申请表 lists it as confirmed).
+ */
+export const FormField = z
+  .strictObject({
+    key: FormKey,
+    label: z.string().trim().min(1).max(40),
+    type: z.enum(FORM_FIELD_TYPES),
+    required: z.boolean().default(false),
+    /** The choices of a `select`, in display order. */
+    options: z.array(z.string().trim().min(1).max(40)).max(30).optional(),
+    /** Longest value (characters); text 100 and textarea 1000 unless set. */
+    maxLength: z.number().int().min(1).max(2000).optional(),
+    source: z.enum(FORM_FIELD_SOURCES).optional(),
+    confirm: z.boolean().default(false),
+    /** A line under the entry telling the person what to write. */
+    hint: z.string().trim().max(100).optional(),
+  })
+  .refine((f) => f.type !== 'select' || (f.options !== undefined && f.options.length >= 1 && new Set(f.options).size === f.options.length), {
+    message: '下拉选择项须列出不重复的选项',
+    path: ['options'],
+  })
+  .refine((f) => f.type === 'select' || f.options === undefined, { message: '只有下拉选择项可以有选项', path: ['options'] });
+/** One entry of an application form. */
+export type FormField = z.infer<typeof FormField>;
+
+/** The most entries one form has (each is a line of the signed 申请表). */
+export const MAX_FORM_FIELDS = 40;
+
 /** A standardised service item (政务服务事项): same name, code, basis and materials everywhere. */
 export const ServiceItem = z
   .strictObject({
@@ -73,10 +107,13 @@ export const ServiceItem = z
     /** 承诺办结时限, working days; never longer than the statutory limit. */
     promisedDays: z.number().int().min(0).max(365),
     issuedDocuments: z.array(DocumentType).max(4),
+    /** The application form (申请表) filled on the call; empty: the item has none. */
+    form: z.array(FormField).max(MAX_FORM_FIELDS).default([]),
   })
   .refine((i) => i.promisedDays <= i.statutoryDays, { message: '承诺办结时限不得超过法定办结时限', path: ['promisedDays'] })
   .refine((i) => new Set(i.materials.map((m) => m.id)).size === i.materials.length, { message: '材料编号重复', path: ['materials'] })
-  .refine((i) => new Set(i.issuedDocuments).size === i.issuedDocuments.length, { message: '出具文书类型重复', path: ['issuedDocuments'] });
+  .refine((i) => new Set(i.issuedDocuments).size === i.issuedDocuments.length, { message: '出具文书类型重复', path: ['issuedDocuments'] })
+  .refine((i) => new Set(i.form.map((f) => f.key)).size === i.form.length, { message: '表单项编号重复', path: ['form'] });
 /** A standardised service item. */
 export type ServiceItem = z.infer<typeof ServiceItem>;
 

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { WireError } from './errors.js';
 import type { ConsumerResponse, ProducerInfoWire } from './responses.js';
-import { DocumentType } from './catalog.js';
+import { DocumentType, FormKey } from './catalog.js';
 import { Applicant, IDENTITY_RESULTS, IdNumber } from './caseRecord.js';
 import { describeInvalidInput, GENERIC_ADVICE } from './describeInvalidInput.js';
 import { FieldKey, FieldValue } from './primitives.js';
@@ -205,6 +205,13 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   req('identity.photo', { caseId: Id }),
   /** Clerk holding the case: 人证核验's result — the person at the counter is (not) the card's holder. */
   req('identity.verify', { caseId: Id, result: z.enum(IDENTITY_RESULTS) }),
+  /**
+   * Counter or clerk holding the case: one entry of the application form (申请表), compare-and-set
+   * on that entry alone — `expectedRev` is the entry's `rev` as the page last saw it (0: never
+   * filled). A write over a newer one is refused (FORM_FIELD_CONFLICT, with the entry as it now
+   * is); an empty value clears the entry.
+   */
+  req('form.set', { caseId: Id, key: FormKey, value: z.string().max(2000), expectedRev: z.number().int().min(0) }),
   /** Liveness check. */
   req('ping', {}),
   /** The live nodes serving the caller's region: where its client goes if this node fails. */

@@ -169,6 +169,7 @@ export interface Responses {
   /** The chip photo read at the counter (JPEG), whether a test reader produced it, and when. */
   'identity.photo': { photoBase64: string; sample: boolean; readAt: string };
   'identity.verify': CaseViewResponse;
+  'form.set': CaseViewResponse;
   ping: { pong: number };
   'cluster.nodes': { nodes: RegionNodeWire[] };
 }

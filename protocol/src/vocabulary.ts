@@ -121,3 +121,28 @@ export const CALL_MODE_LABELS: Readonly<Record<CallMode, string>> = Object.freez
   audio_stills: '网络差：仅语音＋材料静态画面',
   audio: '网络很差：仅语音',
 });
+
+/**
+ * Kinds of entry on an item's application form (申请表, #18). A value always travels as a string;
+ * the kind says how it is entered and checked (date: `YYYY-MM-DD`; number: decimal digits; select:
+ * one of the field's options).
+ */
+export const FORM_FIELD_TYPES = ['text', 'textarea', 'date', 'select', 'number'] as const;
+/** A kind of application-form entry. */
+export type FormFieldType = (typeof FORM_FIELD_TYPES)[number];
+
+/**
+ * Where a form entry comes from when neither side types it: the applicant as the case records
+ * them (from the ID card when the counter read it). Such an entry is shown, never edited on the
+ * form: it changes only with the case's applicant.
+ */
+export const FORM_FIELD_SOURCES = ['applicant.name', 'applicant.idNumber', 'applicant.phone'] as const;
+/** Where a derived form entry comes from. */
+export type FormFieldSource = (typeof FORM_FIELD_SOURCES)[number];
+
+/** The two sides that fill a form on a call. */
+export const FORM_SIDES = ['counter', 'clerk'] as const;
+/** A side that filled a form entry. */
+export type FormSide = (typeof FORM_SIDES)[number];
+/** Chinese names of the sides, as a form entry's author is shown. */
+export const FORM_SIDE_LABELS: Readonly<Record<FormSide, string>> = Object.freeze({ counter: '申请地窗口', clerk: '受理地工作人员' });

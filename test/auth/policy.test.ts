@@ -104,6 +104,9 @@ const MATRIX: Row[] = [
   row('identity.photo', 'held case', { case: held },            '.  .  .  Y   .    .   .   .   .   .  .'),
   row('identity.photo', 'queued case', { case: queued },        '.  .  .  .   .    .   .   .   .   .  .'),
   row('identity.verify', 'held case', { case: held },           '.  .  .  Y   .    .   .   .   .   .  .'),
+  // 同屏帮办: the form is the two sides' alike; not the item's other clerks, not administrators.
+  row('form.fill', 'held case', { case: held },                 '.  .  .  Y   .    .   .   Y   .   .  .'),
+  row('form.fill', 'queued case', { case: queued },             '.  .  .  .   .    .   .   Y   .   .  .'),
   row('queue.read', 'A / item X', { queue: { servingRegion: 'A', itemCode: 'X' } }, 'Y  .  Y  Y   Y    .   .   .   .   .  .'),
   row('queue.read', 'B / item X', { queue: { servingRegion: 'B', itemCode: 'X' } }, '.  Y  Y  .   .    .   Y   .   .   .  .'),
   row('queue.accept', 'queued case', { case: queued },          '.  .  .  Y   Y    .   .   .   .   .  .'),

@@ -175,6 +175,50 @@ describe('admin page (admin.html)', () => {
     await row.locator('button[data-action="toggle-active"]').click();
     await expect.poll(() => row.locator('[data-active]').getAttribute('data-active'), { timeout: 15_000 }).toBe('true');
   });
+
+  it('defines an item’s 申请表: shows the saved entries, adds one, catches a choice without options, and keeps the form when other fields are edited (#18)', async () => {
+    await openAdmin(admin, t.origin);
+    await openTab(admin, 'items');
+    await admin.click('#items-body tr[data-item="000117005000"] button[data-action="edit"]');
+    const rows = admin.locator('#item-form-fields tr.form-field-row');
+    expect(await rows.count()).toBe(11);
+    // Saved entries keep their keys (open cases' values refer to them); what they are is shown.
+    expect(await rows.nth(1).locator('input.form-key').inputValue()).toBe('applicant_id');
+    expect(await rows.nth(1).locator('input.form-key').getAttribute('readonly')).not.toBeNull();
+    expect(await rows.nth(1).locator('select.form-source').inputValue()).toBe('applicant.idNumber');
+    expect(await rows.nth(4).locator('input.form-options').inputValue()).toBe('本人、配偶、子女、父母、其他法定继承人');
+
+    // A new entry: a choice with no options never reaches the server.
+    await admin.click('#btn-add-form-field');
+    const added = rows.nth(11);
+    await added.locator('input.form-key').fill('account_holder');
+    await added.locator('input.form-label').fill('开户人');
+    await added.locator('select.form-type').selectOption('select');
+    await added.locator('input.form-required').check();
+    const puts: string[] = [];
+    admin.on('request', (r) => {
+      if (r.method() === 'PUT' && r.url().endsWith('/api/admin/items/000117005000')) puts.push(r.url());
+    });
+    await admin.click('#item-submit');
+    await expect.poll(() => admin.locator('#item-form .form-error').textContent(), { timeout: 15_000 }).toBe('申请表“开户人”是下拉选择，请填写选项');
+    expect(puts).toHaveLength(0);
+    await added.locator('input.form-options').fill('申领人本人、其他继承人');
+    await admin.click('#item-submit');
+    await expect.poll(async () => (await t.node.catalog.require('item', '000117005000')).form.length, { timeout: 15_000 }).toBe(12);
+    expect((await t.node.catalog.require('item', '000117005000')).form.at(-1)).toEqual({ key: 'account_holder', label: '开户人', type: 'select', options: ['申领人本人', '其他继承人'], required: true, confirm: true });
+
+    // Editing the item's other fields keeps its form whole.
+    await admin.click('#items-body tr[data-item="000117005000"] button[data-action="edit"]');
+    expect(await rows.count()).toBe(12);
+    await admin.locator('#btn-add-form-field').scrollIntoViewIfNeeded();
+    await admin.screenshot({ path: '/tmp/rvw-admin-form-fields.png' });
+    await admin.fill('#item-promised', '2');
+    await admin.click('#item-submit');
+    await expect.poll(async () => (await t.node.catalog.require('item', '000117005000')).promisedDays, { timeout: 15_000 }).toBe(2);
+    const saved = await t.node.catalog.require('item', '000117005000');
+    expect(saved.form.map((f) => f.key)).toEqual(['applicant_name', 'applicant_id', 'applicant_phone', 'insured_name', 'relation', 'reason', 'event_date', 'bank_name', 'bank_account', 'address', 'remarks', 'account_holder']);
+    expect(saved.form[1]).toMatchObject({ source: 'applicant.idNumber', required: true, confirm: true });
+  });
 });
 
 async function openAdmin(page: Page, origin: string): Promise<void> {

@@ -23,7 +23,7 @@ describe('@rvw/protocol: one contract', () => {
     const request = null as unknown as SignalClient['request'];
     expectTypeOf(request<'produce'>).returns.resolves.toEqualTypeOf<{ producerId: string }>();
     expect([...REQUEST_TYPES].sort()).toEqual(
-      ['session.join', 'desk.join', 'session.link', 'session.leave', 'session.end', 'getRouterRtpCapabilities', 'createWebRtcTransport', 'openDataChannel', 'connectTransport', 'produce', 'closeProducer', 'consume', 'resumeConsumer', 'restartIce', 'queue.join', 'queue.leave', 'queue.subscribe', 'queue.accept', 'clerk.availability', 'case.transfer', 'clerk.colleagues', 'case.get', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'doc.marks', 'call.mode', 'identity.card', 'identity.photo', 'identity.verify', 'ping', 'cluster.nodes'].sort(),
+      ['session.join', 'desk.join', 'session.link', 'session.leave', 'session.end', 'getRouterRtpCapabilities', 'createWebRtcTransport', 'openDataChannel', 'connectTransport', 'produce', 'closeProducer', 'consume', 'resumeConsumer', 'restartIce', 'queue.join', 'queue.leave', 'queue.subscribe', 'queue.accept', 'clerk.availability', 'case.transfer', 'clerk.colleagues', 'case.get', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'doc.marks', 'call.mode', 'identity.card', 'identity.photo', 'identity.verify', 'form.set', 'ping', 'cluster.nodes'].sort(),
     );
   });
 

@@ -153,6 +153,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'identity.card': { caseId: 'case-1', card: { name: '陈建国', idNumber: '320584195803121239', photoBase64: '/9j/4AAQSkZJRgABAQ==', sample: true } },
   'identity.photo': { caseId: 'case-1' },
   'identity.verify': { caseId: 'case-1', result: 'match' },
+  'form.set': { caseId: 'case-1', key: 'bank_name', value: '中国农业银行霍邱县支行', expectedRev: 2 },
   ping: {},
   'cluster.nodes': {},
 };

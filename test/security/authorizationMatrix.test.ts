@@ -228,6 +228,8 @@ const WS: WsRow[] = [
   { type: 'identity.card', /* its counter                  */ cells: 'D D D D D D A D D', fields: (c) => ({ caseId: c.caseA, card: { name: '王某某', idNumber: '110101199003074573', photoBase64: '/9j/4AAQSkZJRgABAQ==', sample: true } }) },
   { type: 'identity.photo', /* holder                      */ cells: 'D D A D D D D D D', fields: caseId },
   { type: 'identity.verify', /* holder                     */ cells: 'D D A D D D D D D', fields: (c) => ({ caseId: c.caseA, result: 'match' }) },
+  // 同屏帮办: both sides fill the form (the item has none here: FORM_FIELD_UNKNOWN, a business refusal past the policy).
+  { type: 'form.set', /* holder, its counter               */ cells: 'D D A D D D A D D', fields: (c) => ({ caseId: c.caseA, key: 'bank_name', value: '矩阵测试', expectedRev: 0 }) },
   { type: 'call.mode', /* holder, its counter              */ cells: 'D D A D D D A D D', fields: (c) => ({ caseId: c.caseA, proposed: 'audio', measured: { availableKbps: 90 } }) },
   {
     type: 'session.join', /* holder, its counter            */

@@ -64,6 +64,7 @@ export const ACTIONS = [
   'identity.card',
   'identity.photo',
   'identity.verify',
+  'form.fill',
   'queue.read',
   'queue.subscribe',
   'queue.accept',
@@ -154,6 +155,8 @@ export interface ActionResources {
   'identity.photo': { case: CaseFacts };
   /** 人证核验: recording whether the person is the card's holder. */
   'identity.verify': { case: CaseFacts };
+  /** 同屏帮办: filling an entry of the application form. */
+  'form.fill': { case: CaseFacts };
   'chat.read': { case: CaseFacts };
   'queue.read': { queue: { servingRegion: string; itemCode: string } };
   /** Watching the queue at all; which entries show is `queue.read`'s. */
@@ -250,6 +253,9 @@ const PARTY_ACTIONS = {
   'identity.card': ['counter'],
   'identity.photo': ['clerk'],
   'identity.verify': ['clerk'],
+  // 同屏帮办: the form is filled together — the counter for the applicant, the clerk holding the
+  // case correcting it — each entry under its own compare-and-set.
+  'form.fill': ['counter', 'clerk'],
   // Chat carries what people say on a call (a bank card number read out): the two sides only.
   'chat.read': ['counter', 'clerk'],
   'session.join': ['counter', 'clerk'],
@@ -308,6 +314,7 @@ const RULES: { [A in Action]: (p: Known, r: ResourceFor<A>) => boolean } = {
   'identity.card': party('identity.card'),
   'identity.photo': party('identity.photo'),
   'identity.verify': party('identity.verify'),
+  'form.fill': party('form.fill'),
   'chat.read': party('chat.read'),
   'queue.read': (p, r) =>
     (p.kind === 'staff' && p.role === 'clerk' && p.regionCode === r.queue.servingRegion && p.itemCodes.includes(r.queue.itemCode)) ||

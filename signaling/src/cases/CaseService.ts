@@ -43,6 +43,7 @@ import { confirmSignature } from './confirmSignature.js';
 import { rateCase } from './rateCase.js';
 import { recordCallMode, type CallModeInput } from './recordCallMode.js';
 import { readChipPhoto, recordIdCard, recordIdentityVerdict, type IdCardInput } from './identityCheck.js';
+import { fillForm, type FormWrite } from './fillForm.js';
 import { followUpPoorRating } from './followUpPoorRating.js';
 import { setClerkAvailability } from '../queue/setClerkAvailability.js';
 import { StaffStore } from '../auth/StaffStore.js';
@@ -200,6 +201,11 @@ export class CaseService {
   /** Clerk holding the case: 人证核验's result. */
   recordIdentityVerdict(principal: Principal, caseId: string, result: IdentityResult): Promise<CaseRecord> {
     return recordIdentityVerdict(this.#deps, principal, caseId, result);
+  }
+
+  /** Counter or clerk holding the case: one entry of the application form, compare-and-set on that entry. */
+  fillForm(principal: Principal, caseId: string, write: FormWrite): Promise<CaseRecord> {
+    return fillForm(this.#deps, principal, caseId, write);
   }
 
   /** Clerk holding the case: 转办 to a colleague, with a note. */

@@ -26,6 +26,22 @@ const COUNTERS: Counter[] = [
 
 const ID_CARD = { id: 'id_card', name: '居民身份证', mandatory: true, description: '申请人有效居民身份证原件，高拍仪拍摄正反面' };
 
+// 城乡居民基本养老保险个人账户一次性支付申请表, after the entries of 霍邱's own paper form: who
+// applies comes from the case (the ID card read at the counter); the rest is filled on the call.
+const PENSION_FORM: ServiceItem['form'] = [
+  { key: 'applicant_name', label: '申领人姓名', type: 'text', required: true, source: 'applicant.name', confirm: true },
+  { key: 'applicant_id', label: '申领人公民身份号码', type: 'text', required: true, source: 'applicant.idNumber', confirm: true },
+  { key: 'applicant_phone', label: '联系电话', type: 'text', required: false, source: 'applicant.phone', confirm: false },
+  { key: 'insured_name', label: '参保人姓名', type: 'text', required: true, confirm: true, maxLength: 50 },
+  { key: 'relation', label: '申领人与参保人关系', type: 'select', required: true, confirm: true, options: ['本人', '配偶', '子女', '父母', '其他法定继承人'] },
+  { key: 'reason', label: '申请原因', type: 'select', required: true, confirm: true, options: ['参保人死亡', '出国（境）定居', '已享受其他基本养老保障待遇', '其他'] },
+  { key: 'event_date', label: '死亡（定居）日期', type: 'date', required: false, confirm: true },
+  { key: 'bank_name', label: '开户银行', type: 'text', required: true, confirm: true, maxLength: 50, hint: '例如：中国农业银行霍邱县支行' },
+  { key: 'bank_account', label: '银行账号', type: 'text', required: true, confirm: true, maxLength: 30, hint: '领取人本人的社保卡金融账户、银行卡或存折账号' },
+  { key: 'address', label: '现居住地址', type: 'text', required: false, confirm: false, maxLength: 100 },
+  { key: 'remarks', label: '备注', type: 'textarea', required: false, confirm: false, maxLength: 500 },
+];
+
 const ITEMS: ServiceItem[] = [
   {
     code: '000117005000',
@@ -48,6 +64,7 @@ const ITEMS: ServiceItem[] = [
     statutoryDays: 20,
     promisedDays: 3,
     issuedDocuments: ['receipt', 'missing_notice', 'completion_notice'],
+    form: PENSION_FORM,
   },
   {
     code: '000117013000',
@@ -58,6 +75,7 @@ const ITEMS: ServiceItem[] = [
     statutoryDays: 1,
     promisedDays: 0,
     issuedDocuments: ['payment_certificate'],
+    form: [],
   },
   {
     code: '000117009000',
@@ -72,6 +90,7 @@ const ITEMS: ServiceItem[] = [
     statutoryDays: 45,
     promisedDays: 15,
     issuedDocuments: ['receipt', 'missing_notice', 'completion_notice'],
+    form: [],
   },
   {
     code: '000121004000',
@@ -84,6 +103,7 @@ const ITEMS: ServiceItem[] = [
     // A 住房公积金 statement is the provident-fund centre's own form; no template here fits it, so
     // the window issues the acceptance receipt and the completion notice only.
     issuedDocuments: ['receipt', 'completion_notice'],
+    form: [],
   },
 ];
 

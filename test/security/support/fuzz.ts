@@ -88,6 +88,7 @@ const TEMPLATES: { [T in RequestType]: (x: Targets) => Record<string, unknown> }
   'identity.card': (x) => ({ caseId: x.caseId, card: { name: '王某某', idNumber: '110101199003074573', photoBase64: '/9j/4AAQSkZJRgABAQ==', sample: true } }),
   'identity.photo': (x) => ({ caseId: x.caseId }),
   'identity.verify': (x) => ({ caseId: x.caseId, result: 'match' }),
+  'form.set': (x) => ({ caseId: x.caseId, key: 'bank_name', value: '中国农业银行霍邱县支行', expectedRev: 0 }),
   ping: () => ({}),
   'cluster.nodes': () => ({}),
 };
@@ -161,7 +162,7 @@ async function events(t: TestNode, caseId: string): Promise<number> {
 }
 
 /** Request types that write the case record (one audit event each) when they succeed. */
-const WRITES = new Set<string>(['queue.accept', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'queue.leave', 'call.mode', 'identity.card', 'identity.verify']);
+const WRITES = new Set<string>(['queue.accept', 'case.update', 'case.transition', 'material.capture', 'material.waive', 'document.issue', 'chat.send', 'signature.submit', 'rating.submit', 'queue.leave', 'call.mode', 'identity.card', 'identity.verify', 'form.set']);
 
 /**
  * Floods a real node with `frames` hostile frames mutated from valid requests of every type, sent

@@ -4,14 +4,16 @@ import type { AdminData } from './AdminData';
 import type { DocumentType, ServiceItem, ServiceLevel } from './adminTypes';
 import { check, checkedValues, editingId, emptyRow, fillChecks, fillSelect, onSubmit, runAction, setChecked, setEditing, setValue, tableButton, valueOf } from './forms';
 import { DOCUMENT_LABELS, LEVEL_LABELS } from './labels';
+import { FormFieldsEditor } from './formFieldsEditor';
 import { MaterialsEditor } from './materialsEditor';
 
-/** 事项 tab: the standardised service items (事项编码, 名称, 设定依据, 层级, 申请材料, 时限, 出具文书). */
+/** 事项 tab: the standardised service items (事项编码, 名称, 设定依据, 层级, 申请材料, 时限, 出具文书, 申请表). */
 export function setupItemsTab(data: AdminData): void {
   const form = byId<HTMLFormElement>('item-form');
   const idInput = byId<HTMLInputElement>('item-code');
   const documents = byId('item-documents');
   const materials = new MaterialsEditor('item-materials', 'btn-add-material');
+  const formFields = new FormFieldsEditor('item-form-fields', 'btn-add-form-field');
   fillSelect(byId<HTMLSelectElement>('item-level'), Object.entries(LEVEL_LABELS).map(([value, label]) => ({ value, label })), '请选择办理层级');
   fillChecks(documents, Object.entries(DOCUMENT_LABELS).map(([value, label]) => ({ value, label })));
 
@@ -19,6 +21,7 @@ export function setupItemsTab(data: AdminData): void {
     form.reset();
     setEditing(form, idInput, item?.code);
     materials.set(item?.materials ?? []);
+    formFields.set(item?.form ?? []);
     setChecked(documents, item?.issuedDocuments ?? []);
     if (!item) {
       // A new item starts with the one material every case needs.
@@ -83,6 +86,7 @@ export function setupItemsTab(data: AdminData): void {
       statutoryDays: Number(statutory),
       promisedDays: Number(promised),
       issuedDocuments: checkedValues(documents) as DocumentType[],
+      form: formFields.read(),
     };
     const editing = editingId(form);
     if (editing) await adminApi('PUT', `/api/admin/items/${seg(editing)}`, item);

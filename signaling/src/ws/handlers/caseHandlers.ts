@@ -205,6 +205,10 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
       await load(conn, r.caseId, 'identity.verify');
       return viewFor(deps, conn, await cases.recordIdentityVerdict(conn.principal, r.caseId, r.result));
     },
+    'form.set': async (conn, r) => {
+      await load(conn, r.caseId, 'form.fill');
+      return viewFor(deps, conn, await cases.fillForm(conn.principal, r.caseId, { key: r.key, value: r.value, expectedRev: r.expectedRev }));
+    },
     'call.mode': async (conn, r) => {
       await load(conn, r.caseId, 'call.mode');
       const record = await cases.reportCallMode(conn.principal, r.caseId, { proposed: r.proposed, measured: r.measured });

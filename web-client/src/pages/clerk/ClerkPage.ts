@@ -12,6 +12,7 @@ import { showRecordingBadge } from '../../ui/recordingBadge';
 import { showCallModeBadge } from '../../ui/callModeBadge';
 import { strokeMarks } from '../../ui/docMarks';
 import { IdentityCheck } from './IdentityCheck';
+import { ApplicationFormPanel } from '../../ui/ApplicationFormPanel';
 import { DocMarker } from './DocMarker';
 import { attachTrack, mark, markFirstFrame, marks, byId, formatWait, h, messageFor, qualityLabel, showConnection, tabPeerId, toast, wsUrl } from '../../ui/dom';
 import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
@@ -77,6 +78,7 @@ export class ClerkPage {
   readonly #handover: HandoverOffer;
   /** 人证核验: the ID card's chip photo beside the live face, and the clerk's finding. */
   readonly #identity: IdentityCheck;
+  readonly #form: ApplicationFormPanel;
 
   constructor() {
     this.#signal = new SignalClient({
@@ -99,6 +101,7 @@ export class ClerkPage {
       },
     });
     this.#identity = new IdentityCheck({ signal: this.#signal, onCase: (view) => this.#onCase(view) });
+    this.#form = new ApplicationFormPanel({ signal: this.#signal, side: 'clerk', card: byId('form-card'), body: byId('app-form'), onCase: (view) => this.#onCase(view) });
     this.#availability = new AvailabilityControl(this.#signal, (state) => {
       // 示忙 means "not now": an alert about who waits would ask for what the clerk just declined.
       if (state.paused) this.#newApplicant.dismiss();
@@ -534,6 +537,7 @@ export class ClerkPage {
     // Forget the case: its later changes no longer concern this screen.
     this.#s.caseView = undefined;
     this.#identity.render(undefined, true);
+    this.#form.render(undefined);
     byId('call-view').classList.add('hidden');
     byId('queue-view').classList.remove('hidden');
     this.#myCases.render();
@@ -555,6 +559,7 @@ export class ClerkPage {
     showRecordingBadge(view, this.#s.inCall === view.id && !closed);
     this.#followCallMode(view, this.#s.inCall === view.id && !closed);
     this.#identity.render(view, closed);
+    this.#form.render(view);
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
       h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),

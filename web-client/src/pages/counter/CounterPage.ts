@@ -14,6 +14,7 @@ import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 import { showRecordingBadge } from '../../ui/recordingBadge';
 import { PictureAnnouncer } from './PictureAnnouncer';
 import { IdCardPanel } from './IdCardPanel';
+import { ApplicationFormPanel } from '../../ui/ApplicationFormPanel';
 import { LocalReaderService, type IdCardReading } from './IdCardReader';
 import { showCallModeBadge } from '../../ui/callModeBadge';
 import { drawMarksOver } from '../../ui/docMarks';
@@ -75,6 +76,8 @@ export class CounterPage {
   readonly #pictures = new PictureAnnouncer({ say: (p) => this.#voice?.say(p) });
   /** 读取身份证 (人证核验): the reading stays with the form until the case has it. */
   readonly #card = new IdCardPanel();
+  /** 同屏帮办: the item's application form, filled with the clerk. */
+  readonly #form: ApplicationFormPanel;
   /** The clerk's marks on the 高拍仪 preview (redrawn when the tile changes size). */
   #marks: readonly DocMarkWire[] = [];
   #startingCall = false;
@@ -108,6 +111,7 @@ export class CounterPage {
         await this.#call?.resume();
       },
     });
+    this.#form = new ApplicationFormPanel({ signal: this.#signal, side: 'counter', card: byId('form-card'), body: byId('app-form'), onCase: (view) => this.#onCase(view) });
   }
 
   /** What the end-to-end tests and hall technicians (from the console) look at: `window.rvw`. */
@@ -159,6 +163,7 @@ export class CounterPage {
       const region = this.#visit.pending?.offer.servingRegion.name ?? '办理地';
       this.#visit = new Visit();
       this.#clearApplicantForm();
+      this.#form.render(undefined);
       byId('declined-text').textContent = recordingRefusedMessage(region);
       this.#show('declined');
     });
@@ -458,6 +463,7 @@ export class CounterPage {
 
   #renderCase(view: CaseViewLike, previous?: CaseViewLike): void {
     this.#showRecording();
+    this.#form.render(view);
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge' }, STATE_LABELS[view.state] ?? view.state)),
       // Each field is one unbreakable piece: a name or a number split over two lines misreads.

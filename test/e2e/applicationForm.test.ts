@@ -1,0 +1,142 @@
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { acceptAndDecode, queueFromCounter } from '../harness/callPages';
+import { withCheckDigit } from '../harness/idNumber';
+import { startTestNode, type TestNode } from '../harness/testNode';
+import { launchPerson, type Person } from '../journey/support/person';
+
+/*
+ * 同屏帮办 (#18), walked by the two people in real Chromiums: the applicant queues for the pension
+ * item at the 吴江 counter, the 霍邱 clerk accepts, and the item's application form (申请表) shows
+ * on both screens — the applicant's name and number taken from the case (masked at the counter),
+ * the rest typed. The counter types an entry, the clerk sees it; the clerk picks an option, the
+ * counter sees it with the clerk's name. Both then type the same entry at once: one is saved, the
+ * other screen shows both values and keeps its own until its person chooses — nothing is lost, and
+ * the chain holds both writes. Console errors, CSP violations and page errors fail it.
+ */
+const APPLICANT = { name: '陈建国', idNumber: withCheckDigit('34152219580312123') };
+const rvwMarks = (page: Page) => page.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
+
+describe('申请表 on both screens: filled together, each change seen at once, a clash never lost (#18)', () => {
+  let t: TestNode;
+  let clerk: Person;
+  let counter: Person;
+  let clerkId: string;
+
+  beforeAll(async () => {
+    t = await startTestNode();
+    const c = await t.clerk('341522', ['000117005000'], '霍邱窗口 李娜');
+    clerkId = c.staffId;
+    const k = await t.counter('wujiang-kyth-01');
+    [clerk, counter] = await Promise.all([launchPerson('clerk'), launchPerson('counter')]);
+    await t.addCookie(clerk.browser.context, c.cookie);
+    await t.addCookie(counter.browser.context, k.cookie);
+  });
+  afterEach((ctx) => {
+    const problems = [...clerk.guard.takeProblems(ctx.task.name), ...counter.guard.takeProblems(ctx.task.name)];
+    expect(problems, 'console errors, CSP violations or page errors').toEqual([]);
+  });
+  afterAll(async () => {
+    await clerk?.close();
+    await counter?.close();
+    await t?.dispose();
+  });
+
+  it('fills the form from both screens, shows who wrote what, and keeps both values of a clash until a person chooses', async () => {
+    const c = clerk.page;
+    const k = counter.page;
+    await c.goto(`${t.origin}/clerk.html`);
+    await k.goto(`${t.origin}/counter.html`);
+    await queueFromCounter(k, APPLICANT, '城乡居民基本养老保险个人账户一次性支付');
+    const caseId = await k.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+    await c.waitForSelector('#queue button.accept', { timeout: 15_000 });
+    await acceptAndDecode(k, c, '#queue button.accept');
+
+    // ---- the same form on both screens; the applicant's entries from the case ----
+    for (const p of [c, k]) await p.waitForSelector('#form-card:not(.hidden) #form-insured_name');
+    expect(await c.textContent('#form-applicant_name')).toBe(APPLICANT.name);
+    expect(await c.textContent('#form-applicant_id')).toBe(APPLICANT.idNumber);
+    // The counter stands in a public hall: the number masked there, as everywhere on that screen.
+    expect(await k.textContent('#form-applicant_id')).toBe(`${APPLICANT.idNumber.slice(0, 4)}**********${APPLICANT.idNumber.slice(14)}`);
+    const labels = (p: Page) => p.$$eval('#app-form .form-row label', (ls) => ls.map((l) => l.textContent));
+    expect(await labels(k)).toEqual(await labels(c));
+    expect(await labels(k)).toContain('银行账号 *');
+
+    // ---- the counter types; the clerk sees it ----
+    await k.click('#form-insured_name');
+    await k.keyboard.type('陈添荣', { delay: 40 });
+    await expect.poll(() => c.inputValue('#form-insured_name'), { timeout: 5000 }).toBe('陈添荣');
+    expect(await c.textContent('#form-insured_name-by')).toMatch(/^申请地窗口 \d\d:\d\d 填写$/);
+    expect(await k.textContent('#form-insured_name-by')).toMatch(/^我方 \d\d:\d\d 填写$/);
+    // ---- the clerk picks an option; the counter sees it with the clerk's name ----
+    await c.selectOption('#form-relation', '子女');
+    await expect.poll(() => k.inputValue('#form-relation'), { timeout: 5000 }).toBe('子女');
+    expect(await k.textContent('#form-relation-by')).toMatch(/^受理地工作人员 霍邱窗口 李娜 \d\d:\d\d 填写$/);
+    // How long each change took from leaving one screen to showing on the other (same machine clock).
+    const [km, cm] = [await rvwMarks(k), await rvwMarks(c)];
+    const counterToClerk = cm['form:shown:insured_name:1']! - km['form:sent:insured_name:1']!;
+    const clerkToCounter = km['form:shown:relation:1']! - cm['form:sent:relation:1']!;
+    process.stdout.write(`form change seen on the other screen: counter→clerk ${counterToClerk} ms, clerk→counter ${clerkToCounter} ms\n`);
+    expect(counterToClerk).toBeGreaterThanOrEqual(0);
+    expect(counterToClerk).toBeLessThan(300);
+    expect(clerkToCounter).toBeGreaterThanOrEqual(0);
+    expect(clerkToCounter).toBeLessThan(300);
+
+    // ---- both type the same entry at once: one is saved, the other kept on its screen ----
+    await Promise.all([
+      (async () => {
+        await k.click('#form-bank_name');
+        await k.keyboard.type('农业银行', { delay: 10 });
+      })(),
+      (async () => {
+        await c.click('#form-bank_name');
+        await c.keyboard.type('建设银行', { delay: 10 });
+      })(),
+    ]);
+    const conflicted = async () => {
+      const [kc, cc] = [await k.isVisible('.form-row[data-key="bank_name"].conflict'), await c.isVisible('.form-row[data-key="bank_name"].conflict')];
+      return kc ? 'counter' : cc ? 'clerk' : 'none';
+    };
+    await expect.poll(conflicted, { timeout: 5000 }).not.toBe('none');
+    const loser = await conflicted();
+    const [lp, wp] = loser === 'counter' ? [k, c] : [c, k];
+    const [mine, theirs] = loser === 'counter' ? ['农业银行', '建设银行'] : ['建设银行', '农业银行'];
+    // Exactly one side lost the race; the winner's value is stored, the loser's still on its screen.
+    expect(await wp.isVisible('.form-row[data-key="bank_name"].conflict')).toBe(false);
+    await expect.poll(async () => (await t.node.cases.getCase(caseId)).form?.values.bank_name?.value).toBe(theirs);
+    expect(await lp.inputValue('#form-bank_name')).toBe(mine);
+    expect(await lp.textContent('#form-bank_name-problem')).toContain(`为“${theirs}”，与您填写的“${mine}”不同。您的内容尚未保存。`);
+    await expect.poll(() => wp.inputValue('#form-bank_name')).toBe(theirs);
+    await lp.screenshot({ path: `/tmp/rvw-form-conflict-${loser}.png` });
+    // The loser keeps theirs: saved over the winner's (seen), and the winner's screen follows.
+    await lp.click('.form-row[data-key="bank_name"] button.keep-mine');
+    await expect.poll(() => wp.inputValue('#form-bank_name'), { timeout: 5000 }).toBe(mine);
+    expect(await lp.isVisible('.form-row[data-key="bank_name"].conflict')).toBe(false);
+    const stored = (await t.node.cases.getCase(caseId)).form!.values.bank_name!;
+    expect(stored).toMatchObject({ value: mine, rev: 2, side: loser });
+    // Neither value was lost: both writes are in the chain, in order, with who wrote them.
+    const { events } = await t.node.cases.history(caseId);
+    const filled = events.filter((e) => e.action === 'form.filled').map((e) => ({ by: e.actor.id, ...(e.data as { key: string; value: string }) }));
+    expect(filled.filter((f) => f.key === 'bank_name').map((f) => f.value)).toEqual([theirs, mine]);
+    expect(filled.find((f) => f.key === 'relation')).toMatchObject({ by: clerkId, value: '子女' });
+    expect(filled.find((f) => f.key === 'insured_name')).toMatchObject({ by: 'wujiang-kyth-01', value: '陈添荣' });
+
+    // A value the entry cannot take is refused in words, and kept in the box to be put right.
+    await c.fill('#form-bank_account', '6'.repeat(25));
+    await c.fill('#form-event_date', '2025-06-30');
+    await expect.poll(() => k.inputValue('#form-event_date'), { timeout: 5000 }).toBe('2025-06-30');
+    await expect.poll(() => k.inputValue('#form-bank_account'), { timeout: 5000 }).toBe('6'.repeat(25));
+    await c.screenshot({ path: '/tmp/rvw-form-clerk.png', fullPage: true });
+    await k.screenshot({ path: '/tmp/rvw-form-counter.png' });
+    // 大字模式 at the counter: the form's entries stay whole on the screen, one under another.
+    await k.click('#btn-large-type');
+    const boxes = await k.$$eval('#app-form .form-row', (rows) => rows.map((r) => r.getBoundingClientRect()).map((b) => ({ left: b.left, right: b.right, width: b.width })));
+    const width = k.viewportSize()!.width;
+    for (const b of boxes) {
+      expect(b.left).toBeGreaterThanOrEqual(0);
+      expect(b.right).toBeLessThanOrEqual(width);
+    }
+    await k.locator('#form-card').screenshot({ path: '/tmp/rvw-form-counter-large.png' });
+    await k.click('#btn-large-type');
+  });
+});
