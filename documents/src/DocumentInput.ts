@@ -104,12 +104,25 @@ const CompletionNoticeInput = z
   })
   .refine((v) => v.completedOn >= v.acceptedOn, { path: ['completedOn'], message: 'completedOn must not be before acceptedOn' });
 
+const ApplicationFormInput = z.object({
+  ...common,
+  type: z.literal('application_form'),
+  /** The entries of the item's form in its order, as filled on the call (an empty value prints as not filled). */
+  entries: z
+    .array(z.object({ label: text(40), value: z.string().trim().max(1000), required: z.boolean(), confirm: z.boolean() }))
+    .min(1)
+    .max(40),
+  /** The applicant's signature that confirms the form: when, where, and the digest of the stored image. */
+  confirmation: z.object({ signedAt: z.iso.datetime(), counterName: text(80), signatureSha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+});
+
 /** Validates what a clerk asks the document service to issue; independent of the case store. */
 export const DocumentInputSchema = z.discriminatedUnion('type', [
   ReceiptInput,
   MissingNoticeInput,
   PaymentCertificateInput,
   CompletionNoticeInput,
+  ApplicationFormInput,
 ]);
 
 /** A validated issue request (output of {@link DocumentInputSchema}). */

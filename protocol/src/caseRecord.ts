@@ -166,6 +166,11 @@ export const ApplicationForm = z.strictObject({
   values: z.record(z.string(), FormValue),
   /** Writes stored so far (capped: each is an audit event). */
   changes: z.number().int().min(0),
+  /**
+   * The applicant's signature at the counter confirmed the form as it stood after `changes`
+   * writes; a later write leaves the form unconfirmed until the applicant signs again.
+   */
+  confirmed: z.strictObject({ changes: z.number().int().min(0), signatureSha256: Sha256Hex, at: z.iso.datetime() }).optional(),
 });
 /** The application form of a case. */
 export type ApplicationForm = z.infer<typeof ApplicationForm>;

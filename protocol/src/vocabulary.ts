@@ -22,7 +22,7 @@ export const CASE_STATE_LABELS: Readonly<Record<CaseState, string>> = Object.fre
 export const FINAL_CASE_STATES: readonly CaseState[] = Object.freeze(['completed', 'rejected', 'abandoned'] as const);
 
 /** Documents a clerk can issue on a case (each item lists the ones it issues). */
-export const DOCUMENT_TYPES = ['receipt', 'missing_notice', 'payment_certificate', 'completion_notice'] as const;
+export const DOCUMENT_TYPES = ['receipt', 'missing_notice', 'payment_certificate', 'completion_notice', 'application_form'] as const;
 /** A document type. */
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
@@ -32,6 +32,8 @@ export const DOCUMENT_TYPE_LABELS: Readonly<Record<DocumentType, string>> = Obje
   missing_notice: '容缺受理告知书',
   payment_certificate: '参保缴费证明',
   completion_notice: '办结通知书',
+  // Issued for every case whose item has a form (#18), once the applicant has signed it.
+  application_form: '申请表',
 });
 
 /** 办理层级: the administrative level that handles an item. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { DemoPaymentHistory } from '@rvw/signaling/issuing/PaymentHistorySource'
 import { PrintDocument, type PrintDocumentDeps } from '@rvw/signaling/issuing/printDocument';
 import { RedisDocumentIndex } from '@rvw/signaling/store/RedisDocumentIndex';
 import { RedisPrintLedger } from '@rvw/signaling/store/RedisPrintLedger';
-import { HUOQIU_COUNTER, WUJIANG_COUNTER, expectCode, huoqiuClerk, listFiles, openAndAccept, useCaseWorld, ITEMS } from '../cases/fixtures';
+import { HUOQIU_COUNTER, WUJIANG_COUNTER, expectCode, huoqiuClerk, listFiles, openAndAccept, pngBytes, useCaseWorld, ITEMS } from '../cases/fixtures';
+import { pdftotext } from './support/popplerTools';
 
 // The use cases against a real Redis, case service and signer: every refusal comes before the
 // first irreversible step — no document number is taken, nothing is signed or stored, no print
@@ -28,6 +29,15 @@ let printDeps: PrintDocumentDeps;
 const clerk = huoqiuClerk('clerk-hq-1');
 const otherClerk = huoqiuClerk('clerk-hq-2');
 const anonymous: Principal = { kind: 'anonymous' };
+
+/** The text of a PDF (pdftotext), spaces and line breaks removed. */
+async function pdfText(bytes: Uint8Array): Promise<string> {
+  const file = path.join(dir, `text-${Date.now()}.pdf`);
+  await writeFile(file, bytes);
+  const text = (await pdftotext(file)).replace(/[ \u3000\n]+/g, '');
+  await rm(file);
+  return text;
+}
 
 /** Document numbers taken so far (the per-region day counters) and every document entry, whatever its state. */
 async function numbersTaken(): Promise<{ counters: Record<string, string | null>; entries: string[]; files: string[] }> {
@@ -98,6 +108,43 @@ describe('issueDocument', () => {
     expect(record.documents.map((d) => ({ number: d.number, type: d.type, sha256: d.sha256 }))).toEqual([{ number: doc.number, type: 'receipt', sha256: doc.sha256 }]);
     expect(notified.filter((n) => n.caseId === caseId)).toEqual([{ caseId, doc }]);
     expect(Object.values((await numbersTaken()).counters)).toEqual(['1']);
+  });
+});
+
+describe('issueDocument: the 申请表 (#18)', () => {
+  it('refuses it while a required entry is empty, before the applicant signs and after a change since, with no number taken; then issues what was confirmed', async () => {
+    const caseId = await openAndAccept(env.world, clerk);
+    const s = env.world.service;
+    const before = await numbersTaken();
+    const attempt = () => issueDocument(issueDeps, clerk, { caseId, docType: 'application_form' });
+    const fill = async (key: string, value: string) => {
+      const rev = (await s.getCase(caseId)).form?.values[key]?.rev ?? 0;
+      await s.fillForm(clerk, caseId, { key, value, expectedRev: rev });
+    };
+    const incomplete = await expectCode(attempt(), 'FORM_INCOMPLETE');
+    expect(incomplete.message).toBe('申请表尚有必填项未填写：参保人姓名、申领人与参保人关系、申请原因、开户银行、银行账号');
+    for (const [key, value] of [['insured_name', '陈添荣'], ['relation', '本人'], ['reason', '出国（境）定居'], ['bank_name', '中国农业银行霍邱县支行'], ['bank_account', '6228480000000000001']] as const) await fill(key, value);
+    await expectCode(attempt(), 'CASE_SIGNATURE_REQUIRED');
+    const signed = await s.confirmSignature(WUJIANG_COUNTER, caseId, { png: pngBytes('form-signature-1') });
+    expect(signed.form?.confirmed).toMatchObject({ changes: 5, signatureSha256: signed.applicantSignatureSha256 });
+    // A mobile number typed into a free entry is masked on paper as it is in the chain.
+    await fill('address', '吴江区松陵街道 联系 13912345678');
+    await expectCode(attempt(), 'FORM_CHANGED_AFTER_SIGNATURE');
+    expect(await numbersTaken()).toEqual(before);
+    await s.confirmSignature(WUJIANG_COUNTER, caseId, { png: pngBytes('form-signature-2') });
+    const ref = await attempt();
+    expect(ref.type).toBe('application_form');
+    expect(ref.title).toBe('申请表');
+    const record = await s.getCase(caseId);
+    expect(record.documents.map((d) => d.type)).toEqual(['application_form']);
+    const text = await pdfText(await store.readPdf({ sha256: ref.sha256, number: ref.number }));
+    for (const v of ['陈添荣', '出国（境）定居', '6228480000000000001', '139****5678', record.form!.confirmed!.signatureSha256.slice(0, 32)]) expect(text).toContain(v);
+    expect(text).not.toContain('13912345678');
+  });
+
+  it('is not offered for an item without a form', async () => {
+    const caseId = await openAndAccept(env.world, clerk, ITEMS.certificate);
+    await expectCode(issueDocument(issueDeps, clerk, { caseId, docType: 'application_form' }), 'DOCUMENT_TYPE_NOT_OFFERED');
   });
 });
 

@@ -13,6 +13,7 @@ const TITLES: Record<DocumentInputData['type'], string> = {
   missing_notice: '容缺受理告知书',
   payment_certificate: '参保缴费证明',
   completion_notice: '办结通知书',
+  application_form: '申请表',
 };
 
 let env: DocumentsEnv;

@@ -8,6 +8,7 @@ import type { DocumentTemplate } from './DocumentTemplate.js';
 import { drawQrCode } from './drawQrCode.js';
 import { drawSeal } from './drawSeal.js';
 import { A4, PageWriter } from './PageWriter.js';
+import { applicationFormTemplate } from './templates/applicationFormTemplate.js';
 import { completionNoticeTemplate } from './templates/completionNoticeTemplate.js';
 import { missingNoticeTemplate } from './templates/missingNoticeTemplate.js';
 import { paymentCertificateTemplate } from './templates/paymentCertificateTemplate.js';
@@ -19,6 +20,7 @@ const TEMPLATES: { [K in DocumentType]: DocumentTemplate<Extract<DocumentInput, 
   missing_notice: missingNoticeTemplate,
   payment_certificate: paymentCertificateTemplate,
   completion_notice: completionNoticeTemplate,
+  application_form: applicationFormTemplate,
 };
 
 const GREY = rgb(0.4, 0.4, 0.4);

@@ -1,3 +1,4 @@
+import { documentTypesOf } from '../cases/documentTypesOf.js';
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { WorkerPool, SessionRegistry } from '@rvw/sfu';
 import type { AuthModule } from '../auth/AuthModule.js';
@@ -101,7 +102,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<Express> {
       resolvePrincipal: auth.resolvePrincipal,
       getCase: (caseId) => cases.getCase(caseId),
       readBlob: (sha256) => opts.blobs.get(sha256),
-      documentTypes: async (record) => (await catalog.require('item', record.itemCode)).issuedDocuments,
+      documentTypes: async (record) => documentTypesOf(await catalog.require('item', record.itemCode), record),
       previewDocument: opts.previewDocument,
       log: logger,
     }),

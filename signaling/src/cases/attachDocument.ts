@@ -1,3 +1,4 @@
+import { documentTypesOf } from './documentTypesOf.js';
 import { actorOf } from '../audit/actorOf.js';
 import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
@@ -36,7 +37,7 @@ export async function attachDocument(deps: CaseDeps, principal: Principal, caseI
   const current = await deps.cases.require(caseId);
   authorizeParty(principal, 'document.issue', caseFacts(current));
   const item = await deps.catalog.require('item', current.itemCode);
-  if (!item.issuedDocuments.includes(d.type)) {
+  if (!documentTypesOf(item, current).includes(d.type)) {
     throw new AppError('DOCUMENT_TYPE_NOT_ISSUED', `事项“${item.name}”不出具此类文书（${d.type}）`, 400, { type: d.type, itemCode: item.code });
   }
   const record = await deps.cases.update(caseId, (draft) => {

@@ -42,7 +42,9 @@ export async function confirmSignature(deps: CaseDeps, principal: Principal, cas
       capturedBy: actor.id,
     });
     draft.applicantSignatureSha256 = blob.sha256;
-    return { actor, action: 'signature.confirmed', data: { sha256: blob.sha256, size: blob.size } };
+    // The signature confirms the application form as it stands now (#18): a later write unconfirms it.
+    if (draft.form) draft.form.confirmed = { changes: draft.form.changes, signatureSha256: blob.sha256, at: deps.clock().toISOString() };
+    return { actor, action: 'signature.confirmed', data: { sha256: blob.sha256, size: blob.size, ...(draft.form ? { formChanges: draft.form.changes } : {}) } };
   });
   notifyCase(deps, record);
   return record;

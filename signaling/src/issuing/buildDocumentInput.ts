@@ -1,7 +1,10 @@
 import type { DocumentInputData, DocumentType } from '@rvw/documents';
 import { fieldOwner, type ClerkPrincipal } from '../auth/policy.js';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
+import { documentTypesOf } from '../cases/documentTypesOf.js';
 import { maskIdNumber } from '../cases/maskIdNumber.js';
+import { maskPhone } from '../cases/maskPhone.js';
+import { redactPersonalData } from '../cases/redactPersonalData.js';
 import type { CatalogStore } from '../catalog/CatalogStore.js';
 import { AppError } from '../errors/AppError.js';
 import type { PaymentHistorySource } from './PaymentHistorySource.js';
@@ -41,8 +44,9 @@ export async function buildDocumentInput(
   docType: DocumentType,
 ): Promise<DocumentInputData> {
   const item = await deps.catalog.require('item', record.itemCode);
-  if (!item.issuedDocuments.includes(docType)) {
-    throw new AppError('DOCUMENT_TYPE_NOT_OFFERED', `事项「${item.name}」不出具该类文书`, 400, { allowed: item.issuedDocuments });
+  const allowed = documentTypesOf(item, record);
+  if (!allowed.includes(docType)) {
+    throw new AppError('DOCUMENT_TYPE_NOT_OFFERED', `事项「${item.name}」不出具该类文书`, 400, { allowed });
   }
   const region = await deps.catalog.require('region', record.servingRegion);
   const today = chinaDate(deps.clock());
@@ -103,5 +107,42 @@ export async function buildDocumentInput(
         result: result?.slice(0, 300) ?? `您申请的「${item.name}」已办理完成。`,
         delivery: '由申请地跨域通办窗口打印出件',
       };
+    case 'application_form':
+      return { ...common, ...(await applicationForm(deps, record)), type: 'application_form' };
   }
+}
+
+/**
+ * The 申请表's entries and confirmation. Refused while a required entry is empty
+ * (FORM_INCOMPLETE), before the applicant has signed (CASE_SIGNATURE_REQUIRED), or when the form
+ * was written after the signature (FORM_CHANGED_AFTER_SIGNATURE): the signed PDF says the
+ * applicant confirmed exactly what it prints. Entries from the applicant print masked as the
+ * other documents do; ID and mobile numbers inside typed entries are masked too.
+ */
+async function applicationForm(deps: { catalog: CatalogStore }, record: CaseRecord): Promise<{ entries: Array<{ label: string; value: string; required: boolean; confirm: boolean }>; confirmation: { signedAt: string; counterName: string; signatureSha256: string } }> {
+  const form = record.form!;
+  const derived: Record<string, string> = {
+    'applicant.name': record.applicant.name,
+    'applicant.idNumber': maskIdNumber(record.applicant.idNumber),
+    'applicant.phone': record.applicant.phone ? maskPhone(record.applicant.phone) : '',
+  };
+  const entries = form.fields.map((f) => ({
+    label: f.label,
+    value: f.source ? (derived[f.source] ?? '') : redactPersonalData(form.values[f.key]?.value ?? ''),
+    required: f.required,
+    confirm: f.confirm,
+  }));
+  const missing = entries.filter((e) => e.required && e.value === '').map((e) => e.label);
+  if (missing.length > 0) throw new AppError('FORM_INCOMPLETE', `申请表尚有必填项未填写：${missing.join('、')}`, 409, { missing });
+  const confirmed = form.confirmed;
+  if (!confirmed || confirmed.signatureSha256 !== record.applicantSignatureSha256) {
+    throw new AppError('CASE_SIGNATURE_REQUIRED', '申请人尚未签字确认申请表，请提示申请人在窗口核对后签字', 409);
+  }
+  if (confirmed.changes !== form.changes) {
+    throw new AppError('FORM_CHANGED_AFTER_SIGNATURE', '申请表在申请人签字后又有修改，请申请人核对后重新签字确认', 409, { confirmedChanges: confirmed.changes, changes: form.changes });
+  }
+  const counter = await deps.catalog.get('counter', record.counterId);
+  const hall = counter ? await deps.catalog.get('hall', counter.hallId) : undefined;
+  const counterName = counter && hall ? `${hall.name}（${counter.name}）` : record.counterId;
+  return { entries, confirmation: { signedAt: confirmed.at, counterName: counterName.slice(0, 80), signatureSha256: confirmed.signatureSha256 } };
 }

@@ -63,4 +63,20 @@ export const SAMPLE_INPUTS: { [K in DocumentInputData['type']]: Extract<Document
     result: '准予办理，已出具《参保缴费证明》。',
     delivery: '由昆山市“跨域通办”窗口现场打印交付',
   },
+  application_form: {
+    ...common,
+    type: 'application_form',
+    authority: '霍邱县政务服务管理局',
+    item: { code: '000117005000', name: '城乡居民基本养老保险个人账户一次性支付' },
+    entries: [
+      { label: '申领人姓名', value: '张三丰', required: true, confirm: true },
+      { label: '申领人公民身份号码', value: '3415**********1234', required: true, confirm: true },
+      { label: '参保人姓名', value: '张翠山', required: true, confirm: true },
+      { label: '申领人与参保人关系', value: '子女', required: true, confirm: true },
+      { label: '开户银行', value: '中国农业银行霍邱县支行', required: true, confirm: true },
+      { label: '银行账号', value: '6228480000000000001', required: true, confirm: true },
+      { label: '现居住地址', value: '', required: false, confirm: false },
+    ],
+    confirmation: { signedAt: '2026-11-23T01:20:00.000Z', counterName: '吴江区行政服务中心 跨域通办窗口（跨域通办窗口 1 号）', signatureSha256: 'ab'.repeat(32) },
+  },
 };

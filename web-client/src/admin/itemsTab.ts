@@ -15,7 +15,8 @@ export function setupItemsTab(data: AdminData): void {
   const materials = new MaterialsEditor('item-materials', 'btn-add-material');
   const formFields = new FormFieldsEditor('item-form-fields', 'btn-add-form-field');
   fillSelect(byId<HTMLSelectElement>('item-level'), Object.entries(LEVEL_LABELS).map(([value, label]) => ({ value, label })), '请选择办理层级');
-  fillChecks(documents, Object.entries(DOCUMENT_LABELS).map(([value, label]) => ({ value, label })));
+  // The 申请表 is issued for every item with a form (defined below), not chosen here.
+  fillChecks(documents, Object.entries(DOCUMENT_LABELS).filter(([value]) => value !== 'application_form').map(([value, label]) => ({ value, label })));
 
   const startEdit = (item: ServiceItem | undefined) => {
     form.reset();

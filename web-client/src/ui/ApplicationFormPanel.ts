@@ -42,6 +42,7 @@ export class ApplicationFormPanel {
   readonly #onCase: (view: CaseViewLike) => void;
   readonly #card: HTMLElement;
   readonly #body: HTMLElement;
+  readonly #status: HTMLElement;
   #caseId: string | undefined;
   readonly #entries = new Map<string, Entry>();
 
@@ -51,6 +52,8 @@ export class ApplicationFormPanel {
     this.#onCase = options.onCase;
     this.#card = options.card;
     this.#body = options.body;
+    this.#status = h('p', { className: 'form-status', role: 'status', 'aria-live': 'polite' });
+    this.#body.before(this.#status);
   }
 
   /** Shows the case's form as the node last sent it; hides the card when there is none. */
@@ -59,6 +62,8 @@ export class ApplicationFormPanel {
     if (!view || !form || form.fields.length === 0) return this.#clear();
     if (view.id !== this.#caseId) this.#build(view.id, form.fields);
     this.#card.classList.remove('hidden');
+    this.#status.textContent = confirmationText(view);
+    this.#status.dataset.state = form.confirmed === undefined ? 'unsigned' : form.confirmed.changes === form.changes ? 'confirmed' : 'changed';
     const fillable = FILLABLE.includes(view.state);
     for (const field of form.fields) {
       if (field.source) {
@@ -215,6 +220,15 @@ function inputFor(field: FormField, id: string): HTMLInputElement | HTMLSelectEl
     default:
       return h('input', { id, maxlength: limit, autocomplete: 'off' });
   }
+}
+
+/** Where the form stands: what is still to fill, and whether the applicant's signature confirms it. */
+function confirmationText(view: CaseViewLike): string {
+  const form = view.form!;
+  const missing = form.fields.filter((f) => f.required && !f.source && !form.values[f.key]?.value).length;
+  if (form.confirmed && form.confirmed.changes === form.changes) return `申请人已于 ${chinaClock(form.confirmed.at)} 签字确认本表；此后如再修改，需重新签字。`;
+  if (form.confirmed) return '申请表在申请人签字后有修改，需申请人核对后重新签字确认。';
+  return missing > 0 ? `尚有 ${missing} 项必填项未填写；填写完成后，请申请人核对并签字确认。` : '必填项已填写完毕，请申请人核对后签字确认。';
 }
 
 /** An applicant-derived entry as this screen's view has it (masked where the view is). */

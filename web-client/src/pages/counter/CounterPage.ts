@@ -481,7 +481,12 @@ export class CounterPage {
         ),
       ),
     );
-    byId('sign-status').textContent = view.applicantSignatureSha256 ? '已签字确认' : '';
+    // With a 申请表 the signature confirms the form as it stands: a later change asks for it again.
+    const form = view.form;
+    const formChanged = form?.confirmed !== undefined && form.confirmed.changes !== form.changes;
+    byId('sign-status').textContent = formChanged ? '申请表在签字后有修改，请核对后重新签字' : view.applicantSignatureSha256 ? '已签字确认' : '';
+    byId('sign-status').classList.toggle('attention', formChanged);
+    byId('sign-hint').textContent = form ? '请核对左侧申请表后，在框内签名确认（办结前必需）' : '请在框内签名（办结前必需）';
     this.#renderDocuments('documents', view);
     this.#renderDocuments('finish-documents', view);
     const chat = byId('chat');
