@@ -12,7 +12,7 @@ const APPLICANT = { name: '陈建国', idNumber: withCheckDigit('320584195803121
 /** A real JPEG (ffmpeg's test pattern at the chip photo's 102×126). */
 const PHOTO = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=102x126:rate=1', '-frames:v', '1', '-f', 'mjpeg', '-']);
 
-// What the call adds beside the media (#17's ladder, #18's 人证核验 and 标注), with the counter on
+// What the call adds beside the media (#17's ladder, #18's 人证核验, 标注 and 申请表), with the counter on
 // node A and the clerk on node B: the chip photo, the finding, the marks and the mode live in the
 // shared Redis or cross on the bus — nothing of it may depend on both sides sitting in one process.
 describe('人证核验, 标注 and the call mode with the counter and the clerk on two nodes', () => {
@@ -72,6 +72,22 @@ describe('人证核验, 标注 and the call mode with the counter and the clerk 
     await counter.request('call.mode', { caseId, proposed: 'audio_stills', measured: { lossPct: 18 } });
     await modeOnB;
     expect((await clerkOnB.request('case.get', { caseId })).media).toMatchObject({ mode: 'audio_stills', counter: 'audio_stills', clerk: 'full' });
+
+    // ---- 申请表: written on A, seen on B; one entry written on both nodes at once stores one ----
+    const v0 = (await clerkOnB.request('case.get', { caseId })).version;
+    const formOnB = clerkOnB.next((n) => n.type === 'case.changed' && n.caseId === caseId && n.version > v0, 15_000);
+    await counter.request('form.set', { caseId, key: 'insured_name', value: '陈添荣', expectedRev: 0 });
+    await formOnB;
+    expect((await clerkOnB.request('case.get', { caseId })).form?.values.insured_name).toMatchObject({ value: '陈添荣', rev: 1, side: 'counter' });
+    const settle = (p: Promise<unknown>) => p.then(() => 'stored', (e: { code?: string; details?: { current?: { value: string } } }) => `${e.code}:${e.details?.current?.value}`);
+    const race = await Promise.all([
+      settle(counter.request('form.set', { caseId, key: 'bank_name', value: '农业银行', expectedRev: 0 })),
+      settle(clerkOnB.request('form.set', { caseId, key: 'bank_name', value: '建设银行', expectedRev: 0 })),
+    ]);
+    const stored = (await counter.request('case.get', { caseId })).form!.values.bank_name!;
+    expect(stored.rev).toBe(1);
+    // One stored; the other told what was stored instead, whichever node it came through.
+    expect(race.sort()).toEqual([`FORM_FIELD_CONFLICT:${stored.value}`, 'stored'].sort());
 
     // ---- closed on B (不予受理): the photo A's counter read is gone from the shared store ----
     const view = await clerkOnB.request('case.get', { caseId });
