@@ -34,6 +34,10 @@ const common = {
   /** Issuing authority printed under the text and on the seal, e.g. 霍邱县社会保险事业管理中心. */
   authority: text(30),
   applicant: z.object({ name: text(40), idNumberMasked: maskedIdNumber }),
+  /** 代办人: who acted for the applicant (帮办代办), named on every document of the case. */
+  agent: z.object({ name: text(40), idNumberMasked: maskedIdNumber, relationship: text(10) }).optional(),
+  /** 帮办员: the counter's staff member who helped on site. */
+  helper: z.object({ name: text(20) }).optional(),
   item: z.object({ code: text(64), name: text(80) }),
   /** The clerk issuing the document; only they may approve a reprint. */
   clerk: z.object({ staffId: text(64), name: text(40) }),

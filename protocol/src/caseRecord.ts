@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DocumentType, FormField, ItemCode, RegionCode } from './catalog.js';
 import { isValidIdNumber } from './isValidIdNumber.js';
-import { CALL_MODES, CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, FORM_SIDES, MATERIAL_KINDS } from './vocabulary.js';
+import { AGENT_RELATIONSHIPS, CALL_MODES, CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, FORM_SIDES, MATERIAL_KINDS } from './vocabulary.js';
 import { CASE_NUMBER_PATTERN, Sha256Hex } from './primitives.js';
 
 /** States of a case (labels: CASE_STATE_LABELS in vocabulary.ts). */
@@ -36,6 +36,25 @@ export const Applicant = z.strictObject({
 });
 /** The applicant of a case. */
 export type Applicant = z.infer<typeof Applicant>;
+
+/**
+ * 代办人 (帮办代办, #18): the person at the counter acting for the applicant — a relative or someone
+ * the applicant authorised. Stored whole, shown masked as the applicant is (toCaseView); their ID
+ * card and the applicant's 授权委托书 become mandatory materials of the case.
+ */
+export const Agent = z.strictObject({
+  name: z.string().trim().min(1).max(50),
+  idNumber: IdNumber,
+  relationship: z.enum(AGENT_RELATIONSHIPS),
+  phone: PhoneNumber.optional(),
+});
+/** The agent of a case. */
+export type Agent = z.infer<typeof Agent>;
+
+/** 帮办员: the counter's own staff member who helps the applicant on site, named on the case. */
+export const Helper = z.strictObject({ name: z.string().trim().min(1).max(20) });
+/** The on-site helper of a case. */
+export type Helper = z.infer<typeof Helper>;
 
 /** ISO date `YYYY-MM-DD`. */
 export const IsoDate = z.iso.date();
@@ -196,6 +215,10 @@ export const CaseRecord = z.strictObject({
   hallId: z.string(),
   counterId: z.string(),
   applicant: Applicant,
+  /** 代办人: someone acting for the applicant at the counter (absent: the applicant in person). */
+  agent: Agent.optional(),
+  /** 帮办员: the counter's staff member helping on site, as the counter named them. */
+  helper: Helper.optional(),
   /** Free-form case fields (申请表 entries), editable by both sides under version CAS. */
   fields: z.record(z.string(), z.string()),
   checklist: z.array(ChecklistItem),

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { WireError } from './errors.js';
 import type { ConsumerResponse, ProducerInfoWire } from './responses.js';
 import { DocumentType, FormKey } from './catalog.js';
-import { Applicant, IDENTITY_RESULTS, IdNumber } from './caseRecord.js';
+import { Agent, Applicant, Helper, IDENTITY_RESULTS, IdNumber } from './caseRecord.js';
 import { describeInvalidInput, GENERIC_ADVICE } from './describeInvalidInput.js';
 import { FieldKey, FieldValue } from './primitives.js';
 import { CALL_MODES, MEDIA_SOURCES } from './vocabulary.js';
@@ -113,6 +113,10 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
     itemCode: Id,
     /** The case record's own schema: the ID number's GB 11643 check digit is verified here already. */
     applicant: Applicant,
+    /** 帮办代办 (#18): the person acting for the applicant, when not the applicant in person. */
+    agent: Agent.optional(),
+    /** 帮办员: the counter's staff member helping on site. */
+    helper: Helper.optional(),
     /**
      * The applicant agreed to the recording notice of this version (protocol/recordingNotice.ts).
      * Required while the node records calls; absent it, no case is opened.

@@ -148,3 +148,11 @@ export const FORM_SIDES = ['counter', 'clerk'] as const;
 export type FormSide = (typeof FORM_SIDES)[number];
 /** Chinese names of the sides, as a form entry's author is shown. */
 export const FORM_SIDE_LABELS: Readonly<Record<FormSide, string>> = Object.freeze({ counter: '申请地窗口', clerk: '受理地工作人员' });
+
+/**
+ * How a 代办人 (agent, #18's 帮办代办) stands to the applicant they act for: family members, or
+ * anyone the applicant authorised (委托代理人). Each needs the applicant's 授权委托书.
+ */
+export const AGENT_RELATIONSHIPS = ['配偶', '子女', '父母', '其他近亲属', '委托代理人'] as const;
+/** How an agent stands to the applicant. */
+export type AgentRelationship = (typeof AGENT_RELATIONSHIPS)[number];

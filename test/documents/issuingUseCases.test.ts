@@ -12,7 +12,7 @@ import { DemoPaymentHistory } from '@rvw/signaling/issuing/PaymentHistorySource'
 import { PrintDocument, type PrintDocumentDeps } from '@rvw/signaling/issuing/printDocument';
 import { RedisDocumentIndex } from '@rvw/signaling/store/RedisDocumentIndex';
 import { RedisPrintLedger } from '@rvw/signaling/store/RedisPrintLedger';
-import { HUOQIU_COUNTER, WUJIANG_COUNTER, expectCode, huoqiuClerk, listFiles, openAndAccept, pngBytes, useCaseWorld, ITEMS } from '../cases/fixtures';
+import { APPLICANT, HUOQIU_COUNTER, WUJIANG_COUNTER, expectCode, huoqiuClerk, idNumber, listFiles, openAndAccept, pngBytes, useCaseWorld, ITEMS } from '../cases/fixtures';
 import { pdftotext } from './support/popplerTools';
 
 // The use cases against a real Redis, case service and signer: every refusal comes before the
@@ -140,6 +140,25 @@ describe('issueDocument: the 申请表 (#18)', () => {
     const text = await pdfText(await store.readPdf({ sha256: ref.sha256, number: ref.number }));
     for (const v of ['陈添荣', '出国（境）定居', '6228480000000000001', '139****5678', record.form!.confirmed!.signatureSha256.slice(0, 32)]) expect(text).toContain(v);
     expect(text).not.toContain('13912345678');
+  });
+
+  it('names the 代办人 and the 帮办员 where the documents must: the receipt’s table and the 申请表’s confirmation (帮办代办)', async () => {
+    const s = env.world.service;
+    const agent = { name: '陈小红', idNumber: idNumber('32058419880512342'), relationship: '子女' as const };
+    const opened = await s.openCase(WUJIANG_COUNTER, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT, agent, helper: { name: '周敏' } });
+    await s.acceptCase(clerk, opened.id);
+    const receipt = await issueDocument(issueDeps, clerk, { caseId: opened.id, docType: 'receipt' });
+    const receiptText = await pdfText(await store.readPdf({ sha256: receipt.sha256, number: receipt.number }));
+    expect(receiptText).toContain(`代办人陈小红（与申请人关系：子女），证件号码${agent.idNumber.slice(0, 4)}**********${agent.idNumber.slice(14)}`);
+    expect(receiptText).toContain('帮办人员周敏');
+    expect(receiptText).not.toContain(agent.idNumber);
+    for (const [key, value] of [['insured_name', '陈添荣'], ['relation', '子女'], ['reason', '参保人死亡'], ['bank_name', '中国农业银行霍邱县支行'], ['bank_account', '6228480000000000001']] as const) await s.fillForm(clerk, opened.id, { key, value, expectedRev: 0 });
+    await s.confirmSignature(WUJIANG_COUNTER, opened.id, { png: pngBytes('agent-signature') });
+    const form = await issueDocument(issueDeps, clerk, { caseId: opened.id, docType: 'application_form' });
+    const formText = await pdfText(await store.readPdf({ sha256: form.sha256, number: form.number }));
+    expect(formText).toContain('代办人声明');
+    expect(formText).toContain(`代办人陈小红（证件号码${agent.idNumber.slice(0, 4)}**********${agent.idNumber.slice(14)}，与申请人关系：子女）受申请人${APPLICANT.name}`);
+    expect(formText).toContain('帮办人员周敏在场协助');
   });
 
   it('is not offered for an item without a form', async () => {

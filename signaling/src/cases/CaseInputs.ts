@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fieldOwner } from '../auth/policy.js';
 import { Sha256Hex } from '../audit/AuditEvent.js';
 import { CatalogId, DocumentType, ItemCode } from '@rvw/protocol/catalog';
-import { Applicant, IsoDate, MaterialMime } from '@rvw/protocol/caseRecord';
+import { Agent, Applicant, Helper, IsoDate, MaterialMime } from '@rvw/protocol/caseRecord';
 
 // Input schemas of the case use cases. The WebSocket/HTTP edge validates with these same schemas;
 // the use cases validate again, so no caller can skip it.
@@ -24,6 +24,8 @@ export const OpenCaseInput = z.strictObject({
   partnershipId: CatalogId,
   itemCode: ItemCode,
   applicant: Applicant,
+  agent: Agent.optional(),
+  helper: Helper.optional(),
   // The application form only: nobody holds the case yet, so nobody may state the authority's words.
   fields: z
     .record(FieldKey, FieldValue)

@@ -30,8 +30,10 @@ export function toCaseView(record: CaseRecord, audience: Principal | 'full' | 'm
           ...(record.clerkId !== undefined ? { clerkId: record.clerkId } : {}),
         }) === 'full' && HANDLING.includes(record.state);
   const { name, idNumber, phone } = record.applicant;
+  const agent = record.agent;
   return {
     ...record,
+    ...(agent ? { agent: { ...agent, idNumber: full ? agent.idNumber : maskIdNumber(agent.idNumber), ...(agent.phone !== undefined ? { phone: full ? agent.phone : maskPhone(agent.phone) } : {}) } } : {}),
     applicant: {
       name,
       idNumber: full ? idNumber : maskIdNumber(idNumber),

@@ -59,6 +59,8 @@ export async function buildDocumentInput(
     region: { code: region.code, name: region.name },
     authority: authorityOf(region.name, docType),
     applicant: { name: record.applicant.name, idNumberMasked: maskIdNumber(record.applicant.idNumber) },
+    ...(record.agent ? { agent: { name: record.agent.name, idNumberMasked: maskIdNumber(record.agent.idNumber), relationship: record.agent.relationship } } : {}),
+    ...(record.helper ? { helper: record.helper } : {}),
     item: { code: item.code, name: item.name },
     clerk: { staffId: principal.staffId, name: principal.name },
     fields: note ? [{ label: '办理意见', value: note.slice(0, 200) }] : [],

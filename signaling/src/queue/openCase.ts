@@ -12,6 +12,12 @@ import { RECORDING_NOTICE_VERSION } from '@rvw/protocol/recordingNotice';
 import { isWithinServiceHours } from './isWithinServiceHours.js';
 import { queueKey } from './queueKey.js';
 
+/** The checklist lines a case gains when an agent acts for the applicant (帮办代办, #18). */
+export const AGENT_MATERIALS = [
+  { materialId: 'agent_id_card', name: '代办人居民身份证', mandatory: true },
+  { materialId: 'power_of_attorney', name: '授权委托书（申请人签字）', mandatory: true },
+] as const;
+
 /**
  * Open a case: a counter opens one for the applicant in front of it. Authorize (a counter terminal,
  * standing where the catalogue registered it) → check the offer (the partnership active, the item
@@ -52,6 +58,10 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
       noticeVersion: RECORDING_NOTICE_VERSION,
     });
   }
+  // 帮办代办: someone acts for the applicant, never the applicant themself under another hat.
+  if (req.agent && req.agent.idNumber === req.applicant.idNumber) {
+    throw new AppError('AGENT_IS_APPLICANT', '代办人不能是申请人本人；申请人本人办理时请不要填写代办人', 400);
+  }
   const item = await deps.catalog.require('item', req.itemCode);
   // The case about to be created, as the policy sees it: this counter's own, for its own region.
   authorizeWithReason(principal, 'case.open', { case: { servingRegion: offer.servingRegion, applicantRegion: offer.applicantRegion, counterId: counter.id, itemCode: item.code } });
@@ -76,8 +86,14 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
         hallId: hall.id,
         counterId: counter.id,
         applicant: req.applicant,
+        ...(req.agent ? { agent: req.agent } : {}),
+        ...(req.helper ? { helper: req.helper } : {}),
         fields: req.fields ?? {},
-        checklist: item.materials.map((m) => ({ materialId: m.id, name: m.name, mandatory: m.mandatory, status: 'missing' as const })),
+        checklist: [
+          ...item.materials.map((m) => ({ materialId: m.id, name: m.name, mandatory: m.mandatory, status: 'missing' as const })),
+          // Acting for someone needs the agent's own ID card and the applicant's signed 授权委托书 (their consent).
+          ...(req.agent ? AGENT_MATERIALS.filter((m) => !item.materials.some((x) => x.id === m.materialId)).map((m) => ({ ...m, status: 'missing' as const })) : []),
+        ],
         materials: [],
         documents: [],
         chat: [],
@@ -95,6 +111,8 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
           itemCode: item.code,
           servingRegion: offer.servingRegion,
           applicant: { name: req.applicant.name, idNumber: maskIdNumber(req.applicant.idNumber) },
+          ...(req.agent ? { agent: { name: req.agent.name, idNumber: maskIdNumber(req.agent.idNumber), relationship: req.agent.relationship } } : {}),
+          ...(req.helper ? { helper: req.helper } : {}),
           fields: req.fields ?? {},
           // The applicant's consent to being recorded, as part of opening: one atomic event.
           ...(deps.recording ? { recordingConsent: { noticeVersion: RECORDING_NOTICE_VERSION, retentionDays: deps.recording.retentionDays } } : {}),

@@ -13,6 +13,9 @@ export function applicantTable(w: PageWriter, input: DocumentInput, extra: Reado
     ['经办人', input.clerk.name],
     ['申请人', input.applicant.name],
     ['证件号码', input.applicant.idNumberMasked],
+    // One pair: a label as long as 代办人证件号码 would wrap in its narrow column.
+    ...(input.agent ? ([['代办人', `${input.agent.name}（与申请人关系：${input.agent.relationship}），证件号码 ${input.agent.idNumberMasked}`]] as const) : []),
+    ...(input.helper ? ([['帮办人员', input.helper.name]] as const) : []),
     ['事项名称', input.item.name],
     ['事项编码', input.item.code],
     ['办理地区', input.region.name],

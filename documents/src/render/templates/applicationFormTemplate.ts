@@ -23,10 +23,15 @@ export const applicationFormTemplate: DocumentTemplate<ApplicationFormInput> = {
       { labelColumns: [0], size: 11 },
     );
     w.space(10);
-    w.paragraph('申请人声明：本人已在申请地跨域通办窗口与受理地工作人员同屏核对以上内容，确认真实、准确、完整；如有不实，愿承担相应法律责任。', { size: 12 });
+    w.paragraph(`${input.agent ? '代办人' : '申请人'}声明：本人已在申请地跨域通办窗口与受理地工作人员同屏核对以上内容，确认真实、准确、完整；如有不实，愿承担相应法律责任。`, { size: 12 });
     const c = input.confirmation;
+    // 帮办代办: the agent signs for the applicant, on the strength of the 委托书 kept in the case.
+    const signer = input.agent
+      ? `代办人 ${input.agent.name}（证件号码 ${input.agent.idNumberMasked}，与申请人关系：${input.agent.relationship}）受申请人 ${input.applicant.name}（证件号码 ${input.applicant.idNumberMasked}）委托，`
+      : `申请人 ${input.applicant.name}（证件号码 ${input.applicant.idNumberMasked}）`;
+    const helped = input.helper ? `，帮办人员 ${input.helper.name} 在场协助` : '';
     w.paragraph(
-      `申请人 ${input.applicant.name}（证件号码 ${input.applicant.idNumberMasked}）于${formatChineseDate(new Date(c.signedAt), { withTime: true })}在${c.counterName}签字确认。` +
+      `${signer}于${formatChineseDate(new Date(c.signedAt), { withTime: true })}在${c.counterName}签字确认${helped}。` +
         `签名图像留存于本办件材料，其 SHA-256 摘要为 ${c.signatureSha256.slice(0, 32)}…${c.signatureSha256.slice(-8)}。`,
       { size: 11 },
     );

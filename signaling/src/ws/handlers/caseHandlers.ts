@@ -86,6 +86,8 @@ export function caseHandlers(deps: CaseHandlerDeps): { [T in CaseRequestType]: H
         partnershipId: r.partnershipId,
         itemCode: r.itemCode,
         applicant: r.applicant,
+        ...(r.agent ? { agent: r.agent } : {}),
+        ...(r.helper ? { helper: r.helper } : {}),
         ...(r.recordingConsent ? { recordingConsent: r.recordingConsent } : {}),
       });
       return viewFor(deps, conn, record);

@@ -563,6 +563,9 @@ export class ClerkPage {
     byId('case-summary').replaceChildren(
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
       h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),
+      // 帮办代办: who is actually at the counter, and who helps there.
+      ...(view.agent ? [h('div', { id: 'case-agent', className: 'agent-line' }, `代办人：${view.agent.name}（${view.agent.relationship}）　身份证：${view.agent.idNumber}${view.agent.phone ? `　电话：${view.agent.phone}` : ''}`)] : []),
+      ...(view.helper ? [h('div', { id: 'case-helper' }, `申请地帮办员：${view.helper.name}`)] : []),
       h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number' }, view.number ?? view.id)),
     );
     const note = byId<HTMLTextAreaElement>('field-note');

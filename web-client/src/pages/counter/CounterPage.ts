@@ -14,6 +14,7 @@ import { showNodeMoved, takeResumedCase } from '../../ui/nodeMoved';
 import { showRecordingBadge } from '../../ui/recordingBadge';
 import { PictureAnnouncer } from './PictureAnnouncer';
 import { IdCardPanel } from './IdCardPanel';
+import { AgentFields, type AgentEntry } from './AgentFields';
 import { ApplicationFormPanel } from '../../ui/ApplicationFormPanel';
 import { LocalReaderService, type IdCardReading } from './IdCardReader';
 import { showCallModeBadge } from '../../ui/callModeBadge';
@@ -42,7 +43,7 @@ type LocalCapture = { mic: MediaStreamTrack; face: MediaStreamTrack; document?: 
 class Visit {
   caseView: CaseViewLike | undefined;
   /** What was typed, held while the applicant reads the recording notice (never sent before they agree). */
-  pending: { offer: Offer; itemCode: string; applicant: { name: string; idNumber: string; phone?: string }; card: IdCardReading | undefined } | undefined;
+  pending: { offer: Offer; itemCode: string; applicant: { name: string; idNumber: string; phone?: string }; acting: AgentEntry; card: IdCardReading | undefined } | undefined;
   /** The case whose call ended (hung up, closed): it is not called back into. */
   endedCallOf: string | undefined;
 }
@@ -76,6 +77,8 @@ export class CounterPage {
   readonly #pictures = new PictureAnnouncer({ say: (p) => this.#voice?.say(p) });
   /** 读取身份证 (人证核验): the reading stays with the form until the case has it. */
   readonly #card = new IdCardPanel();
+  /** 帮办代办: who acts for the applicant, who helps on site. */
+  readonly #agent = new AgentFields();
   /** 同屏帮办: the item's application form, filled with the clerk. */
   readonly #form: ApplicationFormPanel;
   /** The clerk's marks on the 高拍仪 preview (redrawn when the tile changes size). */
@@ -316,8 +319,10 @@ export class CounterPage {
     if (!offer || !itemCode) return toast('请选择办理地区和事项', 'error');
     if (!name) return toast('请填写申请人姓名', 'error');
     if (!/^\d{17}[\dX]$/.test(idNumber)) return toast('身份证号码格式不正确，请核对 18 位号码（最后一位可以是 X）', 'error');
+    const acting = this.#agent.read(idNumber);
+    if (typeof acting === 'string') return toast(acting, 'error');
     if (!offer.serviceHours.openNow) return toast('当前非服务时间，暂不能发起办理', 'error');
-    this.#visit.pending = { offer, itemCode, applicant: phone ? { name, idNumber, phone } : { name, idNumber }, card: this.#card.reading };
+    this.#visit.pending = { offer, itemCode, applicant: phone ? { name, idNumber, phone } : { name, idNumber }, acting, card: this.#card.reading };
     const notice = offer.recordingNotice;
     if (!notice) return this.#enterQueue(undefined);
     // 全程录音录像: the applicant reads and agrees before the camera starts or anything is sent.
@@ -331,7 +336,7 @@ export class CounterPage {
   async #enterQueue(recordingConsent: { noticeVersion: string } | undefined): Promise<void> {
     const pending = this.#visit.pending;
     if (!pending) return;
-    const { offer, itemCode, applicant, card } = pending;
+    const { offer, itemCode, applicant, acting, card } = pending;
     // Devices first: better to find a missing 高拍仪 now than after the clerk picked up.
     let local: LocalCapture;
     try {
@@ -347,6 +352,7 @@ export class CounterPage {
         partnershipId: offer.partnershipId,
         itemCode,
         applicant,
+        ...acting,
         ...(recordingConsent ? { recordingConsent } : {}),
       });
       // The case holds the applicant now; the form must not keep them for whoever comes next.
@@ -374,6 +380,7 @@ export class CounterPage {
   #clearApplicantForm(): void {
     for (const id of ['app-name', 'app-id', 'app-phone']) byId<HTMLInputElement>(id).value = '';
     this.#card.clear();
+    this.#agent.clear();
   }
 
   async #refreshCase(caseId: string): Promise<void> {
@@ -468,6 +475,8 @@ export class CounterPage {
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge' }, STATE_LABELS[view.state] ?? view.state)),
       // Each field is one unbreakable piece: a name or a number split over two lines misreads.
       h('div', { className: 'muted' }, h('span', { className: 'nowrap' }, `申请人：${view.applicant.name}`), '　', h('span', { className: 'nowrap' }, `证件号：${view.applicant.idNumber}`)),
+      ...(view.agent ? [h('div', { id: 'case-agent', className: 'muted' }, h('span', { className: 'nowrap' }, `代办人：${view.agent.name}（${view.agent.relationship}）`), '　', h('span', { className: 'nowrap' }, `证件号：${view.agent.idNumber}`))] : []),
+      ...(view.helper ? [h('div', { id: 'case-helper', className: 'muted' }, `帮办员：${view.helper.name}`)] : []),
       // The human case number (办件编号), as printed on the documents; the internal id stays internal.
       ...(view.number ? [h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number', className: 'nowrap' }, view.number))] : []),
     );
