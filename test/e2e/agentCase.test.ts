@@ -3,11 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pdftotext } from '../documents/support/popplerTools';
 import { withCheckDigit } from '../harness/idNumber';
-import { startTestNode, type TestNode } from '../harness/testNode';
-import { launchPerson, type Person } from '../journey/support/person';
+import { useCallPair } from '../journey/support/callPair';
 
 /*
  * 帮办代办 (#18), walked in real Chromiums: at the counter the staff member ticks 由代办人办理 and
@@ -24,31 +23,12 @@ const AGENT = { name: '陈小红', idNumber: withCheckDigit('32058419800512342')
 const masked = (id: string) => `${id.slice(0, 4)}**********${id.slice(14)}`;
 
 describe('帮办代办 at the counter: the agent and the helper named, seen by the clerk, on the documents (#18)', () => {
-  let t: TestNode;
-  let clerk: Person;
-  let counter: Person;
-
-  beforeAll(async () => {
-    t = await startTestNode();
-    const c = await t.clerk('341522', ['000117005000'], '霍邱窗口 李娜');
-    const k = await t.counter('wujiang-kyth-01');
-    [clerk, counter] = await Promise.all([launchPerson('clerk'), launchPerson('counter')]);
-    await t.addCookie(clerk.browser.context, c.cookie);
-    await t.addCookie(counter.browser.context, k.cookie);
-  });
-  afterEach((ctx) => {
-    const problems = [...clerk.guard.takeProblems(ctx.task.name), ...counter.guard.takeProblems(ctx.task.name)];
-    expect(problems, 'console errors, CSP violations or page errors').toEqual([]);
-  });
-  afterAll(async () => {
-    await clerk?.close();
-    await counter?.close();
-    await t?.dispose();
-  });
+  const pair = useCallPair({ items: ['000117005000'], clerkName: '霍邱窗口 李娜' });
 
   it('queues with an agent and a helper, shows them to the clerk, asks for the 委托书, and names the agent on the receipt', async () => {
-    const c = clerk.page;
-    const k = counter.page;
+    const { t } = pair;
+    const c = pair.clerk.page;
+    const k = pair.counter.page;
     await c.goto(`${t.origin}/clerk.html`);
     await k.goto(`${t.origin}/counter.html`);
     await k.waitForSelector('#partner option', { state: 'attached' });

@@ -4,12 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pdfsig, pdftotext } from '../documents/support/popplerTools';
 import { acceptAndDecode, queueFromCounter, signAtCounter } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
-import { startTestNode, type TestNode } from '../harness/testNode';
-import { launchPerson, type Person } from '../journey/support/person';
+import { useCallPair } from '../journey/support/callPair';
 
 /*
  * 同屏帮办 (#18), walked by the two people in real Chromiums: the applicant queues for the pension
@@ -27,36 +26,18 @@ const APPLICANT = { name: '陈建国', idNumber: withCheckDigit('341522195803121
 const rvwMarks = (page: Page) => page.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
 
 describe('申请表 on both screens: filled together, each change seen at once, a clash never lost (#18)', () => {
-  let t: TestNode;
-  let clerk: Person;
-  let counter: Person;
-  let clerkId: string;
-
-  beforeAll(async () => {
-    t = await startTestNode();
-    const c = await t.clerk('341522', ['000117005000'], '霍邱窗口 李娜');
-    clerkId = c.staffId;
-    const k = await t.counter('wujiang-kyth-01');
-    [clerk, counter] = await Promise.all([launchPerson('clerk'), launchPerson('counter')]);
-    await t.addCookie(clerk.browser.context, c.cookie);
-    await t.addCookie(counter.browser.context, k.cookie);
-  });
-  afterEach((ctx) => {
-    // The two refusals the clerk is shown (unsigned, changed since) are answers to the page's own
-    // preview check; Chromium logs every refused request. Anything else still fails.
-    const refusedPreview = /console error: Failed to load resource: the server responded with a status of 409 \(Conflict\) \(http:\/\/[^)]+\/api\/cases\/[^/]+\/documents\/preview\/application_form\)$/;
-    const problems = [...clerk.guard.takeProblems(ctx.task.name).filter((p) => !refusedPreview.test(p)), ...counter.guard.takeProblems(ctx.task.name)];
-    expect(problems, 'console errors, CSP violations or page errors').toEqual([]);
-  });
-  afterAll(async () => {
-    await clerk?.close();
-    await counter?.close();
-    await t?.dispose();
+  // The two refusals the clerk is shown (unsigned, changed since) are answers to the page's own
+  // preview check; Chromium logs every refused request. Anything else still fails.
+  const pair = useCallPair({
+    items: ['000117005000'],
+    clerkName: '霍邱窗口 李娜',
+    expected: [/console error: Failed to load resource: the server responded with a status of 409 \(Conflict\) \(http:\/\/[^)]+\/api\/cases\/[^/]+\/documents\/preview\/application_form\)$/],
   });
 
   it('fills the form from both screens, shows who wrote what, and keeps both values of a clash until a person chooses', async () => {
-    const c = clerk.page;
-    const k = counter.page;
+    const { t, clerkId } = pair;
+    const c = pair.clerk.page;
+    const k = pair.counter.page;
     await c.goto(`${t.origin}/clerk.html`);
     await k.goto(`${t.origin}/counter.html`);
     await queueFromCounter(k, APPLICANT, '城乡居民基本养老保险个人账户一次性支付');

@@ -61,12 +61,12 @@ describe('clerk page: case number, materials, 容缺 dialog, preview before issu
     expect(summary).not.toContain(caseId);
     await page.waitForFunction(() => document.querySelectorAll('#doc-type option').length > 0);
     const offered = await page.$$eval('#doc-type option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent })));
-    // The pension item has an application form: its 申请表 first (#18), then what the item issues.
+    // What the item issues, then — the pension item has an application form (#18) — its 申请表.
     expect(offered).toEqual([
-      { value: 'application_form', text: '申请表' },
       { value: 'receipt', text: '受理回执' },
       { value: 'missing_notice', text: '容缺受理告知书' },
       { value: 'completion_notice', text: '办结通知书' },
+      { value: 'application_form', text: '申请表' },
     ]);
     noProblems('case number');
   });

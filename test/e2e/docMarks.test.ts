@@ -1,9 +1,8 @@
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queueAcceptAndDecode } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
-import { startTestNode, type TestNode } from '../harness/testNode';
-import { launchPerson, type Person } from '../journey/support/person';
+import { useCallPair } from '../journey/support/callPair';
 
 /*
  * 标注 (#18): in a call between a counter and a clerk (real Chromiums, real media), the clerk
@@ -52,31 +51,12 @@ async function redAt(page: Page, canvasId: string, videoId: string, x: number, y
 }
 
 describe('标注: the clerk points on the 高拍仪 picture, the counter sees it (#18)', () => {
-  let t: TestNode;
-  let clerk: Person;
-  let counter: Person;
-
-  beforeAll(async () => {
-    t = await startTestNode();
-    const c = await t.clerk('341522', [ITEM], '霍邱窗口 李娜');
-    const k = await t.counter('wujiang-kyth-01');
-    [clerk, counter] = await Promise.all([launchPerson('clerk'), launchPerson('counter')]);
-    await t.addCookie(clerk.browser.context, c.cookie);
-    await t.addCookie(counter.browser.context, k.cookie);
-  });
-  afterEach((ctx) => {
-    const problems = [...clerk.guard.takeProblems(ctx.task.name), ...counter.guard.takeProblems(ctx.task.name)];
-    expect(problems, 'console errors, CSP violations or page errors').toEqual([]);
-  });
-  afterAll(async () => {
-    await clerk?.close();
-    await counter?.close();
-    await t?.dispose();
-  });
+  const pair = useCallPair({ items: [ITEM], clerkName: '霍邱窗口 李娜' });
 
   it('a stroke drawn by mouse appears on the counter’s preview at the same place; kept in a still; cleared on both', async () => {
-    const c = clerk.page;
-    const k = counter.page;
+    const { t } = pair;
+    const c = pair.clerk.page;
+    const k = pair.counter.page;
     await c.goto(`${t.origin}/clerk.html`);
     await k.goto(`${t.origin}/counter.html`);
     await queueAcceptAndDecode(k, c, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });

@@ -1,10 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStore } from '@rvw/signaling/cases/CaseStore';
 import { acceptAndDecode, signAtCounter } from '../harness/callPages';
 import { FakeIdCardReader } from '../harness/fakeIdCardReader';
 import { withCheckDigit } from '../harness/idNumber';
-import { startTestNode, type TestNode } from '../harness/testNode';
-import { launchPerson, type Person } from '../journey/support/person';
+import { useCallPair } from '../journey/support/callPair';
 
 /*
  * 人证核验 (#18), walked by the two people in real Chromiums: at the counter the staff member
@@ -22,36 +21,21 @@ const APPLICANT = { name: '陈建国', idNumber: withCheckDigit('320584195803121
 
 describe('人证核验: the card read at the counter, the chip photo beside the live face, the result in the case (#18)', () => {
   let reader: FakeIdCardReader;
-  let t: TestNode;
-  let clerk: Person;
-  let counter: Person;
-  let clerkId: string;
-
   beforeAll(async () => {
     reader = await FakeIdCardReader.start();
-    t = await startTestNode({ env: { RVW_IDCARD_READER_URL: reader.url } });
-    reader.allowOrigin = t.origin;
-    const c = await t.clerk('341522', [ITEM], '霍邱窗口 李娜');
-    clerkId = c.staffId;
-    const k = await t.counter('wujiang-kyth-01');
-    [clerk, counter] = await Promise.all([launchPerson('clerk'), launchPerson('counter')]);
-    await t.addCookie(clerk.browser.context, c.cookie);
-    await t.addCookie(counter.browser.context, k.cookie);
   });
-  afterEach((ctx) => {
-    const problems = [...clerk.guard.takeProblems(ctx.task.name), ...counter.guard.takeProblems(ctx.task.name)];
-    expect(problems, 'console errors, CSP violations or page errors').toEqual([]);
-  });
+  // Closed after the pair's own afterAll has closed the node (after-hooks run last-registered first).
   afterAll(async () => {
-    await clerk?.close();
-    await counter?.close();
-    await t?.dispose();
     await reader?.close();
   });
+  const pair = useCallPair({ items: [ITEM], clerkName: '霍邱窗口 李娜', env: () => ({ RVW_IDCARD_READER_URL: reader.url }) });
 
   it('reads the card, shows its photo to the clerk, records the result, and forgets the photo at 办结', async () => {
-    const c = clerk.page;
-    const k = counter.page;
+    const { t, clerkId } = pair;
+    // The reader answers the page's origin only (as the vendor's service is configured to).
+    reader.allowOrigin = t.origin;
+    const c = pair.clerk.page;
+    const k = pair.counter.page;
     await c.goto(`${t.origin}/clerk.html`);
     await k.goto(`${t.origin}/counter.html`);
 

@@ -433,9 +433,9 @@ describe('the journey through the pages', () => {
 
       let number = '';
       await step(shots, 'preview-issue', [clerk, counter], async () => {
-        // Only the document types of the item are offered.
+        // Only the document types of the item are offered (and its 申请表: the item has a form, #18).
         const types = await c.locator('#doc-type option').allTextContents();
-        expect.soft(types.sort(), 'document types offered for the item').toEqual(['办结通知书', '受理回执', '容缺受理告知书'].sort());
+        expect.soft(types.sort(), 'document types offered for the item').toEqual(['办结通知书', '受理回执', '容缺受理告知书', '申请表'].sort());
         await c.selectOption('#doc-type', { label: '容缺受理告知书' });
         const row = c.locator('#documents tr', { hasText: '容缺受理告知书' });
         await soft('the clerk previews the document, then signs it from the preview', async () => {
