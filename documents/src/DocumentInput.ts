@@ -117,7 +117,13 @@ const ApplicationFormInput = z.object({
     .min(1)
     .max(40),
   /** The applicant's signature that confirms the form: when, where, and the digest of the stored image. */
-  confirmation: z.object({ signedAt: z.iso.datetime(), counterName: text(80), signatureSha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  confirmation: z.object({
+    signedAt: z.iso.datetime(),
+    counterName: text(80),
+    signatureSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** With an agent: the digest of the applicant's signed 授权委托书 kept in the case (their consent). */
+    consentSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  }),
 });
 
 /** Validates what a clerk asks the document service to issue; independent of the case store. */

@@ -12,7 +12,7 @@ import { DemoPaymentHistory } from '@rvw/signaling/issuing/PaymentHistorySource'
 import { PrintDocument, type PrintDocumentDeps } from '@rvw/signaling/issuing/printDocument';
 import { RedisDocumentIndex } from '@rvw/signaling/store/RedisDocumentIndex';
 import { RedisPrintLedger } from '@rvw/signaling/store/RedisPrintLedger';
-import { APPLICANT, HUOQIU_COUNTER, WUJIANG_COUNTER, expectCode, huoqiuClerk, idNumber, listFiles, openAndAccept, pngBytes, useCaseWorld, ITEMS } from '../cases/fixtures';
+import { APPLICANT, HUOQIU_COUNTER, WUJIANG_COUNTER, expectCode, huoqiuClerk, idNumber, jpegBytes, listFiles, openAndAccept, pngBytes, useCaseWorld, ITEMS } from '../cases/fixtures';
 import { pdftotext } from './support/popplerTools';
 
 // The use cases against a real Redis, case service and signer: every refusal comes before the
@@ -154,11 +154,17 @@ describe('issueDocument: the 申请表 (#18)', () => {
     expect(receiptText).not.toContain(agent.idNumber);
     for (const [key, value] of [['insured_name', '陈添荣'], ['relation', '子女'], ['reason', '参保人死亡'], ['bank_name', '中国农业银行霍邱县支行'], ['bank_account', '6228480000000000001']] as const) await s.fillForm(clerk, opened.id, { key, value, expectedRev: 0 });
     await s.confirmSignature(WUJIANG_COUNTER, opened.id, { png: pngBytes('agent-signature') });
+    // The agent signs for the applicant only on the applicant's consent: the 委托书 kept first.
+    const refused = await expectCode(issueDocument(issueDeps, clerk, { caseId: opened.id, docType: 'application_form' }), 'AGENT_CONSENT_MISSING');
+    expect(refused.message).toContain('授权委托书');
+    const withConsent = await s.captureMaterial(clerk, opened.id, { kind: 'document_camera', bytes: jpegBytes('power-of-attorney'), mime: 'image/jpeg', materialId: 'power_of_attorney' });
+    const consentSha = withConsent.checklist.find((c) => c.materialId === 'power_of_attorney')!.blobSha256!;
     const form = await issueDocument(issueDeps, clerk, { caseId: opened.id, docType: 'application_form' });
     const formText = await pdfText(await store.readPdf({ sha256: form.sha256, number: form.number }));
     expect(formText).toContain('代办人声明');
     expect(formText).toContain(`代办人陈小红（证件号码${agent.idNumber.slice(0, 4)}**********${agent.idNumber.slice(14)}，与申请人关系：子女）受申请人${APPLICANT.name}`);
     expect(formText).toContain('帮办人员周敏在场协助');
+    expect(formText).toContain(`授权委托书留存于本办件材料，其SHA-256摘要为${consentSha.slice(0, 32)}`);
   });
 
   it('is not offered for an item without a form', async () => {

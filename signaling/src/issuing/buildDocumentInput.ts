@@ -121,7 +121,7 @@ export async function buildDocumentInput(
  * applicant confirmed exactly what it prints. Entries from the applicant print masked as the
  * other documents do; ID and mobile numbers inside typed entries are masked too.
  */
-async function applicationForm(deps: { catalog: CatalogStore }, record: CaseRecord): Promise<{ entries: Array<{ label: string; value: string; required: boolean; confirm: boolean }>; confirmation: { signedAt: string; counterName: string; signatureSha256: string } }> {
+async function applicationForm(deps: { catalog: CatalogStore }, record: CaseRecord): Promise<{ entries: Array<{ label: string; value: string; required: boolean; confirm: boolean }>; confirmation: { signedAt: string; counterName: string; signatureSha256: string; consentSha256?: string } }> {
   const form = record.form!;
   const derived: Record<string, string> = {
     'applicant.name': record.applicant.name,
@@ -136,6 +136,11 @@ async function applicationForm(deps: { catalog: CatalogStore }, record: CaseReco
   }));
   const missing = entries.filter((e) => e.required && e.value === '').map((e) => e.label);
   if (missing.length > 0) throw new AppError('FORM_INCOMPLETE', `申请表尚有必填项未填写：${missing.join('、')}`, 409, { missing });
+  // 帮办代办: an agent signs for the applicant only on the applicant's recorded consent.
+  const consent = record.agent ? record.checklist.find((c) => c.materialId === 'power_of_attorney') : undefined;
+  if (record.agent && !(consent?.status === 'provided' && consent.blobSha256)) {
+    throw new AppError('AGENT_CONSENT_MISSING', '代办人代为签字确认前，须留存申请人签字的授权委托书：请将委托书放在高拍仪下拍照留存', 409);
+  }
   const confirmed = form.confirmed;
   if (!confirmed || confirmed.signatureSha256 !== record.applicantSignatureSha256) {
     throw new AppError('CASE_SIGNATURE_REQUIRED', '申请人尚未签字确认申请表，请提示申请人在窗口核对后签字', 409);
@@ -146,5 +151,8 @@ async function applicationForm(deps: { catalog: CatalogStore }, record: CaseReco
   const counter = await deps.catalog.get('counter', record.counterId);
   const hall = counter ? await deps.catalog.get('hall', counter.hallId) : undefined;
   const counterName = counter && hall ? `${hall.name}（${counter.name}）` : record.counterId;
-  return { entries, confirmation: { signedAt: confirmed.at, counterName: counterName.slice(0, 80), signatureSha256: confirmed.signatureSha256 } };
+  return {
+    entries,
+    confirmation: { signedAt: confirmed.at, counterName: counterName.slice(0, 80), signatureSha256: confirmed.signatureSha256, ...(consent?.blobSha256 ? { consentSha256: consent.blobSha256 } : {}) },
+  };
 }

@@ -35,6 +35,7 @@ export const applicationFormTemplate: DocumentTemplate<ApplicationFormInput> = {
         `签名图像留存于本办件材料，其 SHA-256 摘要为 ${c.signatureSha256.slice(0, 32)}…${c.signatureSha256.slice(-8)}。`,
       { size: 11 },
     );
+    if (c.consentSha256) w.paragraph(`申请人签字的授权委托书留存于本办件材料，其 SHA-256 摘要为 ${c.consentSha256.slice(0, 32)}…${c.consentSha256.slice(-8)}。`, { size: 11 });
     if (input.remarks) {
       w.space(6);
       w.paragraph(`备注：${input.remarks}`, { size: 11, indentChars: 0 });
