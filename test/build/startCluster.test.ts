@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@rvw/infra/redis/freePort';
 import { NodeRegistry } from '@rvw/signaling/cluster/NodeRegistry';
 import { connectRedisTarget } from '@rvw/signaling/store/redisClient';
+import { ensureServerBuilt } from '../harness/serverBuild';
 
 const run = promisify(execFile);
 
@@ -22,7 +23,7 @@ describe('bash infra/start-cluster.sh', () => {
   const httpPorts: number[] = [];
 
   beforeAll(async () => {
-    await run('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
+    await ensureServerBuilt();
     dir = await mkdtemp(path.join(os.tmpdir(), 'rvw-start-cluster-'));
     // PostgreSQL runs as the postgres user (we are root): it must be able to reach the data directory's postgres/.
     await chmod(dir, 0o711);

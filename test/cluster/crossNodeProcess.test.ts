@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
@@ -7,6 +5,7 @@ import { collectPageLog, figure, inbound, queueAcceptAndDecode } from '../harnes
 import { withCheckDigit } from '../harness/idNumber';
 import { startNodeProcess, type NodeProcess } from '../harness/nodeProcess';
 import { startTestNode, type TestNode } from '../harness/testNode';
+import { ensureServerBuilt } from '../harness/serverBuild';
 
 // The same call across two nodes, the clerk's node a separate OS process on the production
 // entry (`node signaling/dist/main.js`): nothing shared with node A but Redis, the data directory
@@ -23,7 +22,7 @@ describe('a call spanning two node processes', () => {
   const logs: string[][] = [];
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
+    await ensureServerBuilt();
     t = await startTestNode({ env: { RVW_NODE_ID: 'wujiang-1', RVW_NODE_REGIONS: '320509' } });
     b = await startNodeProcess(t, { nodeId: 'huoqiu-p', regions: '341522' });
     bUrl = b.url;

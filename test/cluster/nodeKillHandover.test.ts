@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
@@ -8,6 +6,7 @@ import { withCheckDigit } from '../harness/idNumber';
 import { startNodeProcess, type NodeProcess } from '../harness/nodeProcess';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { WsClient } from '../harness/wsClient';
+import { ensureServerBuilt } from '../harness/serverBuild';
 
 const WUJIANG = '320509';
 const HUOQIU = '341522';
@@ -31,7 +30,7 @@ describe('a node that dies hands its calls over to its region’s other node', (
   let counterCookie: { name: string; value: string };
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
+    await ensureServerBuilt();
     t = await startTestNode({ env: { RVW_NODE_ID: 'wujiang-1', RVW_NODE_REGIONS: WUJIANG } });
     [b, b2] = await Promise.all([startNodeProcess(t, { nodeId: 'huoqiu-b', regions: HUOQIU }), startNodeProcess(t, { nodeId: 'huoqiu-b2', regions: HUOQIU })]);
     clerkAuth = await t.clerk(HUOQIU, ['000117005000', '000117013000', '000117009000'], '霍邱窗口 王敏');

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from '@rvw/infra/demo/LocalCluster';
 import { freePort } from '@rvw/infra/redis/freePort';
@@ -12,6 +10,7 @@ import { nodeKey } from '@rvw/signaling/cluster/NodeRegistry';
 import { ApiClient, tokenOf } from '../auth/apiClient';
 import { WsClient, WsRequestError } from '../harness/wsClient';
 import { ITEM_X, PARTNERSHIP, applicant } from '../security/support/fixtures';
+import { ensureServerBuilt } from '../harness/serverBuild';
 
 // A real node process (`node signaling/dist/main.js`) configured with the sentinels only; a
 // counter edits its case over the WebSocket protocol in a loop while the Redis primary is
@@ -25,7 +24,7 @@ describe('a node on Redis Sentinel survives the loss of its primary', () => {
   let cookie: { name: string; value: string };
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
+    await ensureServerBuilt();
     dir = await mkdtemp(path.join(os.tmpdir(), 'rvw-sentinel-node-'));
     // PostgreSQL runs as the postgres user (we are root): it must be able to reach the data directory's postgres/.
     await chmod(dir, 0o711);

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
@@ -9,6 +7,7 @@ import { metricValue } from '../harness/netns/nsNode';
 import type { NsNode } from '../harness/netns/nsNode';
 import { HUOQIU, startTwoRegionCluster, type TwoRegionCluster } from '../harness/netns/twoRegionCluster';
 import { PageGuard } from '../journey/support/pageGuard';
+import { ensureServerBuilt } from '../harness/serverBuild';
 
 /*
  * Two regions as they are deployed: the 吴江 node and the 霍邱 node are separate processes of the
@@ -29,7 +28,7 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
   let caseId = '';
 
   beforeAll(async () => {
-    await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 170_000 });
+    await ensureServerBuilt();
     // TTL 3 s: a node stalled by CI load for 1.2 s was once taken for dead and lost its pipes.
     c = await startTwoRegionCluster({ nodeEnv: { RVW_SFU_WORKERS: '1', RVW_NODE_HEARTBEAT_MS: '300', RVW_NODE_TTL_MS: '3000' }, extraPorts: [8081] });
     hq2 = await c.startNode(c.net.hq, `huoqiu2-${process.pid}`, HUOQIU, 8081);

@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@rvw/infra/redis/freePort';
+import { ensureServerBuilt } from '../harness/serverBuild';
 
 // README command one (infra/start.sh) installs and builds, then ends in
 // `node infra/dist/demo/startDemo.js`: a fresh data directory must come up with its own
@@ -30,7 +30,7 @@ describe('the start command', () => {
   beforeAll(async () => {
     // The server half of `npm run build` (infra/install.sh runs all of it); the pages come from
     // the run's globalSetup build through RVW_WEB_ROOT.
-    await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { timeout: 110_000 });
+    await ensureServerBuilt();
   }, 120_000);
 
   afterAll(async () => {

@@ -241,7 +241,10 @@ describe('the call steps down when the counter’s path cannot carry it, and bac
     const ups = after.filter((e) => ORDER.indexOf(e.proposed) < ORDER.indexOf(e.from));
     expect(ups.length).toBeGreaterThan(0);
     for (const e of ups) expect(ORDER.indexOf(e.from) - ORDER.indexOf(e.proposed)).toBe(1);
-    expect(after.at(-1)).toMatchObject({ side: 'counter', proposed: 'full', mode: 'full' });
+    // The counter's path asks for the full call again, and the call is back to it. The clerk's side
+    // may have stepped too under the suite's load; then its own recovery is the last event.
+    expect(after.filter((e) => e.side === 'counter').at(-1)).toMatchObject({ proposed: 'full' });
+    expect(after.at(-1)).toMatchObject({ proposed: 'full', mode: 'full' });
     expect((await t.node.cases.getCase(caseId)).media).toMatchObject({ mode: 'full', counter: 'full', clerk: 'full' });
     console.info(`ladder: capped ${CAP_KBPS} kbps → ${down.mode} after ${steppedDownMs} ms (first step: ${JSON.stringify(first)}); stills ${stills!.fps.toFixed(2)} fps at ${stills!.mode}; lifted → full after ${backUpMs} ms; steps ${after.map((e) => `${e.from}→${e.mode}`).join(', ')}`);
   }, 300_000);
