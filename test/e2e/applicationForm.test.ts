@@ -60,7 +60,8 @@ describe('申请表 on both screens: filled together, each change seen at once, 
     await k.keyboard.type('陈添荣', { delay: 40 });
     await expect.poll(() => c.inputValue('#form-insured_name'), { timeout: 5000 }).toBe('陈添荣');
     expect(await c.textContent('#form-insured_name-by')).toMatch(/^申请地窗口 \d\d:\d\d 填写$/);
-    expect(await k.textContent('#form-insured_name-by')).toMatch(/^我方 \d\d:\d\d 填写$/);
+    // The writer's own line waits for its acknowledgement, which may arrive after the other screen's notification.
+    await expect.poll(() => k.textContent('#form-insured_name-by'), { timeout: 5000 }).toMatch(/^我方 \d\d:\d\d 填写$/);
     // ---- the clerk picks an option; the counter sees it with the clerk's name ----
     await c.selectOption('#form-relation', '子女');
     await expect.poll(() => k.inputValue('#form-relation'), { timeout: 5000 }).toBe('子女');
@@ -104,7 +105,7 @@ describe('申请表 on both screens: filled together, each change seen at once, 
     // The loser keeps theirs: saved over the winner's (seen), and the winner's screen follows.
     await lp.click('.form-row[data-key="bank_name"] button.keep-mine');
     await expect.poll(() => wp.inputValue('#form-bank_name'), { timeout: 5000 }).toBe(mine);
-    expect(await lp.isVisible('.form-row[data-key="bank_name"].conflict')).toBe(false);
+    await expect.poll(() => lp.isVisible('.form-row[data-key="bank_name"].conflict'), { timeout: 5000 }).toBe(false);
     const stored = (await t.node.cases.getCase(caseId)).form!.values.bank_name!;
     expect(stored).toMatchObject({ value: mine, rev: 2, side: loser });
     // Neither value was lost: both writes are in the chain, in order, with who wrote them.
