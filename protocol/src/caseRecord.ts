@@ -183,8 +183,13 @@ export type FormValue = z.infer<typeof FormValue>;
 export const ApplicationForm = z.strictObject({
   fields: z.array(FormField),
   values: z.record(z.string(), FormValue),
-  /** Writes stored so far (capped: each is an audit event). */
+  /** Writes stored so far (each is an audit event). */
   changes: z.number().int().min(0),
+  /**
+   * The same writes counted per side, each side capped on its own: one side saving without end
+   * must not use up the other's writes. Absent on records stored before the per-side count.
+   */
+  changesBySide: z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) }).optional(),
   /**
    * The applicant's signature at the counter confirmed the form as it stood after `changes`
    * writes; a later write leaves the form unconfirmed until the applicant signs again.

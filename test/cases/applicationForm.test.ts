@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FORM_CHANGES } from '@rvw/signaling/cases/fillForm';
+import { MAX_FORM_CHANGES_PER_SIDE } from '@rvw/signaling/cases/fillForm';
 import { APPLICANT, expectCode, HUOQIU_COUNTER, huoqiuClerk, ITEMS, useCaseWorld, WUJIANG_COUNTER } from './fixtures';
 
 /*
@@ -106,16 +106,24 @@ describe('申请表: the form filled by both sides, entry by entry', () => {
     expect(stored).toMatchObject({ rev: 1, value: (won[0] as { value: string }).value });
   });
 
-  it('caps the writes one case stores', async () => {
+  it('caps the writes each side stores, so one side saving without end leaves the other its own', async () => {
     const s = env.world.service;
     const opened = await s.openCase(WUJIANG_COUNTER, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: APPLICANT });
-    // Real writes up to the cap (one entry back and forth, each its own rev and audit event).
-    for (let rev = 0; rev < MAX_FORM_CHANGES; rev++) await s.fillForm(WUJIANG_COUNTER, opened.id, { key: 'remarks', value: `第${rev}稿`, expectedRev: rev });
+    await s.acceptCase(li, opened.id);
+    // Real writes up to the counter's cap (one entry back and forth, each its own rev and audit event).
+    for (let rev = 0; rev < MAX_FORM_CHANGES_PER_SIDE; rev++) await s.fillForm(WUJIANG_COUNTER, opened.id, { key: 'remarks', value: `第${rev}稿`, expectedRev: rev });
     const e = await expectCode(s.fillForm(WUJIANG_COUNTER, opened.id, { key: 'address', value: '吴江区', expectedRev: 0 }), 'BUDGET_EXCEEDED');
-    expect(e.details).toMatchObject({ budget: 'formChangesPerCase', limit: MAX_FORM_CHANGES });
+    expect(e.details).toMatchObject({ budget: 'formChangesPerSide', limit: MAX_FORM_CHANGES_PER_SIDE });
+    expect(e.message).toContain('本方');
     const after = await s.getCase(opened.id);
     expect(after.form?.values.address).toBeUndefined();
-    expect(after.form?.values.remarks?.rev).toBe(MAX_FORM_CHANGES);
+    expect(after.form?.values.remarks?.rev).toBe(MAX_FORM_CHANGES_PER_SIDE);
+    expect(after.form?.changesBySide).toEqual({ counter: MAX_FORM_CHANGES_PER_SIDE, clerk: 0 });
+    // The clerk's writes are its own: the counter's flood did not use them up.
+    const byClerk = await s.fillForm(li, opened.id, { key: 'address', value: '霍邱县城关镇', expectedRev: 0 });
+    expect(byClerk.form?.values.address).toMatchObject({ value: '霍邱县城关镇', side: 'clerk', rev: 1 });
+    expect(byClerk.form?.changesBySide).toEqual({ counter: MAX_FORM_CHANGES_PER_SIDE, clerk: 1 });
+    expect(byClerk.form?.changes).toBe(MAX_FORM_CHANGES_PER_SIDE + 1);
   });
 
   it('gives an item without a form no form on its cases', async () => {

@@ -19,10 +19,12 @@ export interface FormWrite {
 }
 
 /**
- * Writes a case stores at most. Each is an audit event; a form of 40 entries filled and corrected
- * by two people needs a few hundred at most, a page saving without end must not grow the chain.
+ * Writes each side of a case may store. Each is an audit event; a form of 40 entries filled and
+ * corrected needs a few hundred at most, and a page saving without end must not grow the chain.
+ * Counted per side, so a counter that saves without end cannot use up the clerk's writes (nor the
+ * other way round).
  */
-export const MAX_FORM_CHANGES = 600;
+export const MAX_FORM_CHANGES_PER_SIDE = 300;
 
 const DEFAULT_MAX_LENGTH = { text: 100, textarea: 1000 } as const;
 
@@ -86,13 +88,19 @@ export async function fillForm(deps: CaseDeps, principal: Principal, caseId: str
         ...(current ? { current } : {}),
       });
     }
-    if (form.changes >= MAX_FORM_CHANGES) {
-      throw new AppError('BUDGET_EXCEEDED', '本办件申请表的修改次数已达上限，请联系大厅技术人员 (form changes)', 429, { budget: 'formChangesPerCase', limit: MAX_FORM_CHANGES });
+    // A record stored before the per-side count starts each side at zero.
+    const bySide = form.changesBySide ?? { counter: 0, clerk: 0 };
+    if (bySide[side] >= MAX_FORM_CHANGES_PER_SIDE) {
+      throw new AppError('BUDGET_EXCEEDED', '本方对本办件申请表的修改次数已达上限，请联系大厅技术人员 (form changes)', 429, {
+        budget: 'formChangesPerSide',
+        limit: MAX_FORM_CHANGES_PER_SIDE,
+      });
     }
     const actor = actorOf(principal);
     const rev = (current?.rev ?? 0) + 1;
     form.values[write.key] = { value, rev, side, by: actor.id, byName: principal.kind === 'staff' ? principal.name : actor.id, at: deps.clock().toISOString() };
     form.changes += 1;
+    form.changesBySide = { ...bySide, [side]: bySide[side] + 1 };
     return { actor, action: 'form.filled', data: { key: write.key, rev, value } };
   });
   notifyCase(deps, record);

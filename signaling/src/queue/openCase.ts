@@ -99,7 +99,7 @@ export async function openCase(deps: CaseDeps, principal: Principal, input: Open
         chat: [],
         ratings: {},
         // The item's form as it is now: an administrator's later edit does not move entries under a call.
-        ...(item.form.length > 0 ? { form: { fields: item.form, values: {}, changes: 0 } } : {}),
+        ...(item.form.length > 0 ? { form: { fields: item.form, values: {}, changes: 0, changesBySide: { counter: 0, clerk: 0 } } } : {}),
         ...(deps.recording ? { recordingConsent: { noticeVersion: RECORDING_NOTICE_VERSION, at: now.toISOString(), retentionDays: deps.recording.retentionDays } } : {}),
       },
       {
