@@ -48,7 +48,20 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
   let caseId: string;
 
   it('both sides see and hear each other, including the document camera and the screen share', async () => {
+    // The width of the first 高拍仪 frame the clerk's page presents (see the next assertions).
+    await clerk.evaluate(() => {
+      const video = document.getElementById('remote-document') as HTMLVideoElement;
+      video.requestVideoFrameCallback((_now, meta) => ((window as unknown as { firstDocumentWidth: number }).firstDocumentWidth = meta.width));
+    });
     await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
+
+    // A picture starts at half size (its first keyframe a quarter of the bytes: the call shows a
+    // picture sooner) and goes to full size a moment later; the 高拍仪 holds its resolution
+    // ('detail') whatever the load, so this holds under CI load too.
+    const capturedWidth = await counter.evaluate(() => (document.getElementById('local-document') as HTMLVideoElement).videoWidth);
+    expect(capturedWidth).toBeGreaterThanOrEqual(640);
+    expect(await clerk.evaluate(() => (window as unknown as { firstDocumentWidth: number }).firstDocumentWidth)).toBe(capturedWidth / 2);
+    await expect.poll(() => clerk.evaluate(() => (document.getElementById('remote-document') as HTMLVideoElement).videoWidth), { timeout: 10_000 }).toBe(capturedWidth);
 
     // Screen share from the clerk reaches the counter; its 屏幕共享 tile exists only now.
     expect(await counter.locator('#screen-tile').isVisible()).toBe(false);
