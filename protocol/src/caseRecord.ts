@@ -262,8 +262,13 @@ export const CaseRecord = z.strictObject({
     .strictObject({
       card: z.strictObject({ readAt: z.iso.datetime(), counterId: z.string(), sample: z.boolean() }),
       verdict: z.strictObject({ result: z.enum(IDENTITY_RESULTS), at: z.iso.datetime(), by: z.string(), byName: z.string() }).optional(),
-      /** Readings and findings stored so far (capped: each is an audit event). */
+      /** Readings and findings stored so far (each is an audit event). */
       changes: z.number().int().min(1),
+      /**
+       * The same counted per side (the counter's readings, the clerk's findings), each side capped
+       * on its own. Absent on records stored before the per-side count.
+       */
+      changesBySide: z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) }).optional(),
     })
     .optional(),
   /** The application form (申请表) of the item, filled on the call by both sides. Absent: the item has none. */

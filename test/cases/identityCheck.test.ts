@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CaseStore } from '@rvw/signaling/cases/CaseStore';
-import { MAX_IDENTITY_CHANGES } from '@rvw/signaling/cases/identityCheck';
+import { MAX_IDENTITY_CHANGES_PER_SIDE } from '@rvw/signaling/cases/identityCheck';
 import { APPLICANT, expectCode, HUOQIU_COUNTER, huoqiuClerk, ITEMS, useCaseWorld, WUJIANG_COUNTER } from './fixtures';
 
 /*
@@ -38,7 +38,7 @@ describe('人证核验: the card read at the counter, the clerk’s finding, the
 
     // Read while queued (the counter reads the card before the clerk picks up).
     const read = await s.recordIdCard(WUJIANG_COUNTER, opened.id, card({ idNumber: APPLICANT.idNumber.toLowerCase() }));
-    expect(read.identity).toEqual({ card: { readAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), counterId: 'wujiang-kyth-01', sample: true }, changes: 1 });
+    expect(read.identity).toEqual({ card: { readAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), counterId: 'wujiang-kyth-01', sample: true }, changes: 1, changesBySide: { counter: 1, clerk: 0 } });
     const readAt = read.identity!.card.readAt;
     expect(await env.world.redis.exists(chipKey)).toBe(1);
     expect(await env.world.redis.ttl(chipKey)).toBeGreaterThan(23 * 3600);
@@ -98,22 +98,27 @@ describe('人证核验: the card read at the counter, the clerk’s finding, the
     await s.recordIdCard(WUJIANG_COUNTER, b.id, card({ name: '陈添寿' }));
     await s.recordIdentityVerdict(li, b.id, 'match');
     const again = await s.recordIdCard(WUJIANG_COUNTER, b.id, card({ name: '陈添寿', sample: false }));
-    expect(again.identity).toEqual({ card: { readAt: expect.any(String), counterId: 'wujiang-kyth-01', sample: false }, changes: 3 });
+    expect(again.identity).toEqual({ card: { readAt: expect.any(String), counterId: 'wujiang-kyth-01', sample: false }, changes: 3, changesBySide: { counter: 2, clerk: 1 } });
   });
 
-  it('a counter or clerk repeating readings and findings is stopped at the case’s cap; the chain stays bounded', async () => {
+  it('a counter or clerk repeating readings and findings is stopped at its own cap; the other side keeps its own; the chain stays bounded', async () => {
     const s = env.world.service;
     const opened = await s.openCase(WUJIANG_COUNTER, { partnershipId: env.world.demo.partnershipId, itemCode: ITEMS.pension, applicant: { ...APPLICANT, name: '陈添禄' } });
     await s.acceptCase(li, opened.id);
-    await s.recordIdCard(WUJIANG_COUNTER, opened.id, card({ name: '陈添禄' }));
-    for (let i = 1; i < MAX_IDENTITY_CHANGES; i++) {
-      if (i % 2) await s.recordIdentityVerdict(li, opened.id, 'match');
-      else await s.recordIdCard(WUJIANG_COUNTER, opened.id, card({ name: '陈添禄' }));
-    }
-    await expectCode(s.recordIdentityVerdict(li, opened.id, 'mismatch'), 'BUDGET_EXCEEDED');
-    await expectCode(s.recordIdCard(WUJIANG_COUNTER, opened.id, card({ name: '陈添禄' })), 'BUDGET_EXCEEDED');
+    // The counter reads the card up to its cap; the next reading is refused.
+    for (let i = 0; i < MAX_IDENTITY_CHANGES_PER_SIDE; i++) await s.recordIdCard(WUJIANG_COUNTER, opened.id, card({ name: '陈添禄' }));
+    const refused = await expectCode(s.recordIdCard(WUJIANG_COUNTER, opened.id, card({ name: '陈添禄' })), 'BUDGET_EXCEEDED');
+    expect(refused.details).toMatchObject({ budget: 'identityChangesPerSide', limit: MAX_IDENTITY_CHANGES_PER_SIDE });
+    expect(refused.message).toContain('读卡次数');
+    // The clerk's findings are its own: the counter's readings did not use them up.
+    for (let i = 0; i < MAX_IDENTITY_CHANGES_PER_SIDE; i++) await s.recordIdentityVerdict(li, opened.id, i % 2 ? 'match' : 'mismatch');
+    const clerkRefused = await expectCode(s.recordIdentityVerdict(li, opened.id, 'match'), 'BUDGET_EXCEEDED');
+    expect(clerkRefused.message).toContain('核验次数');
     const { record, events } = await s.history(opened.id);
-    expect(record.identity?.changes).toBe(MAX_IDENTITY_CHANGES);
-    expect(events.filter((e) => e.action.startsWith('identity.'))).toHaveLength(MAX_IDENTITY_CHANGES);
+    expect(record.identity?.changes).toBe(2 * MAX_IDENTITY_CHANGES_PER_SIDE);
+    expect(record.identity?.changesBySide).toEqual({ counter: MAX_IDENTITY_CHANGES_PER_SIDE, clerk: MAX_IDENTITY_CHANGES_PER_SIDE });
+    // The last finding stored is the clerk's last before its cap (i = 19: match).
+    expect(record.identity?.verdict?.result).toBe('match');
+    expect(events.filter((e) => e.action.startsWith('identity.'))).toHaveLength(2 * MAX_IDENTITY_CHANGES_PER_SIDE);
   });
 });

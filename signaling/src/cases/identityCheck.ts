@@ -21,18 +21,25 @@ export interface IdCardInput {
 const MAX_CHIP_PHOTO_BYTES = 48 * 1024;
 
 /**
- * Readings and findings a case stores at most, together. Each is an audit event (and a reading a
- * record rewrite with a photo): a counter or a clerk repeating them without end must not grow the
- * chain without bound. A real visit needs a handful.
+ * Readings (the counter's) and findings (the clerk's) each side of a case may store. Each is an
+ * audit event (and a reading a record rewrite with a photo): a counter or a clerk repeating them
+ * without end must not grow the chain without bound. A real visit needs a handful. Counted per
+ * side, so a counter reading the card without end cannot use up the clerk's findings.
  */
-export const MAX_IDENTITY_CHANGES = 40;
+export const MAX_IDENTITY_CHANGES_PER_SIDE = 20;
 
-function countChange(draft: CaseRecord): number {
-  const changes = draft.identity?.changes ?? 0;
-  if (changes >= MAX_IDENTITY_CHANGES) {
-    throw new AppError('BUDGET_EXCEEDED', '本办件的读卡和核验次数已达上限，请联系大厅技术人员 (identity changes)', 429, { budget: 'identityChangesPerCase', limit: MAX_IDENTITY_CHANGES });
+/** The identity's counts after one more change by `side`, or BUDGET_EXCEEDED if that side is at its cap. */
+function countChange(draft: CaseRecord, side: 'counter' | 'clerk'): { changes: number; changesBySide: { counter: number; clerk: number } } {
+  // A record stored before the per-side count starts each side at zero.
+  const bySide = draft.identity?.changesBySide ?? { counter: 0, clerk: 0 };
+  if (bySide[side] >= MAX_IDENTITY_CHANGES_PER_SIDE) {
+    const what = side === 'counter' ? '读卡' : '核验';
+    throw new AppError('BUDGET_EXCEEDED', `本办件的${what}次数已达上限，请联系大厅技术人员 (identity changes)`, 429, {
+      budget: 'identityChangesPerSide',
+      limit: MAX_IDENTITY_CHANGES_PER_SIDE,
+    });
   }
-  return changes + 1;
+  return { changes: (draft.identity?.changes ?? 0) + 1, changesBySide: { ...bySide, [side]: bySide[side] + 1 } };
 }
 
 /**
@@ -56,7 +63,7 @@ export async function recordIdCard(deps: CaseDeps, principal: Principal, caseId:
     if (card.idNumber.toUpperCase() !== draft.applicant.idNumber.toUpperCase() || card.name.trim() !== draft.applicant.name.trim()) {
       throw new AppError('IDENTITY_CARD_NOT_APPLICANT', '读取的身份证与本次办件的申请人不一致，请核对后重新读卡', 409, { caseId });
     }
-    draft.identity = { card: { readAt, counterId: actorOf(principal).id, sample: card.sample }, changes: countChange(draft) };
+    draft.identity = { card: { readAt, counterId: actorOf(principal).id, sample: card.sample }, ...countChange(draft, 'counter') };
     return {
       actor: actorOf(principal),
       action: 'identity.card_read',
@@ -90,7 +97,7 @@ export async function recordIdentityVerdict(deps: CaseDeps, principal: Principal
     assertCaseState(draft, ['in_session'], '记录人证核验结果');
     if (!draft.identity) throw new AppError('IDENTITY_CARD_NOT_READ', '申请人尚未在窗口读取身份证，请提示窗口工作人员读卡', 409, { caseId });
     const actor = actorOf(principal);
-    draft.identity = { ...draft.identity, changes: countChange(draft), verdict: { result, at: deps.clock().toISOString(), by: actor.id, byName: principal.kind === 'staff' ? principal.name : actor.id } };
+    draft.identity = { ...draft.identity, ...countChange(draft, 'clerk'), verdict: { result, at: deps.clock().toISOString(), by: actor.id, byName: principal.kind === 'staff' ? principal.name : actor.id } };
     return { actor, action: 'identity.verified', data: { result } };
   });
   notifyCase(deps, record);
