@@ -104,6 +104,8 @@ export const CaseMaterial = z.strictObject({
   capturedAt: z.iso.datetime(),
   /** Staff id or counter id of who captured it. */
   capturedBy: z.string(),
+  /** Which side captured it (each side's materials are counted apart). Absent on records stored before. */
+  side: z.enum(FORM_SIDES).optional(),
 });
 /** A stored material of a case. */
 export type CaseMaterial = z.infer<typeof CaseMaterial>;
@@ -281,5 +283,14 @@ export const CaseRecord = z.strictObject({
 /** The shared case record. */
 export type CaseRecord = z.infer<typeof CaseRecord>;
 
-/** Bounds that keep one record small enough to rewrite on every change (a few hundred KB at most). */
-export const CASE_LIMITS = Object.freeze({ fields: 200, chatLines: 500, materials: 100, documents: 50 });
+/**
+ * Bounds that keep one record small enough to rewrite on every change (a few hundred KB at most).
+ * Chat lines and materials are counted per side (`…PerSide`): one side filling its share cannot
+ * stop the other from writing or keeping a still.
+ */
+export const CASE_LIMITS = Object.freeze({ fields: 200, chatLinesPerSide: 250, materialsPerSide: 60, documents: 50 });
+
+/** The side that captured a material (records stored before `side` tell it by who captured it). */
+export function materialSide(record: Pick<CaseRecord, 'counterId'>, material: CaseMaterial): 'counter' | 'clerk' {
+  return material.side ?? (material.capturedBy === record.counterId ? 'counter' : 'clerk');
+}

@@ -130,7 +130,7 @@ export interface Budgets {
   transportsPerPrincipal: number;
   /** Cases one counter terminal may have waiting in queues at once. */
   casesWaitingPerCounter: number;
-  /** Material bytes one case may hold. */
+  /** Material bytes each side (counter, clerk) of one case may keep. */
   materialBytesPerCase: number;
   /** Material bytes one counter terminal may upload per clock hour. */
   materialBytesPerCounterHour: number;

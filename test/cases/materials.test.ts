@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CASE_LIMITS } from '@rvw/protocol/caseRecord';
 import { toCaseView } from '@rvw/signaling/cases/toCaseView';
 import {
   APPLICANT,
@@ -111,6 +112,26 @@ describe('materials, 容缺, signature, completion, rating', () => {
     expect(both.ratings).toMatchObject({ clerk: { score: 5 }, counter: { score: 4 } });
     await expectCode(s.rate(WUJIANG_COUNTER, caseId, { target: 'counter', score: 4 }), 'CASE_ALREADY_RATED');
     await expectCode(s.rate(WUJIANG_COUNTER, caseId, { target: 'counter', score: 3, comment: '长'.repeat(501) }), 'VALIDATION_FAILED');
+  });
+
+  it('counts materials and chat lines per side: a counter filling its share leaves the clerk its own', async () => {
+    const s = env.world.service;
+    const caseId = await openAndAccept(env.world, clerk);
+    for (let i = 0; i < CASE_LIMITS.materialsPerSide; i++) await s.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: pngBytes(`counter ${i}`), mime: 'image/png' });
+    const full = await expectCode(s.captureMaterial(WUJIANG_COUNTER, caseId, { kind: 'upload', bytes: pngBytes('one more'), mime: 'image/png' }), 'CASE_TOO_MANY_MATERIALS');
+    expect(full.details).toEqual({ limit: CASE_LIMITS.materialsPerSide, side: 'counter' });
+    expect(full.message).toBe(`本方在每个办件最多提交 ${CASE_LIMITS.materialsPerSide} 份材料`);
+    // The clerk keeps a still of the 高拍仪 all the same.
+    const still = await s.captureMaterial(clerk, caseId, { kind: 'document_camera', bytes: pngBytes('clerk still'), mime: 'image/png' });
+    expect(still.materials.at(-1)).toMatchObject({ side: 'clerk', capturedBy: clerk.kind === 'staff' ? clerk.staffId : '' });
+    expect(still.materials.filter((m) => m.side === 'counter')).toHaveLength(CASE_LIMITS.materialsPerSide);
+
+    for (let i = 0; i < CASE_LIMITS.chatLinesPerSide; i++) await s.addChat(WUJIANG_COUNTER, caseId, { text: `第${i}条` });
+    const silenced = await expectCode(s.addChat(WUJIANG_COUNTER, caseId, { text: '再一条' }), 'CASE_CHAT_FULL');
+    expect(silenced.details).toEqual({ limit: CASE_LIMITS.chatLinesPerSide, side: 'counter' });
+    const answered = await s.addChat(clerk, caseId, { text: '请稍候，我来核对。' });
+    expect(answered.chat.at(-1)).toMatchObject({ role: 'clerk', text: '请稍候，我来核对。' });
+    expect(answered.chat.filter((l) => l.role === 'counter')).toHaveLength(CASE_LIMITS.chatLinesPerSide);
   });
 
   it('shows the whole ID number only to the accepting clerk while handling', async () => {

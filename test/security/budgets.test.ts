@@ -225,14 +225,19 @@ describe('cases waiting per counter and material bytes (F4)', () => {
     const again = await counter.request('queue.join', { partnershipId: PARTNERSHIP, itemCode: ITEM_X, applicant: applicant() });
     expect(again.ok).toBe(true);
 
-    // Material bytes per case (1 MB here): 600 KB fits once, not twice; the other case is untouched.
+    // Material bytes per side of a case (1 MB here): 600 KB fits once, not twice; the other case is untouched.
     const png = Buffer.from(TINY_PNG_BASE64, 'base64');
     const big = Buffer.concat([png, Buffer.alloc(600 * 1024, 1)]).toString('base64');
     const first = await counter.request('material.capture', { caseId: before[0]!.id, mime: 'image/png', dataBase64: big });
     expect(first.ok).toBe(true);
     const second = await counter.request('material.capture', { caseId: before[0]!.id, mime: 'image/png', dataBase64: big });
     expect(second.error).toMatchObject({ code: 'BUDGET_EXCEEDED', details: { budget: 'materialBytesPerCase' } });
+    expect(second.error?.message).toContain('本方');
     expect((await t.node.cases.getCase(before[0]!.id)).materials).toHaveLength(1);
+    // Counted per side of the case: the counter's uploads leave the clerk its own share.
+    const byClerk = await clerk.request('material.capture', { caseId: before[0]!.id, mime: 'image/png', dataBase64: big });
+    expect(byClerk.error).toBeUndefined();
+    expect((await t.node.cases.getCase(before[0]!.id)).materials.map((m) => m.side)).toEqual(['counter', 'clerk']);
     for (const c of [counter, clerk]) await c.close();
   });
 });

@@ -20,8 +20,10 @@ export async function addChat(deps: CaseDeps, principal: Principal, caseId: stri
     const side = authorizeParty(principal, 'chat.send', caseFacts(draft));
     const actor = actorOf(principal);
     assertCaseState(draft, ['in_session', 'pending_materials', 'suspended'], '发送消息');
-    if (draft.chat.length >= CASE_LIMITS.chatLines) {
-      throw new AppError('CASE_CHAT_FULL', `每个办件最多 ${CASE_LIMITS.chatLines} 条消息`, 409, { limit: CASE_LIMITS.chatLines });
+    // Counted per side: one side writing without end cannot silence the other.
+    const limit = CASE_LIMITS.chatLinesPerSide;
+    if (draft.chat.filter((line) => line.role === side).length >= limit) {
+      throw new AppError('CASE_CHAT_FULL', `本方在每个办件最多发送 ${limit} 条消息`, 409, { limit, side });
     }
     draft.chat.push({ at: deps.clock().toISOString(), by: actor.id, role: side, text });
     return { actor, action: 'chat.added', data: { text } };

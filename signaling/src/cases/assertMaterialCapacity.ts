@@ -1,9 +1,13 @@
 import { AppError } from '../errors/AppError.js';
-import { CASE_LIMITS, type CaseRecord } from '@rvw/protocol/caseRecord';
+import { CASE_LIMITS, materialSide, type CaseRecord } from '@rvw/protocol/caseRecord';
 
-/** Refuses CASE_TOO_MANY_MATERIALS (409) when the case already holds the most materials allowed. */
-export function assertMaterialCapacity(record: CaseRecord): void {
-  if (record.materials.length >= CASE_LIMITS.materials) {
-    throw new AppError('CASE_TOO_MANY_MATERIALS', `每个办件最多 ${CASE_LIMITS.materials} 份材料`, 409, { limit: CASE_LIMITS.materials });
+/**
+ * Refuses CASE_TOO_MANY_MATERIALS (409) when `side` already keeps the most materials allowed. Each
+ * side is counted apart: a counter uploading without end cannot stop the clerk keeping a still.
+ */
+export function assertMaterialCapacity(record: CaseRecord, side: 'counter' | 'clerk'): void {
+  const limit = CASE_LIMITS.materialsPerSide;
+  if (record.materials.filter((m) => materialSide(record, m) === side).length >= limit) {
+    throw new AppError('CASE_TOO_MANY_MATERIALS', `本方在每个办件最多提交 ${limit} 份材料`, 409, { limit, side });
   }
 }

@@ -9,7 +9,7 @@ import { assertMaterialCapacity } from './assertMaterialCapacity.js';
 import { caseFacts } from './caseFacts.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { CaptureMaterialInput } from './CaseInputs.js';
-import type { CaseRecord } from '@rvw/protocol/caseRecord';
+import { materialSide, type CaseRecord } from '@rvw/protocol/caseRecord';
 import { notifyCase } from './notifyCase.js';
 
 /**
@@ -27,18 +27,23 @@ export async function captureMaterial(deps: CaseDeps, principal: Principal, case
     throw new AppError('MATERIAL_TYPE_MISMATCH', `文件内容是 ${mime}，与声明的 ${m.mime} 不符`, 400, { declared: m.mime, actual: mime });
   }
   const check = (record: CaseRecord) => {
-    authorizeParty(principal, 'material.capture', caseFacts(record));
+    const side = authorizeParty(principal, 'material.capture', caseFacts(record));
     assertCaseState(record, ['in_session', 'pending_materials'], '提交材料');
-    assertMaterialCapacity(record);
-    const perCase = deps.budgets?.limits.materialBytesPerCase;
-    if (perCase !== undefined && record.materials.reduce((sum, x) => sum + x.size, 0) + m.bytes.byteLength > perCase) {
-      throw new AppError('BUDGET_EXCEEDED', `本办件的材料已达上限（${Math.round(perCase / 1048576)} MB） (material budget of the case)`, 429, { budget: 'materialBytesPerCase', limit: perCase });
+    assertMaterialCapacity(record, side);
+    // Bytes per side of the case, like the count: one side's uploads cannot use up the other's.
+    const perSide = deps.budgets?.limits.materialBytesPerCase;
+    const kept = record.materials.filter((x) => materialSide(record, x) === side).reduce((sum, x) => sum + x.size, 0);
+    if (perSide !== undefined && kept + m.bytes.byteLength > perSide) {
+      throw new AppError('BUDGET_EXCEEDED', `本方在本办件提交的材料已达上限（${Math.round(perSide / 1048576)} MB） (material budget of the case)`, 429, {
+        budget: 'materialBytesPerCase',
+        limit: perSide,
+      });
     }
     const line = m.materialId === undefined ? undefined : record.checklist.find((c) => c.materialId === m.materialId);
     if (m.materialId !== undefined && !line) {
       throw new AppError('CASE_MATERIAL_NOT_IN_CHECKLIST', `材料清单中没有 ${m.materialId}`, 400, { materialId: m.materialId });
     }
-    return line;
+    return { line, side };
   };
   // Refuse what can be refused before writing bytes to disk; the commit below checks again.
   check(await deps.cases.require(caseId));
@@ -53,7 +58,7 @@ export async function captureMaterial(deps: CaseDeps, principal: Principal, case
 
     const actor = actorOf(principal);
     record = await deps.cases.update(caseId, (draft) => {
-      const line = check(draft);
+      const { line, side } = check(draft);
       const name = m.name ?? line?.name ?? '材料';
       draft.materials.push({
         sha256: blob.sha256,
@@ -64,6 +69,7 @@ export async function captureMaterial(deps: CaseDeps, principal: Principal, case
         ...(m.materialId !== undefined ? { materialId: m.materialId } : {}),
         capturedAt: deps.clock().toISOString(),
         capturedBy: actor.id,
+        side,
       });
       if (line) {
         // A waived line keeps its waiver as history: 容缺 then supplied.

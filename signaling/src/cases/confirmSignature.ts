@@ -24,7 +24,7 @@ export async function confirmSignature(deps: CaseDeps, principal: Principal, cas
   const check = (record: CaseRecord) => {
     authorizeParty(principal, 'case.sign', caseFacts(record));
     assertCaseState(record, ['in_session', 'pending_materials'], '签字确认');
-    assertMaterialCapacity(record);
+    assertMaterialCapacity(record, 'counter');
   };
   check(await deps.cases.require(caseId));
   const blob = await deps.blobs.put(png);
@@ -40,6 +40,7 @@ export async function confirmSignature(deps: CaseDeps, principal: Principal, cas
       name: '申请人签名',
       capturedAt: deps.clock().toISOString(),
       capturedBy: actor.id,
+      side: 'counter',
     });
     draft.applicantSignatureSha256 = blob.sha256;
     // The signature confirms the application form as it stands now (#18): a later write unconfirms it.
