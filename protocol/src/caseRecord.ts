@@ -285,10 +285,10 @@ export type CaseRecord = z.infer<typeof CaseRecord>;
 
 /**
  * Bounds that keep one record small enough to rewrite on every change (a few hundred KB at most).
- * Chat lines and materials are counted per side (`…PerSide`): one side filling its share cannot
- * stop the other from writing or keeping a still.
+ * Chat lines and materials are counted per side (`…PerSide`), free fields per owner (the
+ * applicant's, the authority's): one side filling its share cannot stop the other writing.
  */
-export const CASE_LIMITS = Object.freeze({ fields: 200, chatLinesPerSide: 250, materialsPerSide: 60, documents: 50 });
+export const CASE_LIMITS = Object.freeze({ fieldsPerOwner: 100, chatLinesPerSide: 250, materialsPerSide: 60, documents: 50 });
 
 /** The side that captured a material (records stored before `side` tell it by who captured it). */
 export function materialSide(record: Pick<CaseRecord, 'counterId'>, material: CaseMaterial): 'counter' | 'clerk' {

@@ -134,6 +134,22 @@ describe('materials, 容缺, signature, completion, rating', () => {
     expect(answered.chat.filter((l) => l.role === 'counter')).toHaveLength(CASE_LIMITS.chatLinesPerSide);
   });
 
+  it('counts free fields per owner: a counter filling the applicant’s keys leaves room for the clerk’s 办理意见', async () => {
+    const s = env.world.service;
+    const caseId = await openAndAccept(env.world, clerk);
+    let record = await s.getCase(caseId);
+    const limit = CASE_LIMITS.fieldsPerOwner;
+    const fill = Object.fromEntries(Array.from({ length: limit - Object.keys(record.fields).length }, (_, i) => [`extra${i}`, `第${i}项`]));
+    record = await s.updateFields(WUJIANG_COUNTER, caseId, { expectedVersion: record.version, set: fill });
+    const over = await expectCode(s.updateFields(WUJIANG_COUNTER, caseId, { expectedVersion: record.version, set: { oneMore: 'x' } }), 'CASE_TOO_MANY_FIELDS');
+    expect(over.details).toEqual({ limit, owner: 'applicant' });
+    expect(over.message).toBe(`办件的申请方字段不能超过 ${limit} 个`);
+    expect(Object.keys((await s.getCase(caseId)).fields)).toHaveLength(limit);
+    // The authority's words still fit.
+    const noted = await s.updateFields(clerk, caseId, { expectedVersion: record.version, set: { note: '材料齐全，予以受理。' } });
+    expect(noted.fields.note).toBe('材料齐全，予以受理。');
+  });
+
   it('shows the whole ID number only to the accepting clerk while handling', async () => {
     const caseId = await openAndAccept(env.world, clerk);
     const record = await env.world.service.getCase(caseId);

@@ -1,5 +1,5 @@
 import { actorOf } from '../audit/actorOf.js';
-import { authorizeFieldWrite } from '../auth/policy.js';
+import { authorizeFieldWrite, fieldOwner } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { parseInput } from '../catalog/parseInput.js';
 import { AppError } from '../errors/AppError.js';
@@ -26,8 +26,12 @@ export async function updateCaseFields(deps: CaseDeps, principal: Principal, cas
       assertCaseState(draft, ['queued', 'in_session', 'pending_materials'], '修改办件信息');
       for (const key of p.remove ?? []) delete draft.fields[key];
       Object.assign(draft.fields, p.set ?? {});
-      if (Object.keys(draft.fields).length > CASE_LIMITS.fields) {
-        throw new AppError('CASE_TOO_MANY_FIELDS', `办件字段不能超过 ${CASE_LIMITS.fields} 个`, 400, { limit: CASE_LIMITS.fields });
+      // Counted per owner: a counter filling the applicant's keys leaves room for 办理意见 and the rest of the authority's.
+      const limit = CASE_LIMITS.fieldsPerOwner;
+      for (const owner of ['applicant', 'authority'] as const) {
+        if (Object.keys(draft.fields).filter((k) => fieldOwner(k) === owner).length > limit) {
+          throw new AppError('CASE_TOO_MANY_FIELDS', `办件的${owner === 'applicant' ? '申请方' : '受理方'}字段不能超过 ${limit} 个`, 400, { limit, owner });
+        }
       }
       return { actor: actorOf(principal), action: 'fields.updated', data: { set: p.set ?? {}, removed: p.remove ?? [] } };
     },
