@@ -67,6 +67,12 @@ describe('帮办代办 at the counter: the agent and the helper named, seen by t
     await c.waitForSelector('#case-agent', { timeout: 15_000 });
     expect(await c.textContent('#case-agent')).toBe(`代办人：${AGENT.name}（子女）　身份证：${AGENT.idNumber}`);
     expect(await c.textContent('#case-helper')).toBe('申请地帮办员：周敏');
+    // The agent's number stays whole on one line at the desk's 1366 px (an 18-digit number broken across lines is misread).
+    expect(c.viewportSize()?.width).toBe(1366);
+    expect(await c.$$eval('#case-agent .nowrap', (spans) => spans.map((sp) => [sp.textContent, sp.getClientRects().length]))).toEqual([
+      [`代办人：${AGENT.name}（子女）`, 1],
+      [`身份证：${AGENT.idNumber}`, 1],
+    ]);
     const lines = await c.$$eval('#checklist tr', (rows) => rows.map((r) => r.querySelector('td')?.textContent));
     expect(lines.slice(-2)).toEqual(['代办人居民身份证', '授权委托书（申请人签字）']);
     // ---- the counter shows the agent masked (a public hall) ----

@@ -564,7 +564,19 @@ export class ClerkPage {
       h('div', {}, h('b', {}, view.itemName), ' ', h('span', { className: 'badge', id: 'case-state' }, STATE_LABELS[view.state] ?? view.state)),
       h('div', {}, `申请人：${view.applicant.name}　身份证：${view.applicant.idNumber}`),
       // 帮办代办: who is actually at the counter, and who helps there.
-      ...(view.agent ? [h('div', { id: 'case-agent', className: 'agent-line' }, `代办人：${view.agent.name}（${view.agent.relationship}）　身份证：${view.agent.idNumber}${view.agent.phone ? `　电话：${view.agent.phone}` : ''}`)] : []),
+      // Each part kept whole on its line: an 18-digit number broken across lines is misread.
+      ...(view.agent
+        ? [
+            h(
+              'div',
+              { id: 'case-agent', className: 'agent-line' },
+              h('span', { className: 'nowrap' }, `代办人：${view.agent.name}（${view.agent.relationship}）`),
+              '　',
+              h('span', { className: 'nowrap' }, `身份证：${view.agent.idNumber}`),
+              ...(view.agent.phone ? ['　', h('span', { className: 'nowrap' }, `电话：${view.agent.phone}`)] : []),
+            ),
+          ]
+        : []),
       ...(view.helper ? [h('div', { id: 'case-helper' }, `申请地帮办员：${view.helper.name}`)] : []),
       h('div', { className: 'muted' }, '办件编号：', h('span', { id: 'case-number' }, view.number ?? view.id)),
     );
