@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DocumentType, FormField, ItemCode, RegionCode } from './catalog.js';
 import { isValidIdNumber } from './isValidIdNumber.js';
-import { AGENT_RELATIONSHIPS, CALL_MODES, CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, FORM_SIDES, MATERIAL_KINDS } from './vocabulary.js';
+import { AGENT_RELATIONSHIPS, CALL_MODES, CASE_STATE_LABELS, CASE_STATES, CHECKLIST_STATUSES, FORM_SIDES, MATERIAL_KINDS, type FormSide } from './vocabulary.js';
 import { CASE_NUMBER_PATTERN, Sha256Hex } from './primitives.js';
 
 /** States of a case (labels: CASE_STATE_LABELS in vocabulary.ts). */
@@ -92,6 +92,11 @@ export type MaterialKind = z.infer<typeof MaterialKind>;
 export const MaterialMime = z.enum(['image/jpeg', 'image/png', 'image/webp', 'application/pdf']);
 /** An accepted material media type. */
 export type MaterialMime = z.infer<typeof MaterialMime>;
+
+/** Writes counted per side of a case, each side capped on its own. */
+export const SideCounts = z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) });
+/** Writes counted per side of a case. */
+export type SideCounts = z.infer<typeof SideCounts>;
 
 /** A stored material: a document-camera snapshot, an upload or the applicant's signature (bytes in BlobStore). */
 export const CaseMaterial = z.strictObject({
@@ -191,7 +196,7 @@ export const ApplicationForm = z.strictObject({
    * The same writes counted per side, each side capped on its own: one side saving without end
    * must not use up the other's writes. Absent on records stored before the per-side count.
    */
-  changesBySide: z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) }).optional(),
+  changesBySide: SideCounts.optional(),
   /**
    * The applicant's signature at the counter confirmed the form as it stood after `changes`
    * writes; a later write leaves the form unconfirmed until the applicant signs again.
@@ -254,7 +259,7 @@ export const CaseRecord = z.strictObject({
    * and the mode the call runs at, the worse of the two; `changes` counts the proposals stored per side
    * (capped: each is an audit event). Absent: never degraded.
    */
-  media: z.strictObject({ mode: z.enum(CALL_MODES), counter: z.enum(CALL_MODES), clerk: z.enum(CALL_MODES), since: z.iso.datetime(), changes: z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) }) }).optional(),
+  media: z.strictObject({ mode: z.enum(CALL_MODES), counter: z.enum(CALL_MODES), clerk: z.enum(CALL_MODES), since: z.iso.datetime(), changes: SideCounts }).optional(),
   /**
    * 人证核验 (#18): the applicant's ID card read at the counter (when, by which counter; `sample`
    * when a test reader produced it) and the clerk's finding, with who decided. The chip photo is
@@ -270,7 +275,7 @@ export const CaseRecord = z.strictObject({
        * The same counted per side (the counter's readings, the clerk's findings), each side capped
        * on its own. Absent on records stored before the per-side count.
        */
-      changesBySide: z.strictObject({ counter: z.number().int().min(0), clerk: z.number().int().min(0) }).optional(),
+      changesBySide: SideCounts.optional(),
     })
     .optional(),
   /** The application form (申请表) of the item, filled on the call by both sides. Absent: the item has none. */
@@ -291,6 +296,6 @@ export type CaseRecord = z.infer<typeof CaseRecord>;
 export const CASE_LIMITS = Object.freeze({ fieldsPerOwner: 100, chatLinesPerSide: 250, materialsPerSide: 60, documents: 50 });
 
 /** The side that captured a material (records stored before `side` tell it by who captured it). */
-export function materialSide(record: Pick<CaseRecord, 'counterId'>, material: CaseMaterial): 'counter' | 'clerk' {
+export function materialSide(record: Pick<CaseRecord, 'counterId'>, material: CaseMaterial): FormSide {
   return material.side ?? (material.capturedBy === record.counterId ? 'counter' : 'clerk');
 }

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/Principal.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
 import { caseFacts } from './caseFacts.js';
+import { chargeSide } from './chargeSide.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { notifyCase } from './notifyCase.js';
 
@@ -88,19 +89,15 @@ export async function fillForm(deps: CaseDeps, principal: Principal, caseId: str
         ...(current ? { current } : {}),
       });
     }
-    // A record stored before the per-side count starts each side at zero.
-    const bySide = form.changesBySide ?? { counter: 0, clerk: 0 };
-    if (bySide[side] >= MAX_FORM_CHANGES_PER_SIDE) {
-      throw new AppError('BUDGET_EXCEEDED', '本方对本办件申请表的修改次数已达上限，请联系大厅技术人员 (form changes)', 429, {
-        budget: 'formChangesPerSide',
-        limit: MAX_FORM_CHANGES_PER_SIDE,
-      });
-    }
+    const changesBySide = chargeSide(form.changesBySide, side, MAX_FORM_CHANGES_PER_SIDE, {
+      budget: 'formChangesPerSide',
+      message: '本方对本办件申请表的修改次数已达上限，请联系大厅技术人员 (form changes)',
+    });
     const actor = actorOf(principal);
     const rev = (current?.rev ?? 0) + 1;
     form.values[write.key] = { value, rev, side, by: actor.id, byName: principal.kind === 'staff' ? principal.name : actor.id, at: deps.clock().toISOString() };
     form.changes += 1;
-    form.changesBySide = { ...bySide, [side]: bySide[side] + 1 };
+    form.changesBySide = changesBySide;
     return { actor, action: 'form.filled', data: { key: write.key, rev, value } };
   });
   notifyCase(deps, record);

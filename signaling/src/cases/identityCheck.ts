@@ -1,10 +1,11 @@
-import type { CaseRecord, IdentityResult } from '@rvw/protocol/caseRecord';
+import type { CaseRecord, IdentityResult, SideCounts } from '@rvw/protocol/caseRecord';
 import { actorOf } from '../audit/actorOf.js';
-import { authorizeParty } from '../auth/policy.js';
+import { authorizeParty, type CaseSide } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { AppError } from '../errors/AppError.js';
 import { assertCaseState } from './assertCaseState.js';
 import { caseFacts } from './caseFacts.js';
+import { chargeSide } from './chargeSide.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { notifyCase } from './notifyCase.js';
 
@@ -28,18 +29,13 @@ const MAX_CHIP_PHOTO_BYTES = 48 * 1024;
  */
 export const MAX_IDENTITY_CHANGES_PER_SIDE = 20;
 
-/** The identity's counts after one more change by `side`, or BUDGET_EXCEEDED if that side is at its cap. */
-function countChange(draft: CaseRecord, side: 'counter' | 'clerk'): { changes: number; changesBySide: { counter: number; clerk: number } } {
-  // A record stored before the per-side count starts each side at zero.
-  const bySide = draft.identity?.changesBySide ?? { counter: 0, clerk: 0 };
-  if (bySide[side] >= MAX_IDENTITY_CHANGES_PER_SIDE) {
-    const what = side === 'counter' ? '读卡' : '核验';
-    throw new AppError('BUDGET_EXCEEDED', `本办件的${what}次数已达上限，请联系大厅技术人员 (identity changes)`, 429, {
-      budget: 'identityChangesPerSide',
-      limit: MAX_IDENTITY_CHANGES_PER_SIDE,
-    });
-  }
-  return { changes: (draft.identity?.changes ?? 0) + 1, changesBySide: { ...bySide, [side]: bySide[side] + 1 } };
+/** The identity's counts after one more reading (the counter's) or finding (the clerk's). */
+function countChange(draft: CaseRecord, side: CaseSide): { changes: number; changesBySide: SideCounts } {
+  const changesBySide = chargeSide(draft.identity?.changesBySide, side, MAX_IDENTITY_CHANGES_PER_SIDE, {
+    budget: 'identityChangesPerSide',
+    message: `本办件的${side === 'counter' ? '读卡' : '核验'}次数已达上限，请联系大厅技术人员 (identity changes)`,
+  });
+  return { changes: (draft.identity?.changes ?? 0) + 1, changesBySide };
 }
 
 /**

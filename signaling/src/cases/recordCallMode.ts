@@ -1,11 +1,11 @@
 import { CALL_MODES, type CallMode } from '@rvw/protocol/vocabulary';
 import type { CaseRecord } from '@rvw/protocol/caseRecord';
 import { actorOf } from '../audit/actorOf.js';
-import { AppError } from '../errors/AppError.js';
 import { authorizeParty } from '../auth/policy.js';
 import type { Principal } from '../auth/Principal.js';
 import { assertCaseState } from './assertCaseState.js';
 import { caseFacts } from './caseFacts.js';
+import { chargeSide } from './chargeSide.js';
 import type { CaseDeps } from './CaseDeps.js';
 import { notifyCase } from './notifyCase.js';
 
@@ -43,15 +43,15 @@ export async function recordCallMode(deps: CaseDeps, principal: Principal, caseI
     // A call happens while the case is handled; a queued or closed case has none to degrade.
     assertCaseState(draft, ['in_session', 'pending_materials', 'suspended'], '调整通话模式');
     // Counted per side: one side flipping modes must not use up the other's proposals.
-    const changes = draft.media?.changes ?? { counter: 0, clerk: 0 };
-    if (changes[side] >= MAX_CALL_MODE_CHANGES) {
-      throw new AppError('BUDGET_EXCEEDED', '本次通话的画面调整次数已达上限，保持当前通话模式 (call mode changes)', 429, { budget: 'callModeChangesPerSide', limit: MAX_CALL_MODE_CHANGES });
-    }
+    const changes = chargeSide(draft.media?.changes, side, MAX_CALL_MODE_CHANGES, {
+      budget: 'callModeChangesPerSide',
+      message: '本次通话的画面调整次数已达上限，保持当前通话模式 (call mode changes)',
+    });
     const counter = side === 'counter' ? input.proposed : (draft.media?.counter ?? 'full');
     const clerk = side === 'clerk' ? input.proposed : (draft.media?.clerk ?? 'full');
     const from = draft.media?.mode ?? 'full';
     const mode = worse(counter, clerk);
-    draft.media = { mode, counter, clerk, since: mode === from && draft.media ? draft.media.since : deps.clock().toISOString(), changes: { ...changes, [side]: changes[side] + 1 } };
+    draft.media = { mode, counter, clerk, since: mode === from && draft.media ? draft.media.since : deps.clock().toISOString(), changes };
     return { actor: actorOf(principal), action: 'call.mode', data: { side, proposed: input.proposed, from, mode, measured: input.measured } };
   });
   notifyCase(deps, record);
