@@ -92,22 +92,41 @@ describe('申请表 on both screens: filled together, each change seen at once, 
       expect(median(xs)).toBeLessThan(300);
     }
 
-    // ---- both type the same entry at once: one is saved, the other kept on its screen ----
-    await Promise.all([
-      (async () => {
-        await k.click('#form-bank_name');
-        await k.keyboard.type('农业银行', { delay: 10 });
-      })(),
-      (async () => {
-        await c.click('#form-bank_name');
-        await c.keyboard.type('建设银行', { delay: 10 });
-      })(),
-    ]);
+    // ---- both type the same entry before either has seen the other's: one is saved, the other
+    // kept on its screen. The counter's save is held on its way (a slow line) until the clerk's is
+    // stored, so the clash happens every run: left to the two pages' timers, a loaded machine can
+    // store and show one side's value before the other starts typing, and then there is no clash.
+    await k.evaluate(() => {
+      const send = WebSocket.prototype.send;
+      const held: [WebSocket, string][] = [];
+      const w = window as unknown as { rvwHeld: () => number; rvwRelease: () => void };
+      w.rvwHeld = () => held.length;
+      w.rvwRelease = () => {
+        WebSocket.prototype.send = send;
+        for (const [ws, m] of held.splice(0)) send.call(ws, m);
+      };
+      WebSocket.prototype.send = function (this: WebSocket, m: string | ArrayBufferLike | Blob | ArrayBufferView) {
+        if (typeof m === 'string' && m.includes('"type":"form.set"') && m.includes('"key":"bank_name"')) held.push([this, m]);
+        else send.call(this, m);
+      };
+    });
+    await k.click('#form-bank_name');
+    await k.keyboard.type('农业银行', { delay: 10 });
+    await k.click('#form-bank_account'); // leaving the entry saves it (held)
+    await expect.poll(() => k.evaluate(() => (window as unknown as { rvwHeld: () => number }).rvwHeld()), { timeout: 5000 }).toBe(1);
+    expect(await c.inputValue('#form-bank_name')).toBe('');
+    await c.click('#form-bank_name');
+    await c.keyboard.type('建设银行', { delay: 10 });
+    await c.click('#form-bank_account');
+    await expect.poll(async () => (await t.node.cases.getCase(caseId)).form?.values.bank_name?.value, { timeout: 5000 }).toBe('建设银行');
+    // The counter still shows its own, unsaved; its save now arrives with the rev it last saw.
+    expect(await k.inputValue('#form-bank_name')).toBe('农业银行');
+    await k.evaluate(() => (window as unknown as { rvwRelease: () => void }).rvwRelease());
     const conflicted = async () => {
       const [kc, cc] = [await k.isVisible('.form-row[data-key="bank_name"].conflict'), await c.isVisible('.form-row[data-key="bank_name"].conflict')];
       return kc ? 'counter' : cc ? 'clerk' : 'none';
     };
-    await expect.poll(conflicted, { timeout: 5000 }).not.toBe('none');
+    await expect.poll(conflicted, { timeout: 5000 }).toBe('counter');
     const loser = await conflicted();
     const [lp, wp] = loser === 'counter' ? [k, c] : [c, k];
     const [mine, theirs] = loser === 'counter' ? ['农业银行', '建设银行'] : ['建设银行', '农业银行'];
