@@ -192,7 +192,7 @@ export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOpt
     s.blackFirst += [...Object.values(cl.firstLuma), ...Object.values(kl.firstLuma)].filter((l) => l <= 20).length;
     if (process.env.DEBUG_MARKS) {
       const rel = (m: Marks) => Object.fromEntries(Object.entries(m).map(([key, v]) => [key, v - t0]).sort((a, b) => (a[1] as number) - (b[1] as number)));
-      process.stderr.write(`call ${i + 1} clerk ${JSON.stringify(rel(c))}\ncall ${i + 1} counter ${JSON.stringify(rel(k))}\n`);
+      process.stderr.write(`call ${i + 1} accepted at ${t0} (epoch ms; the nodes' own logs read the same clock) clerk ${JSON.stringify(rel(c))}\ncall ${i + 1} counter ${JSON.stringify(rel(k))}\n`);
     }
     const bothFrames = Math.max(c['frame:face']!, c['frame:document']!, k['frame:face']!);
     s.total.push(bothFrames - t0);

@@ -230,6 +230,17 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     return this.#pipes.feedCount;
   }
 
+  /**
+   * Keyframe requests (PLI and FIR) this node has sent to the browser producing `producerId` so
+   * far (diagnostics and tests: a call's start should cost one per picture).
+   */
+  async keyframeRequestsSent(producerId: string): Promise<number> {
+    const owner = this.#producerOwner(producerId);
+    if (!owner) throw SfuError.notFound('PRODUCER_NOT_FOUND', producerId);
+    const stats = await owner.producer.getStats();
+    return stats.reduce((n, s) => n + (s.pliCount ?? 0) + (s.firCount ?? 0), 0);
+  }
+
   /** Closes every producer piped in from session `origin` (it closed, or the link between the two ended). */
   dropImportsFrom(origin: string): void {
     for (const peer of this.#peers.values()) {
@@ -277,13 +288,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Starts the desk copies among `producerIds` as they are exported to another node (SessionMesh).
+   * Starts the desk copies among `producerIds` once another node has imported them (SessionMesh).
    * A desk's copy waits paused for its first consumer (see SessionPipes.pipe), and starting it asks
-   * the clerk's browser for a keyframe. The keyframe must find the import on the other node: the
-   * browser takes 40–300 ms to send it while the other node imports within about half a round trip
-   * of the export, so starting at the export wins that race in practice; if it is lost, the
-   * import's own request — the browser's second within 350 ms — waits for keyFrameRequestDelay
-   * (the reason this used to wait for the other node's answer, which cost a whole round trip).
+   * the clerk's browser for a keyframe. The keyframe must find the import, and the slot feed, on the
+   * other node: one that arrives before them is dropped there, and the import's own request — the
+   * browser's second within 300 ms, which Chrome ignores — waits for keyFrameRequestDelay.
    */
   async startExported(producerIds: readonly string[]): Promise<void> {
     await Promise.all(

@@ -86,9 +86,18 @@ describe('a call spanning two nodes', () => {
     const deskPeer = deskOnB.ownProducers()[0]!.peerId;
     expect(b.registry.get(caseId)!.listProducers().filter((p) => p.peerId === deskPeer)).toEqual([]);
     expect((await (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))?.dump())?.producerIds ?? []).toEqual([]);
+    const deskFace = deskOnB.ownProducers().find((p) => p.source === 'face')!.producerId;
+    const askedBefore = await deskOnB.keyframeRequestsSent(deskFace);
     await acceptAndDecode(counter, clerk, `#queue tr[data-case="${caseId}"] button.accept`);
     // 受理 adopted the staged copies (the link made no pipe pair of its own).
     expect(deskOnB.stagedCopies).toBe(0);
+    // The clerk's face started across the pipe with ONE keyframe request to the clerk's browser:
+    // B starts its copy once A has imported it and fed the counter's slot, so the keyframe finds
+    // them. Started before (beside the pipe request), the keyframe could pass before A was ready,
+    // and A's own request went to the browser as a second one 350 ms later (keyFrameRequestDelay;
+    // Chrome ignores a second within 300 ms) — half the cross-node starts of bench:cross-region.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await deskOnB.keyframeRequestsSent(deskFace)) - askedBefore).toBe(1);
     await expectFlowing(2000, ['face', 'document'], ['face']);
 
     // Each node holds a router of the call; they know each other through Redis (ids only).

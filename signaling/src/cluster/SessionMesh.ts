@@ -43,6 +43,8 @@ interface PipeLink {
   exported: Set<string>;
   /** Exports run one batch at a time. */
   chain: Promise<void>;
+  /** Consumers of what came through it are pushed one batch at a time, after the answer. */
+  pushes: Promise<void>;
 }
 
 /** Options for {@link SessionMesh}. */
@@ -239,8 +241,16 @@ export class SessionMesh {
     const todo = body.producers.filter((piped) => !session.isRemoteProducer(piped.producerId));
     await Promise.all(todo.map((piped) => session.importProducer(pipe, piped as PipedProducer, { peerId: piped.appData.peerId, source: piped.appData.source })));
     const imported = todo.map((piped) => piped.producerId);
-    // One batch, one renegotiation per receiver.
-    for (const peerId of new Set(body.producers.map((p) => p.appData.peerId))) await session.pushToOthers(peerId);
+    // The answer goes now: the asking node starts the pictures when it has it, and an import fed
+    // into a receiving slot (the queued counter's) is ready for their keyframes. Receivers without
+    // a slot get consumers of their own (one batch, one renegotiation per receiver), which ask for
+    // a keyframe as they are resumed.
+    const peers = new Set(body.producers.map((p) => p.appData.peerId));
+    link.pushes = link.pushes
+      .then(async () => {
+        for (const peerId of peers) if (!session.closed) await session.pushToOthers(peerId);
+      })
+      .catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: body.sessionId, node: from }, 'session mesh: pushing consumers failed'));
     return { imported };
   }
 
@@ -255,7 +265,7 @@ export class SessionMesh {
     if (!link) {
       const { listenIp, announcedAddress, portRange } = this.#o.pipe;
       const pipe = session.openRegionPipe({ listenIp, announcedAddress, portRange });
-      const made: PipeLink = { sessionId: session.id, nodeId, pipe, exported: new Set(), chain: Promise.resolve() };
+      const made: PipeLink = { sessionId: session.id, nodeId, pipe, exported: new Set(), chain: Promise.resolve(), pushes: Promise.resolve() };
       link = made;
       this.#links.set(key, made);
       pipe.then(
@@ -291,13 +301,20 @@ export class SessionMesh {
         else link.exported.delete(todo[i]!.producerId);
       });
       if (!producers.length) return;
-      // The desk's copies start now, beside the bus request, not after its answer: the clerk's
-      // browser needs 40–300 ms for the keyframe this asks for, the far node imports and feeds
-      // its slots within about half a round trip, so the keyframe finds the import (see
-      // MediaSession.startExported). Waiting for the answer put a whole bus round trip and the
-      // keyframe's encoding in sequence: bench:cross-region ABAB 2026-12-06, cost over the
-      // same-node start 24/18 ms started now vs 84/102 ms started at the answer.
-      await Promise.all([session.startExported(producers.map((p) => p.producerId)), this.#o.bus.request(link.nodeId, 'pipe.produce', { sessionId: session.id, producers })]);
+      // The desk's copies start once the far node has imported them (its answer), not beside the
+      // request: starting asks the clerk's browser for a keyframe, and a keyframe that reaches the
+      // far node before its import and slot feed exist is dropped there; the import's own request
+      // then waits for keyFrameRequestDelay (Chrome ignores a second within 300 ms). Since
+      // pictures start at half size the browser answers in 0–100 ms, faster than the far node
+      // imports on a busy machine, and that race was lost in about half of the calls
+      // (docs/cluster.md, bench:cross-region ABAB 2026-12-07: cost over the same-node start
+      // −1/−13 ms started at the answer vs 123/132 ms started beside the request).
+      // Started whatever the answer: a refusal leaves the far node without them, not this one.
+      try {
+        await this.#o.bus.request(link.nodeId, 'pipe.produce', { sessionId: session.id, producers });
+      } finally {
+        await session.startExported(producers.map((p) => p.producerId));
+      }
     }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: export failed'));
   }
 
