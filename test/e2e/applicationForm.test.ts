@@ -15,9 +15,9 @@ import { useCallPair } from '../journey/support/callPair';
  * item at the 吴江 counter, the 霍邱 clerk accepts, and the item's application form (申请表) shows
  * on both screens — the applicant's name and number taken from the case (masked at the counter),
  * the rest typed. The counter types an entry, the clerk sees it; the clerk picks an option, the
- * counter sees it with the clerk's name. Both then type the same entry at once: one is saved, the
- * other screen shows both values and keeps its own until its person chooses — nothing is lost, and
- * the chain holds both writes. The clerk cannot issue the 申请表 before the applicant signs, nor
+ * counter sees it with the clerk's name. Both then type the same entry before either has seen the
+ * other's (the counter's save held on its way): one is saved, the other screen shows both values
+ * and keeps its own until its person chooses — nothing is lost, and the chain holds both writes. The clerk cannot issue the 申请表 before the applicant signs, nor
  * after a change made since; signed again, it is issued as a PDF that pdfsig trusts and that
  * prints what both wrote. Console errors, CSP violations and page errors fail it.
  */
@@ -127,10 +127,10 @@ describe('申请表 on both screens: filled together, each change seen at once, 
       return kc ? 'counter' : cc ? 'clerk' : 'none';
     };
     await expect.poll(conflicted, { timeout: 5000 }).toBe('counter');
-    const loser = await conflicted();
-    const [lp, wp] = loser === 'counter' ? [k, c] : [c, k];
-    const [mine, theirs] = loser === 'counter' ? ['农业银行', '建设银行'] : ['建设银行', '农业银行'];
-    // Exactly one side lost the race; the winner's value is stored, the loser's still on its screen.
+    // The counter's save came second and lost; the clerk's value is stored, the counter's still on its screen.
+    const loser = 'counter';
+    const [lp, wp] = [k, c];
+    const [mine, theirs] = ['农业银行', '建设银行'];
     expect(await wp.isVisible('.form-row[data-key="bank_name"].conflict')).toBe(false);
     await expect.poll(async () => (await t.node.cases.getCase(caseId)).form?.values.bank_name?.value).toBe(theirs);
     expect(await lp.inputValue('#form-bank_name')).toBe(mine);
