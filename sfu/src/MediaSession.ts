@@ -20,7 +20,7 @@ import { ReceivingSlots } from './ReceivingSlots.js';
 import { RegionPipe, type PipedProducer, type RegionPipeOptions } from './RegionPipe.js';
 import { SessionRecorder, type SessionRecorderOptions } from './recording/SessionRecorder.js';
 import type { RecordedSource } from './recording/types.js';
-import { SessionPipes, type PipeInlet } from './SessionPipes.js';
+import { SessionPipes, type HeldFeed, type PipeInlet } from './SessionPipes.js';
 import { SfuError } from './SfuError.js';
 import type { WorkerPool } from './WorkerPool.js';
 
@@ -67,6 +67,10 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   readonly #starts: PictureStarts;
   /** What other sessions' pipes see of this one. */
   readonly #inlet: PipeInlet;
+  /** Desk copies staged into this router and not adopted (see SessionPipes.stage), by id. */
+  readonly #stagedHere = new Map<string, { producer: types.Producer; peerId: string; source: MediaSource }>();
+  /** Imports another node sent ahead of a link (its desk's staged copies), by id (see holdImport). */
+  readonly #held = new Map<string, { imported: OwnedProducer; feed: HeldFeed | undefined }>();
   /** The session's data source for receive transports' data channels (created on first use). */
   #dataSource: Promise<types.DataProducer> | undefined;
   #closed = false;
@@ -106,6 +110,14 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       takeSlot: (owner) => this.#slots.take(owner),
       adopt: (peerId, copy) => this.#adopt(peerId, copy),
       slotTransport: (slot) => this.#peers.get(slot.receiver)?.transports.get(slot.consumer.appData.transportId),
+      staged: (copy) => {
+        if (this.#closed || copy.producer.closed) return;
+        const id = copy.producer.id;
+        this.#stagedHere.set(id, copy);
+        copy.producer.observer.once('close', () => this.#stagedHere.delete(id));
+        this.safeEmit('copystaged', { producerId: id, peerId: copy.peerId, kind: copy.producer.kind, source: copy.source });
+      },
+      releaseSlot: (slot) => this.#slots.giveBack(slot),
     };
     // A dead worker closes the router under us: the session is unusable and must be rebuilt.
     router.on('workerclose', () => this.#closeWith('workerdied'));
@@ -276,11 +288,21 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   }
 
   /**
-   * Sends one of this session's producers (own, or a desk's copy) through a region pipe; the
+   * Desk copies staged here ahead of a link and not adopted yet: a region pipe may send them
+   * ahead, held on the other node (holdImport there) until the link (see SessionMesh).
+   */
+  stagedCopiesHere(): ProducerInfo[] {
+    return [...this.#stagedHere.values()].map((c) => ({ producerId: c.producer.id, peerId: c.peerId, kind: c.producer.kind, source: c.source }));
+  }
+
+  /**
+   * Sends one of this session's producers (own, a desk's copy, or a desk's copy staged here) through a region pipe; the
    * answer is what the other node imports. A pipe sends each producer once (RegionPipe.export).
    */
   async exportProducer(pipe: RegionPipe, producerId: string): Promise<PipedProducer> {
     this.#assertOpen();
+    const staged = this.#stagedHere.get(producerId);
+    if (staged) return { ...(await pipe.export(staged.producer)), appData: { peerId: staged.peerId, source: staged.source } };
     const owner = this.#producerOwner(producerId);
     if (!owner || owner.remote) throw SfuError.notFound('PRODUCER_NOT_FOUND', producerId);
     const piped = await pipe.export(owner.producer);
@@ -319,24 +341,98 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       producer.close();
       throw SfuError.sessionClosed(this.id);
     }
+    return this.#placeImport({ producer, source: owner.source, peerId: owner.peerId, remote: true });
+  }
+
+  /**
+   * Re-creates another node's producer here ahead of its link: a desk's staged copy, sent while the
+   * case waits (SessionMesh). It is held — no peer here has it, nobody is told — and, when a
+   * receiver waits for its source in an idle receiving slot (the queued counter, for the clerk's
+   * face), fed into that slot at once (SessionPipes.feedHeld), so that the link costs this node
+   * nothing on the picture's path: the other node may start its copy at the accept without
+   * waiting for an answer. Returns whether it feeds a slot. Closing it (pipe.unproduce: the case
+   * was taken elsewhere, the desk moved on) gives the slot back. See {@link linkHeld}.
+   */
+  async holdImport(pipe: RegionPipe, piped: PipedProducer, owner: { peerId: string; source: MediaSource }): Promise<{ fed: boolean }> {
+    this.#assertOpen();
+    const producer = await pipe.import(piped);
+    if (this.#closed) {
+      producer.close();
+      throw SfuError.sessionClosed(this.id);
+    }
     const imported: OwnedProducer = { producer, source: owner.source, peerId: owner.peerId, remote: true };
+    const held = { imported, feed: undefined as HeldFeed | undefined };
+    this.#held.set(producer.id, held);
+    producer.observer.once('close', () => {
+      if (this.#held.get(producer.id) === held) this.#held.delete(producer.id);
+    });
+    const slot = this.#slots.take(imported);
+    if (slot) held.feed = await this.#pipes.feedHeld(imported, this.#inlet, slot);
+    if (producer.closed) held.feed?.pipe.close();
+    return { fed: held.feed !== undefined && !producer.closed };
+  }
+
+  /**
+   * The link of imports held ahead ({@link holdImport}): each becomes the copy of its peer here —
+   * the slot it feeds, or, when it feeds none (no idle slot then, or another desk's import held
+   * it), placed as {@link importProducer} places a fresh one. Receivers without a slot get
+   * consumers (one push per peer). Returns the ids linked; one that closed meanwhile is not.
+   */
+  async linkHeld(producerIds: readonly string[]): Promise<string[]> {
+    this.#assertOpen();
+    const linked: string[] = [];
+    const pushTo = new Set<string>();
+    for (const id of producerIds) {
+      const held = this.#held.get(id);
+      if (!held || held.imported.producer.closed) continue;
+      this.#held.delete(id);
+      const { imported } = held;
+      if (held.feed && this.#pipes.adoptHeld(held.feed, imported, this.#inlet)) {
+        this.#importSlotted(held.feed.slot, imported);
+        linked.push(id);
+        continue;
+      }
+      held.feed?.pipe.close();
+      // Another desk's import, held ahead, may feed the slot this one needs: that desk lost the case.
+      for (const other of this.#held.values()) {
+        if (other.imported.source === imported.source && other.feed && !other.feed.adopted) other.feed.pipe.close();
+      }
+      const info = await this.#placeImport(imported).catch(() => undefined);
+      if (!info) continue;
+      linked.push(id);
+      if (info.producerId === id) pushTo.add(imported.peerId);
+    }
+    for (const peerId of pushTo) if (!this.#closed) await this.pushToOthers(peerId);
+    return linked;
+  }
+
+  /**
+   * An import goes into an idle receiving slot of its source when there is one (the slot's producer
+   * stands for it), else it becomes a producer of its peer here (the caller pushes consumers).
+   */
+  async #placeImport(imported: OwnedProducer): Promise<ProducerInfo> {
+    const { producer } = imported;
     const slot = this.#slots.take(imported);
     if (slot) {
       await this.#pipes.feedImport(imported, this.#inlet, slot).catch(() => undefined);
       if (slot.producer.closed || !this.hasCopyOf(producer.id)) slot.producer.close();
-      else {
-        // The slot goes before the import (the receiver rebuilt its transports): the import is
-        // consumed directly from then on.
-        slot.producer.observer.once('close', () => {
-          if (this.#closed || producer.closed) return;
-          this.#addImport(producer, owner);
-          void this.pushToOthers(owner.peerId);
-        });
-        return { producerId: slot.producer.id, peerId: owner.peerId, kind: producer.kind, source: owner.source };
-      }
+      else return this.#importSlotted(slot, imported);
     }
     if (this.#closed || producer.closed) throw SfuError.sessionClosed(this.id);
-    return this.#addImport(producer, owner);
+    return this.#addImport(producer, imported);
+  }
+
+  /** An import feeding a slot: the slot's producer stands for it, while the slot lives. */
+  #importSlotted(slot: { producer: types.Producer }, imported: OwnedProducer): ProducerInfo {
+    const { producer, peerId, source } = imported;
+    // The slot goes before the import (the receiver rebuilt its transports): the import is
+    // consumed directly from then on.
+    slot.producer.observer.once('close', () => {
+      if (this.#closed || producer.closed) return;
+      this.#addImport(producer, { peerId, source });
+      void this.pushToOthers(peerId);
+    });
+    return { producerId: slot.producer.id, peerId, kind: producer.kind, source };
   }
 
   /** An import becomes a producer of its peer here. */
@@ -350,6 +446,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
 
   /** A copy piped in from another session (or a slot-fed import) becomes a producer of `peerId` here. */
   #adopt(peerId: string, copy: PipedCopy): void {
+    this.#stagedHere.delete(copy.producer.id);
     const peer = this.#peer(peerId);
     // Told before the new consumer is announced, so a receiver never shows an empty slot's track.
     this.#slots.dropIdle(copy.source, peerId);

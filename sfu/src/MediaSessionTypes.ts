@@ -82,6 +82,11 @@ export interface MediaSessionCounts {
 export type MediaSessionEvents = {
   /** A peer produced a track; tell the other peers so they can consume it. */
   producernew: [info: ProducerInfo];
+  /**
+   * A desk's copy was staged into this session's router ahead of a link (not adopted: no peer of
+   * the session sees it); a region pipe may send it ahead (see MediaSession.stagedCopiesHere).
+   */
+  copystaged: [info: ProducerInfo];
   /** A producer closed (peer left, stopped sharing); consumers of it are closed too. */
   producerclosed: [info: ProducerInfo];
   /** The server created consumers for a push peer (see MediaSession.enablePush): tell that peer. */

@@ -128,6 +128,21 @@ export class ReceivingSlots extends EnhancedEventEmitter<ReceivingSlotsEvents> {
   }
 
   /**
+   * Makes a slot taken by a feed that ended before its link idle again (see SessionPipes.feedHeld):
+   * its consumer was negotiated and stays. Dropped instead if another peer's track of its source
+   * is consumed directly by now (no duplicates), or if it is dead.
+   */
+  giveBack(slot: Slot): void {
+    if (slot.producer.closed || slot.consumer.closed || this.#o.isClosed()) return slot.producer.close();
+    if (this.#o.sourcesBesides(slot.receiver).has(slot.source)) {
+      slot.consumer.close();
+      this.safeEmit('slotdropped', slot.receiver, slot.consumer.id);
+      return slot.producer.close();
+    }
+    this.#slots.set(slot.producer.id, slot);
+  }
+
+  /**
    * Closes idle slots of `source` (a track of that source arrived by another way; no duplicates).
    * The receiver is told here, synchronously (slotdropped), so that it hears of it before the new
    * consumer is announced: the worker's own notification may come after that.

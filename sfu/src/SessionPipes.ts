@@ -20,6 +20,21 @@ export interface PipeInlet {
   adopt(peerId: string, copy: PipedCopy): void;
   /** The receive transport a slot's consumer runs on, while it lives. */
   slotTransport(slot: Slot): PeerTransport | undefined;
+  /** A copy was staged here ahead of a link (see SessionPipes.stage); it is not adopted. */
+  staged(copy: { producer: types.Producer; peerId: string; source: OwnedProducer['source'] }): void;
+  /** A slot taken by a held feed that ended before its link: idle again if it can be. */
+  releaseSlot(slot: Slot): void;
+}
+
+/**
+ * A slot fed ahead of its link by an import another node sent ahead (see SessionPipes.feedHeld):
+ * the feed runs, but nothing comes through it until that node starts its copy, and no peer here
+ * has the slot's producer until {@link SessionPipes.adoptHeld}.
+ */
+export interface HeldFeed {
+  slot: Slot;
+  pipe: types.Consumer;
+  adopted: boolean;
 }
 
 /** A loopback pipe pair and the copy it feeds in the target's router. */
@@ -109,6 +124,7 @@ export class SessionPipes {
         if (this.#staged.get(key) === made) this.#staged.delete(key);
       });
       if (pair.local.closed && this.#staged.get(key) === made) this.#staged.delete(key);
+      else target.staged({ producer: pair.copy, peerId: owner.peerId, source: owner.source });
       return pair;
     });
     this.#staged.set(key, made);
@@ -219,6 +235,51 @@ export class SessionPipes {
    */
   feedImport(owner: OwnedProducer, target: PipeInlet, slot: Slot): Promise<void> {
     return this.#feed(owner, target, slot, { remote: true });
+  }
+
+  /**
+   * Feeds an import sent ahead of its link (a desk's staged copy on another node, see
+   * MediaSession.holdImport) into a receiving slot of `target` now, and starts the feed: nothing
+   * comes through it before the other node starts its copy (its pipe from the desk stays paused),
+   * and when it does, the keyframe finds the feed running, with no node-to-node round trip
+   * between the accept and the picture. Not adopted: no peer of the target has the slot's
+   * producer until {@link adoptHeld}. A feed that ends first gives the slot back (releaseSlot).
+   */
+  async feedHeld(owner: OwnedProducer, target: PipeInlet, slot: Slot): Promise<HeldFeed | undefined> {
+    let pipe: types.Consumer;
+    try {
+      pipe = await (await this.#feedTo(slot.port)).consume({
+        producerId: owner.producer.id,
+        rtpCapabilities: this.#o.router.rtpCapabilities,
+        paused: owner.producer.kind === 'video',
+        mid: slot.source,
+        enableRtx: false,
+      });
+    } catch {
+      target.releaseSlot(slot);
+      return undefined;
+    }
+    const held: HeldFeed = { slot, pipe, adopted: false };
+    pipe.observer.once('close', () => (held.adopted ? slot.producer.close() : target.releaseSlot(slot)));
+    slot.producer.observer.once('close', () => pipe.close());
+    if (target.isClosed() || slot.producer.closed || pipe.closed) {
+      pipe.close();
+      return undefined;
+    }
+    const transport = target.slotTransport(slot);
+    if (pipe.kind === 'video' && transport) {
+      if (!slot.consumer.paused) startWhenConnected(transport, pipe, this.#o.starts);
+      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe, this.#o.starts));
+    }
+    return held;
+  }
+
+  /** The link came: the held feed's slot producer becomes the import's copy (a peer's producer). False if it died meanwhile. */
+  adoptHeld(held: HeldFeed, owner: OwnedProducer, target: PipeInlet): boolean {
+    if (held.pipe.closed || held.slot.producer.closed || target.isClosed() || target.hasCopyOf(owner.producer.id)) return false;
+    held.adopted = true;
+    target.adopt(owner.peerId, { producer: held.slot.producer, source: owner.source, origin: this.#o.sessionId, copyOf: owner.producer.id, pipe: held.pipe, remote: true });
+    return true;
   }
 
   /** The PlainTransport feeding `port` (another session's slot port) from here; one per port. */

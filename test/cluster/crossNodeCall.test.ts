@@ -77,25 +77,37 @@ describe('a call spanning two nodes', () => {
     await expect.poll(prepared).toBe(3);
     const deskOnB = b.registry.all().find((s) => s.id.startsWith('desk:'))!;
     expect(deskOnB.idleSlots()).toEqual(['document', 'face', 'mic']);
-    // The queued counter on A holds receiving slots for the clerk's face and microphone.
-    expect(a.registry.get(caseId)!.idleSlots()).toEqual(['face', 'mic']);
     // The desk's face and microphone are piped into B's router of the call ahead too, held back:
-    // not adopted there, so nothing of the clerk crosses to A before 受理 (A's end of the pipe
-    // brings nothing in) and A's slots stay idle.
+    // not adopted there (no peer of B's call has them).
     await expect.poll(() => deskOnB.stagedCopies, { timeout: 10_000 }).toBe(2);
     const deskPeer = deskOnB.ownProducers()[0]!.peerId;
     expect(b.registry.get(caseId)!.listProducers().filter((p) => p.peerId === deskPeer)).toEqual([]);
-    expect((await (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))?.dump())?.producerIds ?? []).toEqual([]);
+    // The face's copy is sent ahead to A and held there: imported, feeding the queued counter's
+    // face slot, so that 受理 needs no node-to-node answer before the clerk's picture starts. It is
+    // no peer's track on A, and the microphone stays on B (a staged voice flows into its copy, and
+    // must not cross before 受理): A's mic slot waits idle.
+    const stagedOnB = b.registry.get(caseId)!.stagedCopiesHere();
+    expect(stagedOnB.map((p) => p.source).sort()).toEqual(['face', 'mic']);
+    const faceCopy = stagedOnB.find((p) => p.source === 'face')!.producerId;
+    await expect.poll(async () => (await (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))?.dump())?.producerIds ?? [], { timeout: 10_000 }).toEqual([faceCopy]);
+    await expect.poll(() => a.registry.get(caseId)!.idleSlots()).toEqual(['mic']);
+    expect(a.registry.get(caseId)!.listProducers().filter((p) => p.peerId === deskPeer)).toEqual([]);
+    // Nothing of the clerk reaches the counter before 受理: B's pipe from the desk stays paused.
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await inbound(counter);
+    expect(before.filter((s) => s.kind === 'video').reduce((n, s) => n + s.framesDecoded, 0)).toBe(0);
+    expect(before.reduce((n, s) => n + s.bytesReceived, 0)).toBe(0);
     const deskFace = deskOnB.ownProducers().find((p) => p.source === 'face')!.producerId;
     const askedBefore = await deskOnB.keyframeRequestsSent(deskFace);
     await acceptAndDecode(counter, clerk, `#queue tr[data-case="${caseId}"] button.accept`);
     // 受理 adopted the staged copies (the link made no pipe pair of its own).
     expect(deskOnB.stagedCopies).toBe(0);
-    // The clerk's face started across the pipe with ONE keyframe request to the clerk's browser:
-    // B starts its copy once A has imported it and fed the counter's slot, so the keyframe finds
-    // them. Started before (beside the pipe request), the keyframe could pass before A was ready,
-    // and A's own request went to the browser as a second one 350 ms later (keyFrameRequestDelay;
-    // Chrome ignores a second within 300 ms) — half the cross-node starts of bench:cross-region.
+    expect(b.registry.get(caseId)!.stagedCopiesHere()).toEqual([]);
+    // The clerk's face started across the pipe with ONE keyframe request to the clerk's browser,
+    // at 受理, and A's feed, held ready, passed that keyframe on: A's own requests while it waited
+    // went nowhere (B's pipe from the desk was paused). A keyframe that found no feed on A was
+    // dropped there, and A's request went to the browser as a second one 350 ms later
+    // (keyFrameRequestDelay; Chrome ignores a second within 300 ms).
     await new Promise((r) => setTimeout(r, 1000));
     expect((await deskOnB.keyframeRequestsSent(deskFace)) - askedBefore).toBe(1);
     await expectFlowing(2000, ['face', 'document'], ['face']);

@@ -33,8 +33,10 @@ function record(session: MediaSession) {
     producerclosed: [] as ProducerInfo[],
     consumernew: [] as { peerId: string; consumers: ConsumerParams[]; transportId: string }[],
     consumerclosed: [] as { peerId: string; consumerId: string }[],
+    copystaged: [] as ProducerInfo[],
     order: [] as string[],
   };
+  session.on('copystaged', (p) => log.copystaged.push(p));
   session.on('producernew', (p) => (log.producernew.push(p), log.order.push(`producernew:${p.source}`)));
   session.on('producerclosed', (p) => (log.producerclosed.push(p), log.order.push(`producerclosed:${p.source}`)));
   session.on('consumernew', (peerId, consumers, transportId) => (log.consumernew.push({ peerId, consumers, transportId }), log.order.push('consumernew')));
@@ -201,6 +203,74 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     await until(() => aLog.consumerclosed.some((c) => c.peerId === 'counter'));
     onA.close();
     onB.close();
+  });
+
+  it('across nodes, sent ahead: a held import feeds the waiting counter’s slot unseen; linking makes it the clerk’s track; a second desk’s import takes the slot over; a held import that goes gives the slot back', async () => {
+    // B holds the prepared call with two desks' faces staged in it (two clerks of one item); A
+    // holds the queued counter with a face slot.
+    const onA = await session('case');
+    const onB = await session('case');
+    const deskB1 = await session('desk1');
+    const deskB2 = await session('desk2');
+    const aLog = record(onA);
+    const bLog = record(onB);
+    onA.enablePush('counter', onA.rtpCapabilities, { slots: ['face'] });
+    await onA.createWebRtcTransport('counter', 'recv');
+    await until(() => aLog.consumernew.length === 1);
+    const faceSlot = aLog.consumernew[0]!.consumers.find((c) => c.source === 'face')!;
+    const [pipeA, pipeB] = await Promise.all([onA.openRegionPipe({ listenIp: '127.0.0.1' }), onB.openRegionPipe({ listenIp: '127.0.0.1' })]);
+    await Promise.all([pipeA.connect(pipeB.local), pipeB.connect(pipeA.local)]);
+    await deskB1.produce('clerk1', (await deskB1.createWebRtcTransport('clerk1', 'send')).id, 'video', vp8(6661), 'face');
+    await deskB2.produce('clerk2', (await deskB2.createWebRtcTransport('clerk2', 'send')).id, 'video', vp8(6662), 'face');
+    await deskB1.prepareLinkTo(onB, 'clerk1');
+    await deskB2.prepareLinkTo(onB, 'clerk2');
+    // Staged on B, told as copystaged, no peer's track there.
+    await until(() => bLog.copystaged.length === 2);
+    const staged = onB.stagedCopiesHere();
+    expect(staged.map((p) => p.peerId).sort()).toEqual(['clerk1', 'clerk2']);
+    expect(onB.listProducers()).toEqual([]);
+    const copy1 = staged.find((p) => p.peerId === 'clerk1')!.producerId;
+    const copy2 = staged.find((p) => p.peerId === 'clerk2')!.producerId;
+
+    // Sent ahead to A: the first feeds the counter's face slot, the second waits unfed; neither is a
+    // producer of A's call, nobody is told.
+    const held1 = await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy1), { peerId: 'clerk1', source: 'face' });
+    const held2 = await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy2), { peerId: 'clerk2', source: 'face' });
+    expect([held1.fed, held2.fed]).toEqual([true, false]);
+    expect(onA.idleSlots()).toEqual([]);
+    expect(onA.listProducers()).toEqual([]);
+    expect(aLog.producernew).toEqual([]);
+    expect(aLog.consumernew).toHaveLength(1);
+
+    // The held import that feeds the slot goes (B's desk moved on: pipe.unproduce): the slot is idle again.
+    pipeA.closeImport(copy1);
+    await until(() => onA.idleSlots().length === 1);
+    expect(onA.idleSlots()).toEqual(['face']);
+    expect(await onA.linkHeld([copy1])).toEqual([]);
+
+    // Desk 1 again, held and fed; then desk 2 takes the case: linking its unfed import hands it the
+    // slot (desk 1's feed ends, the slot is fed anew), so the counter needs no new consumer.
+    // (B's export of it stands — a pipe sends a producer once — and A imports it anew.)
+    expect(await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy1), { peerId: 'clerk1', source: 'face' })).toEqual({ fed: true });
+    expect(onA.idleSlots()).toEqual([]);
+    expect(await onA.linkHeld([copy2])).toEqual([copy2]);
+    expect(aLog.producernew).toEqual([{ producerId: faceSlot.producerId, peerId: 'clerk2', kind: 'video', source: 'face' }]);
+    expect(onA.hasCopyOf(copy2)).toBe(true);
+    expect(onA.hasCopyOf(copy1)).toBe(false);
+    expect(aLog.consumernew).toHaveLength(1);
+    expect(onA.isRemoteProducer(faceSlot.producerId)).toBe(true);
+    expect(onA.exportableProducers()).toEqual([]);
+    // Desk 1's import stays held, unfed; its desk's copy going (pipe.unproduce) closes it, and
+    // linking it then links nothing.
+    pipeA.closeImport(copy1);
+    expect(await onA.linkHeld([copy1])).toEqual([]);
+    expect(onA.listProducers().map((p) => p.peerId)).toEqual(['clerk2']);
+
+    // The linked slot follows its import: the clerk's face going on B closes it on A.
+    pipeA.closeImport(copy2);
+    await until(() => aLog.consumerclosed.some((c) => c.consumerId === faceSlot.id));
+    expect(onA.listProducers()).toEqual([]);
+    for (const s of [onA, onB, deskB1, deskB2]) s.close();
   });
 
   it('staging: a desk’s tracks copied into a prepared call ahead of the link stay unseen there; the link adopts them without a pipe transport more; a staged copy goes with its original', async () => {

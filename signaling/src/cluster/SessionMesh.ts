@@ -30,6 +30,8 @@ const Piped = z.strictObject({
   appData: z.strictObject({ peerId: z.string().min(1).max(128), source: z.enum(MEDIA_SOURCES) }),
 });
 const ProduceBody = z.strictObject({ sessionId: z.string().min(1).max(128), producers: z.array(Piped).max(16) });
+const IdsBody = z.strictObject({ sessionId: z.string().min(1).max(128), producerIds: z.array(z.string().min(1).max(64)).max(16) });
+const StageAnswer = z.strictObject({ fed: z.array(z.string()) });
 const ProducerBody = z.strictObject({ sessionId: z.string().min(1).max(128), producerId: z.string().min(1).max(64) });
 const SessionBody = z.strictObject({ sessionId: z.string().min(1).max(128) });
 const EndBody = z.strictObject({ sessionId: z.string().min(1).max(128), reason: z.string().max(64) });
@@ -45,6 +47,11 @@ interface PipeLink {
   chain: Promise<void>;
   /** Consumers of what came through it are pushed one batch at a time, after the answer. */
   pushes: Promise<void>;
+  /**
+   * Desk copies sent ahead of their link (staged here, held there), and whether the far node feeds
+   * a receiving slot with one: then its picture starts at the link without waiting for an answer.
+   */
+  ahead: Map<string, boolean>;
 }
 
 /** Options for {@link SessionMesh}. */
@@ -86,6 +93,13 @@ export class SessionMesh {
     });
     bus.handle('pipe.open', (body, from) => this.#onOpen(OpenBody.parse(body), from));
     bus.handle('pipe.produce', (body, from) => this.#onProduce(ProduceBody.parse(body), from));
+    bus.handle('pipe.stage', (body, from) => this.#onStage(ProduceBody.parse(body), from));
+    bus.handle('pipe.link', async (body, from) => {
+      const { sessionId, producerIds } = IdsBody.parse(body);
+      const session = this.#o.sessions.get(sessionId);
+      if (!session || session.closed || !this.#links.has(linkKey(sessionId, from))) throw new NodeBusError('PIPE_NOT_OPEN', `no pipe of ${sessionId} from ${from}`);
+      return { linked: await session.linkHeld(producerIds) };
+    });
     bus.handle('pipe.unproduce', async (body, from) => {
       const { sessionId, producerId } = ProducerBody.parse(body);
       (await this.#links.get(linkKey(sessionId, from))?.pipe)?.closeImport(producerId);
@@ -176,7 +190,13 @@ export class SessionMesh {
     const [, , holders] = await redis.multi().sAdd(key, nodeId).expire(key, SESSION_NODES_TTL_S).sMembers(key).exec();
     session.on('producernew', (info) => {
       if (session.isRemoteProducer(info.producerId)) return;
-      for (const link of this.#linksOf(session.id)) this.#export(session, link);
+      for (const link of this.#linksOf(session.id)) {
+        if (link.ahead.has(info.producerId)) this.#linkAhead(session, link, info.producerId);
+        this.#export(session, link);
+      }
+    });
+    session.on('copystaged', () => {
+      for (const link of this.#linksOf(session.id)) this.#sendAhead(session, link);
     });
     session.once('close', () => {
       // A stopping node has left its pipes already (close()).
@@ -212,6 +232,7 @@ export class SessionMesh {
     }
     await pipe.connect(answer.endpoint);
     this.#export(session, link);
+    this.#sendAhead(session, link);
   }
 
   /** Another node asks to join a session's routers: this end connects to it and answers its endpoint. */
@@ -226,7 +247,10 @@ export class SessionMesh {
     const pipe = await link.pipe;
     await pipe.connect(body.endpoint);
     // Sent once the asking node had time to hear the answer; its pipe imports either way.
-    setImmediate(() => this.#export(session, link));
+    setImmediate(() => {
+      this.#export(session, link);
+      this.#sendAhead(session, link);
+    });
     return { endpoint: pipe.local };
   }
 
@@ -254,6 +278,18 @@ export class SessionMesh {
     return { imported };
   }
 
+  /** Another node sends its desk's staged copies ahead of the link: held here (see MediaSession.holdImport). */
+  async #onStage(body: z.infer<typeof ProduceBody>, from: string): Promise<z.infer<typeof StageAnswer>> {
+    const session = this.#o.sessions.get(body.sessionId);
+    const link = this.#links.get(linkKey(body.sessionId, from));
+    if (!session || session.closed || !link) throw new NodeBusError('PIPE_NOT_OPEN', `no pipe of ${body.sessionId} from ${from}`);
+    const pipe = await link.pipe;
+    const held = await Promise.all(
+      body.producers.map(async (piped) => ({ id: piped.producerId, ...(await session.holdImport(pipe, piped as PipedProducer, { peerId: piped.appData.peerId, source: piped.appData.source })) })),
+    );
+    return { fed: held.filter((h) => h.fed).map((h) => h.id) };
+  }
+
   #linksOf(sessionId: string): PipeLink[] {
     return [...this.#links.values()].filter((l) => l.sessionId === sessionId);
   }
@@ -265,13 +301,14 @@ export class SessionMesh {
     if (!link) {
       const { listenIp, announcedAddress, portRange } = this.#o.pipe;
       const pipe = session.openRegionPipe({ listenIp, announcedAddress, portRange });
-      const made: PipeLink = { sessionId: session.id, nodeId, pipe, exported: new Set(), chain: Promise.resolve(), pushes: Promise.resolve() };
+      const made: PipeLink = { sessionId: session.id, nodeId, pipe, exported: new Set(), chain: Promise.resolve(), pushes: Promise.resolve(), ahead: new Map() };
       link = made;
       this.#links.set(key, made);
       pipe.then(
         (p) =>
           p.on('exportclosed', (producerId) => {
             made.exported.delete(producerId);
+            made.ahead.delete(producerId);
             // Only on a live link: a dropped one's far end is gone or closed with it, and the same
             // producer may already be crossing a new pipe to that node.
             if (!this.#closed && this.#links.get(key) === made) void this.#o.bus.request(nodeId, 'pipe.unproduce', { sessionId: session.id, producerId }).catch(() => undefined);
@@ -316,6 +353,59 @@ export class SessionMesh {
         await session.startExported(producers.map((p) => p.producerId));
       }
     }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: export failed'));
+  }
+
+  /**
+   * Sends the desk's staged copies of pictures ahead through the link's pipe while the case waits:
+   * the far node imports them and feeds the waiting counter's slot (pipe.stage), all off the
+   * accept's path. Nothing flows: the desk's pipe into the copy stays paused until the link starts
+   * it. Voices are not sent ahead: a staged voice flows into its copy at once, and must not cross
+   * to the counter's node before the accept; it goes at the link, where its start costs nothing.
+   */
+  #sendAhead(session: MediaSession, link: PipeLink): void {
+    link.chain = link.chain.then(async () => {
+      const pipe = await link.pipe;
+      if (session.closed || pipe.closed || !pipe.connected) return;
+      const todo = session.stagedCopiesHere().filter((p) => p.kind === 'video' && !link.exported.has(p.producerId));
+      if (!todo.length) return;
+      for (const p of todo) link.exported.add(p.producerId);
+      const settled = await Promise.allSettled(todo.map((p) => session.exportProducer(pipe, p.producerId)));
+      const producers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      for (const p of todo) if (!producers.some((x) => x.producerId === p.producerId)) link.exported.delete(p.producerId);
+      if (!producers.length) return;
+      try {
+        const { fed } = StageAnswer.parse(await this.#o.bus.request(link.nodeId, 'pipe.stage', { sessionId: session.id, producers }));
+        for (const p of producers) link.ahead.set(p.producerId, fed.includes(p.producerId));
+      } catch (e) {
+        // Not held there: they go the usual way at the link (pipe.produce).
+        for (const p of producers) link.exported.delete(p.producerId);
+        throw e;
+      }
+    }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: sending ahead failed'));
+  }
+
+  /**
+   * A copy sent ahead was adopted (the accept's link): when the far node feeds the counter's slot
+   * with it, it starts now — its keyframe finds the feed running there — and the far node makes
+   * it the clerk's track (pipe.link) meanwhile. Otherwise it starts once the far node has placed it.
+   */
+  #linkAhead(session: MediaSession, link: PipeLink, producerId: string): void {
+    const fed = link.ahead.get(producerId) === true;
+    link.ahead.delete(producerId);
+    if (fed) void session.startExported([producerId]);
+    link.chain = link.chain.then(async () => {
+      let linked: string[] = [];
+      try {
+        ({ linked } = z.strictObject({ linked: z.array(z.string()) }).parse(await this.#o.bus.request(link.nodeId, 'pipe.link', { sessionId: session.id, producerIds: [producerId] })));
+      } finally {
+        if (!fed) await session.startExported([producerId]);
+      }
+      // Gone there meanwhile: it goes again the usual way.
+      if (!linked.includes(producerId) && !session.closed) {
+        link.exported.delete(producerId);
+        this.#export(session, link);
+      }
+    }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: link failed'));
   }
 
   /** This node's end goes (session closed here, or the node stops): the other end is told. */
