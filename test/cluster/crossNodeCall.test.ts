@@ -95,6 +95,8 @@ describe('a call spanning two nodes', () => {
     // Nothing of the clerk reaches the counter before 受理: B's pipe from the desk stays paused.
     await new Promise((r) => setTimeout(r, 1000));
     const before = await inbound(counter);
+    // (The counter's slot for the clerk's face is there, counted: it has simply received nothing.)
+    expect(before.filter((s) => s.source === 'face')).toHaveLength(1);
     expect(before.filter((s) => s.kind === 'video').reduce((n, s) => n + s.framesDecoded, 0)).toBe(0);
     expect(before.reduce((n, s) => n + s.bytesReceived, 0)).toBe(0);
     const deskFace = deskOnB.ownProducers().find((p) => p.source === 'face')!.producerId;
