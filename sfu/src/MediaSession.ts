@@ -355,6 +355,9 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
    */
   async holdImport(pipe: RegionPipe, piped: PipedProducer, owner: { peerId: string; source: MediaSource }): Promise<{ fed: boolean }> {
     this.#assertOpen();
+    // Sent ahead again (the sender missed the answer): held once.
+    const known = this.#held.get(piped.producerId);
+    if (known) return { fed: known.feed !== undefined && !known.feed.pipe.closed };
     const producer = await pipe.import(piped);
     if (this.#closed) {
       producer.close();
@@ -370,6 +373,11 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     if (slot) held.feed = await this.#pipes.feedHeld(imported, this.#inlet, slot);
     if (producer.closed) held.feed?.pipe.close();
     return { fed: held.feed !== undefined && !producer.closed };
+  }
+
+  /** True while an import sent ahead waits here for its link ({@link holdImport}). */
+  isHeld(producerId: string): boolean {
+    return this.#held.has(producerId);
   }
 
   /**

@@ -237,6 +237,9 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     const held1 = await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy1), { peerId: 'clerk1', source: 'face' });
     const held2 = await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy2), { peerId: 'clerk2', source: 'face' });
     expect([held1.fed, held2.fed]).toEqual([true, false]);
+    // Sent ahead twice (B missed A's answer): held once, same answer.
+    expect(await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy1), { peerId: 'clerk1', source: 'face' })).toEqual({ fed: true });
+    expect([onA.isHeld(copy1), onA.isHeld(copy2)]).toEqual([true, true]);
     expect(onA.idleSlots()).toEqual([]);
     expect(onA.listProducers()).toEqual([]);
     expect(aLog.producernew).toEqual([]);
@@ -254,6 +257,7 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     expect(await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy1), { peerId: 'clerk1', source: 'face' })).toEqual({ fed: true });
     expect(onA.idleSlots()).toEqual([]);
     expect(await onA.linkHeld([copy2])).toEqual([copy2]);
+    expect(onA.isHeld(copy2)).toBe(false);
     expect(aLog.producernew).toEqual([{ producerId: faceSlot.producerId, peerId: 'clerk2', kind: 'video', source: 'face' }]);
     expect(onA.hasCopyOf(copy2)).toBe(true);
     expect(onA.hasCopyOf(copy1)).toBe(false);

@@ -263,7 +263,12 @@ export class SessionMesh {
     // All at once: each import is its own worker requests, and waiting for one before sending the
     // next only adds round trips to the start of the far side's picture.
     const todo = body.producers.filter((piped) => !session.isRemoteProducer(piped.producerId));
-    await Promise.all(todo.map((piped) => session.importProducer(pipe, piped as PipedProducer, { peerId: piped.appData.peerId, source: piped.appData.source })));
+    // Held here already (sent ahead, and the asker did not hear our answer): linked, not imported twice.
+    const held = todo.filter((piped) => session.isHeld(piped.producerId)).map((piped) => piped.producerId);
+    await Promise.all([
+      held.length ? session.linkHeld(held) : undefined,
+      ...todo.filter((piped) => !held.includes(piped.producerId)).map((piped) => session.importProducer(pipe, piped as PipedProducer, { peerId: piped.appData.peerId, source: piped.appData.source })),
+    ]);
     const imported = todo.map((piped) => piped.producerId);
     // The answer goes now: the asking node starts the pictures when it has it, and an import fed
     // into a receiving slot (the queued counter's) is ready for their keyframes. Receivers without
