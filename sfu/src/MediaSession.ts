@@ -91,6 +91,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
       sourcesBesides: (peerId) => new Set(this.listProducers(peerId).map((p) => p.source)),
     });
     this.#slots.on('slotdropped', (receiver, consumerId) => this.safeEmit('consumerclosed', receiver, consumerId));
+    this.#slots.on('slotsmade', () => void this.#feedHeldLate());
     this.#push = new ConsumerPush({
       peer: (peerId) => this.#peers.get(peerId),
       peers: () => this.#peers.values(),
@@ -378,6 +379,33 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
   /** True while an import sent ahead waits here for its link ({@link holdImport}). */
   isHeld(producerId: string): boolean {
     return this.#held.has(producerId);
+  }
+
+  /** True while an import sent ahead waits for its link feeding a receiving slot. */
+  heldFeeds(producerId: string): boolean {
+    const feed = this.#held.get(producerId)?.feed;
+    return feed !== undefined && !feed.pipe.closed;
+  }
+
+  /**
+   * Receiving slots were made after imports held ahead came (the counter's receive transport came
+   * after the desk's picture was sent ahead): those feeding none feed one now (heldfed).
+   */
+  async #feedHeldLate(): Promise<void> {
+    for (const [id, held] of [...this.#held]) {
+      if ((held.feed && !held.feed.pipe.closed) || held.imported.producer.closed) continue;
+      const slot = this.#slots.take(held.imported);
+      if (!slot) continue;
+      const feed = await this.#pipes.feedHeld(held.imported, this.#inlet, slot);
+      if (!feed) continue;
+      // Linked or gone meanwhile: the feed goes (the slot back, or dropped if the import took its place).
+      if (this.#held.get(id) !== held || held.imported.producer.closed) {
+        feed.pipe.close();
+        continue;
+      }
+      held.feed = feed;
+      this.safeEmit('heldfed', id);
+    }
   }
 
   /**

@@ -87,6 +87,11 @@ export type MediaSessionEvents = {
    * the session sees it); a region pipe may send it ahead (see MediaSession.stagedCopiesHere).
    */
   copystaged: [info: ProducerInfo];
+  /**
+   * An import held ahead of its link (MediaSession.holdImport) that fed no slot when it came now
+   * feeds one: the receiver's slots were made after it. Its sender may start it at the link at once.
+   */
+  heldfed: [producerId: string];
   /** A producer closed (peer left, stopped sharing); consumers of it are closed too. */
   producerclosed: [info: ProducerInfo];
   /** The server created consumers for a push peer (see MediaSession.enablePush): tell that peer. */

@@ -24,6 +24,8 @@ export interface Slot {
 export type ReceivingSlotsEvents = {
   /** An idle slot was dropped: its receiver must hear that its consumer is gone. */
   slotdropped: [receiver: string, consumerId: string];
+  /** New idle slots were made (a receiver's transport came): something waiting may fill them. */
+  slotsmade: [];
 };
 
 /** Options for {@link ReceivingSlots}. */
@@ -112,6 +114,7 @@ export class ReceivingSlots extends EnhancedEventEmitter<ReceivingSlotsEvents> {
       });
       out.push(slotParams(slot));
     }
+    if (out.length) this.safeEmit('slotsmade');
     return out;
   }
 

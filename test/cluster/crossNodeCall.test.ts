@@ -86,11 +86,12 @@ describe('a call spanning two nodes', () => {
     // face slot, so that 受理 needs no node-to-node answer before the clerk's picture starts. It is
     // no peer's track on A, and the microphone stays on B (a staged voice flows into its copy, and
     // must not cross before 受理): A's mic slot waits idle.
+    // (The desk counts a staged copy from the moment it is asked for; the call, once it exists.)
+    await expect.poll(() => b.registry.get(caseId)!.stagedCopiesHere().map((p) => p.source).sort(), { timeout: 10_000 }).toEqual(['face', 'mic']);
     const stagedOnB = b.registry.get(caseId)!.stagedCopiesHere();
-    expect(stagedOnB.map((p) => p.source).sort()).toEqual(['face', 'mic']);
     const faceCopy = stagedOnB.find((p) => p.source === 'face')!.producerId;
     await expect.poll(async () => (await (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))?.dump())?.producerIds ?? [], { timeout: 10_000 }).toEqual([faceCopy]);
-    await expect.poll(() => a.registry.get(caseId)!.idleSlots()).toEqual(['mic']);
+    await expect.poll(() => a.registry.get(caseId)!.idleSlots(), { timeout: 10_000 }).toEqual(['mic']);
     expect(a.registry.get(caseId)!.listProducers().filter((p) => p.peerId === deskPeer)).toEqual([]);
     // Nothing of the clerk reaches the counter before 受理: B's pipe from the desk stays paused.
     await new Promise((r) => setTimeout(r, 1000));

@@ -277,6 +277,37 @@ describe('MediaSession: slots, server-made consumers and pipes between sessions'
     for (const s of [onA, onB, deskB1, deskB2]) s.close();
   });
 
+  it('across nodes, sent ahead before the counter’s slots exist: the held import feeds the slot made after it, and says so (heldfed)', async () => {
+    const onA = await session('case');
+    const onB = await session('case');
+    const desk = await session('desk');
+    const aLog = record(onA);
+    const heldfed: string[] = [];
+    onA.on('heldfed', (id) => heldfed.push(id));
+    const [pipeA, pipeB] = await Promise.all([onA.openRegionPipe({ listenIp: '127.0.0.1' }), onB.openRegionPipe({ listenIp: '127.0.0.1' })]);
+    await Promise.all([pipeA.connect(pipeB.local), pipeB.connect(pipeA.local)]);
+    await desk.produce('clerk', (await desk.createWebRtcTransport('clerk', 'send')).id, 'video', vp8(7771), 'face');
+    await desk.prepareLinkTo(onB, 'clerk');
+    await until(() => onB.stagedCopiesHere().length === 1);
+    const copy = onB.stagedCopiesHere()[0]!.producerId;
+    // The counter on A has no receive transport yet: nothing to feed.
+    expect(await onA.holdImport(pipeA, await onB.exportProducer(pipeB, copy), { peerId: 'clerk', source: 'face' })).toEqual({ fed: false });
+    expect(onA.heldFeeds(copy)).toBe(false);
+    expect(heldfed).toEqual([]);
+    // Its receive transport comes with a face slot: the held import feeds it at once.
+    onA.enablePush('counter', onA.rtpCapabilities, { slots: ['face'] });
+    await onA.createWebRtcTransport('counter', 'recv');
+    await until(() => heldfed.length === 1);
+    expect(heldfed).toEqual([copy]);
+    expect(onA.heldFeeds(copy)).toBe(true);
+    expect(onA.idleSlots()).toEqual([]);
+    expect(onA.listProducers()).toEqual([]);
+    const faceSlot = aLog.consumernew[0]!.consumers.find((c) => c.source === 'face')!;
+    expect(await onA.linkHeld([copy])).toEqual([copy]);
+    expect(aLog.producernew).toEqual([{ producerId: faceSlot.producerId, peerId: 'clerk', kind: 'video', source: 'face' }]);
+    for (const s of [onA, onB, desk]) s.close();
+  });
+
   it('staging: a desk’s tracks copied into a prepared call ahead of the link stay unseen there; the link adopts them without a pipe transport more; a staged copy goes with its original', async () => {
     // Count the pipe transports the workers create, to see what the link itself costs.
     let pipeTransports = 0;

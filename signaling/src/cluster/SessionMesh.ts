@@ -52,6 +52,8 @@ interface PipeLink {
    * a receiving slot with one: then its picture starts at the link without waiting for an answer.
    */
   ahead: Map<string, boolean>;
+  /** Imports the other node sent ahead through it, held here and answered (it hears if one comes to feed a slot later). */
+  held: Set<string>;
 }
 
 /** Options for {@link SessionMesh}. */
@@ -99,6 +101,13 @@ export class SessionMesh {
       const session = this.#o.sessions.get(sessionId);
       if (!session || session.closed || !this.#links.has(linkKey(sessionId, from))) throw new NodeBusError('PIPE_NOT_OPEN', `no pipe of ${sessionId} from ${from}`);
       return { linked: await session.linkHeld(producerIds) };
+    });
+    bus.handle('pipe.fed', async (body, from) => {
+      const { sessionId, producerIds } = IdsBody.parse(body);
+      const link = this.#links.get(linkKey(sessionId, from));
+      // Not linked yet: it will start at the link at once. Linked already: too late to matter.
+      for (const id of producerIds) if (link?.ahead.has(id)) link.ahead.set(id, true);
+      return {};
     });
     bus.handle('pipe.unproduce', async (body, from) => {
       const { sessionId, producerId } = ProducerBody.parse(body);
@@ -198,6 +207,12 @@ export class SessionMesh {
     session.on('copystaged', () => {
       for (const link of this.#linksOf(session.id)) this.#sendAhead(session, link);
     });
+    session.on('heldfed', (producerId) => {
+      for (const link of this.#linksOf(session.id)) {
+        if (!link.held.has(producerId)) continue;
+        void this.#o.bus.request(link.nodeId, 'pipe.fed', { sessionId: session.id, producerIds: [producerId] }).catch((e: Error) => this.#o.logger.warn({ err: e.message, sessionId: session.id, node: link.nodeId }, 'session mesh: fed not delivered'));
+      }
+    });
     session.once('close', () => {
       // A stopping node has left its pipes already (close()).
       if (this.#closed) return;
@@ -289,10 +304,12 @@ export class SessionMesh {
     const link = this.#links.get(linkKey(body.sessionId, from));
     if (!session || session.closed || !link) throw new NodeBusError('PIPE_NOT_OPEN', `no pipe of ${body.sessionId} from ${from}`);
     const pipe = await link.pipe;
-    const held = await Promise.all(
-      body.producers.map(async (piped) => ({ id: piped.producerId, ...(await session.holdImport(pipe, piped as PipedProducer, { peerId: piped.appData.peerId, source: piped.appData.source })) })),
-    );
-    return { fed: held.filter((h) => h.fed).map((h) => h.id) };
+    await Promise.all(body.producers.map((piped) => session.holdImport(pipe, piped as PipedProducer, { peerId: piped.appData.peerId, source: piped.appData.source })));
+    // Read now, not from each hold: a slot made meanwhile may have been fed (heldfed). From here on
+    // a later feed is told to the sender (pipe.fed), which has this answer by then.
+    const ids = body.producers.map((p) => p.producerId);
+    for (const id of ids) link.held.add(id);
+    return { fed: ids.filter((id) => session.heldFeeds(id)) };
   }
 
   #linksOf(sessionId: string): PipeLink[] {
@@ -306,7 +323,7 @@ export class SessionMesh {
     if (!link) {
       const { listenIp, announcedAddress, portRange } = this.#o.pipe;
       const pipe = session.openRegionPipe({ listenIp, announcedAddress, portRange });
-      const made: PipeLink = { sessionId: session.id, nodeId, pipe, exported: new Set(), chain: Promise.resolve(), pushes: Promise.resolve(), ahead: new Map() };
+      const made: PipeLink = { sessionId: session.id, nodeId, pipe, exported: new Set(), chain: Promise.resolve(), pushes: Promise.resolve(), ahead: new Map(), held: new Set() };
       link = made;
       this.#links.set(key, made);
       pipe.then(
