@@ -61,12 +61,7 @@ for (const page of [sameClerk, crossClerk]) await waitMarks(page, ['status:conne
 const sessions = async (n: NsNode) => metricValue(await n.metrics(), 'rvw_media_sessions');
 const debugServer = async (label: string, nodes: NsNode[]) => {
   if (!process.env.DEBUG_MARKS) return;
-  for (const n of nodes) {
-    process.stderr.write(`${label} ${n.nodeId} server ms/request: ${JSON.stringify(serverRequestMs(await n.metrics()))}\n`);
-    // How long each link waited for the recorder to arm (CallService LINK_HOLD_MS bounds it).
-    const armMs = [...n.log().matchAll(/"armMs":(\d+)/g)].map((m) => Number(m[1]));
-    if (armMs.length) process.stderr.write(`${label} ${n.nodeId} recording armed in ms: ${JSON.stringify(armMs)}\n`);
-  }
+  for (const n of nodes) process.stderr.write(`${label} ${n.nodeId} server ms/request: ${JSON.stringify(serverRequestMs(await n.metrics()))}\n`);
 };
 const merge = (into: CallSetupSamples, s: CallSetupSamples): void => {
   for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame', 'fullSize'] as const) into[k].push(...s[k]);
