@@ -272,11 +272,19 @@ describe('counter layout, hours, toasts and 大字模式', () => {
       const rows = page.locator('#checklist tr');
       await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(5);
 
-      const card = page.locator('#case-summary').locator('xpath=..');
       for (let i = 0; i < 5; i++) {
-        const row = rows.nth(i);
-        await row.evaluate((r) => r.scrollIntoView({ block: 'nearest' }));
-        const [r, c] = [(await row.boundingBox())!, (await card.boundingBox())!];
+        // Scrolled and measured in one turn of the page: a case.changed arriving after the accept
+        // re-renders the checklist, and a row measured a moment after its scroll could be gone
+        // (boundingBox null, seen once in a clean-clone CI).
+        const [r, c] = await page.evaluate((n) => {
+          const row = document.querySelectorAll('#checklist tr')[n]!;
+          row.scrollIntoView({ block: 'nearest' });
+          const rect = (e: Element) => {
+            const b = e.getBoundingClientRect();
+            return { y: b.y, height: b.height };
+          };
+          return [rect(row), rect(document.getElementById('case-summary')!.parentElement!)];
+        }, i);
         // Reachable: after scrolling, the whole row is inside the card and inside the window.
         expect(r.y, `row ${i + 1} top`).toBeGreaterThanOrEqual(c.y - 1);
         expect(r.y + r.height, `row ${i + 1} bottom`).toBeLessThanOrEqual(c.y + c.height + 1);
