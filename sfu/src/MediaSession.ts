@@ -336,12 +336,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
    * and the caller calls {@link pushToOthers} once per batch, so the receivers renegotiate once.
    */
   async importProducer(pipe: RegionPipe, piped: PipedProducer, owner: { peerId: string; source: MediaSource }): Promise<ProducerInfo> {
-    this.#assertOpen();
-    const producer = await pipe.import(piped);
-    if (this.#closed) {
-      producer.close();
-      throw SfuError.sessionClosed(this.id);
-    }
+    const producer = await this.#import(pipe, piped);
     return this.#placeImport({ producer, source: owner.source, peerId: owner.peerId, remote: true });
   }
 
@@ -358,12 +353,8 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     this.#assertOpen();
     // Sent ahead again (the sender missed the answer): held once.
     const known = this.#held.get(piped.producerId);
-    if (known) return { fed: known.feed !== undefined && !known.feed.pipe.closed };
-    const producer = await pipe.import(piped);
-    if (this.#closed) {
-      producer.close();
-      throw SfuError.sessionClosed(this.id);
-    }
+    if (known) return { fed: this.heldFeeds(piped.producerId) };
+    const producer = await this.#import(pipe, piped);
     const imported: OwnedProducer = { producer, source: owner.source, peerId: owner.peerId, remote: true };
     const held = { imported, feed: undefined as HeldFeed | undefined };
     this.#held.set(producer.id, held);
@@ -440,6 +431,17 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
     }
     for (const peerId of pushTo) if (!this.#closed) await this.pushToOthers(peerId);
     return linked;
+  }
+
+  /** Re-creates another node's producer in this router (same id); closed again if the session closed meanwhile. */
+  async #import(pipe: RegionPipe, piped: PipedProducer): Promise<types.Producer> {
+    this.#assertOpen();
+    const producer = await pipe.import(piped);
+    if (this.#closed) {
+      producer.close();
+      throw SfuError.sessionClosed(this.id);
+    }
+    return producer;
   }
 
   /**

@@ -198,13 +198,7 @@ export class SessionPipes {
     const producerId = owner.producer.id;
     let pipe: types.Consumer;
     try {
-      pipe = await (await this.#feedTo(slot.port)).consume({
-        producerId,
-        rtpCapabilities: this.#o.router.rtpCapabilities,
-        paused: owner.producer.kind === 'video',
-        mid: slot.source,
-        enableRtx: false,
-      });
+      pipe = await this.#consumeInto(owner, slot);
     } catch (e) {
       slot.producer.close();
       throw e;
@@ -216,14 +210,7 @@ export class SessionPipes {
       return;
     }
     target.adopt(owner.peerId, { producer: slot.producer, source: owner.source, origin: this.#o.sessionId, copyOf: producerId, pipe, ...options });
-    // The receiver resumes its slot consumer when it joins: the pipe starts once that is done and
-    // the receive transport is connected. A resume still in flight reads as paused (mediasoup flips
-    // the flag when the worker answers) and has already looked for a pipe to start, so wait for it.
-    const transport = target.slotTransport(slot);
-    if (pipe.kind === 'video' && transport) {
-      if (!slot.consumer.paused) startWhenConnected(transport, pipe, this.#o.starts);
-      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe, this.#o.starts));
-    }
+    this.#startFeed(pipe, slot, target);
   }
 
   /**
@@ -248,13 +235,7 @@ export class SessionPipes {
   async feedHeld(owner: OwnedProducer, target: PipeInlet, slot: Slot): Promise<HeldFeed | undefined> {
     let pipe: types.Consumer;
     try {
-      pipe = await (await this.#feedTo(slot.port)).consume({
-        producerId: owner.producer.id,
-        rtpCapabilities: this.#o.router.rtpCapabilities,
-        paused: owner.producer.kind === 'video',
-        mid: slot.source,
-        enableRtx: false,
-      });
+      pipe = await this.#consumeInto(owner, slot);
     } catch {
       target.releaseSlot(slot);
       return undefined;
@@ -266,11 +247,7 @@ export class SessionPipes {
       pipe.close();
       return undefined;
     }
-    const transport = target.slotTransport(slot);
-    if (pipe.kind === 'video' && transport) {
-      if (!slot.consumer.paused) startWhenConnected(transport, pipe, this.#o.starts);
-      else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe, this.#o.starts));
-    }
+    this.#startFeed(pipe, slot, target);
     return held;
   }
 
@@ -280,6 +257,30 @@ export class SessionPipes {
     held.adopted = true;
     target.adopt(owner.peerId, { producer: held.slot.producer, source: owner.source, origin: this.#o.sessionId, copyOf: owner.producer.id, pipe: held.pipe, remote: true });
     return true;
+  }
+
+  /** A consumer of `owner` on the feed to the slot's port, carrying the slot's MID; video paused. */
+  async #consumeInto(owner: OwnedProducer, slot: Slot): Promise<types.Consumer> {
+    return (await this.#feedTo(slot.port)).consume({
+      producerId: owner.producer.id,
+      rtpCapabilities: this.#o.router.rtpCapabilities,
+      paused: owner.producer.kind === 'video',
+      mid: slot.source,
+      enableRtx: false,
+    });
+  }
+
+  /**
+   * Starts a slot's video feed once the slot's consumer is resumed and its receive transport
+   * connected. The receiver resumes its slot consumer when it joins; a resume still in flight reads
+   * as paused (mediasoup flips the flag when the worker answers) and has already looked for a pipe
+   * to start, so wait for it.
+   */
+  #startFeed(pipe: types.Consumer, slot: Slot, target: PipeInlet): void {
+    const transport = target.slotTransport(slot);
+    if (pipe.kind !== 'video' || !transport) return;
+    if (!slot.consumer.paused) startWhenConnected(transport, pipe, this.#o.starts);
+    else slot.consumer.observer.once('resume', () => startWhenConnected(transport, pipe, this.#o.starts));
   }
 
   /** The PlainTransport feeding `port` (another session's slot port) from here; one per port. */

@@ -32,6 +32,7 @@ const Piped = z.strictObject({
 const ProduceBody = z.strictObject({ sessionId: z.string().min(1).max(128), producers: z.array(Piped).max(16) });
 const IdsBody = z.strictObject({ sessionId: z.string().min(1).max(128), producerIds: z.array(z.string().min(1).max(64)).max(16) });
 const StageAnswer = z.strictObject({ fed: z.array(z.string()) });
+const LinkAnswer = z.strictObject({ linked: z.array(z.string()) });
 const ProducerBody = z.strictObject({ sessionId: z.string().min(1).max(128), producerId: z.string().min(1).max(64) });
 const SessionBody = z.strictObject({ sessionId: z.string().min(1).max(128) });
 const EndBody = z.strictObject({ sessionId: z.string().min(1).max(128), reason: z.string().max(64) });
@@ -350,15 +351,7 @@ export class SessionMesh {
       if (!todo.length) return;
       // Pictures first: they take longest to start.
       todo.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'video' ? -1 : 1));
-      for (const p of todo) link.exported.add(p.producerId);
-      // All at once (the worker takes them in order), answered in the same order.
-      const settled = await Promise.allSettled(todo.map((p) => session.exportProducer(pipe, p.producerId)));
-      const producers: PipedProducer[] = [];
-      settled.forEach((r, i) => {
-        if (r.status === 'fulfilled') producers.push(r.value);
-        // Closed meanwhile (a screen share stopped): nothing to send.
-        else link.exported.delete(todo[i]!.producerId);
-      });
+      const producers = await this.#exportBatch(session, pipe, link, todo);
       if (!producers.length) return;
       // The desk's copies start once the far node has imported them (its answer), not beside the
       // request: starting asks the clerk's browser for a keyframe, and a keyframe that reaches the
@@ -378,6 +371,21 @@ export class SessionMesh {
   }
 
   /**
+   * Exports a batch through the link's pipe, all at once (the worker takes them in order), and
+   * marks them exported; one closed meanwhile (a screen share stopped) is left out, unmarked.
+   */
+  async #exportBatch(session: MediaSession, pipe: RegionPipe, link: PipeLink, todo: readonly { producerId: string }[]): Promise<PipedProducer[]> {
+    for (const p of todo) link.exported.add(p.producerId);
+    const settled = await Promise.allSettled(todo.map((p) => session.exportProducer(pipe, p.producerId)));
+    const producers: PipedProducer[] = [];
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') producers.push(r.value);
+      else link.exported.delete(todo[i]!.producerId);
+    });
+    return producers;
+  }
+
+  /**
    * Sends the desk's staged copies of pictures ahead through the link's pipe while the case waits:
    * the far node imports them and feeds the waiting counter's slot (pipe.stage), all off the
    * accept's path. Nothing flows: the desk's pipe into the copy stays paused until the link starts
@@ -390,10 +398,7 @@ export class SessionMesh {
       if (session.closed || pipe.closed || !pipe.connected) return;
       const todo = session.stagedCopiesHere().filter((p) => p.kind === 'video' && !link.exported.has(p.producerId));
       if (!todo.length) return;
-      for (const p of todo) link.exported.add(p.producerId);
-      const settled = await Promise.allSettled(todo.map((p) => session.exportProducer(pipe, p.producerId)));
-      const producers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      for (const p of todo) if (!producers.some((x) => x.producerId === p.producerId)) link.exported.delete(p.producerId);
+      const producers = await this.#exportBatch(session, pipe, link, todo);
       if (!producers.length) return;
       try {
         const { fed } = StageAnswer.parse(await this.#o.bus.request(link.nodeId, 'pipe.stage', { sessionId: session.id, producers }));
@@ -418,7 +423,7 @@ export class SessionMesh {
     link.chain = link.chain.then(async () => {
       let linked: string[] = [];
       try {
-        ({ linked } = z.strictObject({ linked: z.array(z.string()) }).parse(await this.#o.bus.request(link.nodeId, 'pipe.link', { sessionId: session.id, producerIds: [producerId] })));
+        ({ linked } = LinkAnswer.parse(await this.#o.bus.request(link.nodeId, 'pipe.link', { sessionId: session.id, producerIds: [producerId] })));
       } finally {
         if (!fed) await session.startExported([producerId]);
       }
