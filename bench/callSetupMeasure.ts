@@ -122,6 +122,8 @@ export interface CallSetupSamples {
   transport: number[];
   clerkFrame: number[];
   counterFrame: number[];
+  /** Accept → the counter page hears it (its case.changed notification, from the clerk's node). */
+  counterHeard: number[];
   /** Accept → every view at full width, for calls where all got there in 5 s. */
   fullSize: number[];
   /** Views that did not reach full width within 5 s. */
@@ -153,7 +155,7 @@ export interface MeasureOptions {
  * in, and the counter connects its media (held back) while its case waits in the queue.
  */
 export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOptions): Promise<CallSetupSamples> {
-  const s: CallSetupSamples = { total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], fullSize: [], notFullSize: 0 };
+  const s: CallSetupSamples = { total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], counterHeard: [], fullSize: [], notFullSize: 0 };
   for (let i = 0; i < o.calls; i++) {
     await counter.goto(o.counterUrl);
     if (i === 0 && !o.clerkOpen) {
@@ -202,6 +204,7 @@ export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOpt
     s.transport.push(Math.max(0, (c['status:recv:connected'] ?? connectedBefore.clerk ?? t0) - t0, (k['status:recv:connected'] ?? connectedBefore.counter ?? t0) - t0));
     s.clerkFrame.push(Math.max(c['frame:face']!, c['frame:document']!) - t0);
     s.counterFrame.push(k['frame:face']! - t0);
+    if (k['accept:heard'] !== undefined) s.counterHeard.push(k['accept:heard'] - t0);
     await clerk.click('#btn-hangup');
     // The case's router goes; the clerk's desk stays for the next call.
     while (!(await o.callGone())) await clerk.waitForTimeout(20);
@@ -220,6 +223,7 @@ export function summarize(s: CallSetupSamples): Record<string, number> {
     transport_connected_p50_ms: r(s.transport, 50),
     clerk_first_frame_p50_ms: r(s.clerkFrame, 50),
     counter_first_frame_p50_ms: r(s.counterFrame, 50),
+    counter_heard_accept_p50_ms: r(s.counterHeard, 50),
     max_ms: Math.max(...s.total),
     // The same, to the first frame with a picture in it (see armLiveWatch); calls without one in 10 s are left out.
     first_picture_p50_ms: r(s.live, 50),

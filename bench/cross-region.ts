@@ -8,7 +8,9 @@
  * round swaps which goes first), so the machine's drift over minutes falls on both alike. Only
  * one setup has pages at a time: a node with no page takes no part in the other's calls. Prints
  * one JSON line: p50/p95 of both, the measured round trip and what crossing nodes costs over the
- * baseline, in ms and in RTTs. Goal (#14): p50 ≤ 300 ms, about one RTT over the same-node start.
+ * baseline, in ms and in RTTs — as the difference of the two p50s and as the median over rounds of
+ * each round's difference (`cost_paired_median_ms`: the machine's drift over the run falls less on
+ * it). Goal (#14): p50 ≤ 300 ms, about one RTT over the same-node start.
  * Needs root and `npm run build:server` (run first).
  *
  *   npm run bench:cross-region            (CALLS=10 of each, BLOCK=2 by default)
@@ -18,7 +20,7 @@ import { collectPageLog } from '../test/harness/callPages';
 import { metricValue, type NsNode } from '../test/harness/netns/nsNode';
 import { HUOQIU, WUJIANG, startTwoRegionCluster } from '../test/harness/netns/twoRegionCluster';
 import { applyCaptureOption, measureCallSetup, reportPages, serverRequestMs, summarize, waitMarks, type CallSetupSamples } from './callSetupMeasure';
-import { printResult } from './runBench';
+import { percentile, printResult } from './runBench';
 
 const CALLS = Number(process.env.CALLS ?? 10);
 /** As in bench:call-setup: the applicant's wait in the queue before the accept (not measured). */
@@ -63,16 +65,21 @@ const debugServer = async (label: string, nodes: NsNode[]) => {
   if (!process.env.DEBUG_MARKS) return;
   for (const n of nodes) process.stderr.write(`${label} ${n.nodeId} server ms/request: ${JSON.stringify(serverRequestMs(await n.metrics()))}\n`);
 };
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const merge = (into: CallSetupSamples, s: CallSetupSamples): void => {
-  for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame', 'fullSize'] as const) into[k].push(...s[k]);
+  for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame', 'counterHeard', 'fullSize'] as const) into[k].push(...s[k]);
   into.blackFirst += s.blackFirst;
   into.notFullSize += s.notFullSize;
 };
-const empty = (): CallSetupSamples => ({ total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], fullSize: [], notFullSize: 0 });
+const empty = (): CallSetupSamples => ({ total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], counterHeard: [], fullSize: [], notFullSize: 0 });
 
 try {
   const baseline = empty();
   const cross = empty();
+  // Per round (one block of each setup, a minute apart at most): the cross-node block's mean less
+  // the same-node block's. The machine's load drifts over a run; a difference taken within a round
+  // carries less of that drift than the difference of the two whole-run p50s.
+  const roundCosts: number[] = [];
   const common = (calls: number, firstCall: number) => ({ calls, firstCall, queueWaitMs: QUEUE_WAIT_MS, clerkOpen: true });
   // Same node: both pages on the baseline node; its only session between calls is its desk.
   const sameNode = (calls: number, firstCall: number) =>
@@ -95,7 +102,13 @@ try {
   for (let done = 0, round = 0; done < CALLS; done += BLOCK, round++) {
     const n = Math.min(BLOCK, CALLS - done);
     const order = round % 2 === 0 ? [sameNode, acrossNodes] : [acrossNodes, sameNode];
-    for (const run of order) merge(run === sameNode ? baseline : cross, await run(n, done * 2 + (run === sameNode ? 0 : n)));
+    const blocks: Partial<Record<'same' | 'cross', CallSetupSamples>> = {};
+    for (const run of order) {
+      const s = await run(n, done * 2 + (run === sameNode ? 0 : n));
+      blocks[run === sameNode ? 'same' : 'cross'] = s;
+      merge(run === sameNode ? baseline : cross, s);
+    }
+    roundCosts.push(mean(blocks.cross!.total) - mean(blocks.same!.total));
   }
   await debugServer('baseline', [both]);
   await debugServer('cross-region', [c.wj, c.hq]);
@@ -117,6 +130,11 @@ try {
     baseline_p95_ms: b.p95_ms,
     cost_over_baseline_ms: cost,
     cost_over_baseline_rtts: +(cost / rttMs).toFixed(2),
+    rounds: roundCosts.length,
+    cost_paired_median_ms: Math.round(percentile(roundCosts, 50)),
+    cost_paired_median_rtts: +(percentile(roundCosts, 50) / rttMs).toFixed(2),
+    counter_heard_accept_p50_ms: x.counter_heard_accept_p50_ms,
+    baseline_counter_heard_accept_p50_ms: b.counter_heard_accept_p50_ms,
     signaling_p50_ms: x.signaling_p50_ms,
     baseline_signaling_p50_ms: b.signaling_p50_ms,
     clerk_first_frame_p50_ms: x.clerk_first_frame_p50_ms,

@@ -236,6 +236,7 @@ export class CounterPage {
       const caseView = this.#visit.caseView;
       if (n.type === 'case.changed' && caseView?.id === n.caseId && n.version !== caseView.version) {
         // Start the call the moment a clerk accepts, not one round trip later.
+        if (n.state === 'in_session') mark('accept:heard');
         if (n.state === 'in_session' && this.#visit.endedCallOf !== n.caseId) void this.#startCall(n.caseId).catch((e: unknown) => toast(messageFor(e, CALL_FAILED), 'error'));
         void this.#refreshCase(n.caseId);
       }
