@@ -6,7 +6,7 @@
 # The worker source is the one shipped in node_modules/mediasoup/worker; it is copied to a
 # scratch dir under .cache/ and patched there (node_modules is never modified, except for the
 # installed binary). Results are cached in .cache/mediasoup-worker/<key>/ where <key> covers the
-# mediasoup version, the Debian package versions, the patch, the shims and the build recipe.
+# mediasoup version, the Debian package versions, the patches, the shims and the build recipe.
 #
 # Usage: bash infra/scripts/build-worker.sh   (env: MEDIASOUP_BUILD_JOBS, default 2)
 set -euo pipefail
@@ -16,6 +16,8 @@ readonly MEDIASOUP_VERSION_EXPECTED='3.15.8'
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 readonly ROOT
 readonly PATCH_FILE="$ROOT/infra/mediasoup/mediasoup-${MEDIASOUP_VERSION_EXPECTED}-debian-libsrtp2.patch"
+# A fix of the worker's own behaviour, backported from a later mediasoup (see its header).
+readonly RTX_PATCH_FILE="$ROOT/infra/mediasoup/mediasoup-${MEDIASOUP_VERSION_EXPECTED}-rtx-probe-fills-hole.patch"
 readonly SHIMS_DIR="$ROOT/infra/mediasoup/subprojects"
 readonly MEDIASOUP_DIR="$ROOT/node_modules/mediasoup"
 readonly INSTALL_PATH="$MEDIASOUP_DIR/worker/out/Release/mediasoup-worker"
@@ -102,6 +104,7 @@ compute_cache_key() {
     MANIFEST+="dpkg $pkg $(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || echo missing)"$'\n'
   done
   MANIFEST+="patch $(sha256sum "$PATCH_FILE" | cut -d' ' -f1)"$'\n'
+  MANIFEST+="rtx-patch $(sha256sum "$RTX_PATCH_FILE" | cut -d' ' -f1)"$'\n'
   # Every shim file, by relative path, so renames count too.
   MANIFEST+="shims $(tree_sha256 "$SHIMS_DIR")"$'\n'
   MANIFEST+="meson-args ${MESON_ARGS[*]}"$'\n'
@@ -179,6 +182,15 @@ apply_patch() {
   grep -q 'resultOfcallback = (operationType & BIO_CB_RETURN)' "$src_dir/src/RTC/DtlsTransport.cpp" ||
     die 'patch verification failed: the DTLS BIO callback still compares BIO_CB_RETURN with =='
   log "patch applied and verified: $(basename "$PATCH_FILE")"
+  if ! out="$(cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --dry-run <"$RTX_PATCH_FILE" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "$(basename "$RTX_PATCH_FILE") does not apply to node_modules/mediasoup/worker (mediasoup $MEDIASOUP_VERSION)"
+  fi
+  (cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch --quiet <"$RTX_PATCH_FILE") ||
+    die "applying $(basename "$RTX_PATCH_FILE") failed"
+  grep -q 'return retries != 0 || isRecovered;' "$src_dir/src/RTC/NackGenerator.cpp" && grep -q '		return isRecovered;' "$src_dir/src/RTC/NackGenerator.cpp" ||
+    die 'patch verification failed: NackGenerator still drops an RTX packet newer than the last seen'
+  log "patch applied and verified: $(basename "$RTX_PATCH_FILE")"
 }
 
 smoke_test() { # Start the built worker through mediasoup's own API and close it.
@@ -270,6 +282,7 @@ main() {
   command -v dpkg-query >/dev/null || die 'this script targets Debian 12 (dpkg-query not found)'
   check_mediasoup_version
   [[ -f "$PATCH_FILE" ]] || die "missing $PATCH_FILE"
+  [[ -f "$RTX_PATCH_FILE" ]] || die "missing $RTX_PATCH_FILE"
   [[ -d "$SHIMS_DIR" ]] || die "missing $SHIMS_DIR"
   ensure_apt_packages
   compute_cache_key
