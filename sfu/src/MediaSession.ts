@@ -384,7 +384,7 @@ export class MediaSession extends EnhancedEventEmitter<MediaSessionEvents> {
    */
   async #feedHeldLate(): Promise<void> {
     for (const [id, held] of [...this.#held]) {
-      if ((held.feed && !held.feed.pipe.closed) || held.imported.producer.closed) continue;
+      if (this.heldFeeds(id) || held.imported.producer.closed) continue;
       const slot = this.#slots.take(held.imported);
       if (!slot) continue;
       const feed = await this.#pipes.feedHeld(held.imported, this.#inlet, slot);

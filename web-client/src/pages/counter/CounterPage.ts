@@ -236,8 +236,10 @@ export class CounterPage {
       const caseView = this.#visit.caseView;
       if (n.type === 'case.changed' && caseView?.id === n.caseId && n.version !== caseView.version) {
         // Start the call the moment a clerk accepts, not one round trip later.
-        if (n.state === 'in_session') mark('accept:heard');
-        if (n.state === 'in_session' && this.#visit.endedCallOf !== n.caseId) void this.#startCall(n.caseId).catch((e: unknown) => toast(messageFor(e, CALL_FAILED), 'error'));
+        if (n.state === 'in_session') {
+          mark('accept:heard');
+          if (this.#visit.endedCallOf !== n.caseId) void this.#startCall(n.caseId).catch((e: unknown) => toast(messageFor(e, CALL_FAILED), 'error'));
+        }
         void this.#refreshCase(n.caseId);
       }
       if ((n.type === 'chat.message' || n.type === 'document.issued') && caseView?.id === n.caseId) void this.#refreshCase(n.caseId);
