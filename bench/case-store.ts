@@ -24,7 +24,7 @@ import { RedisServer } from '@rvw/infra/redis/RedisServer';
 import { CaseStore, type NewCase } from '@rvw/signaling/cases/CaseStore';
 import { connectRedis, connectRedisTarget, type RedisClient } from '@rvw/signaling/store/redisClient';
 import type { ReplicaAck } from '@rvw/signaling/store/ReplicaAck';
-import { percentile, printResult } from './runBench';
+import { mean, percentile, printResult } from './runBench';
 
 const SEQUENTIAL_UPDATES = 2_000;
 const WRITERS = 16;
@@ -187,7 +187,6 @@ async function main(): Promise<void> {
         lifeCommits = commits;
       }
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
     const round = (x: number) => Math.round(x * 1000) / 1000;
     printResult({

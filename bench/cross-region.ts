@@ -20,7 +20,7 @@ import { collectPageLog } from '../test/harness/callPages';
 import { metricValue, type NsNode } from '../test/harness/netns/nsNode';
 import { HUOQIU, WUJIANG, startTwoRegionCluster } from '../test/harness/netns/twoRegionCluster';
 import { applyCaptureOption, measureCallSetup, reportPages, serverRequestMs, summarize, waitMarks, type CallSetupSamples } from './callSetupMeasure';
-import { percentile, printResult } from './runBench';
+import { mean, percentile, printResult } from './runBench';
 
 const CALLS = Number(process.env.CALLS ?? 10);
 /** As in bench:call-setup: the applicant's wait in the queue before the accept (not measured). */
@@ -65,7 +65,6 @@ const debugServer = async (label: string, nodes: NsNode[]) => {
   if (!process.env.DEBUG_MARKS) return;
   for (const n of nodes) process.stderr.write(`${label} ${n.nodeId} server ms/request: ${JSON.stringify(serverRequestMs(await n.metrics()))}\n`);
 };
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const merge = (into: CallSetupSamples, s: CallSetupSamples): void => {
   for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame', 'counterHeard', 'fullSize'] as const) into[k].push(...s[k]);
   into.blackFirst += s.blackFirst;

@@ -6,6 +6,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1] as number;
 }
 
+/** The arithmetic mean of `values`; NaN for an empty list. */
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 /** Prints a benchmark result as the one JSON line the bench contract asks for. */
 export function printResult(result: Record<string, unknown>): void {
   console.log(JSON.stringify(result));

@@ -25,7 +25,7 @@ import type { Partnership } from '@rvw/protocol/catalog';
 import { CaseStore, type NewCase } from '@rvw/signaling/cases/CaseStore';
 import { StatsReader } from '@rvw/signaling/stats/StatsReader';
 import { connectRedis } from '@rvw/signaling/store/redisClient';
-import { percentile, printResult } from './runBench';
+import { mean, percentile, printResult } from './runBench';
 
 const CASES = Number(process.env.CASES ?? 100_000);
 const DAYS = Number(process.env.DAYS ?? 120);
@@ -186,7 +186,6 @@ async function main(): Promise<void> {
       }
     }
     const p50 = (xs: number[]) => percentile(xs, 50);
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     printResult({
       bench: 'stats',
