@@ -162,15 +162,20 @@ install_shims() {
   log "shims installed: $(printf '%s\n' "${!wanted[@]}" | LC_ALL=C sort | tr '\n' ' ')"
 }
 
-apply_patch() {
-  local src_dir="$1" out
-  # --fuzz=0 and --forward: the patch must apply exactly, once, to pristine sources.
-  if ! out="$(cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --dry-run <"$PATCH_FILE" 2>&1)"; then
+# Applies one patch to pristine sources, exactly and once (--fuzz=0, --forward), or dies.
+patch_exactly() {
+  local src_dir="$1" file="$2" out
+  if ! out="$(cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --dry-run <"$file" 2>&1)"; then
     printf '%s\n' "$out" >&2
-    die "$(basename "$PATCH_FILE") does not apply to node_modules/mediasoup/worker (mediasoup $MEDIASOUP_VERSION)"
+    die "$(basename "$file") does not apply to node_modules/mediasoup/worker (mediasoup $MEDIASOUP_VERSION)"
   fi
-  (cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch --quiet <"$PATCH_FILE") ||
-    die "applying $(basename "$PATCH_FILE") failed"
+  (cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch --quiet <"$file") ||
+    die "applying $(basename "$file") failed"
+}
+
+apply_patch() {
+  local src_dir="$1"
+  patch_exactly "$src_dir" "$PATCH_FILE"
   # Verify the result: each hunk's intent is visible in the patched files.
   grep -q "meson_version: '>= 1.0.1'" "$src_dir/meson.build" || die 'patch verification failed: meson_version not relaxed'
   local n
@@ -182,12 +187,7 @@ apply_patch() {
   grep -q 'resultOfcallback = (operationType & BIO_CB_RETURN)' "$src_dir/src/RTC/DtlsTransport.cpp" ||
     die 'patch verification failed: the DTLS BIO callback still compares BIO_CB_RETURN with =='
   log "patch applied and verified: $(basename "$PATCH_FILE")"
-  if ! out="$(cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --dry-run <"$RTX_PATCH_FILE" 2>&1)"; then
-    printf '%s\n' "$out" >&2
-    die "$(basename "$RTX_PATCH_FILE") does not apply to node_modules/mediasoup/worker (mediasoup $MEDIASOUP_VERSION)"
-  fi
-  (cd "$src_dir" && patch -p1 --forward --batch --fuzz=0 --no-backup-if-mismatch --quiet <"$RTX_PATCH_FILE") ||
-    die "applying $(basename "$RTX_PATCH_FILE") failed"
+  patch_exactly "$src_dir" "$RTX_PATCH_FILE"
   grep -q 'return retries != 0 || isRecovered;' "$src_dir/src/RTC/NackGenerator.cpp" && grep -q '		return isRecovered;' "$src_dir/src/RTC/NackGenerator.cpp" ||
     die 'patch verification failed: NackGenerator still drops an RTX packet newer than the last seen'
   log "patch applied and verified: $(basename "$RTX_PATCH_FILE")"
