@@ -66,11 +66,11 @@ const debugServer = async (label: string, nodes: NsNode[]) => {
   for (const n of nodes) process.stderr.write(`${label} ${n.nodeId} server ms/request: ${JSON.stringify(serverRequestMs(await n.metrics()))}\n`);
 };
 const merge = (into: CallSetupSamples, s: CallSetupSamples): void => {
-  for (const k of ['total', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame', 'counterHeard', 'fullSize'] as const) into[k].push(...s[k]);
+  for (const k of ['total', 'totalCallback', 'live', 'signaling', 'transport', 'clerkFrame', 'counterFrame', 'counterHeard', 'fullSize'] as const) into[k].push(...s[k]);
   into.blackFirst += s.blackFirst;
   into.notFullSize += s.notFullSize;
 };
-const empty = (): CallSetupSamples => ({ total: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], counterHeard: [], fullSize: [], notFullSize: 0 });
+const empty = (): CallSetupSamples => ({ total: [], totalCallback: [], live: [], blackFirst: 0, signaling: [], transport: [], clerkFrame: [], counterFrame: [], counterHeard: [], fullSize: [], notFullSize: 0 });
 
 try {
   const baseline = empty();
@@ -127,6 +127,8 @@ try {
     p95_ms: x.p95_ms,
     baseline_p50_ms: b.p50_ms,
     baseline_p95_ms: b.p95_ms,
+    p50_callback_ms: x.p50_callback_ms,
+    baseline_p50_callback_ms: b.p50_callback_ms,
     cost_over_baseline_ms: cost,
     cost_over_baseline_rtts: +(cost / rttMs).toFixed(2),
     rounds: roundCosts.length,

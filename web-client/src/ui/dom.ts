@@ -113,14 +113,26 @@ export function wsUrl(): string {
 /** Wall-clock marks of call milestones (benchmarks and diagnostics read them from window.rvw.marks). */
 export const marks: Record<string, number> = {};
 
-/** Records `label` once, at the first time it happens. */
-export function mark(label: string): void {
-  marks[label] ??= Date.now();
+/** Records `label` once, at the first time it happens (now, or `at`: epoch ms). */
+export function mark(label: string, at = Date.now()): void {
+  marks[label] ??= at;
 }
 
-/** Marks `label` when the element presents its first decoded video frame. */
+/**
+ * Marks `label` at the time the element's first decoded video frame went to the screen: the
+ * frame's own presentation time, not the time the callback runs. The compositor shows a video
+ * frame without the page's main thread; the callback waits for the main thread's next rendering
+ * step, which a page busy laying out the call view delays by up to ~150 ms (traced, docs/cluster.md).
+ * `label:callback` keeps the callback's own time, for comparison.
+ */
 export function markFirstFrame(video: HTMLVideoElement, label: string): void {
-  if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(() => mark(label));
+  if (!('requestVideoFrameCallback' in video)) return;
+  video.requestVideoFrameCallback((_now, frame) => {
+    const callbackAt = Date.now();
+    // Epoch ms of the presentation: how long before this callback it was, off the wall clock now.
+    mark(label, Math.min(callbackAt, Math.round(callbackAt - (performance.now() - frame.presentationTime))));
+    mark(`${label}:callback`, callbackAt);
+  });
 }
 
 /** Shows the signaling connection state in the header badge `#conn`. */
