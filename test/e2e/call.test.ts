@@ -55,6 +55,22 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     });
     await queueAcceptAndDecode(counter, clerk, { name: '陈建国', idNumber: withCheckDigit('32058419580312123') });
 
+    // Each page marks its first frame of each picture at the frame's presentation (wall clock,
+    // from the callback's metadata) and at the callback itself, which may run later, never
+    // earlier; both after the accept was sent (the benches time the start by these marks).
+    const marksOf = (p: typeof clerk) => p.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
+    const [clerkMarks, counterMarks] = [await marksOf(clerk), await marksOf(counter)];
+    const acceptSent = clerkMarks['accept:sent']!;
+    expect(acceptSent).toBeGreaterThan(Date.now() - 120_000);
+    for (const [marks, label] of [[clerkMarks, 'frame:face'], [clerkMarks, 'frame:document'], [counterMarks, 'frame:face']] as const) {
+      const presented = marks[label]!;
+      const callback = marks[`${label}:callback`]!;
+      expect(Number.isInteger(presented), label).toBe(true);
+      expect(presented, label).toBeGreaterThanOrEqual(acceptSent);
+      expect(callback, label).toBeGreaterThanOrEqual(presented);
+      expect(callback - presented, label).toBeLessThan(5000);
+    }
+
     // A picture starts at half size (its first keyframe a quarter of the bytes: the call shows a
     // picture sooner) and goes to full size a moment later; the 高拍仪 holds its resolution
     // ('detail') whatever the load, so this holds under CI load too.
