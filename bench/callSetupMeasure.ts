@@ -6,7 +6,7 @@
  * caller's; the walk and the figures are the same for every bench that uses it.
  */
 import type { Page } from 'playwright-core';
-import { queueFromCounter } from '../test/harness/callPages';
+import { pageMarks, queueFromCounter, waitMarks } from '../test/harness/callPages';
 import { withCheckDigit } from '../test/harness/idNumber';
 import { percentile } from './runBench';
 
@@ -15,29 +15,6 @@ const clearMarks = (page: Page) => page.evaluate(() => {
   const marks = (window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks;
   for (const key of Object.keys(marks)) delete marks[key];
 });
-const marksOf = (page: Page) => page.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
-
-/**
- * Waits (inside the page, so the measurement is not slowed by a CDP round trip every few
- * milliseconds) until every mark is set; returns all marks.
- */
-export async function waitMarks(page: Page, keys: string[], timeoutMs = 20_000): Promise<Marks> {
-  // A string, not a function: tsx would wrap the inner named function in a helper the page lacks.
-  const result = (await page.evaluate(`new Promise((resolve) => {
-    const marks = window.rvw.marks;
-    const keys = ${JSON.stringify(keys)};
-    const deadline = Date.now() + ${timeoutMs};
-    const check = () => {
-      if (keys.every((k) => marks[k] !== undefined)) resolve({ ok: true, marks: { ...marks } });
-      else if (Date.now() > deadline) resolve({ ok: false, marks: { ...marks } });
-      else setTimeout(check, 10);
-    };
-    check();
-  })`)) as { ok: boolean; marks: Marks };
-  if (!result.ok) throw new Error(`marks ${keys.join(',')} not reached: ${JSON.stringify(result.marks)}`);
-  return result.marks;
-}
-
 /**
  * DIAGNOSTIC ONLY (not the headline figure): CAPTURE=qvga makes the fake cameras 320×240, so the
  * run shows how much of the time is video encoding and decoding on this machine's cores, which
@@ -174,7 +151,7 @@ export async function measureCallSetup(counter: Page, clerk: Page, o: MeasureOpt
     await waitMarks(counter, ['status:connected', 'status:recv:connected']);
     await counter.waitForTimeout(o.queueWaitMs);
     // (A clerk's page open from an earlier block had its marks cleared: undefined then.)
-    const connectedBefore = { clerk: (await marksOf(clerk))['status:recv:connected'], counter: (await marksOf(counter))['status:recv:connected'] };
+    const connectedBefore = { clerk: (await pageMarks(clerk))['status:recv:connected'], counter: (await pageMarks(counter))['status:recv:connected'] };
     await clearMarks(clerk);
     await armLiveWatch(clerk, CLERK_VIEWS);
     await armLiveWatch(counter, COUNTER_VIEWS);

@@ -16,10 +16,10 @@
  *   npm run bench:cross-region            (CALLS=10 of each, BLOCK=2 by default)
  */
 import { launchChromium } from '../test/harness/browser';
-import { collectPageLog } from '../test/harness/callPages';
+import { collectPageLog, waitMarks } from '../test/harness/callPages';
 import { metricValue, type NsNode } from '../test/harness/netns/nsNode';
 import { HUOQIU, WUJIANG, startTwoRegionCluster } from '../test/harness/netns/twoRegionCluster';
-import { applyCaptureOption, measureCallSetup, reportPages, serverRequestMs, summarize, waitMarks, type CallSetupSamples } from './callSetupMeasure';
+import { applyCaptureOption, measureCallSetup, reportPages, serverRequestMs, summarize, type CallSetupSamples } from './callSetupMeasure';
 import { mean, percentile, printResult } from './runBench';
 
 const CALLS = Number(process.env.CALLS ?? 10);

@@ -10,17 +10,14 @@
  *
  *   npm run bench:form-sync            (CHANGES=20 each way by default)
  */
-import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/harness/browser';
-import { acceptAndDecode, queueFromCounter } from '../test/harness/callPages';
+import { acceptAndDecode, queueFromCounter, waitMarks } from '../test/harness/callPages';
 import { withCheckDigit } from '../test/harness/idNumber';
 import { startTestNode } from '../test/harness/testNode';
 import { percentile, printResult } from './runBench';
 
 const CHANGES = Number(process.env.CHANGES ?? 20);
 const PENSION_ITEM = { code: '000117005000', name: '城乡居民基本养老保险个人账户一次性支付' };
-
-const marksOf = (page: Page) => page.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
 
 const t = await startTestNode();
 const clerkAuth = await t.clerk('341522', [PENSION_ITEM.code], '霍邱窗口');
@@ -46,10 +43,9 @@ try {
     const [from, to, direction] = i % 2 === 0 ? [k, c, 'counterToClerk' as const] : [c, k, 'clerkToCounter' as const];
     const rev = i + 1;
     await from.fill('#form-remarks', `第${rev}稿`);
-    // Waited for inside the page that shows it (no CDP round trip in the measure).
-    await to.waitForFunction((key) => (window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks[key] !== undefined, `form:shown:remarks:${rev}`, { timeout: 10_000 });
-    const [sent, shown] = [(await marksOf(from))[`form:sent:remarks:${rev}`], (await marksOf(to))[`form:shown:remarks:${rev}`]];
-    if (sent === undefined || shown === undefined) throw new Error(`change ${rev}: marks missing (sent ${sent}, shown ${shown})`);
+    // Each mark waited for inside its page (no CDP round trip in the measure).
+    const shown = (await waitMarks(to, [`form:shown:remarks:${rev}`], 10_000))[`form:shown:remarks:${rev}`]!;
+    const sent = (await waitMarks(from, [`form:sent:remarks:${rev}`], 10_000))[`form:sent:remarks:${rev}`]!;
     took[direction].push(shown - sent);
     // A person types the next entry after reading this one.
     await from.waitForTimeout(200);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { pdfsig, pdftotext } from '../documents/support/popplerTools';
-import { acceptAndDecode, queueFromCounter, signAtCounter } from '../harness/callPages';
+import { acceptAndDecode, pageMarks, queueFromCounter, signAtCounter } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { useCallPair } from '../journey/support/callPair';
 
@@ -23,7 +23,6 @@ import { useCallPair } from '../journey/support/callPair';
  */
 const run = promisify(execFile);
 const APPLICANT = { name: '陈建国', idNumber: withCheckDigit('34152219580312123') };
-const rvwMarks = (page: Page) => page.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
 
 describe('申请表 on both screens: filled together, each change seen at once, a clash never lost (#18)', () => {
   // The two refusals the clerk is shown (unsigned, changed since) are answers to the page's own
@@ -72,7 +71,7 @@ describe('申请表 on both screens: filled together, each change seen at once, 
     // suite's load a median here read 570 ms (clean-clone run AA) where the bench reads far less.
     // Here each change must arrive, be marked where it left and where it showed, and show after it left.
     const latencies = { counterToClerk: [] as number[], clerkToCounter: [] as number[] };
-    const took = async (from: Page, to: Page, key: string, rev: number) => (await rvwMarks(to))[`form:shown:${key}:${rev}`]! - (await rvwMarks(from))[`form:sent:${key}:${rev}`]!;
+    const took = async (from: Page, to: Page, key: string, rev: number) => (await pageMarks(to))[`form:shown:${key}:${rev}`]! - (await pageMarks(from))[`form:sent:${key}:${rev}`]!;
     // The write that stored the value now shown: typed character by character on a loaded machine,
     // 陈添荣 can be saved in more than one write, and the other screen may skip straight to the last.
     const storedRev = async (key: string) => (await t.node.cases.getCase(caseId)).form!.values[key]!.rev;

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { collectPageLog, figure, inbound, queueAcceptAndDecode, waitForMedia } from '../harness/callPages';
+import { collectPageLog, figure, inbound, pageMarks, queueAcceptAndDecode, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 import { isDeskId } from '@rvw/signaling/calls/CallService';
@@ -58,8 +58,7 @@ describe('counter ↔ remote clerk call through mediasoup', () => {
     // Each page marks its first frame of each picture at the frame's presentation (wall clock,
     // from the callback's metadata) and at the callback itself, which may run later, never
     // earlier; both after the accept was sent (the benches time the start by these marks).
-    const marksOf = (p: typeof clerk) => p.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
-    const [clerkMarks, counterMarks] = [await marksOf(clerk), await marksOf(counter)];
+    const [clerkMarks, counterMarks] = [await pageMarks(clerk), await pageMarks(counter)];
     const acceptSent = clerkMarks['accept:sent']!;
     expect(acceptSent).toBeGreaterThan(Date.now() - 120_000);
     for (const [marks, label] of [[clerkMarks, 'frame:face'], [clerkMarks, 'frame:document'], [counterMarks, 'frame:face']] as const) {

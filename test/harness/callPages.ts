@@ -1,5 +1,31 @@
 import type { Page } from 'playwright-core';
 
+/** A page's call milestones (`window.rvw.marks`: epoch ms by label), as they are now. */
+export function pageMarks(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => ({ ...(window as unknown as { rvw: { marks: Record<string, number> } }).rvw.marks }));
+}
+
+/**
+ * Waits (inside the page, so a measurement is not slowed by a CDP round trip every few
+ * milliseconds) until every mark is set; returns all marks.
+ */
+export async function waitMarks(page: Page, keys: string[], timeoutMs = 20_000): Promise<Record<string, number>> {
+  // A string, not a function: tsx would wrap the inner named function in a helper the page lacks.
+  const result = (await page.evaluate(`new Promise((resolve) => {
+    const marks = window.rvw.marks;
+    const keys = ${JSON.stringify(keys)};
+    const deadline = Date.now() + ${timeoutMs};
+    const check = () => {
+      if (keys.every((k) => marks[k] !== undefined)) resolve({ ok: true, marks: { ...marks } });
+      else if (Date.now() > deadline) resolve({ ok: false, marks: { ...marks } });
+      else setTimeout(check, 10);
+    };
+    check();
+  })`)) as { ok: boolean; marks: Record<string, number> };
+  if (!result.ok) throw new Error(`marks ${keys.join(',')} not reached: ${JSON.stringify(result.marks)}`);
+  return result.marks;
+}
+
 /** Inbound media as the page's CallClient reports it (from RTCPeerConnection.getStats). */
 export interface InboundStat {
   source: string;
