@@ -252,6 +252,56 @@ describe('a call spanning two nodes', () => {
     expect((await a.cases.getCase(caseId)).state).toBe('in_session');
   });
 
+  it('受理 while the desk’s picture sent ahead is still unanswered on B: the clerk’s face reaches the counter all the same', async () => {
+    // B sends the desk's face copy ahead (pipe.stage) as soon as the case waits; A holds it and
+    // answers. Here B hears that answer only after 受理 adopted the copy — as when B's event loop is
+    // late under load — which once left the copy held on A and paused on B for the whole call.
+    const bus = b.cluster.bus;
+    const request = bus.request.bind(bus);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let stagesHeld = 0;
+    bus.request = async (to: string, type: string, body: unknown) => {
+      const answer = await request(to, type, body);
+      if (type === 'pipe.stage') {
+        stagesHeld++;
+        await gate;
+      }
+      return answer;
+    };
+    try {
+      await counter.goto(`${a.url}/counter.html`);
+      await queueFromCounter(counter, { name: '李秀英', idNumber: withCheckDigit('32058419600101456') }, '城乡居民基本养老保险个人账户一次性支付');
+      caseId = await counter.evaluate(() => (window as unknown as { rvw: { state: { caseView: { id: string } } } }).rvw.state.caseView.id);
+      await clerk.waitForSelector(`#queue tr[data-case="${caseId}"] button.accept`, { timeout: 15_000 });
+      // A has the face copy (held, feeding the counter's slot); B waits for its answer.
+      await expect.poll(() => stagesHeld, { timeout: 15_000 }).toBe(1);
+      const faceCopy = b.registry.get(caseId)!.stagedCopiesHere().find((p) => p.source === 'face')!.producerId;
+      await expect.poll(async () => (await (await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1'))?.dump())?.producerIds ?? [], { timeout: 10_000 }).toEqual([faceCopy]);
+      await clerk.click(`#queue tr[data-case="${caseId}"] button.accept`);
+      // 受理 adopted B's staged copies before the answer came.
+      await expect.poll(() => b.registry.get(caseId)?.stagedCopiesHere().length, { timeout: 15_000 }).toBe(0);
+      expect(b.registry.get(caseId)!.exportableProducers().map((p) => p.producerId)).toContain(faceCopy);
+      release();
+      await waitForMedia(clerk, [
+        { source: 'face', kind: 'video' },
+        { source: 'document', kind: 'video' },
+        { source: 'mic', kind: 'audio' },
+      ]);
+      await waitForMedia(counter, [
+        { source: 'face', kind: 'video' },
+        { source: 'mic', kind: 'audio' },
+      ]);
+      await expectFlowing(1500, ['face', 'document'], ['face']);
+      // The face went across once, as the held copy linked on A: no second import of it.
+      await expect.poll(() => pipeCounts(), { timeout: 15_000 }).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });
+      expect(a.registry.get(caseId)!.idleSlots()).toEqual([]);
+    } finally {
+      release();
+      bus.request = request;
+    }
+  });
+
   async function pipeCounts(): Promise<{ aConsumers: number; aProducers: number; bConsumers: number; bProducers: number }> {
     const pa = await a.cluster.mesh.pipeTo(caseId, 'huoqiu-1');
     const pb = await b.cluster.mesh.pipeTo(caseId, 'wujiang-1');

@@ -402,7 +402,13 @@ export class SessionMesh {
       if (!producers.length) return;
       try {
         const { fed } = StageAnswer.parse(await this.#o.bus.request(link.nodeId, 'pipe.stage', { sessionId: session.id, producers }));
-        for (const p of producers) link.ahead.set(p.producerId, fed.includes(p.producerId));
+        // 受理 may have adopted a copy while it was on its way: its producernew found it exported
+        // but not yet ahead, and left it. Linked now, or it would stay held there and paused here.
+        const adopted = new Set(session.exportableProducers().map((p) => p.producerId));
+        for (const p of producers) {
+          link.ahead.set(p.producerId, fed.includes(p.producerId));
+          if (adopted.has(p.producerId)) this.#linkAhead(session, link, p.producerId);
+        }
       } catch (e) {
         // Not held there: they go the usual way at the link (pipe.produce).
         for (const p of producers) link.exported.delete(p.producerId);
