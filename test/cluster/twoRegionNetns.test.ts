@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { figure, inbound, queueAcceptAndDecode, socketOf, waitForFreshFrames, wsUrlFor } from '../harness/callPages';
+import { figure, inbound, queueAcceptAndDecode, type InboundStat, socketOf, waitForFreshFrames, wsUrlFor } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { metricValue } from '../harness/netns/nsNode';
 import type { NsNode } from '../harness/netns/nsNode';
@@ -81,8 +81,10 @@ describe('two regions in two network namespaces, 30 ms apart', () => {
     const [c0, k0] = [await inbound(clerk), await inbound(counter)];
     await clerk.waitForTimeout(2000);
     const [c1, k1] = [await inbound(clerk), await inbound(counter)];
-    for (const s of ['face', 'document']) expect(figure(c1, s, 'framesDecoded'), `clerk decodes the counter's ${s}`).toBeGreaterThan(figure(c0, s, 'framesDecoded') + 5);
-    expect(figure(k1, 'face', 'framesDecoded'), 'counter decodes the clerk’s face').toBeGreaterThan(figure(k0, 'face', 'framesDecoded') + 5);
+    // A failure says which figures stood still (packets too, or only frames: a lost keyframe).
+    const seen = (before: InboundStat[], after: InboundStat[], s: string) => JSON.stringify({ before: before.filter((x) => x.source === s), after: after.filter((x) => x.source === s) });
+    for (const s of ['face', 'document']) expect(figure(c1, s, 'framesDecoded'), `clerk decodes the counter's ${s}: ${seen(c0, c1, s)}`).toBeGreaterThan(figure(c0, s, 'framesDecoded') + 5);
+    expect(figure(k1, 'face', 'framesDecoded'), `counter decodes the clerk’s face: ${seen(k0, k1, 'face')}`).toBeGreaterThan(figure(k0, 'face', 'framesDecoded') + 5);
     // Per node pair one pipe track per track (face, 高拍仪, mic one way; face, mic the other),
     // whatever the consumers of them on the far node (the clerk's page, the clerk's desk).
     const [wjm, hqm] = [await c.wj.metrics(), await c.hq.metrics()];

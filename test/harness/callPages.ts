@@ -38,6 +38,9 @@ export interface InboundStat {
   totalPausesDuration: number;
   totalSamplesReceived: number;
   concealedSamples: number;
+  keyFramesDecoded: number;
+  pliCount: number;
+  nackCount: number;
 }
 
 /** The page's inbound stats per remote source (empty when not in a call). */

@@ -29,6 +29,10 @@ export interface InboundStat {
   /** Audio: samples received and those the decoder had to make up (loss concealment). */
   totalSamplesReceived: number;
   concealedSamples: number;
+  /** Video: keyframes decoded, and the keyframe requests (PLI) and NACKs this receiver sent: a stalled picture tells which way it failed. */
+  keyFramesDecoded: number;
+  pliCount: number;
+  nackCount: number;
 }
 
 /** A producer to consume: announced (the client asks for a consumer) or already consumed by the server. */
@@ -138,7 +142,7 @@ export class RemoteTracks {
     const out: InboundStat[] = [];
     for (const { consumer, info } of this.#remote.values()) {
       const report = await consumer.getStats();
-      const sum = { framesDecoded: 0, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, totalFreezesDuration: 0, totalPausesDuration: 0, totalSamplesReceived: 0, concealedSamples: 0 };
+      const sum = { framesDecoded: 0, packetsReceived: 0, packetsLost: 0, bytesReceived: 0, totalFreezesDuration: 0, totalPausesDuration: 0, totalSamplesReceived: 0, concealedSamples: 0, keyFramesDecoded: 0, pliCount: 0, nackCount: 0 };
       report.forEach((s: Record<string, unknown>) => {
         if (s.type !== 'inbound-rtp') return;
         for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += Number(s[key] ?? 0);
