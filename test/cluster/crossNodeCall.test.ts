@@ -7,7 +7,7 @@ import { sessionNodesKey } from '@rvw/signaling/cluster/SessionMesh';
 import { NODES_KEY, nodeKey } from '@rvw/signaling/cluster/NodeRegistry';
 import { connectRedis } from '@rvw/signaling/store/redisClient';
 import { launchChromium, type TestBrowser } from '../harness/browser';
-import { acceptAndDecode, collectPageLog, figure, inbound, queueFromCounter, waitForFreshFrames, waitForMedia } from '../harness/callPages';
+import { acceptAndDecode, collectPageLog, figure, inbound, queueFromCounter, waitForCallMedia, waitForFreshFrames, waitForMedia } from '../harness/callPages';
 import { withCheckDigit } from '../harness/idNumber';
 import { startTestNode, type TestNode } from '../harness/testNode';
 
@@ -283,15 +283,7 @@ describe('a call spanning two nodes', () => {
       await expect.poll(() => b.registry.get(caseId)?.stagedCopiesHere().length, { timeout: 15_000 }).toBe(0);
       expect(b.registry.get(caseId)!.exportableProducers().map((p) => p.producerId)).toContain(faceCopy);
       release();
-      await waitForMedia(clerk, [
-        { source: 'face', kind: 'video' },
-        { source: 'document', kind: 'video' },
-        { source: 'mic', kind: 'audio' },
-      ]);
-      await waitForMedia(counter, [
-        { source: 'face', kind: 'video' },
-        { source: 'mic', kind: 'audio' },
-      ]);
+      await waitForCallMedia(counter, clerk);
       await expectFlowing(1500, ['face', 'document'], ['face']);
       // The face went across once, as the held copy linked on A: no second import of it.
       await expect.poll(() => pipeCounts(), { timeout: 15_000 }).toEqual({ aConsumers: 3, aProducers: 2, bConsumers: 2, bProducers: 3 });

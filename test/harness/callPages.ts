@@ -111,6 +111,11 @@ export async function queueAcceptAndDecode(counter: Page, clerk: Page, applicant
  */
 export async function acceptAndDecode(counter: Page, clerk: Page, acceptButton: string): Promise<void> {
   await clerk.click(acceptButton);
+  await waitForCallMedia(counter, clerk);
+}
+
+/** Both pages of an accepted call decode what the other sends (see {@link acceptAndDecode}). */
+export async function waitForCallMedia(counter: Page, clerk: Page): Promise<void> {
   await waitForMedia(clerk, [
     { source: 'face', kind: 'video' },
     { source: 'document', kind: 'video' },
